@@ -1,0 +1,18 @@
+// What the tensor backend was built with: Eigen's version and whether (and which) CUDA
+// backend is compiled in. For `deepfake --version` and bug reports.
+#ifndef NN_BUILD_INFO_H_
+#define NN_BUILD_INFO_H_
+
+#include <string>
+
+namespace nn {
+
+std::string EigenVersion();  // "3.4.0"
+bool CudaCompiledIn();
+// "not compiled in (build with --config=cuda)", or
+// "compiled in (CUDA runtime 13.0; 1 GPU)" / "compiled in (CUDA runtime 13.0; no GPU: ...)".
+std::string CudaDescription();
+
+}  // namespace nn
+
+#endif  // NN_BUILD_INFO_H_

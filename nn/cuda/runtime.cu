@@ -1,0 +1,64 @@
+// CUDA runtime wrappers behind nn/cuda/runtime.h.
+#include "nn/cuda/runtime.h"
+
+#include <cuda_runtime.h>
+
+#include "nn/cuda/cuda_check.h"
+
+namespace nn::cuda {
+
+DeviceQuery QueryDevices() {
+  DeviceQuery query;
+  const cudaError_t status = cudaGetDeviceCount(&query.count);
+  if (status != cudaSuccess) {
+    query.count = 0;
+    query.error = std::string(cudaGetErrorName(status)) + ": " + cudaGetErrorString(status);
+    cudaGetLastError();  // clear the sticky error so later calls are not blamed for it
+  } else if (query.count == 0) {
+    query.error = "no CUDA device";
+  }
+  return query;
+}
+
+std::string RuntimeVersion() {
+  int version = 0;
+  NN_CUDA_CHECK(cudaRuntimeGetVersion(&version));
+  return std::to_string(version / 1000) + "." + std::to_string((version % 1000) / 10);
+}
+
+void* Malloc(size_t bytes, int device) {
+  void* ptr = nullptr;
+  if (bytes == 0) return nullptr;
+  NN_CUDA_CHECK(cudaSetDevice(device));
+  NN_CUDA_CHECK(cudaMalloc(&ptr, bytes));
+  return ptr;
+}
+
+void Free(void* ptr, int device) {
+  if (ptr == nullptr) return;
+  NN_CUDA_CHECK(cudaSetDevice(device));
+  NN_CUDA_CHECK(cudaFree(ptr));
+}
+
+void SetZero(void* ptr, size_t bytes, int device) {
+  if (bytes == 0) return;
+  NN_CUDA_CHECK(cudaSetDevice(device));
+  NN_CUDA_CHECK(cudaMemset(ptr, 0, bytes));
+}
+
+void CopyHostToDevice(void* dst, const void* src, size_t bytes, int device) {
+  NN_CUDA_CHECK(cudaSetDevice(device));
+  NN_CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice));
+}
+
+void CopyDeviceToHost(void* dst, const void* src, size_t bytes, int device) {
+  NN_CUDA_CHECK(cudaSetDevice(device));
+  NN_CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToHost));
+}
+
+void CopyDeviceToDevice(void* dst, int dst_device, const void* src, int src_device,
+                        size_t bytes) {
+  NN_CUDA_CHECK(cudaMemcpyPeer(dst, dst_device, src, src_device, bytes));
+}
+
+}  // namespace nn::cuda
