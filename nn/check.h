@@ -33,14 +33,13 @@ struct Voidify {
 
 }  // namespace nn::internal
 
-#define NN_CHECK(condition)                                   \
-  (__builtin_expect(static_cast<bool>(condition), 1))         \
-      ? (void)0                                               \
-      : ::nn::internal::Voidify() &                           \
+#define NN_CHECK(condition)                           \
+  (__builtin_expect(static_cast<bool>(condition), 1)) \
+      ? (void)0                                       \
+      : ::nn::internal::Voidify() &                   \
             ::nn::internal::CheckFailure(__FILE__, __LINE__, #condition).stream()
 
-#define NN_CHECK_OP_(a, op, b) \
-  NN_CHECK((a)op(b)) << "(" << (a) << " vs " << (b) << ") "
+#define NN_CHECK_OP_(a, op, b) NN_CHECK((a)op(b)) << "(" << (a) << " vs " << (b) << ") "
 #define NN_CHECK_EQ(a, b) NN_CHECK_OP_(a, ==, b)
 #define NN_CHECK_NE(a, b) NN_CHECK_OP_(a, !=, b)
 #define NN_CHECK_LT(a, b) NN_CHECK_OP_(a, <, b)

@@ -37,13 +37,9 @@ const char* DTypeName(DType dtype) {
   return "unknown";
 }
 
-std::string Device::ToString() const {
-  return is_cpu() ? "cpu" : "cuda:" + std::to_string(index);
-}
+std::string Device::ToString() const { return is_cpu() ? "cpu" : "cuda:" + std::to_string(index); }
 
-std::ostream& operator<<(std::ostream& os, Device device) {
-  return os << device.ToString();
-}
+std::ostream& operator<<(std::ostream& os, Device device) { return os << device.ToString(); }
 
 // --- Shape ---------------------------------------------------------------------------
 
@@ -94,17 +90,14 @@ bool operator==(const Shape& a, const Shape& b) {
   return true;
 }
 
-std::ostream& operator<<(std::ostream& os, const Shape& shape) {
-  return os << shape.ToString();
-}
+std::ostream& operator<<(std::ostream& os, const Shape& shape) { return os << shape.ToString(); }
 
 // --- Storage -------------------------------------------------------------------------
 
 Storage::Storage(size_t bytes, Device device) : bytes_(bytes), device_(device) {
   if (device.is_cpu()) {
     // aligned_alloc wants a multiple of the alignment; never zero bytes.
-    const size_t rounded =
-        ((bytes + kCpuAlignment - 1) / kCpuAlignment) * kCpuAlignment;
+    const size_t rounded = ((bytes + kCpuAlignment - 1) / kCpuAlignment) * kCpuAlignment;
     data_ = std::aligned_alloc(kCpuAlignment, rounded == 0 ? kCpuAlignment : rounded);
     NN_CHECK(data_ != nullptr) << "out of memory allocating " << bytes << " bytes";
     return;
@@ -132,8 +125,7 @@ Storage::~Storage() {
 namespace {
 
 // Copies `bytes` between any two devices.
-void CopyBytes(void* dst, Device dst_device, const void* src, Device src_device,
-               size_t bytes) {
+void CopyBytes(void* dst, Device dst_device, const void* src, Device src_device, size_t bytes) {
   if (bytes == 0) return;
   if (dst_device.is_cpu() && src_device.is_cpu()) {
     std::memcpy(dst, src, bytes);
@@ -157,10 +149,7 @@ void CopyBytes(void* dst, Device dst_device, const void* src, Device src_device,
 
 Tensor::Tensor(std::shared_ptr<Storage> storage, size_t offset_bytes, const Shape& shape,
                DType dtype)
-    : storage_(std::move(storage)),
-      offset_bytes_(offset_bytes),
-      shape_(shape),
-      dtype_(dtype) {}
+    : storage_(std::move(storage)), offset_bytes_(offset_bytes), shape_(shape), dtype_(dtype) {}
 
 Tensor Tensor::Empty(const Shape& shape, DType dtype, Device device) {
   for (int i = 0; i < shape.rank(); ++i) {
@@ -233,8 +222,8 @@ Tensor Tensor::Reshape(const Shape& shape) const {
   }
   const Shape resolved(dims);
   NN_CHECK_EQ(resolved.numel(), numel())
-      << "Reshape: " << shape_ << " has " << numel() << " elements, " << resolved
-      << " has " << resolved.numel();
+      << "Reshape: " << shape_ << " has " << numel() << " elements, " << resolved << " has "
+      << resolved.numel();
   return Tensor(storage_, offset_bytes_, resolved, dtype_);
 }
 
@@ -246,8 +235,8 @@ Tensor Tensor::Slice(int64_t begin, int64_t end) const {
   const size_t row_bytes =
       static_cast<size_t>(dims[0] == 0 ? 0 : numel() / dims[0]) * DTypeSize(dtype_);
   dims[0] = end - begin;
-  return Tensor(storage_, offset_bytes_ + static_cast<size_t>(begin) * row_bytes,
-                Shape(dims), dtype_);
+  return Tensor(storage_, offset_bytes_ + static_cast<size_t>(begin) * row_bytes, Shape(dims),
+                dtype_);
 }
 
 Tensor Tensor::Clone() const { return To(device()); }

@@ -45,9 +45,7 @@ struct Device {
   bool is_cpu() const { return type == DeviceType::kCPU; }
   bool is_cuda() const { return type == DeviceType::kCUDA; }
   std::string ToString() const;  // "cpu", "cuda:0"
-  friend bool operator==(Device a, Device b) {
-    return a.type == b.type && a.index == b.index;
-  }
+  friend bool operator==(Device a, Device b) { return a.type == b.type && a.index == b.index; }
   friend bool operator!=(Device a, Device b) { return !(a == b); }
 };
 std::ostream& operator<<(std::ostream& os, Device device);
@@ -157,8 +155,7 @@ class Tensor {
   std::string DebugString() const;  // "Tensor(float32, cpu, [2, 3])"
 
  private:
-  Tensor(std::shared_ptr<Storage> storage, size_t offset_bytes, const Shape& shape,
-         DType dtype);
+  Tensor(std::shared_ptr<Storage> storage, size_t offset_bytes, const Shape& shape, DType dtype);
   void CheckTypedAccess(DType requested) const;
 
   std::shared_ptr<Storage> storage_;

@@ -69,8 +69,7 @@ TEST(TensorTest, UndefinedByDefault) {
 
 TEST(TensorTest, ZerosFullFromVector) {
   Tensor z = Tensor::Zeros({2, 2});
-  EXPECT_THAT(std::vector<float>(z.data<float>(), z.data<float>() + 4),
-              ElementsAre(0, 0, 0, 0));
+  EXPECT_THAT(std::vector<float>(z.data<float>(), z.data<float>() + 4), ElementsAre(0, 0, 0, 0));
   Tensor f = Tensor::Full({3}, 1.5f);
   EXPECT_THAT(std::vector<float>(f.data<float>(), f.data<float>() + 3),
               ElementsAre(1.5f, 1.5f, 1.5f));

@@ -13,13 +13,13 @@ std::string VersionReport() {
   const std::string model = video::DefaultLandmarkModelPath();
   const bool model_present = std::ifstream(model).good();
   return absl::StrCat(
-      "deepfake ", kProjectVersion, "\n",                                     //
+      "deepfake ", kProjectVersion, "\n",  //
       "FFmpeg: ", video::FfmpegVersion(),
       video::FfmpegHeadersMatchLibraries() ? "" : " (WARNING: headers and libraries differ)",
-      "\n",                                                                   //
+      "\n",  //
       "dlib: ", video::DlibVersion(), " (landmark model: ", model,
-      model_present ? "" : ", MISSING: install libdlib-data", ")\n",          //
-      "Eigen: ", nn::EigenVersion(), "\n",                                   //
+      model_present ? "" : ", MISSING: install libdlib-data", ")\n",  //
+      "Eigen: ", nn::EigenVersion(), "\n",                            //
       "CUDA: ", nn::CudaDescription(), "\n");
 }
 

@@ -70,8 +70,8 @@ TEST(SqliteTest, InMemoryQuery) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(":memory:", &db), SQLITE_OK);
   char* error = nullptr;
-  ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES (41), (1);", nullptr,
-                         nullptr, &error),
+  ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES (41), (1);", nullptr, nullptr,
+                         &error),
             SQLITE_OK)
       << error;
   int sum = 0;

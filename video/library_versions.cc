@@ -25,8 +25,8 @@ bool FfmpegHeadersMatchLibraries() {
 }
 
 std::string DlibVersion() {
-  return std::to_string(DLIB_MAJOR_VERSION) + "." + std::to_string(DLIB_MINOR_VERSION) +
-         "." + std::to_string(DLIB_PATCH_VERSION);
+  return std::to_string(DLIB_MAJOR_VERSION) + "." + std::to_string(DLIB_MINOR_VERSION) + "." +
+         std::to_string(DLIB_PATCH_VERSION);
 }
 
 std::string DefaultLandmarkModelPath() { return DLIB_SHAPE_PREDICTOR_68_PATH; }

@@ -1,8 +1,8 @@
 #include "video/library_versions.h"
 
-#include <fstream>
-
 #include <dlib/image_processing/frontal_face_detector.h>
+
+#include <fstream>
 
 #include "gtest/gtest.h"
 

@@ -15,8 +15,6 @@ void Add(const float* a, const float* b, float* out, int64_t n) {
   Vector(out, n) = ConstVector(a, n) + ConstVector(b, n);
 }
 
-void Accumulate(const float* src, float* dst, int64_t n) {
-  Vector(dst, n) += ConstVector(src, n);
-}
+void Accumulate(const float* src, float* dst, int64_t n) { Vector(dst, n) += ConstVector(src, n); }
 
 }  // namespace nn::cpu

@@ -7,12 +7,12 @@
 
 #include "nn/check.h"
 
-#define NN_CUDA_CHECK(call)                                                     \
-  do {                                                                          \
-    const cudaError_t nn_cuda_status_ = (call);                                 \
-    NN_CHECK(nn_cuda_status_ == cudaSuccess)                                    \
-        << #call << " -> " << cudaGetErrorName(nn_cuda_status_) << ": "        \
-        << cudaGetErrorString(nn_cuda_status_);                                 \
+#define NN_CUDA_CHECK(call)                                             \
+  do {                                                                  \
+    const cudaError_t nn_cuda_status_ = (call);                         \
+    NN_CHECK(nn_cuda_status_ == cudaSuccess)                            \
+        << #call << " -> " << cudaGetErrorName(nn_cuda_status_) << ": " \
+        << cudaGetErrorString(nn_cuda_status_);                         \
   } while (0)
 
 #endif  // NN_CUDA_CUDA_CHECK_H_

@@ -1,11 +1,10 @@
 // Elementwise CUDA kernels: grid-stride loops, one float per thread step.
-#include "nn/cuda/elementwise.h"
+#include <cuda_runtime.h>
 
 #include <algorithm>
 
-#include <cuda_runtime.h>
-
 #include "nn/cuda/cuda_check.h"
+#include "nn/cuda/elementwise.h"
 
 namespace nn::cuda {
 namespace {

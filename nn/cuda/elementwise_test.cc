@@ -1,10 +1,11 @@
 // CPU parity of the elementwise CUDA kernels, on odd sizes (grid-stride tails). Skips, with
 // the reason, where no GPU is usable.
+#include "nn/ops/elementwise.h"
+
 #include <random>
 
 #include "gtest/gtest.h"
 #include "nn/cuda/runtime.h"
-#include "nn/ops/elementwise.h"
 #include "nn/tensor.h"
 
 namespace nn {

@@ -1,9 +1,8 @@
 // CUDA runtime wrappers behind nn/cuda/runtime.h.
-#include "nn/cuda/runtime.h"
-
 #include <cuda_runtime.h>
 
 #include "nn/cuda/cuda_check.h"
+#include "nn/cuda/runtime.h"
 
 namespace nn::cuda {
 
@@ -56,8 +55,7 @@ void CopyDeviceToHost(void* dst, const void* src, size_t bytes, int device) {
   NN_CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToHost));
 }
 
-void CopyDeviceToDevice(void* dst, int dst_device, const void* src, int src_device,
-                        size_t bytes) {
+void CopyDeviceToDevice(void* dst, int dst_device, const void* src, int src_device, size_t bytes) {
   NN_CUDA_CHECK(cudaMemcpyPeer(dst, dst_device, src, src_device, bytes));
 }
 

@@ -23,8 +23,7 @@ void Free(void* ptr, int device);
 void SetZero(void* ptr, size_t bytes, int device);
 void CopyHostToDevice(void* dst, const void* src, size_t bytes, int device);
 void CopyDeviceToHost(void* dst, const void* src, size_t bytes, int device);
-void CopyDeviceToDevice(void* dst, int dst_device, const void* src, int src_device,
-                        size_t bytes);
+void CopyDeviceToDevice(void* dst, int dst_device, const void* src, int src_device, size_t bytes);
 
 }  // namespace nn::cuda
 

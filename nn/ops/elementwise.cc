@@ -10,15 +10,15 @@ namespace nn {
 namespace {
 
 void CheckSameLayout(const char* op, const Tensor& x, const Tensor& y) {
-  NN_CHECK(x.shape() == y.shape() && x.device() == y.device() &&
-           x.dtype() == DType::kFloat32 && y.dtype() == DType::kFloat32)
+  NN_CHECK(x.shape() == y.shape() && x.device() == y.device() && x.dtype() == DType::kFloat32 &&
+           y.dtype() == DType::kFloat32)
       << op << ": " << x << " vs " << y;
 }
 
 // Runs `cpu_kernel` or `cuda_kernel` with the same arguments, by device.
 template <typename... Args>
-void Dispatch(Device device, void (*cpu_kernel)(Args...),
-              void (*cuda_kernel)(Args...), Args... args) {
+void Dispatch(Device device, void (*cpu_kernel)(Args...), void (*cuda_kernel)(Args...),
+              Args... args) {
   if (device.is_cpu()) {
     cpu_kernel(args...);
     return;
@@ -50,8 +50,8 @@ void AddBackward(const Tensor& dout, Tensor* da, Tensor* db) {
     if (grad == nullptr) continue;
     CheckSameLayout("AddBackward", dout, *grad);
     Dispatch(dout.device(), &cpu::Accumulate, kCudaAccumulate,
-             static_cast<const float*>(dout.raw_data()),
-             static_cast<float*>(grad->raw_data()), dout.numel());
+             static_cast<const float*>(dout.raw_data()), static_cast<float*>(grad->raw_data()),
+             dout.numel());
   }
 }
 
