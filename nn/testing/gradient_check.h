@@ -8,7 +8,8 @@
 //
 // Kernels compute in float32, so eps is large (1e-2) and tolerances are a few 1e-3
 // relative: a wrong gradient is off by O(1) and still fails. Ops with kinks (ReLU,
-// max-pool) must be tested on inputs at least eps away from them.
+// max-pool) must be tested on inputs at least eps away from them, or, for whole modules,
+// with `skip_nonsmooth`.
 #ifndef NN_TESTING_GRADIENT_CHECK_H_
 #define NN_TESTING_GRADIENT_CHECK_H_
 
@@ -28,6 +29,12 @@ struct GradientCheckOptions {
   // Elements checked per input (a random sample when the input is larger; all otherwise).
   int max_elements_per_input = 128;
   uint32_t seed = 1;
+  // For whole modules, where some ReLU input or max-pool tie lies within eps of almost any
+  // point: an element whose difference quotients at eps and eps/2 disagree (the function
+  // is not smooth within eps) is skipped instead of compared, and the check fails if more
+  // than `max_skipped_fraction` of the elements had to be skipped.
+  bool skip_nonsmooth = false;
+  double max_skipped_fraction = 0.25;
 };
 
 // Computes the output from the current values of the inputs (which the harness perturbs

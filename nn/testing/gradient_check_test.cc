@@ -59,3 +59,34 @@ TEST(GradientCheckTest, RejectsAMissingInputGradient) {
 
 }  // namespace
 }  // namespace nn::testing
+
+namespace nn::testing {
+namespace {
+
+// y = relu(x - c): elements within eps of the kink are skipped, the rest still checked.
+TEST(GradientCheckTest, SkipsNonSmoothElementsButStillChecksTheRest) {
+  Tensor x = Tensor::FromVector({4}, {0.004f, 1.0f, -1.0f, 2.0f});
+  auto forward = [&] {
+    Tensor y = Tensor::Empty({4});
+    for (int i = 0; i < 4; ++i) y.data<float>()[i] = std::max(0.0f, x.data<float>()[i]);
+    return y;
+  };
+  auto backward = [&](float scale) {
+    return [&x, scale](const Tensor& dy, const std::vector<Tensor*>& dx) {
+      for (int i = 0; i < 4; ++i) {
+        dx[0]->data<float>()[i] += x.data<float>()[i] > 0 ? scale * dy.data<float>()[i] : 0;
+      }
+    };
+  };
+  GradientCheckOptions options;
+  EXPECT_FALSE(CheckGradients({&x}, forward, backward(1)));  // the kink at 0.004 < eps
+  options.skip_nonsmooth = true;
+  options.max_skipped_fraction = 0.3;
+  EXPECT_TRUE(CheckGradients({&x}, forward, backward(1), options));
+  EXPECT_FALSE(CheckGradients({&x}, forward, backward(1.1f), options));
+  options.max_skipped_fraction = 0.2;
+  EXPECT_FALSE(CheckGradients({&x}, forward, backward(1), options));
+}
+
+}  // namespace
+}  // namespace nn::testing

@@ -1,0 +1,32 @@
+// Row-major single-precision GEMM on Eigen: C = alpha * op(A) * op(B) + beta * C, the
+// matrix-multiply core of the CPU convolution, linear and LSTM kernels.
+//
+// Matrices are row-major with leading dimensions (the distance between rows, >= columns),
+// so sub-matrices of larger arrays can be passed without copies. op(X) is X or X^T.
+//
+//   Sgemm(false, true, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);  // C = A * B^T
+//
+// Sgemm runs on the calling thread (Eigen is single-threaded here). ParallelSgemm splits C
+// into tiles of a fixed size that depends only on m and n, runs them with ParallelFor, and
+// therefore computes the same bits for any thread count.
+#ifndef NN_CPU_GEMM_H_
+#define NN_CPU_GEMM_H_
+
+#include <cstdint>
+
+namespace nn::cpu {
+
+// C[m, n] = alpha * op(A)[m, k] * op(B)[k, n] + beta * C. op(A) = A ([m, k], lda >= k) or
+// A^T (A stored [k, m], lda >= m); likewise B. beta == 0 ignores C's contents (it may be
+// uninitialized). k == 0 gives C = beta * C.
+void Sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+           int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
+
+// The same product, with C's tiles computed in parallel on nn::cpu's default pool.
+void ParallelSgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                   const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+                   int64_t ldc);
+
+}  // namespace nn::cpu
+
+#endif  // NN_CPU_GEMM_H_

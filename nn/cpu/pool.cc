@@ -1,0 +1,87 @@
+// Pooling kernels: one plane (image, channel) per task, so any thread count gives the
+// same bits.
+#include "nn/cpu/pool.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "nn/cpu/thread_pool.h"
+
+namespace nn::cpu {
+
+void MaxPool2dForward(const Pool2dGeometry& g, const float* input, float* output, int32_t* argmax) {
+  const int64_t in_plane = g.in_h * g.in_w;
+  const int64_t out_plane = g.out_h * g.out_w;
+  ParallelFor(g.planes, [&](int64_t begin, int64_t end) {
+    for (int64_t plane = begin; plane < end; ++plane) {
+      const float* x = input + plane * in_plane;
+      float* y = output + plane * out_plane;
+      int32_t* index = argmax != nullptr ? argmax + plane * out_plane : nullptr;
+      for (int64_t oh = 0; oh < g.out_h; ++oh) {
+        // Window rows ih = h0 + i * dilation inside [0, in_h), as PyTorch's kernel walks them.
+        int64_t h0 = oh * g.stride_h - g.pad_h;
+        const int64_t h_end = std::min(h0 + (g.kernel_h - 1) * g.dilation_h + 1, g.in_h);
+        while (h0 < 0) h0 += g.dilation_h;
+        for (int64_t ow = 0; ow < g.out_w; ++ow) {
+          int64_t w0 = ow * g.stride_w - g.pad_w;
+          const int64_t w_end = std::min(w0 + (g.kernel_w - 1) * g.dilation_w + 1, g.in_w);
+          while (w0 < 0) w0 += g.dilation_w;
+          int64_t best_index = h0 * g.in_w + w0;
+          float best = -std::numeric_limits<float>::infinity();
+          for (int64_t ih = h0; ih < h_end; ih += g.dilation_h) {
+            for (int64_t iw = w0; iw < w_end; iw += g.dilation_w) {
+              const float v = x[ih * g.in_w + iw];
+              if (v > best || std::isnan(v)) {  // strict: ties keep the first maximum
+                best = v;
+                best_index = ih * g.in_w + iw;
+              }
+            }
+          }
+          y[oh * g.out_w + ow] = best;
+          if (index != nullptr) index[oh * g.out_w + ow] = static_cast<int32_t>(best_index);
+        }
+      }
+    }
+  });
+}
+
+void MaxPool2dBackward(const Pool2dGeometry& g, const float* output_grad, const int32_t* argmax,
+                       float* input_grad) {
+  const int64_t in_plane = g.in_h * g.in_w;
+  const int64_t out_plane = g.out_h * g.out_w;
+  // dX[plane, argmax[o]] += dY[plane, o]: the gradient flows to the maximum only.
+  ParallelFor(g.planes, [&](int64_t begin, int64_t end) {
+    for (int64_t plane = begin; plane < end; ++plane) {
+      const float* dy = output_grad + plane * out_plane;
+      const int32_t* index = argmax + plane * out_plane;
+      float* dx = input_grad + plane * in_plane;
+      for (int64_t o = 0; o < out_plane; ++o) dx[index[o]] += dy[o];
+    }
+  });
+}
+
+void GlobalAvgPool2dForward(int64_t planes, int64_t hw, const float* input, float* output) {
+  ParallelFor(planes, [&](int64_t begin, int64_t end) {
+    for (int64_t plane = begin; plane < end; ++plane) {
+      const float* x = input + plane * hw;
+      double sum = 0;
+      for (int64_t i = 0; i < hw; ++i) sum += x[i];
+      output[plane] = static_cast<float>(sum / static_cast<double>(hw));
+    }
+  });
+}
+
+void GlobalAvgPool2dBackward(int64_t planes, int64_t hw, const float* output_grad,
+                             float* input_grad) {
+  // y = (1/HW) sum_i x_i, so dX[plane, i] += dY[plane] / HW.
+  ParallelFor(planes, [&](int64_t begin, int64_t end) {
+    for (int64_t plane = begin; plane < end; ++plane) {
+      const float share = output_grad[plane] / static_cast<float>(hw);
+      float* dx = input_grad + plane * hw;
+      for (int64_t i = 0; i < hw; ++i) dx[i] += share;
+    }
+  });
+}
+
+}  // namespace nn::cpu

@@ -1,0 +1,45 @@
+// ReLU and Dropout layers.
+#include "nn/layers/activation_layers.h"
+
+#include "nn/ops/activation.h"
+#include "nn/ops/dropout.h"
+
+namespace nn {
+
+Tensor ReLU::Forward(const Tensor& input) {
+  Tensor output = inplace_ ? input : Tensor::Empty(input.shape());
+  ReluForward(input, &output);
+  output_ = is_training() ? output : Tensor();
+  return output;
+}
+
+Tensor ReLU::Backward(const Tensor& output_grad) {
+  NN_CHECK(output_.defined()) << "ReLU::Backward without a training-mode Forward";
+  Tensor input_grad = Tensor::Zeros(output_grad.shape());
+  ReluBackward(output_grad, output_, &input_grad);
+  output_ = Tensor();
+  return input_grad;
+}
+
+Tensor Dropout::Forward(const Tensor& input) {
+  if (!is_training() || p_ == 0.0f) {
+    mask_ = Tensor();
+    return input;
+  }
+  Tensor output = Tensor::Empty(input.shape());
+  mask_ = Tensor::Empty(input.shape());
+  // splitmix-style spacing keeps successive calls' seeds far apart.
+  const uint64_t seed = seed_ * 0x9E3779B97F4A7C15ull + (++calls_);
+  DropoutForward(input, p_, /*training=*/true, seed, &output, &mask_);
+  return output;
+}
+
+Tensor Dropout::Backward(const Tensor& output_grad) {
+  if (!mask_.defined()) return output_grad;  // identity forward
+  Tensor input_grad = Tensor::Zeros(output_grad.shape());
+  DropoutBackward(output_grad, mask_, &input_grad);
+  mask_ = Tensor();
+  return input_grad;
+}
+
+}  // namespace nn

@@ -1,0 +1,40 @@
+// Conv2d layer.
+#include "nn/layers/conv2d.h"
+
+#include <cmath>
+
+#include "nn/layers/init.h"
+
+namespace nn {
+
+Conv2d::Conv2d(const Conv2dOptions& options) : options_(options) {
+  const int groups = options.params.groups;
+  NN_CHECK(groups >= 1 && options.in_channels % groups == 0 && options.out_channels % groups == 0)
+      << "Conv2d: channels " << options.in_channels << " -> " << options.out_channels
+      << " not divisible by groups " << groups;
+  const int64_t fan_in = options.in_channels / groups * options.kernel_h * options.kernel_w;
+  weight_ = RegisterParameter(
+      "weight", KaimingUniform({options.out_channels, options.in_channels / groups,
+                                options.kernel_h, options.kernel_w},
+                               fan_in));
+  if (options.bias) bias_ = RegisterParameter("bias", BiasUniform({options.out_channels}, fan_in));
+}
+
+Tensor Conv2d::Forward(const Tensor& input) {
+  Tensor output =
+      Tensor::Empty(Conv2dOutputShape(input.shape(), weight_->value.shape(), options_.params));
+  Conv2dForward(input, weight_->value, bias_ ? &bias_->value : nullptr, options_.params, &output);
+  input_ = is_training() ? input : Tensor();
+  return output;
+}
+
+Tensor Conv2d::Backward(const Tensor& output_grad) {
+  NN_CHECK(input_.defined()) << "Conv2d::Backward without a training-mode Forward";
+  Tensor input_grad = Tensor::Zeros(input_.shape());
+  Conv2dBackward(input_, weight_->value, output_grad, options_.params, &input_grad, &weight_->grad,
+                 bias_ ? &bias_->grad : nullptr);
+  input_ = Tensor();
+  return input_grad;
+}
+
+}  // namespace nn

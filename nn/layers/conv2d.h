@@ -1,0 +1,37 @@
+// Conv2d layer: torch.nn.Conv2d (weight [Cout, Cin/groups, KH, KW], optional bias) over
+// nn/ops/conv.h. Caches its input for backward while training.
+#ifndef NN_LAYERS_CONV2D_H_
+#define NN_LAYERS_CONV2D_H_
+
+#include "nn/module.h"
+#include "nn/ops/conv.h"
+
+namespace nn {
+
+struct Conv2dOptions {
+  int64_t in_channels = 0, out_channels = 0;
+  int kernel_h = 1, kernel_w = 1;
+  Conv2dParams params;  // stride, padding, dilation, groups
+  bool bias = true;
+};
+
+class Conv2d : public Layer {
+ public:
+  explicit Conv2d(const Conv2dOptions& options);
+  Tensor Forward(const Tensor& input) override;
+  Tensor Backward(const Tensor& output_grad) override;
+
+  const Conv2dOptions& options() const { return options_; }
+  Parameter* weight() { return weight_; }
+  Parameter* bias() { return bias_; }  // null without bias
+
+ private:
+  Conv2dOptions options_;
+  Parameter* weight_;
+  Parameter* bias_ = nullptr;
+  Tensor input_;
+};
+
+}  // namespace nn
+
+#endif  // NN_LAYERS_CONV2D_H_

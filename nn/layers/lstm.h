@@ -1,0 +1,36 @@
+// LSTM layer: torch.nn.LSTM's parameters under its names (weight_ih_l0, weight_hh_l0,
+// bias_ih_l0, bias_hh_l0, ..._reverse) over nn/ops/lstm.h. Zero initial state; the output
+// sequence is returned (h_n/c_n are not needed by the detector).
+#ifndef NN_LAYERS_LSTM_H_
+#define NN_LAYERS_LSTM_H_
+
+#include <vector>
+
+#include "nn/module.h"
+#include "nn/ops/lstm.h"
+
+namespace nn {
+
+class Lstm : public Layer {
+ public:
+  explicit Lstm(const LstmOptions& options, uint64_t dropout_seed = 0);
+  // [T, B, in] (or [B, T, in] with batch_first) -> [T, B, D*H] (or [B, T, D*H]).
+  Tensor Forward(const Tensor& input) override;
+  Tensor Backward(const Tensor& output_grad) override;
+  const LstmOptions& options() const { return options_; }
+
+ private:
+  LstmOptions options_;
+  uint64_t dropout_seed_;
+  uint64_t calls_ = 0;
+  // Views sharing storage with the registered parameters / their gradients.
+  std::vector<LstmDirectionWeights> weights_;
+  std::vector<LstmDirectionWeights> grads_;
+  LstmCache cache_;
+  Tensor input_;
+  bool has_cache_ = false;
+};
+
+}  // namespace nn
+
+#endif  // NN_LAYERS_LSTM_H_

@@ -1,0 +1,67 @@
+// The deepfake detector: a ResNeXt trunk embeds every frame (global average pool ->
+// C-d feature), an LSTM runs over the frames, and a linear head scores them.
+//
+// Two readouts cover the presets (nn/models/presets.h):
+//  - kMeanOfFrames (`default`): the head scores every LSTM step (per-frame logits) and the
+//    video logit is their mean — equal to the head applied to the mean LSTM output.
+//  - kPaperLastStep (`jadhav2020`): the published model verbatim. Its LSTM is built with
+//    batch_first=False but fed [videos, frames, C], so it walks the *videos* axis as time
+//    and treats frames as the batch; the logits come from x_lstm[:, -1, :] (the last
+//    frame of each video) followed by dropout on the logits.
+// Parameter names follow the paper's module: model.<i>..., lstm.*, linear1.*.
+#ifndef NN_MODELS_DETECTOR_H_
+#define NN_MODELS_DETECTOR_H_
+
+#include "nn/layers/activation_layers.h"
+#include "nn/layers/linear.h"
+#include "nn/layers/lstm.h"
+#include "nn/layers/pooling.h"
+#include "nn/models/resnext.h"
+#include "nn/module.h"
+
+namespace nn {
+
+enum class DetectorReadout { kMeanOfFrames, kPaperLastStep };
+
+struct DetectorOptions {
+  ResNeXtOptions backbone;  // sequential_names, num_classes = 0
+  LstmOptions lstm;         // input_size = backbone.feature_channels()
+  int num_outputs = 1;
+  DetectorReadout readout = DetectorReadout::kMeanOfFrames;
+  float feature_dropout = 0.0f;  // on the LSTM outputs, before the head (kMeanOfFrames)
+  float logit_dropout = 0.0f;    // on the logits (kPaperLastStep: 0.4)
+  uint64_t seed = 0;             // dropout masks
+};
+
+struct DetectorOutput {
+  Tensor video_logits;  // [B, num_outputs]
+  Tensor frame_logits;  // [B, T, num_outputs] for kMeanOfFrames; undefined otherwise
+};
+
+class Detector : public Module {
+ public:
+  explicit Detector(const DetectorOptions& options);
+  // frames [B, T, 3, H, W], normalized as the preset says.
+  DetectorOutput Forward(const Tensor& frames);
+  // Accumulates every parameter's gradient of a loss whose gradient wrt the video logits
+  // of the last Forward (training mode) is `video_logits_grad` [B, num_outputs].
+  void Backward(const Tensor& video_logits_grad);
+
+  const DetectorOptions& options() const { return options_; }
+  ResNeXt& backbone() { return *backbone_; }
+
+ private:
+  DetectorOptions options_;
+  ResNeXt* backbone_;
+  GlobalAvgPool2d avgpool_;
+  Lstm* lstm_;
+  Linear* linear1_;
+  Dropout feature_dropout_;
+  Dropout logit_dropout_;
+  int64_t batch_ = 0, frames_ = 0;
+  Shape pooled_shape_;
+};
+
+}  // namespace nn
+
+#endif  // NN_MODELS_DETECTOR_H_

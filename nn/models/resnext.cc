@@ -1,0 +1,183 @@
+// ResNeXt trunk and bottleneck blocks, training and fused inference paths.
+#include "nn/models/resnext.h"
+
+#include <memory>
+
+#include "nn/ops/batch_norm.h"
+#include "nn/ops/conv.h"
+#include "nn/ops/elementwise.h"
+
+namespace nn {
+namespace {
+
+std::unique_ptr<Conv2d> MakeConv(int64_t in, int64_t out, int kernel, int stride, int pad,
+                                 int groups = 1) {
+  Conv2dOptions options;
+  options.in_channels = in;
+  options.out_channels = out;
+  options.kernel_h = options.kernel_w = kernel;
+  options.params.stride_h = options.params.stride_w = stride;
+  options.params.pad_h = options.params.pad_w = pad;
+  options.params.groups = groups;
+  options.bias = false;
+  return std::make_unique<Conv2d>(options);
+}
+
+Tensor RunFolded(const FoldedConv& f, const Tensor& input, const Conv2dEpilogue& epilogue) {
+  Tensor output = Tensor::Empty(Conv2dOutputShape(input.shape(), f.weight.shape(), f.params));
+  Conv2dForward(input, f.weight, &f.bias, f.params, &output, epilogue);
+  return output;
+}
+
+}  // namespace
+
+FoldedConv FoldConvBatchNorm(Conv2d& conv, BatchNorm2d& bn) {
+  FoldedConv folded;
+  folded.params = conv.options().params;
+  folded.weight = Tensor::Empty(conv.weight()->value.shape());
+  folded.bias = Tensor::Empty({conv.options().out_channels});
+  FoldBatchNormIntoConv(conv.weight()->value, conv.bias() ? &conv.bias()->value : nullptr,
+                        &bn.weight()->value, &bn.bias()->value, bn.running_mean(),
+                        bn.running_var(), bn.eps(), &folded.weight, &folded.bias);
+  return folded;
+}
+
+// --- Bottleneck ------------------------------------------------------------------------
+
+Bottleneck::Bottleneck(int64_t in_channels, int64_t planes, int stride, int groups,
+                       int width_per_group) {
+  // torchvision: width = int(planes * (base_width / 64.)) * groups.
+  const int64_t width = planes * width_per_group / 64 * groups;
+  const int64_t out_channels = planes * kExpansion;
+  NN_CHECK_GT(width, 0) << "Bottleneck width for planes " << planes << ", width_per_group "
+                        << width_per_group;
+  // Registration order = torchvision's state_dict order.
+  conv1_ = RegisterModule("conv1", MakeConv(in_channels, width, 1, 1, 0));
+  bn1_ = RegisterModule("bn1", std::make_unique<BatchNorm2d>(width));
+  conv2_ = RegisterModule("conv2", MakeConv(width, width, 3, stride, 1, groups));
+  bn2_ = RegisterModule("bn2", std::make_unique<BatchNorm2d>(width));
+  conv3_ = RegisterModule("conv3", MakeConv(width, out_channels, 1, 1, 0));
+  bn3_ = RegisterModule("bn3", std::make_unique<BatchNorm2d>(out_channels));
+  relu1_ = RegisterModule("relu", std::make_unique<ReLU>(/*inplace=*/true));
+  relu2_ = RegisterModule("relu_2", std::make_unique<ReLU>(/*inplace=*/true));
+  relu3_ = RegisterModule("relu_3", std::make_unique<ReLU>(/*inplace=*/true));
+  if (stride != 1 || in_channels != out_channels) {
+    auto downsample = std::make_unique<Sequential>();
+    downsample_conv_ = downsample->Add(MakeConv(in_channels, out_channels, 1, stride, 0));
+    downsample_bn_ = downsample->Add(std::make_unique<BatchNorm2d>(out_channels));
+    RegisterModule("downsample", std::move(downsample));
+  }
+}
+
+Tensor Bottleneck::Forward(const Tensor& input) {
+  if (!is_training()) return ForwardFolded(input);
+  Tensor out = relu1_->Forward(bn1_->Forward(conv1_->Forward(input)));
+  out = relu2_->Forward(bn2_->Forward(conv2_->Forward(out)));
+  out = bn3_->Forward(conv3_->Forward(out));
+  const Tensor identity =
+      downsample_conv_ ? downsample_bn_->Forward(downsample_conv_->Forward(input)) : input;
+  AddForward(out, identity, &out);
+  return relu3_->Forward(out);
+}
+
+Tensor Bottleneck::Backward(const Tensor& output_grad) {
+  // out = relu(bn3(conv3(...)) + identity): the sum's gradient flows to both branches.
+  const Tensor sum_grad = relu3_->Backward(output_grad);
+  Tensor grad = bn3_->Backward(sum_grad);
+  grad = conv3_->Backward(grad);
+  grad = conv2_->Backward(bn2_->Backward(relu2_->Backward(grad)));
+  Tensor input_grad = conv1_->Backward(bn1_->Backward(relu1_->Backward(grad)));
+  if (downsample_conv_) {
+    const Tensor identity_grad = downsample_conv_->Backward(downsample_bn_->Backward(sum_grad));
+    AddForward(input_grad, identity_grad, &input_grad);
+  } else {
+    AddForward(input_grad, sum_grad, &input_grad);
+  }
+  return input_grad;
+}
+
+Tensor Bottleneck::ForwardFolded(const Tensor& input) {
+  if (folded_.empty()) {
+    folded_.push_back(FoldConvBatchNorm(*conv1_, *bn1_));
+    folded_.push_back(FoldConvBatchNorm(*conv2_, *bn2_));
+    folded_.push_back(FoldConvBatchNorm(*conv3_, *bn3_));
+    if (downsample_conv_) folded_.push_back(FoldConvBatchNorm(*downsample_conv_, *downsample_bn_));
+  }
+  Conv2dEpilogue relu;
+  relu.relu = true;
+  Tensor out = RunFolded(folded_[0], input, relu);
+  out = RunFolded(folded_[1], out, relu);
+  const Tensor identity = downsample_conv_ ? RunFolded(folded_[3], input, {}) : input;
+  Conv2dEpilogue residual_relu;
+  residual_relu.residual = &identity;
+  residual_relu.relu = true;
+  return RunFolded(folded_[2], out, residual_relu);
+}
+
+// --- ResNeXt ---------------------------------------------------------------------------
+
+ResNeXt::ResNeXt(const ResNeXtOptions& options) : options_(options) {
+  NN_CHECK_EQ(options.depths.size(), 4u) << "ResNeXt has four stages";
+  int child = 0;
+  auto name = [&](const char* torchvision_name) {
+    return options_.sequential_names ? std::to_string(child++) : std::string(torchvision_name);
+  };
+  const int64_t base = options.base_width;
+  conv1_ = RegisterModule(name("conv1"), MakeConv(3, base, 7, 2, 3));
+  bn1_ = RegisterModule(name("bn1"), std::make_unique<BatchNorm2d>(base));
+  relu_ = RegisterModule(name("relu"), std::make_unique<ReLU>(/*inplace=*/true));
+  MaxPool2dParams pool;
+  pool.kernel_h = pool.kernel_w = 3;
+  pool.stride_h = pool.stride_w = 2;
+  pool.pad_h = pool.pad_w = 1;
+  maxpool_ = RegisterModule(name("maxpool"), std::make_unique<MaxPool2d>(pool));
+  int64_t in_channels = base;
+  const char* stage_names[] = {"layer1", "layer2", "layer3", "layer4"};
+  for (int s = 0; s < 4; ++s) {
+    const int64_t planes = base << s;
+    auto stage = std::make_unique<Sequential>();
+    for (int b = 0; b < options.depths[s]; ++b) {
+      const int stride = (s > 0 && b == 0) ? 2 : 1;
+      stage->Add(std::make_unique<Bottleneck>(in_channels, planes, stride, options.groups,
+                                              options.width_per_group));
+      in_channels = planes * Bottleneck::kExpansion;
+    }
+    stages_.push_back(RegisterModule(name(stage_names[s]), std::move(stage)));
+  }
+  if (options.num_classes > 0) {
+    NN_CHECK(!options.sequential_names) << "a classifier head uses torchvision names";
+    fc_ = RegisterModule("fc", std::make_unique<Linear>(in_channels, options.num_classes));
+  }
+}
+
+Tensor ResNeXt::Forward(const Tensor& input) {
+  NN_CHECK(input.rank() == 4 && input.dim(1) == 3) << "ResNeXt input " << input.shape()
+                                                   << ", expected [N, 3, H, W]";
+  Tensor x;
+  if (is_training()) {
+    x = relu_->Forward(bn1_->Forward(conv1_->Forward(input)));
+  } else {
+    if (!stem_folded_.weight.defined()) stem_folded_ = FoldConvBatchNorm(*conv1_, *bn1_);
+    Conv2dEpilogue relu;
+    relu.relu = true;
+    x = RunFolded(stem_folded_, input, relu);
+  }
+  x = maxpool_->Forward(x);
+  for (Sequential* stage : stages_) x = stage->Forward(x);
+  if (fc_ == nullptr) return x;
+  x = avgpool_.Forward(x);
+  pooled_shape_ = x.shape();
+  return fc_->Forward(x.Reshape({x.dim(0), x.dim(1)}));
+}
+
+Tensor ResNeXt::Backward(const Tensor& output_grad) {
+  Tensor grad = output_grad;
+  if (fc_ != nullptr) {
+    grad = avgpool_.Backward(fc_->Backward(grad).Reshape(pooled_shape_));
+  }
+  for (auto it = stages_.rbegin(); it != stages_.rend(); ++it) grad = (*it)->Backward(grad);
+  grad = maxpool_->Backward(grad);
+  return conv1_->Backward(bn1_->Backward(relu_->Backward(grad)));
+}
+
+}  // namespace nn
