@@ -86,8 +86,8 @@ void Detector::Backward(const Tensor& video_logits_grad) {
         }
       }
     }
-    sequence_grad =
-        feature_dropout_.Backward(linear1_->Backward(frame_grad)).Reshape({batch_, frames_, width});
+    sequence_grad = feature_dropout_.Backward(
+        linear1_->Backward(frame_grad).Reshape({batch_, frames_, width}));
   } else {
     const Tensor last_grad = linear1_->Backward(logit_dropout_.Backward(video_logits_grad));
     sequence_grad = Tensor::Zeros({batch_, frames_, width});

@@ -55,3 +55,34 @@ TEST(BottleneckTest, GradientsStrideTwoToTwoByTwo) {
 
 }  // namespace
 }  // namespace nn
+
+namespace nn {
+namespace {
+
+// Eval mode folds batch norm into the convolutions once; changing the parameters through
+// NamedState (as a checkpoint load does) must drop the folded copy.
+TEST(ResNeXtTest, FoldedInferenceFollowsParameterChanges) {
+  ResNeXtOptions options;
+  options.depths = {1, 1, 1, 1};
+  options.groups = 4;
+  options.width_per_group = 16;
+  options.base_width = 8;
+  options.num_classes = 3;
+  ResNeXt a(options), b(options);
+  a.Eval();
+  b.Eval();
+  const Tensor x = RandomNormal({2, 3, 32, 32}, 3);
+  const float before = a.Forward(x).data<float>()[0];
+  auto state_a = a.NamedState();
+  auto state_b = b.NamedState();
+  for (size_t i = 0; i < state_a.size(); ++i) state_a[i].second->CopyFrom(*state_b[i].second);
+  const Tensor after = a.Forward(x);
+  const Tensor expected = b.Forward(x);
+  EXPECT_NE(before, after.data<float>()[0]);
+  for (int64_t i = 0; i < after.numel(); ++i) {
+    EXPECT_EQ(after.data<float>()[i], expected.data<float>()[i]);
+  }
+}
+
+}  // namespace
+}  // namespace nn

@@ -66,21 +66,24 @@ Tensor RandomUniform(const Shape& shape, uint32_t seed, float low, float high) {
   std::ostringstream failures;
   int num_failures = 0;
   int64_t num_checked = 0, num_skipped = 0;
-  // One-sided quotients (L(x + h) - L(x)) / h and (L(x) - L(x - h)) / h, with the steps
-  // actually taken in float32; their mean is the central difference.
-  struct Quotients {
-    double forward, backward;
-    double central() const { return (forward + backward) / 2; }
+  // L(x + h) and L(x - h) with the steps actually taken in float32.
+  struct Differences {
+    double plus, minus, step_up, step_down;
+    // (L(x + h) - L(x - h)) / 2h: the estimate that is compared.
+    double central() const { return (plus - minus) / (step_up + step_down); }
+    // (L(x + h) - L(x)) / h and (L(x) - L(x - h)) / h.
+    double forward(double at_x) const { return (plus - at_x) / step_up; }
+    double backward(double at_x) const { return (at_x - minus) / step_down; }
   };
-  auto quotients = [&](float* element, float h, double at_x) {
+  auto differences = [&](float* element, float h) {
     const float original = *element;
     *element = original + h;
     const double plus = Projection(forward(), r);
     *element = original - h;
     const double minus = Projection(forward(), r);
     *element = original;
-    return Quotients{(plus - at_x) / (static_cast<double>(original + h) - original),
-                     (at_x - minus) / (original - static_cast<double>(original - h))};
+    return Differences{plus, minus, static_cast<double>(original + h) - original,
+                       original - static_cast<double>(original - h)};
   };
   auto allowed = [&](double a, double b) {
     return options.absolute_tolerance +
@@ -91,16 +94,16 @@ Tensor RandomUniform(const Shape& shape, uint32_t seed, float low, float high) {
     float* xp = x.data<float>();
     const float* gp = grads[k].data<float>();
     for (int64_t i : SampleIndices(x.numel(), options.max_elements_per_input, rng)) {
-      const double at_x = options.skip_nonsmooth ? Projection(forward(), r) : 0.0;
-      const Quotients q = quotients(&xp[i], options.epsilon, at_x);
-      // Central differences cancel the at_x term exactly when it is not computed.
-      const double numeric = q.central();
+      const Differences d = differences(&xp[i], options.epsilon);
+      const double numeric = d.central();
       if (options.skip_nonsmooth) {
         // A kink within eps shows as one-sided quotients that disagree (a kink very close
         // to x) or as a central difference that changes with the step.
-        const Quotients half = quotients(&xp[i], options.epsilon / 2, at_x);
-        if (std::abs(q.forward - q.backward) > 2 * allowed(q.forward, q.backward) ||
-            std::abs(numeric - half.central()) > allowed(numeric, half.central())) {
+        const double at_x = Projection(forward(), r);
+        const double up = d.forward(at_x), down = d.backward(at_x);
+        const double half = differences(&xp[i], options.epsilon / 2).central();
+        if (std::abs(up - down) > 2 * allowed(up, down) ||
+            std::abs(numeric - half) > allowed(numeric, half)) {
           ++num_skipped;
           continue;
         }
@@ -109,8 +112,8 @@ Tensor RandomUniform(const Shape& shape, uint32_t seed, float low, float high) {
       ++num_checked;
       if (std::abs(analytic - numeric) > allowed(analytic, numeric)) {
         if (++num_failures <= 10) {
-          failures << "\n  input " << k << " " << x.shape() << " element " << i
-                   << ": analytic " << analytic << ", numeric " << numeric;
+          failures << "\n  input " << k << " " << x.shape() << " element " << i << ": analytic "
+                   << analytic << ", numeric " << numeric;
         }
       }
     }
@@ -125,8 +128,8 @@ Tensor RandomUniform(const Shape& shape, uint32_t seed, float low, float high) {
     return ::testing::AssertionFailure() << num_failures << " of " << num_checked
                                          << " gradient elements differ" << failures.str();
   }
-  return ::testing::AssertionSuccess() << num_checked << " gradient elements agree ("
-                                       << num_skipped << " skipped as not smooth)";
+  return ::testing::AssertionSuccess()
+         << num_checked << " gradient elements agree (" << num_skipped << " skipped as not smooth)";
 }
 
 }  // namespace nn::testing

@@ -1,0 +1,124 @@
+#include "nn/models/detector.h"
+
+#include "gtest/gtest.h"
+#include "nn/models/presets.h"
+#include "nn/testing/gradient_check.h"
+
+namespace nn {
+namespace {
+
+using testing::CheckGradients;
+using testing::GradientCheckOptions;
+using testing::RandomNormal;
+
+// Finite differences through the whole detector (training mode, dropouts off so the
+// function is deterministic), for a sample of every parameter tensor. Central differences
+// are meaningless across a ReLU kink, and a whole CNN has hundreds of them within eps of
+// any point, so every batch-norm shift (the trunk's only biases) is set to +3: nearly all
+// ReLU inputs become positive and the function smooth, while every backward path still
+// runs. Exactness against float64 is proven in tests/model_parity_test.cc.
+void CheckDetectorGradients(const DetectorOptions& options, const Shape& input_shape) {
+  Detector detector(options);
+  detector.Train();
+  const Tensor frames = RandomNormal(input_shape, 5);
+  std::vector<Tensor*> inputs;
+  std::vector<Parameter*> params;
+  for (auto& [name, p] : detector.NamedParameters()) {
+    if (name.rfind("model.", 0) == 0 && name.size() > 5 &&
+        name.compare(name.size() - 5, 5, ".bias") == 0) {
+      p->value.Fill(3.0f);
+    }
+    inputs.push_back(&p->value);
+    params.push_back(p);
+  }
+  GradientCheckOptions check;
+  check.max_elements_per_input = 3;
+  check.epsilon = 1e-3f;
+  check.relative_tolerance = 2e-2;
+  check.absolute_tolerance = 2e-3;
+  check.skip_nonsmooth = true;
+  EXPECT_TRUE(CheckGradients(
+      inputs, [&] { return detector.Forward(frames).video_logits.Clone(); },
+      [&](const Tensor& dy, const std::vector<Tensor*>& grads) {
+        detector.ZeroGrad();
+        detector.Forward(frames);
+        detector.Backward(dy);
+        for (size_t i = 0; i < params.size(); ++i) grads[i]->CopyFrom(params[i]->grad);
+      },
+      check));
+}
+
+TEST(DetectorTest, TinyPresetGradients) {
+  CheckDetectorGradients(GetPreset("tiny")->detector, {2, 3, 3, 32, 32});
+}
+
+TEST(DetectorTest, PaperReadoutGradients) {
+  // The jadhav2020 wiring (unidirectional LSTM without bias walking the videos axis, last
+  // frame, two outputs) on the tiny trunk.
+  DetectorOptions options = GetPreset("tiny")->detector;
+  options.lstm.bias = false;
+  options.lstm.batch_first = false;
+  options.lstm.bidirectional = false;
+  options.lstm.num_layers = 1;
+  options.num_outputs = 2;
+  options.readout = DetectorReadout::kPaperLastStep;
+  CheckDetectorGradients(options, {3, 2, 3, 32, 32});
+}
+
+TEST(DetectorTest, ShapesAndDropoutInTraining) {
+  DetectorOptions options = GetPreset("tiny")->detector;
+  options.lstm.dropout = 0.3f;
+  options.feature_dropout = 0.5f;
+  Detector detector(options);
+  detector.Train();
+  const Tensor frames = RandomNormal({2, 4, 3, 32, 32}, 1);
+  const DetectorOutput a = detector.Forward(frames);
+  EXPECT_EQ(a.video_logits.shape(), (Shape{2, 1}));
+  EXPECT_EQ(a.frame_logits.shape(), (Shape{2, 4, 1}));
+  detector.ZeroGrad();
+  detector.Backward(Tensor::Full({2, 1}, 1.0f));
+  double norm = 0;
+  for (Parameter* p : detector.Parameters()) {
+    for (int64_t i = 0; i < p->grad.numel(); ++i) norm += std::abs(p->grad.data<float>()[i]);
+  }
+  EXPECT_GT(norm, 0);
+  // A new mask each step: the same input gives different training outputs.
+  const DetectorOutput b = detector.Forward(frames);
+  EXPECT_NE(a.video_logits.data<float>()[0], b.video_logits.data<float>()[0]);
+  // Evaluation is deterministic and ignores dropout.
+  detector.Eval();
+  const float e1 = detector.Forward(frames).video_logits.data<float>()[0];
+  const float e2 = detector.Forward(frames).video_logits.data<float>()[0];
+  EXPECT_EQ(e1, e2);
+}
+
+TEST(DetectorTest, VideoLogitIsTheMeanOfFrameLogits) {
+  Detector detector(GetPreset("tiny")->detector);
+  detector.Eval();
+  const DetectorOutput out = detector.Forward(RandomNormal({1, 4, 3, 32, 32}, 2));
+  float mean = 0;
+  for (int t = 0; t < 4; ++t) mean += out.frame_logits.data<float>()[t] / 4;
+  EXPECT_NEAR(out.video_logits.data<float>()[0], mean, 1e-6);
+}
+
+TEST(DetectorDeathTest, RejectsABadInputShape) {
+  Detector detector(GetPreset("tiny")->detector);
+  EXPECT_DEATH(detector.Forward(Tensor::Zeros({4, 3, 32, 32})),
+               "Detector input \\[4, 3, 32, 32\\], expected \\[B, T, 3, H, W\\]");
+}
+
+TEST(PresetsTest, KnownAndUnknown) {
+  for (const std::string& name : PresetNames()) EXPECT_TRUE(GetPreset(name).ok()) << name;
+  const auto unknown = GetPreset("resnet");
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(unknown.status().message(),
+            "unknown model preset 'resnet'; known presets: default, jadhav2020, small, tiny");
+  const ModelPreset paper = *GetPreset("jadhav2020");
+  EXPECT_EQ(paper.preprocessing.image_size, 112);
+  EXPECT_EQ(paper.preprocessing.channel_order, "BGR");
+  EXPECT_EQ(paper.labels[0], "FAKE");
+  EXPECT_FALSE(paper.detector.lstm.bias);
+}
+
+}  // namespace
+}  // namespace nn
