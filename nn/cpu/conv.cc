@@ -14,14 +14,17 @@ namespace nn::cpu {
 namespace {
 
 // Tile sizes: fixed (never derived from the thread count), so the bits do not depend on it.
-constexpr int64_t kRowTile = 256;   // output channels of one forward / weight-gradient tile
-constexpr int64_t kColTile = 512;   // output pixels (columns j) of one tile
-constexpr int64_t kGradRows = 256;  // target rows (channel x KH x KW) of dcol and dW tiles
+constexpr int64_t kRowTile = 256;       // output channels of one forward / weight-gradient tile
+constexpr int64_t kColTile = 512;       // output pixels (columns j) of one tile, at most
+constexpr int64_t kMinColTile = 64;     // forward splits columns into tiles of at least this
+constexpr int64_t kMinImageTile = 128;  // forward: whole images of >= this many pixels
+constexpr int64_t kGradRows = 256;      // target rows (channel x KH x KW) of dcol and dW tiles
 // The weight gradient is a reduction over all columns; with fewer tiles than this it is
 // also split over column ranges into partial sums (a fixed count, summed in a fixed order).
 constexpr int64_t kMinWeightGradTasks = 8;
 
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t RoundUp(int64_t a, int64_t b) { return CeilDiv(a, b) * b; }
 
 // Sizes derived from the geometry.
 struct Dims {
@@ -50,7 +53,7 @@ struct Dims {
 
 // Per-thread scratch, grown on demand and reused across calls.
 float* Scratch(int slot, int64_t size) {
-  thread_local std::vector<float> buffers[3];
+  thread_local std::vector<float> buffers[5];
   std::vector<float>& buffer = buffers[slot];
   if (static_cast<int64_t>(buffer.size()) < size) buffer.resize(size);
   return buffer.data();
@@ -162,16 +165,9 @@ void Col2ImAdd(const Conv2dGeometry& g, const float* dcol, int64_t c_begin, int6
              });
 }
 
-// Below this many output channels per group, forward runs DirectConvGroup: with a handful
-// of rows in W_g (ResNeXt's grouped 3x3 convolutions have 4 to 32), im2col and Eigen's
-// packing cost more than the arithmetic.
-// Narrow outputs waste most of the 16-column register blocks; measured on ResNeXt-50's
-// 56x56 (faster, ~2x) versus 28x28 and smaller (no gain) grouped layers.
-constexpr int64_t kSmallGemmMaxRows = 48;
-constexpr int64_t kDirectMinOutputWidth = 32;
-
 // Eight floats, unaligned: GCC vector extensions compile to AVX2 (or AVX-512VL) FMAs.
 typedef float Vec8 __attribute__((vector_size(32)));
+typedef int Vec8i __attribute__((vector_size(32)));
 inline Vec8 Load8(const float* p) {
   Vec8 v;
   std::memcpy(&v, p, sizeof(v));
@@ -179,111 +175,224 @@ inline Vec8 Load8(const float* p) {
 }
 inline void Store8(float* p, Vec8 v) { std::memcpy(p, &v, sizeof(v)); }
 
-// Direct convolution of one (image, group) for few output channels per group, without
-// im2col: the group's input planes are copied once, zero-padded and split by column phase
-// (phase q holds padded columns q, q + stride_w, ...), so that the input of output column
-// ow under kernel column kw is phase[(kw*dw) % sw][ow + (kw*dw) / sw], contiguous in ow.
-// R output channels x 16 output columns accumulate in registers over (ci, kh, kw).
-struct PhasedInput {
-  int64_t padded_h = 0, row_len = 0;  // rows per plane, floats per phase row
-  int64_t phase_size = 0;             // floats per phase (all channels)
-  const float* data = nullptr;        // [phase][ci][padded_h][row_len]
-  int64_t Offset(int64_t phase, int64_t ci) const {
-    return phase * phase_size + ci * padded_h * row_len;
+// Direct convolution on "flat phase planes", for few channels per group (ResNeXt's grouped
+// 3x3 convolutions: 4 to 32), where im2col and GEMM packing cost more than the arithmetic.
+//
+// Layout. A channel's zero-padded input plane (ph, pw in [0, H+2*pad_h) x [0, W+2*pad_w)) is
+// split into sh*sw phases: phase q = (ph % sh) * sw + pw % sw stores pixel (ph, pw) at flat
+// index (ph / sh) * wq + pw / sw of a [hq, wq] plane. Output pixel (oh, ow) gets flat index
+// i = oh * wq + ow (columns ow >= OW are junk, computed and dropped). Tap t = (kh, kw) reads
+// padded (oh*sh + kh*dh, ow*sw + kw*dw), i.e. phase q(t) = ((kh*dh) % sh) * sw + (kw*dw) % sw
+// at flat index i + shift(t), shift(t) = (kh*dh / sh) * wq + kw*dw / sw. So
+//   forward  y[co][i]  = sum_{ci, t} W[co, ci, t] * P[q(t)][ci][i + shift(t)]
+//   backward dP[q][ci][m] = sum_{co, t: q(t) = q} W[co, ci, t] * dYf[co][m - shift(t)]
+//            dW[co, ci, t] += sum_i dYf[co][i] * P[q(t)][ci][i + shift(t)]
+// with dYf = dY in the flat layout, zero in junk columns and outside [0, OH*wq). Every sum
+// is a constant-shift correlation that is contiguous in i: FlatCorrelate vectorizes it over
+// 8*V consecutive i and R output rows, all in registers.
+constexpr int64_t kFlatMaxChannelsPerGroup = 64;
+constexpr int64_t kFlatMaxStemChannels = 4;
+constexpr int64_t kFlatPad = 48;  // flat lengths are padded to multiples of this
+// Forward tasks cover a whole (image, group), or with fewer than kFlatMinTasks of those (a
+// stem at batch 1), chunks of kFlatRowsPerTask output channels, each packing the input again.
+constexpr int64_t kFlatRowsPerTask = 16;
+constexpr int64_t kFlatMinTasks = 16;
+
+struct FlatLayout {
+  FlatLayout(const Conv2dGeometry& g, int64_t cin_g)
+      : sh(g.stride_h),
+        sw(g.stride_w),
+        phases(sh * sw),
+        hq(CeilDiv(g.in_h + 2 * g.pad_h, sh)),
+        wq(CeilDiv(g.in_w + 2 * g.pad_w, sw)),
+        plane(hq * wq),
+        len(g.out_h * wq),
+        taps(g.kernel_h * g.kernel_w) {
+    for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
+      for (int64_t kw = 0; kw < g.kernel_w; ++kw) {
+        const int64_t h = kh * g.dilation_h, w = kw * g.dilation_w;
+        tap_phase.push_back((h % sh) * sw + w % sw);
+        tap_shift.push_back((h / sh) * wq + w / sw);
+        max_shift = std::max(max_shift, tap_shift.back());
+      }
+    }
+    // P holds [phase][ci][plane]; reads reach max_shift + RoundUp(len) past the last plane.
+    input_size = phases * cin_g * plane + max_shift + RoundUp(std::max(len, plane), kFlatPad);
+    lead = RoundUp(max_shift, 8);
+    dy_stride = lead + RoundUp(std::max(len, plane), kFlatPad) + kFlatPad;
   }
+  int64_t sh, sw, phases, hq, wq, plane, len, taps;
+  std::vector<int64_t> tap_phase, tap_shift;
+  int64_t max_shift = 0;
+  int64_t input_size = 0;  // floats of the packed input P, with zero slack
+  int64_t lead = 0;        // zeros before each dYf row (reads at m - shift >= -lead)
+  int64_t dy_stride = 0;   // floats per dYf row
 };
 
-template <int R>
-void DirectConvRows(const Conv2dGeometry& g, const PhasedInput& in, int64_t cin_g, const float* w,
-                    float* y) {
-  const int64_t k = cin_g * g.kernel_h * g.kernel_w;
-  const int64_t plane = g.out_h * g.out_w;
-  alignas(32) float tail[R][16];
-  for (int64_t oh = 0; oh < g.out_h; ++oh) {
-    for (int64_t ow = 0; ow < g.out_w; ow += 16) {
-      Vec8 acc[R][2] = {};
-      for (int64_t ci = 0; ci < cin_g; ++ci) {
-        for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
-          const int64_t ih = oh * g.stride_h + kh * g.dilation_h;
-          for (int64_t kw = 0; kw < g.kernel_w; ++kw) {
-            const int64_t shift = kw * g.dilation_w;
-            const float* x = in.data + in.Offset(shift % g.stride_w, ci) + ih * in.row_len +
-                             shift / g.stride_w + ow;
-            const Vec8 x0 = Load8(x);
-            const Vec8 x1 = Load8(x + 8);
-            const int64_t wi = (ci * g.kernel_h + kh) * g.kernel_w + kw;
-            for (int r = 0; r < R; ++r) {
-              const float s = w[r * k + wi];
-              acc[r][0] += s * x0;
-              acc[r][1] += s * x1;
-            }
-          }
-        }
-      }
-      const int64_t n = std::min<int64_t>(16, g.out_w - ow);
-      for (int r = 0; r < R; ++r) {
-        float* dst = y + r * plane + oh * g.out_w + ow;
-        if (n == 16) {
-          Store8(dst, acc[r][0]);
-          Store8(dst + 8, acc[r][1]);
-        } else {
-          Store8(tail[r], acc[r][0]);
-          Store8(tail[r] + 8, acc[r][1]);
-          std::copy_n(tail[r], n, dst);
-        }
-      }
-    }
-  }
+// dst[0, len) = src[0, len) for short rows, without a call to memmove.
+inline void CopyRow(const float* src, int64_t len, float* dst) {
+  int64_t i = 0;
+  for (; i + 8 <= len; i += 8) Store8(dst + i, Load8(src + i));
+  for (; i < len; ++i) dst[i] = src[i];
 }
 
-// Y[n, group's channels] = conv of image n's group `group` (no bias/epilogue).
-void DirectConvGroup(const Conv2dGeometry& g, const Dims& d, const float* input,
-                     const float* weight, int64_t n, int64_t group, float* output) {
-  const int64_t sw = g.stride_w;
-  const int64_t padded_h = g.in_h + 2 * g.pad_h;
-  const int64_t padded_w = g.in_w + 2 * g.pad_w;
-  // Reads reach phase column ow + shift/sw + 15 for ow < round_up(OW, 16).
-  const int64_t row_len = std::max(
-      CeilDiv(padded_w, sw), CeilDiv(g.out_w, 16) * 16 + (g.kernel_w - 1) * g.dilation_w / sw);
-  PhasedInput in;
-  in.padded_h = padded_h;
-  in.row_len = row_len;
-  in.phase_size = d.cin_g * padded_h * row_len;
-  float* buffer = Scratch(2, sw * in.phase_size);
-  std::fill_n(buffer, sw * in.phase_size, 0.0f);
-  for (int64_t ci = 0; ci < d.cin_g; ++ci) {
-    const float* src = input + (n * g.in_channels + group * d.cin_g + ci) * d.hw;
+// P[q][ci][...] = the zero-padded, phase-split planes of channels [c0, c0 + channels) of image
+// n (buffer of layout.input_size floats). Packing writes the same positions for every image
+// and group, so the zeros (padding, slack) need writing only once per buffer: `zero`.
+void PackFlatInput(const Conv2dGeometry& g, const FlatLayout& l, const float* input, int64_t n,
+                   int64_t c0, int64_t channels, bool zero, float* p) {
+  if (zero) std::fill_n(p, l.input_size, 0.0f);
+  // Column phase qw holds input columns iw0[qw] + k * sw at (iw0[qw] + pad_w) / sw + k. Hoisted
+  // out of the row loop: rows can be as short as 7 pixels, and divisions cost more.
+  std::vector<int64_t> iw0(l.sw), at0(l.sw);
+  for (int64_t qw = 0; qw < l.sw; ++qw) {
+    iw0[qw] = ((qw - g.pad_w) % l.sw + l.sw) % l.sw;
+    at0[qw] = qw * channels * l.plane + (iw0[qw] + g.pad_w) / l.sw;
+  }
+  const int64_t vector_cols = l.sw == 2 ? g.in_w / 16 * 16 : 0;  // stride-2 fast path
+  // Stride 2: the phases of input columns 0 (even) and 1 (odd).
+  float* const even = l.sw == 2 ? p + at0[g.pad_w % 2] : nullptr;
+  float* const odd = l.sw == 2 ? p + at0[(g.pad_w + 1) % 2] : nullptr;
+  for (int64_t ci = 0; ci < channels; ++ci) {
+    const float* src = input + ((n * g.in_channels + c0 + ci) * g.in_h) * g.in_w;
+    int64_t qh = g.pad_h % l.sh, r = g.pad_h / l.sh;  // padded row ih + pad_h = r * sh + qh
     for (int64_t ih = 0; ih < g.in_h; ++ih) {
+      const int64_t row = (qh * l.sw * channels + ci) * l.plane + r * l.wq;
+      if (++qh == l.sh) {
+        qh = 0;
+        ++r;
+      }
       const float* src_row = src + ih * g.in_w;
-      const int64_t row = (ih + g.pad_h) * row_len;
-      if (sw == 1) {
-        std::copy_n(src_row, g.in_w, buffer + in.Offset(0, ci) + row + g.pad_w);
+      if (l.sw == 1) {
+        CopyRow(src_row, g.in_w, p + row + g.pad_w);
         continue;
       }
-      for (int64_t iw = 0; iw < g.in_w; ++iw) {
-        const int64_t col = iw + g.pad_w;
-        buffer[in.Offset(col % sw, ci) + row + col / sw] = src_row[iw];
+      // Stride 2: even input columns 2k go to one phase at k + const, odd ones to the other.
+      for (int64_t done = 0; done < vector_cols; done += 16) {
+        const Vec8 a = Load8(src_row + done), b = Load8(src_row + done + 8);
+        Store8(even + row + done / 2, __builtin_shuffle(a, b, Vec8i{0, 2, 4, 6, 8, 10, 12, 14}));
+        Store8(odd + row + done / 2, __builtin_shuffle(a, b, Vec8i{1, 3, 5, 7, 9, 11, 13, 15}));
+      }
+      for (int64_t qw = 0; qw < l.sw; ++qw) {  // the rest, from column vector_cols on
+        float* dst = p + row + at0[qw] + vector_cols / l.sw;
+        for (int64_t iw = vector_cols + iw0[qw], k = 0; iw < g.in_w; iw += l.sw, ++k) {
+          dst[k] = src_row[iw];
+        }
       }
     }
   }
-  in.data = buffer;
-  const float* w = weight + group * d.cout_g * d.k;
-  float* y = output + (n * g.out_channels + group * d.cout_g) * d.p;
+}
+
+// out[r * ldo + i] = sum_{c < channels, t < taps} w[r * ldw + c * taps + t] *
+//                    in[c * in_stride + shift[t] + i]
+// for r < R and i in [0, RoundUp(len, 8 * V)): R x V vectors of 8 accumulate in registers.
+template <int R, int V>
+void FlatCorrelate(const float* in, int64_t in_stride, int64_t channels, const int64_t* shift,
+                   int64_t taps, const float* w, int64_t ldw, int64_t len, float* out,
+                   int64_t ldo) {
+  for (int64_t i = 0; i < len; i += 8 * V) {
+    Vec8 acc[R][V] = {};
+    for (int64_t c = 0; c < channels; ++c) {
+      const float* x = in + c * in_stride + i;
+      const float* wc = w + c * taps;
+      for (int64_t t = 0; t < taps; ++t) {
+        Vec8 xv[V];
+        for (int v = 0; v < V; ++v) xv[v] = Load8(x + shift[t] + 8 * v);
+        for (int r = 0; r < R; ++r) {
+          const float s = wc[r * ldw + t];
+          for (int v = 0; v < V; ++v) acc[r][v] += s * xv[v];
+        }
+      }
+    }
+    for (int r = 0; r < R; ++r) {
+      for (int v = 0; v < V; ++v) Store8(out + r * ldo + i + 8 * v, acc[r][v]);
+    }
+  }
+}
+
+// FlatCorrelate for any row count, 4 rows at a time.
+template <int V>
+void FlatCorrelateRows(const float* in, int64_t in_stride, int64_t channels, const int64_t* shift,
+                       int64_t taps, const float* w, int64_t ldw, int64_t rows, int64_t len,
+                       float* out, int64_t ldo) {
   int64_t r = 0;
-  for (; r + 4 <= d.cout_g; r += 4) DirectConvRows<4>(g, in, d.cin_g, w + r * d.k, y + r * d.p);
-  switch (d.cout_g - r) {
+  for (; r + 4 <= rows; r += 4) {
+    FlatCorrelate<4, V>(in, in_stride, channels, shift, taps, w + r * ldw, ldw, len, out + r * ldo,
+                        ldo);
+  }
+  switch (rows - r) {
     case 3:
-      DirectConvRows<3>(g, in, d.cin_g, w + r * d.k, y + r * d.p);
+      FlatCorrelate<3, V>(in, in_stride, channels, shift, taps, w + r * ldw, ldw, len,
+                          out + r * ldo, ldo);
       break;
     case 2:
-      DirectConvRows<2>(g, in, d.cin_g, w + r * d.k, y + r * d.p);
+      FlatCorrelate<2, V>(in, in_stride, channels, shift, taps, w + r * ldw, ldw, len,
+                          out + r * ldo, ldo);
       break;
     case 1:
-      DirectConvRows<1>(g, in, d.cin_g, w + r * d.k, y + r * d.p);
+      FlatCorrelate<1, V>(in, in_stride, channels, shift, taps, w + r * ldw, ldw, len,
+                          out + r * ldo, ldo);
       break;
   }
 }
 
+// Picks the vector count per block (8, 16 or 24 outputs): 24 (4 x 3 accumulators) is the
+// most efficient unless rounding len up to it wastes much more than to 16.
+void FlatCorrelateAuto(const float* in, int64_t in_stride, int64_t channels, const int64_t* shift,
+                       int64_t taps, const float* w, int64_t ldw, int64_t rows, int64_t len,
+                       float* out, int64_t ldo) {
+  const int64_t pad3 = RoundUp(len, 24), pad2 = RoundUp(len, 16);
+  if (len <= 8) {
+    FlatCorrelateRows<1>(in, in_stride, channels, shift, taps, w, ldw, rows, len, out, ldo);
+  } else if (pad2 * 21 < pad3 * 20) {
+    FlatCorrelateRows<2>(in, in_stride, channels, shift, taps, w, ldw, rows, len, out, ldo);
+  } else {
+    FlatCorrelateRows<3>(in, in_stride, channels, shift, taps, w, ldw, rows, len, out, ldo);
+  }
+}
+
+// out[k] = the sum of the lanes of the k-th vector, by a transpose-and-add tree.
+inline void SumLanes4(Vec8 a, Vec8 b, Vec8 c, Vec8 d, float* out) {
+  const Vec8i even = {0, 8, 2, 10, 4, 12, 6, 14}, odd = {1, 9, 3, 11, 5, 13, 7, 15};
+  // [a0+a1, b0+b1, a2+a3, b2+b3, a4+a5, b4+b5, a6+a7, b6+b7], likewise for c, d.
+  const Vec8 ab = __builtin_shuffle(a, b, even) + __builtin_shuffle(a, b, odd);
+  const Vec8 cd = __builtin_shuffle(c, d, even) + __builtin_shuffle(c, d, odd);
+  // [a0..3, b0..3, c0..3, d0..3, a4..7, b4..7, c4..7, d4..7]
+  const Vec8 abcd = __builtin_shuffle(ab, cd, Vec8i{0, 1, 8, 9, 4, 5, 12, 13}) +
+                    __builtin_shuffle(ab, cd, Vec8i{2, 3, 10, 11, 6, 7, 14, 15});
+  for (int k = 0; k < 4; ++k) out[k] = abcd[k] + abcd[k + 4];
+}
+
+// dw[r * ldw + j] += sum_{i < len} dy[r * ldy + i] * x[j][i] for r < 4, j < 3 (len a
+// multiple of 8; reads past len must be valid).
+void FlatDot4x3(const float* dy, int64_t ldy, const float* const* x, int64_t len, float* dw,
+                int64_t ldw) {
+  Vec8 acc[4][3] = {};
+  for (int64_t i = 0; i < len; i += 8) {
+    const Vec8 x0 = Load8(x[0] + i), x1 = Load8(x[1] + i), x2 = Load8(x[2] + i);
+    for (int r = 0; r < 4; ++r) {
+      const Vec8 d = Load8(dy + r * ldy + i);
+      acc[r][0] += d * x0;
+      acc[r][1] += d * x1;
+      acc[r][2] += d * x2;
+    }
+  }
+  for (int j = 0; j < 3; ++j) {
+    float sums[4];
+    SumLanes4(acc[0][j], acc[1][j], acc[2][j], acc[3][j], sums);
+    for (int r = 0; r < 4; ++r) dw[r * ldw + j] += sums[r];
+  }
+}
+
+// Grouped convolutions with few channels per group, and (forward only) convolutions of few
+// input channels such as a 7x7 stem, where im2col would copy each input pixel KH*KW times.
+// Backward runs one task per group, so it needs several groups.
+bool UseFlatDirect(const Conv2dGeometry& g, const Dims& d, bool forward) {
+  if (d.direct || d.cout_g > kFlatMaxChannelsPerGroup || d.cin_g > kFlatMaxChannelsPerGroup) {
+    return false;
+  }
+  return g.groups > 1 || (forward && d.cin_g <= kFlatMaxStemChannels);
+}
 // dst[i] = relu?(src[i] + bias + residual[i]); src may be dst, residual may be null.
 void Epilogue(const float* src, float bias, const float* residual, bool relu, int64_t len,
               float* dst) {
@@ -297,37 +406,189 @@ void Epilogue(const float* src, float bias, const float* residual, bool relu, in
   }
 }
 
+// The sum of row[0, len) in a fixed order: 32 lanes of partial sums, then the tail.
+float SumRow(const float* row, int64_t len) {
+  Vec8 acc[4] = {};
+  int64_t i = 0;
+  for (; i + 32 <= len; i += 32) {
+    for (int v = 0; v < 4; ++v) acc[v] += Load8(row + i + 8 * v);
+  }
+  float sums[4];
+  SumLanes4(acc[0], acc[1], acc[2], acc[3], sums);
+  float sum = (sums[0] + sums[1]) + (sums[2] + sums[3]);
+  for (; i < len; ++i) sum += row[i];
+  return sum;
+}
+
+// Forward of UseFlatDirect convolutions: one task per (image, group, chunk of output
+// channels); the epilogue runs on the task's rows while hot.
+void FlatForward(const Conv2dGeometry& g, const Dims& d, const float* input, const float* weight,
+                 const float* bias, const float* residual, bool relu, float* output) {
+  const FlatLayout l(g, d.cin_g);
+  std::vector<int64_t> shift(l.taps);  // P[q(t)][ci][i + shift(t)] as P + ci*plane + shift[t]
+  for (int64_t t = 0; t < l.taps; ++t) {
+    shift[t] = l.tap_phase[t] * d.cin_g * l.plane + l.tap_shift[t];
+  }
+  const int64_t chunk_rows =
+      g.batch * g.groups >= kFlatMinTasks ? d.cout_g : std::min(d.cout_g, kFlatRowsPerTask);
+  const int64_t chunks = CeilDiv(d.cout_g, chunk_rows);
+  const int64_t ld_y = RoundUp(l.len, kFlatPad);
+  ParallelFor(g.batch * g.groups * chunks, [&](int64_t begin, int64_t end) {
+    float* p = Scratch(3, l.input_size);
+    float* y = Scratch(4, chunk_rows * ld_y);
+    int64_t packed = -1;  // the (image, group) whose input p holds
+    for (int64_t task = begin; task < end; ++task) {
+      const int64_t image_group = task / chunks;
+      const int64_t n = image_group / g.groups, group = image_group % g.groups;
+      const int64_t r0 = (task % chunks) * chunk_rows;
+      const int64_t rows = std::min(chunk_rows, d.cout_g - r0);
+      if (packed != image_group) {
+        PackFlatInput(g, l, input, n, group * d.cin_g, d.cin_g, /*zero=*/packed < 0, p);
+        packed = image_group;
+      }
+      const int64_t c0 = group * d.cout_g + r0;
+      FlatCorrelateAuto(p, l.plane, d.cin_g, shift.data(), l.taps, weight + c0 * d.k, d.k, rows,
+                        l.len, y, ld_y);
+      for (int64_t r = 0; r < rows; ++r) {
+        const int64_t c = c0 + r;
+        for (int64_t oh = 0; oh < g.out_h; ++oh) {
+          const int64_t at = ((n * g.out_channels + c) * g.out_h + oh) * g.out_w;
+          Epilogue(y + r * ld_y + oh * l.wq, bias != nullptr ? bias[c] : 0.0f,
+                   residual != nullptr ? residual + at : nullptr, relu, g.out_w, output + at);
+        }
+      }
+    }
+  });
+}
+
+// Backward of UseFlatDirect convolutions: one task per group, over all images in order (so
+// dW_g sums in a fixed order): dYf per image, then dX by phase, then dW (formulas above).
+void FlatBackward(const Conv2dGeometry& g, const Dims& d, const float* input, const float* weight,
+                  const float* output_grad, float* input_grad, float* weight_grad) {
+  const FlatLayout l(g, d.cin_g);
+  // Taps of each phase and their backward shifts; wt_offset[q]: phase q's block of wt.
+  std::vector<std::vector<int64_t>> phase_taps(l.phases), phase_shift(l.phases);
+  for (int64_t t = 0; t < l.taps; ++t) {
+    phase_taps[l.tap_phase[t]].push_back(t);
+    phase_shift[l.tap_phase[t]].push_back(-l.tap_shift[t]);
+  }
+  const int64_t rows_pad = RoundUp(d.cout_g, 4);
+  const int64_t ld_dp = RoundUp(l.plane, kFlatPad) + kFlatPad;  // slack: row ranges start at m0
+  const int64_t cols = d.k, cols_pad = RoundUp(cols, 3);        // dW_g columns j = ci * taps + t
+  const int64_t len8 = RoundUp(l.len, 8);
+  ParallelFor(g.groups, [&](int64_t begin, int64_t end) {
+    float* dyf = Scratch(0, rows_pad * l.dy_stride);
+    float* wt = Scratch(1, d.cout_g * d.k);
+    float* dw = Scratch(2, rows_pad * cols_pad);
+    float* p = Scratch(3, l.input_size);
+    float* dp = Scratch(4, d.cin_g * ld_dp);
+    std::vector<const float*> x(cols_pad);
+    for (int64_t group = begin; group < end; ++group) {
+      const int64_t c_in0 = group * d.cin_g, c_out0 = group * d.cout_g;
+      const float* w = weight + c_out0 * d.k;
+      // wt[phase q block][ci][co][s] = W_g[co, ci, phase_taps[q][s]]: the transposed weights
+      // of each phase, as FlatCorrelate's [rows = ci][channels = co][taps] operand.
+      int64_t offset = 0;
+      std::vector<int64_t> wt_offset(l.phases);
+      for (int64_t q = 0; q < l.phases; ++q) {
+        wt_offset[q] = offset;
+        const int64_t nq = phase_taps[q].size();
+        for (int64_t ci = 0; ci < d.cin_g; ++ci) {
+          for (int64_t co = 0; co < d.cout_g; ++co) {
+            for (int64_t s = 0; s < nq; ++s) {
+              wt[offset + (ci * d.cout_g + co) * nq + s] =
+                  w[co * d.k + ci * l.taps + phase_taps[q][s]];
+            }
+          }
+        }
+        offset += d.cin_g * d.cout_g * nq;
+      }
+      std::fill_n(dyf, rows_pad * l.dy_stride, 0.0f);  // junk columns and slack stay zero
+      std::fill_n(dw, rows_pad * cols_pad, 0.0f);
+      for (int64_t n = 0; n < g.batch; ++n) {
+        for (int64_t co = 0; co < d.cout_g; ++co) {
+          const float* src = output_grad + (n * g.out_channels + c_out0 + co) * d.p;
+          for (int64_t oh = 0; oh < g.out_h; ++oh) {
+            CopyRow(src + oh * g.out_w, g.out_w, dyf + co * l.dy_stride + l.lead + oh * l.wq);
+          }
+        }
+        if (input_grad != nullptr) {
+          for (int64_t q = 0; q < l.phases; ++q) {
+            const int64_t nq = phase_taps[q].size();
+            if (nq == 0) continue;  // no tap reads this phase: its pixels get no gradient
+            // Only phase rows r whose padded row ph = r * sh + qh is an input row are needed.
+            const int64_t qh = q / l.sw, qw = q % l.sw;
+            const int64_t row_lo = CeilDiv(std::max<int64_t>(0, g.pad_h - qh), l.sh);
+            const int64_t row_hi = std::min(l.hq, CeilDiv(g.pad_h + g.in_h - qh, l.sh));
+            if (row_hi <= row_lo) continue;
+            const int64_t m0 = row_lo * l.wq;
+            FlatCorrelateAuto(dyf + l.lead + m0, l.dy_stride, d.cout_g, phase_shift[q].data(), nq,
+                              wt + wt_offset[q], d.cout_g * nq, d.cin_g, (row_hi - row_lo) * l.wq,
+                              dp + m0, ld_dp);
+            // dX at padded (ph, pw) of phase q += dp[ci][(ph / sh) * wq + pw / sw].
+            const int64_t iw0 = ((qw - g.pad_w) % l.sw + l.sw) % l.sw;
+            const int64_t at0 = (iw0 + g.pad_w) / l.sw;
+            for (int64_t ci = 0; ci < d.cin_g; ++ci) {
+              float* dx = input_grad + (n * g.in_channels + c_in0 + ci) * d.hw;
+              for (int64_t r = row_lo; r < row_hi; ++r) {  // padded row r * sh + qh
+                const float* src = dp + ci * ld_dp + r * l.wq + at0;
+                float* dst = dx + (r * l.sh + qh - g.pad_h) * g.in_w;
+                for (int64_t iw = iw0, k = 0; iw < g.in_w; iw += l.sw, ++k) dst[iw] += src[k];
+              }
+            }
+          }
+        }
+        if (weight_grad != nullptr) {
+          PackFlatInput(g, l, input, n, c_in0, d.cin_g, /*zero=*/group == begin && n == 0, p);
+          for (int64_t j = 0; j < cols_pad; ++j) {
+            const int64_t ci = j < cols ? j / l.taps : 0, t = j < cols ? j % l.taps : 0;
+            x[j] = p + (l.tap_phase[t] * d.cin_g + ci) * l.plane + l.tap_shift[t];
+          }
+          for (int64_t r = 0; r < rows_pad; r += 4) {
+            for (int64_t j = 0; j < cols_pad; j += 3) {
+              FlatDot4x3(dyf + l.lead + r * l.dy_stride, l.dy_stride, x.data() + j, len8,
+                         dw + r * cols_pad + j, cols_pad);
+            }
+          }
+        }
+      }
+      if (weight_grad != nullptr) {
+        for (int64_t co = 0; co < d.cout_g; ++co) {
+          float* dst = weight_grad + (c_out0 + co) * d.k;
+          for (int64_t j = 0; j < cols; ++j) dst[j] += dw[co * cols_pad + j];
+        }
+      }
+    }
+  });
+}
+
 }  // namespace
 
 void Conv2dForward(const Conv2dGeometry& g, const float* input, const float* weight,
                    const float* bias, const float* residual, bool relu, float* output) {
   const Dims d(g);
-  if (d.cout_g < kSmallGemmMaxRows && !d.direct && g.out_w >= kDirectMinOutputWidth) {
-    // One (image, group) per task; the epilogue runs on the group's planes while hot.
-    ParallelFor(g.batch * g.groups, [&](int64_t begin, int64_t end) {
-      for (int64_t task = begin; task < end; ++task) {
-        const int64_t n = task / g.groups, group = task % g.groups;
-        DirectConvGroup(g, d, input, weight, n, group, output);
-        if (bias == nullptr && residual == nullptr && !relu) continue;
-        for (int64_t c = group * d.cout_g; c < (group + 1) * d.cout_g; ++c) {
-          const int64_t at = (n * g.out_channels + c) * d.p;
-          Epilogue(output + at, bias != nullptr ? bias[c] : 0.0f,
-                   residual != nullptr ? residual + at : nullptr, relu, d.p, output + at);
-        }
-      }
-    });
+  if (UseFlatDirect(g, d, /*forward=*/true)) {
+    FlatForward(g, d, input, weight, bias, residual, relu, output);
     return;
   }
   // Y_g[rows, j] = W_g[rows, K] * col_g[K, j] per (group, row tile, column tile).
+  // Column tiles of equal width (a multiple of 16), an even number of tasks where possible:
+  // ParallelFor gives each thread a contiguous share, and 7 tiles on 2 threads idle one 1/8.
   const int64_t row_tiles = CeilDiv(d.cout_g, kRowTile);
-  const int64_t col_tiles = CeilDiv(d.cols, kColTile);
+  int64_t col_tiles = CeilDiv(d.cols, kColTile);
+  if ((g.groups * row_tiles * col_tiles) % 2 == 1 && d.cols >= 2 * kMinColTile) ++col_tiles;
+  // Images of kMinImageTile..kColTile pixels are a tile each: no gathers across images.
+  const int64_t col_step = d.p >= kMinImageTile && d.p <= kColTile && g.batch > 1
+                               ? d.p
+                               : RoundUp(CeilDiv(d.cols, col_tiles), 16);
+  col_tiles = CeilDiv(d.cols, col_step);
   ParallelFor(g.groups * row_tiles * col_tiles, [&](int64_t begin, int64_t end) {
     for (int64_t task = begin; task < end; ++task) {
       const int64_t group = task / (row_tiles * col_tiles);
       const int64_t m0 = (task / col_tiles % row_tiles) * kRowTile;
       const int64_t rows = std::min(kRowTile, d.cout_g - m0);
-      const int64_t j0 = (task % col_tiles) * kColTile;
-      const int64_t len = std::min(kColTile, d.cols - j0);
+      const int64_t j0 = (task % col_tiles) * col_step;
+      const int64_t len = std::min(col_step, d.cols - j0);
       const int64_t c_in0 = group * d.cin_g;
       const int64_t c_out0 = group * d.cout_g + m0;
       int64_t n, offset;
@@ -380,13 +641,18 @@ void Conv2dBackward(const Conv2dGeometry& g, const float* input, const float* we
         double sum = 0;
         for (int64_t n = 0; n < g.batch; ++n) {
           const float* row = output_grad + (n * g.out_channels + c) * d.p;
-          float partial = 0;
-          for (int64_t i = 0; i < d.p; ++i) partial += row[i];
-          sum += partial;
+          sum += SumRow(row, d.p);
         }
         bias_grad[c] += static_cast<float>(sum);
       }
     });
+  }
+
+  if (UseFlatDirect(g, d, /*forward=*/false)) {
+    if (input_grad != nullptr || weight_grad != nullptr) {
+      FlatBackward(g, d, input, weight, output_grad, input_grad, weight_grad);
+    }
+    return;
   }
 
   // dcol_g[rows, j] = W_g[:, rows]^T * dY_g[:, j], then dX += col2im(dcol_g). Tasks own

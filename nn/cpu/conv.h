@@ -1,5 +1,5 @@
-// CPU kernels for 2-D convolution (NCHW, float32, groups, stride, padding, dilation) as
-// GEMMs on Eigen, called through the façade in nn/ops/conv.h.
+// CPU kernels for 2-D convolution (NCHW, float32, groups, stride, padding, dilation), mostly
+// as GEMMs on Eigen, called through the façade in nn/ops/conv.h.
 //
 // Layout. Output pixels of all images form one "column space" j = n*OH*OW + oh*OW + ow.
 // For group g, with K = Cin/groups * KH * KW and col the im2col matrix [K, N*OH*OW]:
@@ -9,6 +9,10 @@
 // The work is cut into tiles of fixed size (rows of W, channels of X, columns j), chosen from
 // the shapes only and run with ParallelFor: results are bitwise the same for any thread
 // count. A 1x1, stride-1, unpadded convolution reads X (and writes Y) in place, without im2col.
+// Grouped convolutions with <= 64 channels per group (ResNeXt's 3x3s), and the forward of ones
+// with <= 4 input channels (a 7x7 stem), skip im2col and GEMM: a direct kernel on zero-padded,
+// stride-phase-split input planes, vectorized over output pixels (see conv.cc, "flat phase
+// planes"); its backward runs one task per group.
 #ifndef NN_CPU_CONV_H_
 #define NN_CPU_CONV_H_
 

@@ -52,7 +52,8 @@ std::vector<Case> GradientCases() {
 
 // Larger cases for the reference comparison: columns spanning images, several row and
 // channel tiles, split weight-gradient sums, ResNeXt-like 32 groups, 1x1 with stride; both
-// forward paths (im2col + GEMM; direct for < 48 output channels per group and >= 32 columns).
+// paths (im2col + GEMM; the direct "flat" kernel for grouped convolutions with <= 64 channels
+// per group, and forward with <= 4 input channels).
 std::vector<Case> TilingCases() {
   return {
       {"spanning_row_tiles", {3, 8, 15, 15}, {300, 8, 3, 3}, Params(1, 1, 1, 1, 1, 1, 1)},
@@ -65,6 +66,14 @@ std::vector<Case> TilingCases() {
       {"direct_grouped_wide", {1, 8, 6, 40}, {8, 2, 3, 3}, Params(1, 1, 1, 1, 2, 1, 4)},
       {"direct_strided_wide", {1, 6, 5, 70}, {9, 2, 3, 3}, Params(1, 2, 1, 1, 1, 2, 3)},
       {"dilated_grouped", {2, 6, 11, 10}, {9, 2, 3, 3}, Params(1, 2, 2, 1, 2, 3, 3)},
+      // Flat phase-plane direct path (groups > 1, <= 64 channels per group): stride-2
+      // vectorized packing with a tail and odd/even padding, output-channel chunks with a
+      // remainder, 8/16/24-wide blocks, 32 input channels per group, mixed strides/dilation.
+      {"flat_stride2_odd_pad_chunks", {2, 6, 9, 37}, {38, 3, 3, 3}, Params(2, 2, 1, 1, 1, 1, 2)},
+      {"flat_stride2_pad0", {1, 8, 8, 34}, {8, 4, 3, 3}, Params(2, 2, 0, 0, 1, 1, 2)},
+      {"flat_block8_tiny", {3, 4, 4, 4}, {6, 2, 3, 3}, Params(1, 1, 0, 0, 1, 1, 2)},
+      {"flat_block16_7x7", {2, 64, 7, 7}, {64, 32, 3, 3}, Params(1, 1, 1, 1, 1, 1, 2)},
+      {"flat_5x5_stride3x2_dilated", {2, 6, 17, 23}, {10, 3, 5, 5}, Params(3, 2, 2, 3, 2, 1, 2)},
   };
 }
 

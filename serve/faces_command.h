@@ -1,0 +1,34 @@
+// `deepfake faces`: finds and tracks the faces of a video with the model's preprocessing and
+// writes what the model would see: the crops as PNGs and faces.json (tracks, frame indices,
+// timestamps, boxes, landmarks, detector scores), then prints a summary.
+#ifndef SERVE_FACES_COMMAND_H_
+#define SERVE_FACES_COMMAND_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+
+namespace serve {
+
+struct FacesCommandOptions {
+  std::string video_path;
+  std::string out_dir;
+  std::string preset = "default";
+  std::string landmark_model;  // "" = the installed model (DLIB_SHAPE_PREDICTOR_68_PATH)
+  int frames = 0;              // 0 = the preset's
+  double margin = 0;           // 0 = the preset's crop
+  int detect_max_side = 640;
+};
+
+// Runs the command; on success the summary has been printed to stdout. Errors name the
+// file and the problem.
+absl::Status RunFacesCommand(const FacesCommandOptions& options);
+
+// Reads the faces command's flags (--video_path, --out_dir, --preset, --landmark_model,
+// --frames, --margin, --detect_max_side) and runs it; returns the process exit status
+// (0, or 1 with the error on stderr; 2 for a missing flag).
+int FacesMain();
+
+}  // namespace serve
+
+#endif  // SERVE_FACES_COMMAND_H_

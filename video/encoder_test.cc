@@ -1,0 +1,111 @@
+// Tests for video::Encoder: decodable output of the right size and length, reproducible
+// bytes, CRF controlling the size, and errors for bad sizes.
+#include "video/encoder.h"
+
+#include <cmath>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "video/decoder.h"
+
+namespace video {
+namespace {
+
+std::string TempPath(const std::string& name) {
+  return std::string(getenv("TEST_TMPDIR") ? getenv("TEST_TMPDIR") : "/tmp") + "/" + name;
+}
+
+std::string ReadBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+Frame Pattern(int w, int h, int t) {
+  Frame f;
+  f.width = w, f.height = h;
+  f.rgb.resize(size_t(w) * h * 3);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      uint8_t* p = f.rgb.data() + (size_t(y) * w + x) * 3;
+      p[0] = uint8_t(128 + 100 * std::sin(0.1 * x + 0.2 * t));
+      p[1] = uint8_t(128 + 100 * std::cos(0.13 * y - 0.1 * t));
+      p[2] = uint8_t(40 + x + y + t);
+    }
+  return f;
+}
+
+absl::Status Encode(const std::string& path, int crf, int frames) {
+  EncoderOptions options;
+  options.crf = crf;
+  options.frame_rate = 25;
+  auto encoder = Encoder::Open(path, 96, 64, options);
+  if (!encoder.ok()) return encoder.status();
+  for (int t = 0; t < frames; ++t) {
+    absl::Status s = (*encoder)->Write(Pattern(96, 64, t));
+    if (!s.ok()) return s;
+  }
+  return (*encoder)->Close();
+}
+
+TEST(EncoderTest, OutputDecodesWithRequestedSizeAndLength) {
+  const std::string path = TempPath("encoded.mp4");
+  ASSERT_TRUE(Encode(path, 18, 30).ok());
+  auto decoder = Decoder::Open(path);
+  ASSERT_TRUE(decoder.ok()) << decoder.status();
+  EXPECT_EQ((*decoder)->info().codec, "h264");
+  EXPECT_NEAR((*decoder)->info().frame_rate, 25, 1e-6);
+  int frames = 0;
+  double error = 0;
+  for (;;) {
+    auto frame = (*decoder)->Next();
+    ASSERT_TRUE(frame.ok()) << frame.status();
+    if (!frame->has_value()) break;
+    ASSERT_EQ((*frame)->width, 96);
+    ASSERT_EQ((*frame)->height, 64);
+    const Frame expected = Pattern(96, 64, frames);
+    for (size_t i = 0; i < expected.rgb.size(); ++i) {
+      error += std::abs(int((*frame)->rgb[i]) - int(expected.rgb[i]));
+    }
+    ++frames;
+  }
+  EXPECT_EQ(frames, 30);
+  EXPECT_LT(error / (30.0 * 96 * 64 * 3), 4.0);  // a faithful encode at CRF 18
+}
+
+TEST(EncoderTest, SameInputGivesSameBytes) {
+  ASSERT_TRUE(Encode(TempPath("a.mp4"), 23, 20).ok());
+  ASSERT_TRUE(Encode(TempPath("b.mp4"), 23, 20).ok());
+  const std::string a = ReadBytes(TempPath("a.mp4")), b = ReadBytes(TempPath("b.mp4"));
+  ASSERT_FALSE(a.empty());
+  EXPECT_EQ(a, b);
+}
+
+TEST(EncoderTest, HigherCrfGivesSmallerFile) {
+  ASSERT_TRUE(Encode(TempPath("q18.mp4"), 18, 20).ok());
+  ASSERT_TRUE(Encode(TempPath("q38.mp4"), 38, 20).ok());
+  EXPECT_LT(ReadBytes(TempPath("q38.mp4")).size(), ReadBytes(TempPath("q18.mp4")).size());
+}
+
+TEST(EncoderTest, RejectsOddSizeBadCrfAndMismatchedFrames) {
+  EXPECT_FALSE(Encoder::Open(TempPath("odd.mp4"), 95, 64).ok());
+  EncoderOptions bad;
+  bad.crf = 60;
+  EXPECT_FALSE(Encoder::Open(TempPath("crf.mp4"), 96, 64, bad).ok());
+  auto encoder = Encoder::Open(TempPath("mismatch.mp4"), 96, 64);
+  ASSERT_TRUE(encoder.ok());
+  const absl::Status s = (*encoder)->Write(Pattern(64, 64, 0));
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("mismatch.mp4"), std::string::npos) << s;
+  EXPECT_TRUE((*encoder)->Close().ok());
+}
+
+TEST(EncoderTest, UnwritablePathIsAnError) {
+  auto encoder = Encoder::Open("/nonexistent-dir/x.mp4", 96, 64);
+  ASSERT_FALSE(encoder.ok());
+  EXPECT_NE(encoder.status().message().find("/nonexistent-dir/x.mp4"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace video

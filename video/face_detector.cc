@@ -1,0 +1,148 @@
+// dlib HOG face detection on a downscaled luma copy of the frame.
+#include "video/face_detector.h"
+
+#include <dlib/image_processing/frontal_face_detector.h>
+#include <dlib/image_transforms.h>
+
+#include <algorithm>
+#include <cmath>
+#include <exception>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "nn/check.h"
+
+namespace video {
+
+struct FaceDetector::DlibDetector {
+  dlib::frontal_face_detector detector;
+};
+
+double IntersectionOverUnion(const FaceBox& a, const FaceBox& b) {
+  const double iw = std::min(a.right, b.right) - std::max(a.left, b.left);
+  const double ih = std::min(a.bottom, b.bottom) - std::max(a.top, b.top);
+  if (iw <= 0 || ih <= 0) return 0.0;
+  const double inter = iw * ih;
+  const double uni = a.width() * a.height() + b.width() * b.height() - inter;
+  return uni > 0 ? inter / uni : 0.0;
+}
+
+double DownscaledGray(const Frame& frame, int max_side, std::vector<uint8_t>* gray, int* gray_width,
+                      int* gray_height) {
+  NN_CHECK(frame.width > 0 && frame.height > 0) << "frame " << frame.index << " is empty";
+  NN_CHECK_EQ(frame.rgb.size(), static_cast<size_t>(frame.width) * frame.height * 3);
+  const int longest = std::max(frame.width, frame.height);
+  double scale = 1.0;
+  if (max_side > 0 && longest > max_side) scale = static_cast<double>(max_side) / longest;
+  const int out_w = std::max(1, static_cast<int>(std::lround(frame.width * scale)));
+  const int out_h = std::max(1, static_cast<int>(std::lround(frame.height * scale)));
+  gray->assign(static_cast<size_t>(out_w) * out_h, 0);
+  *gray_width = out_w;
+  *gray_height = out_h;
+  const double step_x = static_cast<double>(frame.width) / out_w;
+  const double step_y = static_cast<double>(frame.height) / out_h;
+  // Source column span of each output column, computed once.
+  std::vector<int> x_begin(out_w), x_end(out_w);
+  for (int x = 0; x < out_w; ++x) {
+    x_begin[x] = std::min(frame.width - 1, static_cast<int>(x * step_x));
+    x_end[x] = std::max(x_begin[x] + 1, std::min(frame.width, static_cast<int>((x + 1) * step_x)));
+  }
+  std::vector<uint32_t> row_luma(frame.width);
+  std::vector<uint32_t> column_sums(frame.width);
+  for (int y = 0; y < out_h; ++y) {
+    const int y0 = std::min(frame.height - 1, static_cast<int>(y * step_y));
+    const int y1 = std::max(y0 + 1, std::min(frame.height, static_cast<int>((y + 1) * step_y)));
+    std::fill(column_sums.begin(), column_sums.end(), 0u);
+    for (int sy = y0; sy < y1; ++sy) {
+      const uint8_t* p = frame.rgb.data() + static_cast<size_t>(sy) * frame.width * 3;
+      for (int sx = 0; sx < frame.width; ++sx, p += 3) {
+        column_sums[sx] += (77u * p[0] + 150u * p[1] + 29u * p[2]) >> 8;  // BT.601 luma
+      }
+    }
+    uint8_t* out = gray->data() + static_cast<size_t>(y) * out_w;
+    const uint32_t rows = static_cast<uint32_t>(y1 - y0);
+    for (int x = 0; x < out_w; ++x) {
+      uint32_t sum = 0;
+      for (int sx = x_begin[x]; sx < x_end[x]; ++sx) sum += column_sums[sx];
+      const uint32_t count = rows * static_cast<uint32_t>(x_end[x] - x_begin[x]);
+      out[x] = static_cast<uint8_t>((sum + count / 2) / count);
+    }
+  }
+  return static_cast<double>(out_w) / frame.width;
+}
+
+FaceDetector::FaceDetector(const FaceDetectorOptions& options) : options_(options) {
+  NN_CHECK_GE(options.max_detection_side, 0);
+  NN_CHECK(options.upsample >= 0 && options.upsample <= 3) << "upsample " << options.upsample;
+}
+
+FaceDetector::~FaceDetector() = default;
+
+std::unique_ptr<FaceDetector::DlibDetector> FaceDetector::Borrow() const {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!idle_.empty()) {
+      std::unique_ptr<DlibDetector> detector = std::move(idle_.back());
+      idle_.pop_back();
+      return detector;
+    }
+  }
+  auto detector = std::make_unique<DlibDetector>();
+  detector->detector = dlib::get_frontal_face_detector();
+  return detector;
+}
+
+void FaceDetector::Return(std::unique_ptr<DlibDetector> detector) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  idle_.push_back(std::move(detector));
+}
+
+absl::StatusOr<std::vector<FaceBox>> FaceDetector::Detect(const Frame& frame) const {
+  if (frame.width <= 0 || frame.height <= 0 ||
+      frame.rgb.size() != static_cast<size_t>(frame.width) * frame.height * 3) {
+    return absl::InvalidArgumentError(absl::StrCat("frame ", frame.index, ": ", frame.width, "x",
+                                                   frame.height, " with ", frame.rgb.size(),
+                                                   " bytes is not an RGB image"));
+  }
+  std::vector<uint8_t> gray;
+  int width = 0, height = 0;
+  double scale = DownscaledGray(frame, options_.max_detection_side, &gray, &width, &height);
+
+  std::unique_ptr<DlibDetector> detector = Borrow();
+  std::vector<dlib::rect_detection> detections;
+  try {
+    dlib::array2d<unsigned char> image(height, width);
+    for (int y = 0; y < height; ++y) {
+      std::copy_n(gray.data() + static_cast<size_t>(y) * width, width, &image[y][0]);
+    }
+    for (int i = 0; i < options_.upsample; ++i) {
+      dlib::pyramid_up(image);
+      scale *= 2.0;
+    }
+    detector->detector(image, detections, options_.score_threshold);
+  } catch (const std::exception& e) {
+    Return(std::move(detector));
+    return absl::InternalError(
+        absl::StrCat("frame ", frame.index, ": dlib face detection failed: ", e.what()));
+  }
+  Return(std::move(detector));
+
+  std::sort(detections.begin(), detections.end(),
+            [](const dlib::rect_detection& a, const dlib::rect_detection& b) {
+              return a.detection_confidence > b.detection_confidence;
+            });
+  std::vector<FaceBox> faces;
+  faces.reserve(detections.size());
+  for (const dlib::rect_detection& d : detections) {
+    FaceBox box;
+    box.left = d.rect.left() / scale;
+    box.top = d.rect.top() / scale;
+    box.right = (d.rect.right() + 1) / scale;  // dlib's right/bottom are inclusive
+    box.bottom = (d.rect.bottom() + 1) / scale;
+    box.score = d.detection_confidence;
+    faces.push_back(box);
+  }
+  return faces;
+}
+
+}  // namespace video

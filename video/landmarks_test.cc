@@ -1,0 +1,83 @@
+// Tests for the 68-point landmark model: loading (once, with clear errors) and prediction.
+#include "video/landmarks.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "video/sampling.h"
+
+namespace video {
+namespace {
+
+constexpr char kModel[] = "external/dlib/shape_predictor_68_face_landmarks.dat";
+
+TEST(LandmarkModelTest, MissingFileNamesThePath) {
+  absl::StatusOr<std::shared_ptr<const LandmarkModel>> model =
+      LandmarkModel::Load("/nonexistent/sp68.dat");
+  ASSERT_FALSE(model.ok());
+  EXPECT_EQ(model.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(model.status().message().find("/nonexistent/sp68.dat"), std::string::npos);
+}
+
+TEST(LandmarkModelTest, NotAModelIsAnError) {
+  const std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/not_a_model.dat";
+  std::ofstream(path) << "hello, this is not a shape predictor";
+  absl::StatusOr<std::shared_ptr<const LandmarkModel>> model = LandmarkModel::Load(path);
+  ASSERT_FALSE(model.ok());
+  EXPECT_NE(model.status().message().find(path), std::string::npos) << model.status();
+}
+
+TEST(LandmarkModelTest, LoadsOnceAndPredictsAPlausibleFace) {
+  absl::StatusOr<std::shared_ptr<const LandmarkModel>> model = LandmarkModel::Load(kModel);
+  ASSERT_TRUE(model.ok()) << model.status();
+  absl::StatusOr<std::shared_ptr<const LandmarkModel>> again = LandmarkModel::Load(kModel);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(model->get(), again->get());
+
+  SamplingOptions sampling;
+  sampling.num_frames = 1;
+  absl::StatusOr<std::vector<Frame>> frames =
+      SampleFrames("video/testdata/retalking_face5_2s.mp4", sampling);
+  ASSERT_TRUE(frames.ok()) << frames.status();
+  const Frame& frame = frames->front();
+  FaceDetector detector;
+  absl::StatusOr<std::vector<FaceBox>> boxes = detector.Detect(frame);
+  ASSERT_TRUE(boxes.ok());
+  ASSERT_EQ(boxes->size(), 1u);
+  const FaceBox& box = boxes->front();
+  absl::StatusOr<FaceLandmarks> landmarks = (*model)->Predict(frame, box);
+  ASSERT_TRUE(landmarks.ok()) << landmarks.status();
+  const Point2 left_eye = landmarks->ImageLeftEyeCenter();
+  const Point2 right_eye = landmarks->ImageRightEyeCenter();
+  const Point2 mouth = landmarks->MouthCenter();
+  EXPECT_LT(left_eye.x, right_eye.x);
+  EXPECT_LT(left_eye.y, mouth.y);
+  EXPECT_LT(right_eye.y, mouth.y);
+  EXPECT_GT(mouth.x, left_eye.x);
+  EXPECT_LT(mouth.x, right_eye.x);
+  // Eyes and mouth inside the detector's box; the eye distance a sane fraction of it.
+  for (const Point2& p : {left_eye, right_eye, mouth}) {
+    EXPECT_GT(p.x, box.left);
+    EXPECT_LT(p.x, box.right);
+    EXPECT_GT(p.y, box.top);
+    EXPECT_LT(p.y, box.bottom);
+  }
+  const double eye_distance = right_eye.x - left_eye.x;
+  EXPECT_GT(eye_distance, 0.25 * box.width());
+  EXPECT_LT(eye_distance, 0.6 * box.width());
+  EXPECT_DOUBLE_EQ(MeanLandmarkDistance(*landmarks, *landmarks), 0.0);
+}
+
+TEST(LandmarkModelTest, EmptyBoxIsAnError) {
+  absl::StatusOr<std::shared_ptr<const LandmarkModel>> model = LandmarkModel::Load(kModel);
+  ASSERT_TRUE(model.ok());
+  Frame frame;
+  frame.width = frame.height = 8;
+  frame.rgb.assign(8 * 8 * 3, 0);
+  EXPECT_FALSE((*model)->Predict(frame, FaceBox{4, 4, 4, 4}).ok());
+}
+
+}  // namespace
+}  // namespace video

@@ -1,0 +1,109 @@
+// The one preprocessing function training and inference both call: a video becomes, per
+// face track, a normalized tensor [T, 3, H, W] in the model preset's size, mean/std and
+// channel order, plus what produced it (sampled frame indices and timestamps, boxes,
+// landmarks, detector scores, which entries were filled). Stages: sample frames (decoder)
+// -> detect faces on downscaled frames + 68 landmarks at full resolution (parallel over
+// frames) -> link into tracks -> aligned (or, for jadhav2020, exact-box) crops -> tensor.
+#ifndef VIDEO_PREPROCESS_H_
+#define VIDEO_PREPROCESS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "nn/models/presets.h"
+#include "nn/tensor.h"
+#include "video/align.h"
+#include "video/decoder.h"
+#include "video/face_detector.h"
+#include "video/face_tracker.h"
+#include "video/frame.h"
+#include "video/sampling.h"
+
+namespace video {
+
+struct PreprocessOptions {
+  CropMode crop_mode = CropMode::kAligned;
+  double margin = 1.3;  // kAligned: crop side / face box side
+  // How frames are picked; num_frames is ignored (it is the preset's `frames`).
+  SamplingOptions sampling;
+  FaceDetectorOptions detector;
+  FaceTrackerOptions tracker;
+  // shape_predictor_68_face_landmarks.dat; empty = DefaultLandmarkModelPath().
+  std::string landmark_model_path;
+  // Fewer decodable frames than this is an error (a single frame has no motion to judge).
+  int min_frames = 2;
+  // Run detection and crops on nn::cpu's thread pool (over frames).
+  bool parallel = true;
+};
+
+// The crop the preset was trained with: jadhav2020 takes the detector's exact box, every
+// other preset an aligned 1.3x crop.
+PreprocessOptions PreprocessOptionsForPreset(const nn::ModelPreset& preset);
+
+struct SampledFrameInfo {
+  int64_t index = 0;  // frame number in the video
+  double timestamp_seconds = 0;
+  int num_faces = 0;  // faces the detector found (before size filtering)
+};
+
+struct PreprocessedTrack {
+  FaceTrack track;   // per sampled frame: box, landmarks, filled; id; statistics
+  nn::Tensor faces;  // [T, 3, H, W] float32, normalized, planes in the channel order
+};
+
+// Wall-clock milliseconds per stage. detect_ms covers detection and landmarks (run
+// together, in parallel over frames); the *_cpu_ms fields sum the per-frame work across
+// threads, to say where the time goes.
+struct StageTimes {
+  double decode_ms = 0;
+  double detect_ms = 0;
+  double detector_cpu_ms = 0;
+  double landmarks_cpu_ms = 0;
+  double track_ms = 0;
+  double crop_ms = 0;  // crops + normalization into tensors
+  double total_ms = 0;
+};
+
+struct PreprocessedVideo {
+  std::string path;
+  int width = 0, height = 0;  // of the decoded (rotated) frames
+  nn::Preprocessing preprocessing;
+  CropMode crop_mode = CropMode::kAligned;
+  double margin = 1.3;
+  std::vector<SampledFrameInfo> frames;   // T entries
+  std::vector<PreprocessedTrack> tracks;  // one per person, by first appearance
+  TrackingSummary tracking;
+  DecodeReport decode_report;  // damage found while decoding (warnings name the file)
+  StageTimes times;
+};
+
+// Samples preprocessing.frames frames of the video at `path` and preprocesses them.
+// Errors name the file: those of decoding (missing, empty, not a video, too large, ...),
+// "PATH: no face found in any of N sampled frames", "PATH: no face track: ..." (faces too
+// small or too brief), "PATH: only N decodable frame(s) ...".
+absl::StatusOr<PreprocessedVideo> PreprocessVideo(const std::string& path,
+                                                  const nn::Preprocessing& preprocessing,
+                                                  const PreprocessOptions& options);
+// With the preset's preprocessing and crop (PreprocessOptionsForPreset).
+absl::StatusOr<PreprocessedVideo> PreprocessVideo(const std::string& path,
+                                                  const nn::ModelPreset& preset);
+
+// The same on frames already decoded (a webcam, tests); `name` is used in messages.
+absl::StatusOr<PreprocessedVideo> PreprocessFrames(const std::string& name,
+                                                   const std::vector<Frame>& frames,
+                                                   const nn::Preprocessing& preprocessing,
+                                                   const PreprocessOptions& options);
+
+// Packed RGB crops (size x size x 3 bytes each) -> [T, 3, size, size], x/255, planes in
+// `preprocessing.channel_order`, minus mean, over std (both given in that order).
+absl::StatusOr<nn::Tensor> CropsToTensor(const std::vector<std::vector<uint8_t>>& crops,
+                                         const nn::Preprocessing& preprocessing);
+// The inverse for entry t of such a tensor: packed RGB bytes (for PNGs and inspection).
+std::vector<uint8_t> TensorFrameToRgb(const nn::Tensor& faces, int64_t t,
+                                      const nn::Preprocessing& preprocessing);
+
+}  // namespace video
+
+#endif  // VIDEO_PREPROCESS_H_

@@ -1,0 +1,250 @@
+// Tests for the one preprocessing function: real clips, generated clips (rotated, VFR, odd
+// sizes, several codecs), damaged and invalid inputs, normalization and channel order.
+#include "video/preprocess.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "video/testing/synthetic_clips.h"
+
+namespace video {
+namespace {
+
+constexpr char kModel[] = "external/dlib/shape_predictor_68_face_landmarks.dat";
+constexpr char kClip[] = "video/testdata/retalking_face5_2s.mp4";
+
+std::string TempPath(const std::string& name) {
+  return std::string(std::getenv("TEST_TMPDIR")) + "/" + name;
+}
+
+PreprocessOptions Options() {
+  PreprocessOptions options;
+  options.landmark_model_path = kModel;
+  return options;
+}
+
+nn::Preprocessing Default() { return nn::GetPreset("default")->preprocessing; }
+
+// A 262x262 face (frame 0 of kClip, halved), decoded once.
+const Frame& FaceImage() {
+  static const Frame* face = [] {
+    SamplingOptions sampling;
+    sampling.num_frames = 1;
+    const Frame full = SampleFrames(kClip, sampling).value().front();
+    auto* half = new Frame;
+    half->width = full.width / 2;
+    half->height = full.height / 2;
+    half->rgb.resize(half->width * half->height * 3);
+    for (int y = 0; y < half->height; ++y) {
+      for (int x = 0; x < half->width; ++x) {
+        for (int c = 0; c < 3; ++c) {
+          int sum = 0;
+          for (int k = 0; k < 4; ++k) sum += full.pixel(2 * x + k % 2, 2 * y + k / 2)[c];
+          half->rgb[(y * half->width + x) * 3 + c] = static_cast<uint8_t>(sum / 4);
+        }
+      }
+    }
+    return half;
+  }();
+  return *face;
+}
+
+// Draws FaceImage() on grey, rotated 90 degrees counter-clockwise when `ccw`.
+testing::DrawFunction DrawFace(bool ccw) {
+  return [ccw](int frame_index, int width, int height, uint8_t* rgb) {
+    std::fill_n(rgb, width * height * 3, 110);
+    const Frame& face = FaceImage();
+    const int shift = frame_index % 5;  // a little motion
+    for (int y = 0; y < face.height; ++y) {
+      for (int x = 0; x < face.width; ++x) {
+        // Counter-clockwise: source (x, y) lands at (y, W-1-x).
+        const int dx = (ccw ? y : x) + 10 + shift, dy = (ccw ? face.width - 1 - x : y) + 10;
+        if (dx >= width || dy >= height) continue;
+        std::copy_n(face.pixel(x, y), 3, rgb + (static_cast<size_t>(dy) * width + dx) * 3);
+      }
+    }
+  };
+}
+
+TEST(PreprocessVideoTest, RealClipGivesOneNormalizedTrack) {
+  absl::StatusOr<PreprocessedVideo> video = PreprocessVideo(kClip, Default(), Options());
+  ASSERT_TRUE(video.ok()) << video.status();
+  EXPECT_EQ(video->frames.size(), 16u);
+  ASSERT_EQ(video->tracks.size(), 1u);
+  const PreprocessedTrack& track = video->tracks[0];
+  EXPECT_EQ(track.faces.shape(), (nn::Shape{16, 3, 224, 224}));
+  EXPECT_GE(track.track.num_detections, 15);
+  EXPECT_GT(track.track.mean_score, 0);
+  // Frame indices increase; timestamps within the 2 s clip.
+  for (size_t i = 1; i < video->frames.size(); ++i) {
+    EXPECT_GT(video->frames[i].index, video->frames[i - 1].index);
+    EXPECT_GT(video->frames[i].timestamp_seconds, video->frames[i - 1].timestamp_seconds);
+  }
+  EXPECT_LT(video->frames.back().timestamp_seconds, 2.2);
+  // ImageNet normalization: values roughly zero-mean, within [(0-m)/s, (1-m)/s].
+  const float* x = track.faces.data<float>();
+  double sum = 0;
+  for (int64_t i = 0; i < track.faces.numel(); ++i) {
+    ASSERT_GE(x[i], -2.2f);
+    ASSERT_LE(x[i], 2.7f);
+    sum += x[i];
+  }
+  EXPECT_LT(std::abs(sum / track.faces.numel()), 1.0);
+  // The aligned crop is centred on the face: the eyes are in the upper half.
+  const Point2 eye = track.track.faces[0].landmarks.ImageLeftEyeCenter();
+  EXPECT_LT(eye.y, track.track.faces[0].landmarks.MouthCenter().y);
+  EXPECT_GT(video->times.detect_ms, 0);
+}
+
+TEST(PreprocessVideoTest, Jadhav2020UsesTheExactBoxAt112InBgr) {
+  const nn::ModelPreset preset = nn::GetPreset("jadhav2020").value();
+  PreprocessOptions options = PreprocessOptionsForPreset(preset);
+  EXPECT_EQ(options.crop_mode, CropMode::kExactBox);
+  options.landmark_model_path = kModel;
+  absl::StatusOr<PreprocessedVideo> video = PreprocessVideo(kClip, preset.preprocessing, options);
+  ASSERT_TRUE(video.ok()) << video.status();
+  ASSERT_EQ(video->tracks.size(), 1u);
+  EXPECT_EQ(video->tracks[0].faces.shape(), (nn::Shape{20, 3, 112, 112}));
+  EXPECT_EQ(video->crop_mode, CropMode::kExactBox);
+}
+
+TEST(CropsToTensorTest, NormalizesInTheChannelOrderAndRoundTrips) {
+  nn::Preprocessing p;
+  p.image_size = 2;
+  p.mean = {0.1f, 0.2f, 0.3f};
+  p.std = {0.5f, 0.25f, 0.125f};
+  std::vector<uint8_t> crop(2 * 2 * 3);
+  for (int i = 0; i < 4; ++i) {
+    crop[3 * i] = 255;     // R
+    crop[3 * i + 1] = 0;   // G
+    crop[3 * i + 2] = 51;  // B = 0.2
+  }
+  p.channel_order = "RGB";
+  nn::Tensor rgb = CropsToTensor({crop}, p).value();
+  EXPECT_NEAR(rgb.data<float>()[0], (1.0f - 0.1f) / 0.5f, 1e-5);    // plane 0 = R
+  EXPECT_NEAR(rgb.data<float>()[4], (0.0f - 0.2f) / 0.25f, 1e-5);   // plane 1 = G
+  EXPECT_NEAR(rgb.data<float>()[8], (0.2f - 0.3f) / 0.125f, 1e-5);  // plane 2 = B
+  p.channel_order = "BGR";
+  nn::Tensor bgr = CropsToTensor({crop}, p).value();
+  EXPECT_NEAR(bgr.data<float>()[0], (0.2f - 0.1f) / 0.5f, 1e-5);    // plane 0 = B
+  EXPECT_NEAR(bgr.data<float>()[8], (1.0f - 0.3f) / 0.125f, 1e-5);  // plane 2 = R
+  EXPECT_EQ(TensorFrameToRgb(bgr, 0, p), crop);
+  p.channel_order = "GRB";
+  EXPECT_FALSE(CropsToTensor({crop}, p).ok());
+}
+
+TEST(PreprocessVideoTest, RotatedVariableFrameRateOddSizeClipsInSeveralCodecs) {
+  for (const std::string codec : {"libx264", "mpeg4", "libvpx-vp9"}) {
+    if (!testing::HasEncoder(codec)) continue;
+    SCOPED_TRACE(codec);
+    testing::SyntheticClipOptions clip;
+    clip.codec = codec;
+    const bool odd = codec == "libvpx-vp9";  // 4:2:0 H.264/MPEG-4 need even sizes
+    clip.width = odd ? 301 : 302;            // coded size; shown rotated 90 degrees
+    clip.height = odd ? 285 : 286;
+    clip.frames = 20;
+    clip.rotation_degrees = 90;
+    clip.variable_frame_rate = true;
+    clip.draw = DrawFace(/*ccw=*/true);
+    const std::string path =
+        TempPath("rotated_" + codec + ".mp4");  // MP4 keeps the display matrix for all three
+    ASSERT_TRUE(testing::WriteSyntheticClip(path, clip).ok());
+    PreprocessOptions options = Options();
+    absl::StatusOr<PreprocessedVideo> video = PreprocessVideo(path, Default(), options);
+    ASSERT_TRUE(video.ok()) << video.status();
+    EXPECT_EQ(video->width, clip.height);  // displayed frames are rotated
+    ASSERT_EQ(video->tracks.size(), 1u);
+    EXPECT_EQ(video->tracks[0].track.num_detections, static_cast<int>(video->frames.size()));
+  }
+}
+
+TEST(PreprocessVideoTest, ErrorsNameTheFileAndTheProblem) {
+  const std::string missing = TempPath("missing.mp4");
+  const std::string empty = TempPath("empty.mp4");
+  std::ofstream(empty).close();
+  const std::string text = TempPath("notes.mp4");
+  std::ofstream(text) << "this is not a video, just some text\n";
+  for (const std::string& path : {missing, empty, text}) {
+    absl::StatusOr<PreprocessedVideo> video = PreprocessVideo(path, Default(), Options());
+    ASSERT_FALSE(video.ok()) << path;
+    EXPECT_NE(video.status().message().find(path), std::string::npos) << video.status();
+  }
+}
+
+TEST(PreprocessVideoTest, NoFaceInAnySampledFrame) {
+  const std::string path = TempPath("pattern.mp4");
+  testing::SyntheticClipOptions clip;
+  clip.width = 320;
+  clip.height = 240;
+  ASSERT_TRUE(testing::WriteSyntheticClip(path, clip).ok());
+  absl::StatusOr<PreprocessedVideo> video = PreprocessVideo(path, Default(), Options());
+  ASSERT_FALSE(video.ok());
+  EXPECT_EQ(video.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(video.status().message(), path + ": no face found in any of 16 sampled frames");
+}
+
+TEST(PreprocessVideoTest, OneFrameVideoIsAnErrorUnlessAllowed) {
+  const std::string path = TempPath("one_frame.mp4");
+  testing::SyntheticClipOptions clip;
+  clip.width = 320;
+  clip.height = 300;
+  clip.frames = 1;
+  clip.draw = DrawFace(false);
+  ASSERT_TRUE(testing::WriteSyntheticClip(path, clip).ok());
+  absl::StatusOr<PreprocessedVideo> video = PreprocessVideo(path, Default(), Options());
+  ASSERT_FALSE(video.ok());
+  EXPECT_NE(video.status().message().find(path + ": only 1 decodable frame"), std::string::npos)
+      << video.status();
+  PreprocessOptions options = Options();
+  options.min_frames = 1;
+  video = PreprocessVideo(path, Default(), options);
+  ASSERT_TRUE(video.ok()) << video.status();
+  ASSERT_EQ(video->tracks.size(), 1u);
+  EXPECT_EQ(video->tracks[0].faces.dim(0), 1);
+}
+
+TEST(PreprocessVideoTest, TooLargeAResolutionIsAnError) {
+  const std::string path = TempPath("large.mp4");
+  testing::SyntheticClipOptions clip;
+  clip.width = 640;
+  clip.height = 360;
+  clip.frames = 3;
+  ASSERT_TRUE(testing::WriteSyntheticClip(path, clip).ok());
+  PreprocessOptions options = Options();
+  options.sampling.open_options.max_width = 320;  // stands in for 8K+ without encoding one
+  absl::StatusOr<PreprocessedVideo> video = PreprocessVideo(path, Default(), options);
+  ASSERT_FALSE(video.ok());
+  EXPECT_NE(video.status().message().find(path), std::string::npos) << video.status();
+  EXPECT_NE(video.status().message().find("640"), std::string::npos) << video.status();
+}
+
+TEST(PreprocessVideoTest, TruncatedClipDecodesWhatIsReadable) {
+  const std::string path = TempPath("truncated.mp4");
+  {
+    std::ifstream in(kClip, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::ofstream(path, std::ios::binary) << bytes.substr(0, bytes.size() * 6 / 10);
+  }
+  absl::StatusOr<PreprocessedVideo> video = PreprocessVideo(path, Default(), Options());
+  if (video.ok()) {
+    // What was readable was preprocessed, and the damage is reported.
+    ASSERT_EQ(video->tracks.size(), 1u);
+    EXPECT_FALSE(video->decode_report.warnings.empty());
+  } else {
+    EXPECT_NE(video.status().message().find(path), std::string::npos) << video.status();
+  }
+}
+
+TEST(PreprocessVideoTest, MissingLandmarkModelNamesIt) {
+  PreprocessOptions options = Options();
+  options.landmark_model_path = "/no/such/model.dat";
+  absl::StatusOr<PreprocessedVideo> video = PreprocessVideo(kClip, Default(), options);
+  ASSERT_FALSE(video.ok());
+  EXPECT_NE(video.status().message().find("/no/such/model.dat"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace video

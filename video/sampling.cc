@@ -1,0 +1,194 @@
+// Frame sampling strategies on top of video::Decoder.
+#include "video/sampling.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace video {
+namespace {
+
+// Evenly spaced sampling decodes in order (instead of seeking) up to this many frames per
+// requested frame: seeking then decodes about as much as it saves.
+constexpr int64_t kSequentialFramesPerSample = 4;
+
+class Budget {
+ public:
+  Budget(const Decoder& decoder, int64_t cap)
+      : decoder_(decoder), start_(decoder.report().frames_decoded), cap_(cap) {}
+  bool exhausted() const { return decoder_.report().frames_decoded - start_ >= cap_; }
+
+ private:
+  const Decoder& decoder_;
+  int64_t start_, cap_;
+};
+
+void WarnIfShort(Decoder& decoder, const Budget& budget, size_t got, int wanted) {
+  if (got >= static_cast<size_t>(wanted)) return;
+  if (budget.exhausted()) {
+    decoder.AddWarning(
+        absl::StrCat("stopped at max_decoded_frames; returning ", got, " of ", wanted, " frames"));
+  } else {
+    decoder.AddWarning(absl::StrCat("video has fewer frames than requested; returning ", got,
+                                    " of ", wanted, " frames"));
+  }
+}
+
+// First N, or every k-th of the first N*k (k = 1 for first N).
+absl::StatusOr<std::vector<Frame>> SampleInOrder(Decoder& decoder, int num_frames, int every_k,
+                                                 int64_t cap) {
+  std::vector<Frame> frames;
+  Budget budget(decoder, cap);
+  for (int64_t i = 0; static_cast<int>(frames.size()) < num_frames && !budget.exhausted(); ++i) {
+    auto next = decoder.Next();
+    if (!next.ok()) return next.status();
+    if (!next->has_value()) break;
+    if (i % every_k == 0) frames.push_back(std::move(**next));
+  }
+  WarnIfShort(decoder, budget, frames.size(), num_frames);
+  return frames;
+}
+
+// Targets i * duration / N; each frame is kept once, for the targets in (previous, its time].
+absl::StatusOr<std::vector<Frame>> EvenlySequential(Decoder& decoder,
+                                                    const std::vector<double>& targets,
+                                                    int64_t cap) {
+  std::vector<Frame> frames;
+  Budget budget(decoder, cap);
+  size_t next_target = 0;
+  const int64_t start = decoder.report().frames_decoded;
+  while (next_target < targets.size() && !budget.exhausted()) {
+    // Frames before the next target are decoded but not converted to RGB.
+    const double target = targets[next_target] - Decoder::kTimestampTolerance;
+    const int64_t left = cap - (decoder.report().frames_decoded - start);
+    auto next = decoder.NextWanted([target](int64_t, double t) { return t >= target; }, left - 1);
+    if (!next.ok()) return next.status();
+    if (!next->has_value()) break;
+    const double t = (*next)->timestamp_seconds;
+    while (next_target < targets.size() &&
+           targets[next_target] - Decoder::kTimestampTolerance <= t) {
+      ++next_target;
+    }
+    frames.push_back(std::move(**next));
+  }
+  WarnIfShort(decoder, budget, frames.size(), static_cast<int>(targets.size()));
+  return frames;
+}
+
+absl::StatusOr<std::vector<Frame>> EvenlyBySeeking(Decoder& decoder,
+                                                   const std::vector<double>& targets,
+                                                   int64_t cap) {
+  std::vector<Frame> frames;
+  Budget budget(decoder, cap);
+  for (double target : targets) {
+    if (budget.exhausted()) break;
+    if (!frames.empty() &&
+        target <= frames.back().timestamp_seconds + Decoder::kTimestampTolerance) {
+      continue;  // the last frame already covers this target
+    }
+    auto frame = decoder.DecodeAt(target);
+    if (!frame.ok()) return frame.status();
+    if (!frame->has_value()) break;
+    if (!frames.empty() && (*frame)->timestamp_seconds <= frames.back().timestamp_seconds) {
+      continue;  // same frame again
+    }
+    frames.push_back(std::move(**frame));
+  }
+  WarnIfShort(decoder, budget, frames.size(), static_cast<int>(targets.size()));
+  return frames;
+}
+
+// Unknown duration: keep every stride-th frame, doubling the stride whenever 2N are kept
+// (memory stays bounded), then pick N evenly from what was kept.
+absl::StatusOr<std::vector<Frame>> EvenlyUnknownLength(Decoder& decoder, int num_frames,
+                                                       int64_t cap) {
+  std::vector<Frame> kept;
+  Budget budget(decoder, cap);
+  int64_t stride = 1;
+  for (int64_t i = 0; !budget.exhausted(); ++i) {
+    auto next = decoder.Next();
+    if (!next.ok()) return next.status();
+    if (!next->has_value()) break;
+    if (i % stride != 0) continue;
+    kept.push_back(std::move(**next));
+    if (static_cast<int>(kept.size()) == 2 * num_frames) {
+      std::vector<Frame> halved;
+      for (size_t j = 0; j < kept.size(); j += 2) halved.push_back(std::move(kept[j]));
+      kept = std::move(halved);
+      stride *= 2;
+    }
+  }
+  if (budget.exhausted()) {
+    decoder.AddWarning(
+        "duration unknown and max_decoded_frames reached: frames are evenly "
+        "spaced over the decoded part only");
+  }
+  if (static_cast<int>(kept.size()) <= num_frames) return kept;
+  std::vector<Frame> frames;
+  for (int i = 0; i < num_frames; ++i) {
+    frames.push_back(std::move(kept[static_cast<size_t>(i) * kept.size() / num_frames]));
+  }
+  return frames;
+}
+
+absl::StatusOr<std::vector<Frame>> EvenlySpaced(Decoder& decoder, const SamplingOptions& o) {
+  const VideoInfo& info = decoder.info();
+  if (info.duration_seconds <= 0) {
+    return EvenlyUnknownLength(decoder, o.num_frames, o.max_decoded_frames);
+  }
+  std::vector<double> targets(o.num_frames);
+  for (int i = 0; i < o.num_frames; ++i) targets[i] = i * info.duration_seconds / o.num_frames;
+  bool seek = info.seekable;
+  if (o.seek_policy == SeekPolicy::kNeverSeek) seek = false;
+  if (o.seek_policy == SeekPolicy::kAuto && info.estimated_frames > 0 &&
+      info.estimated_frames <= kSequentialFramesPerSample * o.num_frames &&
+      info.estimated_frames <= o.max_decoded_frames) {
+    seek = false;
+  }
+  return seek ? EvenlyBySeeking(decoder, targets, o.max_decoded_frames)
+              : EvenlySequential(decoder, targets, o.max_decoded_frames);
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<Frame>> SampleFrames(Decoder& decoder, const SamplingOptions& options) {
+  const std::string& path = decoder.info().path;
+  if (options.num_frames < 1 || options.every_k < 1 || options.max_decoded_frames < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": sampling needs num_frames, every_k and max_decoded_frames >= 1 (got ",
+        options.num_frames, ", ", options.every_k, ", ", options.max_decoded_frames, ")"));
+  }
+  absl::StatusOr<std::vector<Frame>> frames;
+  switch (options.strategy) {
+    case SamplingStrategy::kEvenlySpaced:
+      frames = EvenlySpaced(decoder, options);
+      break;
+    case SamplingStrategy::kFirstConsecutive:
+      frames = SampleInOrder(decoder, options.num_frames, 1, options.max_decoded_frames);
+      break;
+    case SamplingStrategy::kEveryKth:
+      frames =
+          SampleInOrder(decoder, options.num_frames, options.every_k, options.max_decoded_frames);
+      break;
+  }
+  if (frames.ok() && frames->empty()) {
+    const auto& warnings = decoder.report().warnings;
+    return absl::DataLossError(absl::StrCat(
+        path, ": no decodable video frames",
+        warnings.empty() ? "" : absl::StrCat(" (first problem: ", warnings.front(), ")")));
+  }
+  return frames;
+}
+
+absl::StatusOr<std::vector<Frame>> SampleFrames(const std::string& path,
+                                                const SamplingOptions& options,
+                                                DecodeReport* report) {
+  auto decoder = Decoder::Open(path, options.open_options);
+  if (!decoder.ok()) return decoder.status();
+  auto frames = SampleFrames(**decoder, options);
+  if (report != nullptr) *report = (*decoder)->report();
+  return frames;
+}
+
+}  // namespace video

@@ -1,0 +1,151 @@
+// Tests for SampleFrames: which frames each strategy picks, that seeking and sequential
+// decoding agree, the decoded-frame cap, short videos and bad options.
+#include "video/sampling.h"
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "video/decoder_test_util.h"
+#include "video/testing/synthetic_clips.h"
+
+namespace video {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+std::string Clip(const std::string& name, int frames, int gop = 12) {
+  testing::SyntheticClipOptions options;
+  options.frames = frames;
+  options.fps = 25;
+  options.gop_size = gop;
+  const std::string path = TempPath(name);
+  EXPECT_TRUE(testing::WriteSyntheticClip(path, options).ok());
+  return path;
+}
+
+std::vector<int> Numbers(const std::vector<Frame>& frames) {
+  std::vector<int> numbers;
+  for (const Frame& f : frames) numbers.push_back(testing::ReadFrameNumber(f));
+  return numbers;
+}
+
+TEST(SamplingTest, EvenlySpacedSeekingAndSequentialPickTheSameFrames) {
+  const std::string path = Clip("even.mp4", 200);
+  SamplingOptions options;  // 16 evenly spaced
+  std::vector<std::vector<int>> picks;
+  for (SeekPolicy policy : {SeekPolicy::kAlwaysSeek, SeekPolicy::kNeverSeek, SeekPolicy::kAuto}) {
+    options.seek_policy = policy;
+    DecodeReport report;
+    auto frames = SampleFrames(path, options, &report);
+    ASSERT_TRUE(frames.ok()) << frames.status();
+    ASSERT_EQ(frames->size(), 16u);
+    for (const Frame& f : *frames) EXPECT_EQ(testing::ReadFrameNumber(f), f.index);
+    picks.push_back(Numbers(*frames));
+    if (policy == SeekPolicy::kAlwaysSeek) {
+      EXPECT_LT(report.frames_decoded, 200) << "seeking decoded the whole video";
+    }
+    EXPECT_TRUE(report.warnings.empty()) << report.warnings.front();
+  }
+  // Targets i * 8 s / 16 = every 12.5 frames: the first frame at or after each.
+  EXPECT_EQ(picks[0], (std::vector<int>{0, 13, 25, 38, 50, 63, 75, 88, 100, 113, 125, 138, 150, 163,
+                                        175, 188}));
+  EXPECT_EQ(picks[1], picks[0]);
+  EXPECT_EQ(picks[2], picks[0]);
+}
+
+TEST(SamplingTest, EvenlySpacedOnRealClip) {
+  SamplingOptions options;
+  options.num_frames = 8;
+  options.seek_policy = SeekPolicy::kAlwaysSeek;
+  auto seek = SampleFrames("video/testdata/retalking_face5_2s.mp4", options);
+  options.seek_policy = SeekPolicy::kNeverSeek;
+  auto sequential = SampleFrames("video/testdata/retalking_face5_2s.mp4", options);
+  ASSERT_TRUE(seek.ok() && sequential.ok());
+  ASSERT_EQ(seek->size(), 8u);
+  ASSERT_EQ(sequential->size(), 8u);
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_EQ((*seek)[i].index, (*sequential)[i].index);
+    EXPECT_EQ((*seek)[i].rgb, (*sequential)[i].rgb) << "frame " << i;
+  }
+}
+
+TEST(SamplingTest, FirstConsecutive) {
+  SamplingOptions options;
+  options.strategy = SamplingStrategy::kFirstConsecutive;
+  options.num_frames = 5;
+  DecodeReport report;
+  auto frames = SampleFrames(Clip("first.mp4", 50), options, &report);
+  ASSERT_TRUE(frames.ok()) << frames.status();
+  EXPECT_THAT(Numbers(*frames), ElementsAre(0, 1, 2, 3, 4));
+  EXPECT_LT(report.frames_decoded, 50);
+}
+
+TEST(SamplingTest, EveryKth) {
+  SamplingOptions options;
+  options.strategy = SamplingStrategy::kEveryKth;
+  options.every_k = 7;
+  options.num_frames = 4;
+  auto frames = SampleFrames(Clip("kth.mp4", 50), options);
+  ASSERT_TRUE(frames.ok()) << frames.status();
+  EXPECT_THAT(Numbers(*frames), ElementsAre(0, 7, 14, 21));
+}
+
+TEST(SamplingTest, FewerFramesThanRequestedReturnsAllOnce) {
+  const std::string path = Clip("short.mp4", 5);
+  for (auto strategy : {SamplingStrategy::kEvenlySpaced, SamplingStrategy::kFirstConsecutive,
+                        SamplingStrategy::kEveryKth}) {
+    for (SeekPolicy policy : {SeekPolicy::kAlwaysSeek, SeekPolicy::kNeverSeek}) {
+      SamplingOptions options;
+      options.strategy = strategy;
+      options.seek_policy = policy;
+      DecodeReport report;
+      auto frames = SampleFrames(path, options, &report);
+      ASSERT_TRUE(frames.ok()) << frames.status();
+      EXPECT_THAT(Numbers(*frames), ElementsAre(0, 1, 2, 3, 4));
+      ASSERT_FALSE(report.warnings.empty());
+      EXPECT_THAT(report.warnings.back(), HasSubstr("returning 5 of 16 frames"));
+    }
+  }
+}
+
+TEST(SamplingTest, OneFrameVideo) {
+  auto frames = SampleFrames(Clip("single.mp4", 1), SamplingOptions());
+  ASSERT_TRUE(frames.ok()) << frames.status();
+  EXPECT_THAT(Numbers(*frames), ElementsAre(0));
+}
+
+TEST(SamplingTest, CapOnDecodedFrames) {
+  const std::string path = Clip("cap.mp4", 100);
+  SamplingOptions options;
+  options.strategy = SamplingStrategy::kFirstConsecutive;
+  options.max_decoded_frames = 6;
+  DecodeReport report;
+  auto frames = SampleFrames(path, options, &report);
+  ASSERT_TRUE(frames.ok());
+  EXPECT_EQ(frames->size(), 6u);
+  EXPECT_THAT(report.warnings.back(), HasSubstr("max_decoded_frames"));
+  // Evenly spaced under a cap smaller than the video seeks instead of stopping early.
+  options.strategy = SamplingStrategy::kEvenlySpaced;
+  options.num_frames = 4;
+  options.max_decoded_frames = 60;
+  frames = SampleFrames(path, options, &report);
+  ASSERT_TRUE(frames.ok());
+  EXPECT_THAT(Numbers(*frames), ElementsAre(0, 25, 50, 75));
+  EXPECT_LE(report.frames_decoded, 60 + 12);
+}
+
+TEST(SamplingTest, BadOptionsAndBadFiles) {
+  SamplingOptions options;
+  options.num_frames = 0;
+  auto frames = SampleFrames("video/testdata/retalking_face5_2s.mp4", options);
+  EXPECT_EQ(frames.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(frames.status().message(), HasSubstr("retalking_face5_2s.mp4: sampling needs"));
+  EXPECT_EQ(SampleFrames("/missing.mp4", SamplingOptions()).status().message(),
+            "/missing.mp4: no such file");
+}
+
+}  // namespace
+}  // namespace video
