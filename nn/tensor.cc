@@ -3,6 +3,8 @@
 // tensor is a programmer error that names the missing build option.
 #include "nn/tensor.h"
 
+#include <malloc.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
@@ -94,8 +96,27 @@ std::ostream& operator<<(std::ostream& os, const Shape& shape) { return os << sh
 
 // --- Storage -------------------------------------------------------------------------
 
+namespace {
+
+// Activations are tens of MB and are freed and reallocated every step. glibc serves blocks
+// above its mmap threshold (dynamic, at most 32 MB) with fresh mmap()s, which the kernel
+// zero-fills page by page on first touch, and returns heap tops above the trim threshold
+// to the kernel. Keeping both above any activation size lets freed blocks be reused as
+// they are: measured ~3% of a training step in page faults otherwise.
+void ConfigureAllocatorOnce() {
+  static const bool configured = [] {
+    mallopt(M_MMAP_THRESHOLD, 512 << 20);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    return true;
+  }();
+  (void)configured;
+}
+
+}  // namespace
+
 Storage::Storage(size_t bytes, Device device) : bytes_(bytes), device_(device) {
   if (device.is_cpu()) {
+    ConfigureAllocatorOnce();
     // aligned_alloc wants a multiple of the alignment; never zero bytes.
     const size_t rounded = ((bytes + kCpuAlignment - 1) / kCpuAlignment) * kCpuAlignment;
     data_ = std::aligned_alloc(kCpuAlignment, rounded == 0 ? kCpuAlignment : rounded);

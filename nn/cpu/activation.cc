@@ -49,6 +49,15 @@ void ReluBackward(const float* dy, const float* mask, float* dx, int64_t n) {
       kMinElementsPerThread);
 }
 
+void ReluMaskInPlace(const float* mask, float* g, int64_t n) {
+  ParallelFor(
+      n,
+      [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) g[i] = mask[i] > 0.0f ? g[i] : 0.0f;
+      },
+      kMinElementsPerThread);
+}
+
 void Sigmoid(const float* x, float* y, int64_t n) {
   ParallelFor(
       n,

@@ -12,6 +12,8 @@ namespace nn::cpu {
 void Relu(const float* x, float* y, int64_t n);
 // dx += dy where mask > 0; `mask` is the forward's input or its output (same sign).
 void ReluBackward(const float* dy, const float* mask, float* dx, int64_t n);
+// g[i] = mask[i] > 0 ? g[i] : 0.
+void ReluMaskInPlace(const float* mask, float* g, int64_t n);
 
 // y = 1 / (1 + exp(-x)).
 void Sigmoid(const float* x, float* y, int64_t n);

@@ -15,8 +15,14 @@ Tensor ReLU::Forward(const Tensor& input) {
 
 Tensor ReLU::Backward(const Tensor& output_grad) {
   NN_CHECK(output_.defined()) << "ReLU::Backward without a training-mode Forward";
-  Tensor input_grad = Tensor::Zeros(output_grad.shape());
-  ReluBackward(output_grad, output_, &input_grad);
+  Tensor input_grad;
+  if (inplace_) {
+    input_grad = output_grad;  // shares storage: the gradient is masked where it lies
+    ReluBackwardInPlace(output_, &input_grad);
+  } else {
+    input_grad = Tensor::Zeros(output_grad.shape());
+    ReluBackward(output_grad, output_, &input_grad);
+  }
   output_ = Tensor();
   return input_grad;
 }

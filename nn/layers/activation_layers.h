@@ -11,7 +11,8 @@ namespace nn {
 
 class ReLU : public Layer {
  public:
-  // In place: Forward overwrites its input (callers must not need it afterwards).
+  // In place: Forward overwrites its input and Backward its output gradient (callers must
+  // need neither afterwards), as torch.nn.ReLU(inplace=True).
   explicit ReLU(bool inplace = false) : inplace_(inplace) {}
   Tensor Forward(const Tensor& input) override;
   Tensor Backward(const Tensor& output_grad) override;

@@ -40,6 +40,11 @@ void ReluBackward(const Tensor& dy, const Tensor& mask, Tensor* dx) {
   cpu::ReluBackward(dy.data<float>(), mask.data<float>(), dx->data<float>(), dy.numel());
 }
 
+void ReluBackwardInPlace(const Tensor& mask, Tensor* grad) {
+  CheckSameShape("ReluBackwardInPlace", "mask", mask, "gradient", grad);
+  cpu::ReluMaskInPlace(mask.data<float>(), grad->data<float>(), grad->numel());
+}
+
 void SigmoidForward(const Tensor& x, Tensor* y) {
   CheckSameShape("SigmoidForward", "input", x, "output", y);
   cpu::Sigmoid(x.data<float>(), y->data<float>(), x.numel());

@@ -14,6 +14,10 @@ void ReluForward(const Tensor& x, Tensor* y);
 // dx += dy * [mask > 0], where `mask` is the forward's output y (or its input x: same
 // sign). The derivative at 0 is taken as 0, as PyTorch.
 void ReluBackward(const Tensor& dy, const Tensor& mask, Tensor* dx);
+// The same gradient written over the output gradient itself, grad = grad * [mask > 0]: for
+// the backward of an in-place ReLU, whose caller owns `grad` and needs no separate dx (an
+// exception to the accumulate convention, saving a zero-fill and a pass over memory).
+void ReluBackwardInPlace(const Tensor& mask, Tensor* grad);
 
 // y = 1 / (1 + exp(-x)), computed without overflow; x, y of one shape.
 void SigmoidForward(const Tensor& x, Tensor* y);

@@ -35,6 +35,10 @@ struct GradientCheckOptions {
   // than `max_skipped_fraction` of the elements had to be skipped.
   bool skip_nonsmooth = false;
   double max_skipped_fraction = 0.25;
+  // Whole networks only: a max-pool argmax can switch within eps without either smoothness
+  // test noticing, so up to this fraction of the compared elements may disagree (a wrong
+  // gradient makes most of them disagree). 0 for ops and blocks.
+  double max_mismatch_fraction = 0.0;
 };
 
 // Computes the output from the current values of the inputs (which the harness perturbs

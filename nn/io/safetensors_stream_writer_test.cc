@@ -1,0 +1,67 @@
+// SafetensorsStreamWriter: files that ReadSafetensors reads back exactly, and atomicity.
+#include "nn/io/safetensors_stream_writer.h"
+
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "nn/io/safetensors.h"
+
+namespace nn::io {
+namespace {
+
+std::string TempPath(const std::string& name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return std::string(dir != nullptr ? dir : "/tmp") + "/" + name;
+}
+
+bool Exists(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0;
+}
+
+TEST(SafetensorsStreamWriterTest, WritesTensorsInHeaderOrderWithMetadata) {
+  const std::string path = TempPath("streamed.safetensors");
+  auto writer = SafetensorsStreamWriter::Create(
+      path, {{"b", Shape{2, 3}}, {"a", Shape{}}, {"e", Shape{0}}}, {{"preset", "tiny"}});
+  ASSERT_TRUE(writer.ok()) << writer.status();
+  const float b[6] = {1, 2, 3, 4, 5, 6}, a = -7.5f;
+  ASSERT_TRUE((*writer)->Append("b", b, 6).ok());
+  EXPECT_FALSE(Exists(path));  // nothing at `path` until Finish
+  ASSERT_TRUE((*writer)->Append("a", &a, 1).ok());
+  ASSERT_TRUE((*writer)->Append("e", nullptr, 0).ok());
+  ASSERT_TRUE((*writer)->Finish().ok());
+
+  Metadata metadata;
+  absl::StatusOr<TensorMap> read = ReadSafetensors(path, &metadata);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(metadata.at("preset"), "tiny");
+  ASSERT_EQ(read->at("b").shape(), Shape({2, 3}));
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(read->at("b").data<float>()[i], b[i]);
+  EXPECT_EQ(read->at("a").rank(), 0);
+  EXPECT_EQ(read->at("a").data<float>()[0], a);
+  EXPECT_EQ(read->at("e").numel(), 0);
+}
+
+TEST(SafetensorsStreamWriterTest, AbandonedWriterLeavesNoFile) {
+  const std::string path = TempPath("abandoned.safetensors");
+  {
+    auto writer = SafetensorsStreamWriter::Create(path, {{"x", Shape{4}}}, {});
+    ASSERT_TRUE(writer.ok());
+  }
+  EXPECT_FALSE(Exists(path));
+  EXPECT_FALSE(Exists(path + ".tmp"));
+}
+
+TEST(SafetensorsStreamWriterDeathTest, AppendOutOfOrderIsAProgrammerError) {
+  const std::string path = TempPath("order.safetensors");
+  auto writer = SafetensorsStreamWriter::Create(path, {{"x", Shape{1}}, {"y", Shape{1}}}, {});
+  ASSERT_TRUE(writer.ok());
+  const float v = 1;
+  EXPECT_DEATH((void)(*writer)->Append("y", &v, 1), "header's next tensor is x");
+}
+
+}  // namespace
+}  // namespace nn::io
