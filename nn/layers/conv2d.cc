@@ -13,10 +13,10 @@ Conv2d::Conv2d(const Conv2dOptions& options) : options_(options) {
       << "Conv2d: channels " << options.in_channels << " -> " << options.out_channels
       << " not divisible by groups " << groups;
   const int64_t fan_in = options.in_channels / groups * options.kernel_h * options.kernel_w;
-  weight_ = RegisterParameter(
-      "weight", KaimingUniform({options.out_channels, options.in_channels / groups,
-                                options.kernel_h, options.kernel_w},
-                               fan_in));
+  weight_ = RegisterParameter("weight",
+                              KaimingUniform({options.out_channels, options.in_channels / groups,
+                                              options.kernel_h, options.kernel_w},
+                                             fan_in));
   if (options.bias) bias_ = RegisterParameter("bias", BiasUniform({options.out_channels}, fan_in));
 }
 
@@ -30,8 +30,9 @@ Tensor Conv2d::Forward(const Tensor& input) {
 
 Tensor Conv2d::Backward(const Tensor& output_grad) {
   NN_CHECK(input_.defined()) << "Conv2d::Backward without a training-mode Forward";
-  Tensor input_grad = Tensor::Zeros(input_.shape());
-  Conv2dBackward(input_, weight_->value, output_grad, options_.params, &input_grad, &weight_->grad,
+  Tensor input_grad = needs_input_grad_ ? Tensor::Zeros(input_.shape()) : Tensor();
+  Conv2dBackward(input_, weight_->value, output_grad, options_.params,
+                 needs_input_grad_ ? &input_grad : nullptr, &weight_->grad,
                  bias_ ? &bias_->grad : nullptr);
   input_ = Tensor();
   return input_grad;

@@ -22,6 +22,9 @@ class Conv2d : public Layer {
   Tensor Backward(const Tensor& output_grad) override;
 
   const Conv2dOptions& options() const { return options_; }
+  // A first layer, whose input is data, skips its input gradient (Backward returns an
+  // undefined tensor), as autograd does for inputs that do not require grad.
+  void set_needs_input_grad(bool needs) { needs_input_grad_ = needs; }
   Parameter* weight() { return weight_; }
   Parameter* bias() { return bias_; }  // null without bias
 
@@ -29,6 +32,7 @@ class Conv2d : public Layer {
   Conv2dOptions options_;
   Parameter* weight_;
   Parameter* bias_ = nullptr;
+  bool needs_input_grad_ = true;
   Tensor input_;
 };
 

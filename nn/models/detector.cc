@@ -13,7 +13,9 @@ Detector::Detector(const DetectorOptions& options)
       << "the detector's backbone is the paper's nn.Sequential trunk";
   NN_CHECK_EQ(options.lstm.input_size, options.backbone.feature_channels())
       << "LSTM input size vs backbone features";
-  backbone_ = RegisterModule("model", std::make_unique<ResNeXt>(options.backbone));
+  ResNeXtOptions backbone = options.backbone;
+  backbone.input_grad = false;  // frames are data
+  backbone_ = RegisterModule("model", std::make_unique<ResNeXt>(backbone));
   lstm_ = RegisterModule("lstm", std::make_unique<Lstm>(options.lstm, options.seed * 2 + 3));
   linear1_ = RegisterModule(
       "linear1", std::make_unique<Linear>(options.lstm.num_directions() * options.lstm.hidden_size,
@@ -32,8 +34,8 @@ DetectorOutput Detector::Forward(const Tensor& frames) {
   frames_ = frames.dim(1);
   const int64_t channels = options_.backbone.feature_channels();
 
-  const Tensor maps = backbone_->Forward(
-      frames.Reshape({batch_ * frames_, 3, frames.dim(3), frames.dim(4)}));
+  const Tensor maps =
+      backbone_->Forward(frames.Reshape({batch_ * frames_, 3, frames.dim(3), frames.dim(4)}));
   const Tensor pooled = avgpool_.Forward(maps);  // [B*T, C, 1, 1]
   pooled_shape_ = pooled.shape();
   // Both readouts view the features as [B, T, C]; only the LSTM's batch_first differs.
@@ -86,8 +88,8 @@ void Detector::Backward(const Tensor& video_logits_grad) {
         }
       }
     }
-    sequence_grad = feature_dropout_.Backward(
-        linear1_->Backward(frame_grad).Reshape({batch_, frames_, width}));
+    sequence_grad =
+        feature_dropout_.Backward(linear1_->Backward(frame_grad).Reshape({batch_, frames_, width}));
   } else {
     const Tensor last_grad = linear1_->Backward(logit_dropout_.Backward(video_logits_grad));
     sequence_grad = Tensor::Zeros({batch_, frames_, width});

@@ -44,7 +44,8 @@ class Detector : public Module {
   // frames [B, T, 3, H, W], normalized as the preset says.
   DetectorOutput Forward(const Tensor& frames);
   // Accumulates every parameter's gradient of a loss whose gradient wrt the video logits
-  // of the last Forward (training mode) is `video_logits_grad` [B, num_outputs].
+  // of the last Forward (training mode) is `video_logits_grad` [B, num_outputs]. The frames
+  // are data: no gradient is computed for them.
   void Backward(const Tensor& video_logits_grad);
 
   const DetectorOptions& options() const { return options_; }

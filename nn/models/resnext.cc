@@ -37,8 +37,8 @@ FoldedConv FoldConvBatchNorm(Conv2d& conv, BatchNorm2d& bn) {
   folded.weight = Tensor::Empty(conv.weight()->value.shape());
   folded.bias = Tensor::Empty({conv.options().out_channels});
   FoldBatchNormIntoConv(conv.weight()->value, conv.bias() ? &conv.bias()->value : nullptr,
-                        &bn.weight()->value, &bn.bias()->value, bn.running_mean(),
-                        bn.running_var(), bn.eps(), &folded.weight, &folded.bias);
+                        &bn.weight()->value, &bn.bias()->value, bn.running_mean(), bn.running_var(),
+                        bn.eps(), &folded.weight, &folded.bias);
   return folded;
 }
 
@@ -124,6 +124,7 @@ ResNeXt::ResNeXt(const ResNeXtOptions& options) : options_(options) {
   };
   const int64_t base = options.base_width;
   conv1_ = RegisterModule(name("conv1"), MakeConv(3, base, 7, 2, 3));
+  conv1_->set_needs_input_grad(options.input_grad);
   bn1_ = RegisterModule(name("bn1"), std::make_unique<BatchNorm2d>(base));
   relu_ = RegisterModule(name("relu"), std::make_unique<ReLU>(/*inplace=*/true));
   MaxPool2dParams pool;
@@ -151,8 +152,8 @@ ResNeXt::ResNeXt(const ResNeXtOptions& options) : options_(options) {
 }
 
 Tensor ResNeXt::Forward(const Tensor& input) {
-  NN_CHECK(input.rank() == 4 && input.dim(1) == 3) << "ResNeXt input " << input.shape()
-                                                   << ", expected [N, 3, H, W]";
+  NN_CHECK(input.rank() == 4 && input.dim(1) == 3)
+      << "ResNeXt input " << input.shape() << ", expected [N, 3, H, W]";
   Tensor x;
   if (is_training()) {
     x = relu_->Forward(bn1_->Forward(conv1_->Forward(input)));

@@ -30,6 +30,9 @@ struct ResNeXtOptions {
   // Child names: torchvision's (conv1, bn1, relu, maxpool, layer1..4, fc) or the paper's
   // nn.Sequential(*list(resnext.children())[:-2]) indices "0".."7".
   bool sequential_names = false;
+  // Backward returns the gradient of the images; off when they are just data (training),
+  // which skips the stem's most expensive backward product.
+  bool input_grad = true;
 
   int64_t feature_channels() const { return int64_t{base_width} * 8 * 4; }
 };
