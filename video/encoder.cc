@@ -1,6 +1,9 @@
 // H.264/MP4 encoding through libavcodec (libx264) and libavformat. Determinism: one x264
-// thread, no lookahead threads, bit-exact muxing (no version strings or creation times).
+// thread, no lookahead threads, x264 kernels up to AVX2 only, bit-exact muxing (no version
+// strings or creation times), colour conversion from a padded, aligned copy of the input.
 #include "video/encoder.h"
+
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 
@@ -26,6 +29,7 @@ std::string AvErrorText(int code) {
 struct Encoder::State {
   ~State() {
     sws_freeContext(sws);
+    av_free(rgb);
     av_frame_free(&frame);
     av_packet_free(&packet);
     avcodec_free_context(&codec);
@@ -62,6 +66,11 @@ struct Encoder::State {
   AVFrame* frame = nullptr;
   AVPacket* packet = nullptr;
   SwsContext* sws = nullptr;
+  // The RGB input, copied to a 64-byte aligned buffer with a 64-byte aligned stride: the
+  // colour converter picks its SIMD code path by alignment, so caller buffers at varying
+  // addresses would give (slightly) different pixels and bytes from run to run.
+  uint8_t* rgb = nullptr;
+  int rgb_stride = 0;
 };
 
 Encoder::Encoder(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -112,8 +121,14 @@ absl::StatusOr<std::unique_ptr<Encoder>> Encoder::Open(const std::string& path, 
   AVDictionary* opts = nullptr;
   av_dict_set(&opts, "crf", std::to_string(options.crf).c_str(), 0);
   av_dict_set(&opts, "preset", options.preset.c_str(), 0);
-  // Single-threaded x264 with no sliced or lookahead threads is bit-reproducible.
-  av_dict_set(&opts, "x264-params", "threads=1:lookahead-threads=1:sliced-threads=0", 0);
+  // Single-threaded x264 with no sliced or lookahead threads is bit-reproducible, except
+  // that its AVX-512 kernels read uninitialized heap bytes (outputs then vary from run to
+  // run with the heap's history; found with MALLOC_PERTURB_). The instruction sets up to AVX2
+  // (the project's x86-64-v3 baseline) give the same bytes every run and on every machine.
+  av_dict_set(&opts, "x264-params",
+              "threads=1:lookahead-threads=1:sliced-threads=0:asm=MMX2,SSE,SSE2,SSE2Fast,SSE3,"
+              "SSSE3,SSE4.1,SSE4.2,LZCNT,AVX,FMA3,BMI1,BMI2,AVX2,Cache64",
+              0);
   r = avcodec_open2(s->codec, codec, &opts);
   av_dict_free(&opts);
   if (r < 0) return s->Fail("cannot open libx264", r);
@@ -141,6 +156,11 @@ absl::StatusOr<std::unique_ptr<Encoder>> Encoder::Open(const std::string& path, 
   if (s->sws == nullptr) {
     return absl::InternalError(absl::StrCat(path, ": cannot create the colour converter"));
   }
+  // Zeroed padding of at least 64 bytes after every row and one extra row: the SIMD
+  // converters read a little past the end of a line, and must read the same bytes each run.
+  s->rgb_stride = (3 * width + 64 + 63) / 64 * 64;
+  s->rgb = static_cast<uint8_t*>(av_mallocz(size_t(s->rgb_stride) * (height + 1)));
+  if (s->rgb == nullptr) return absl::ResourceExhaustedError(absl::StrCat(path, ": out of memory"));
   return std::unique_ptr<Encoder>(new Encoder(std::move(s)));
 }
 
@@ -155,8 +175,16 @@ absl::Status Encoder::Write(const Frame& frame) {
   }
   int r = av_frame_make_writable(s.frame);
   if (r < 0) return s.Fail("cannot write a frame", r);
-  const uint8_t* src[1] = {frame.rgb.data()};
-  const int src_stride[1] = {3 * frame.width};
+  for (int y = 0; y < s.height; ++y) {
+    std::memcpy(s.rgb + size_t(y) * s.rgb_stride, frame.rgb.data() + size_t(y) * 3 * s.width,
+                size_t(3) * s.width);
+  }
+  // Clear the planes' padding too, so nothing uninitialized can reach the encoder.
+  for (int i = 0; i < AV_NUM_DATA_POINTERS && s.frame->buf[i] != nullptr; ++i) {
+    std::memset(s.frame->buf[i]->data, 0, s.frame->buf[i]->size);
+  }
+  const uint8_t* src[1] = {s.rgb};
+  const int src_stride[1] = {s.rgb_stride};
   sws_scale(s.sws, src, src_stride, 0, s.height, s.frame->data, s.frame->linesize);
   s.frame->pts = s.next_pts++;
   return s.Drain(s.frame);
