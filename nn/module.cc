@@ -3,13 +3,7 @@
 
 namespace nn {
 
-void Module::InvalidateCaches() {
-  OnInvalidateCaches();
-  for (auto& [name, child] : children_) child->InvalidateCaches();
-}
-
 void Module::Train(bool training) {
-  OnInvalidateCaches();
   const bool changed = training != training_;
   training_ = training;
   for (auto& [name, child] : children_) child->Train(training);
@@ -39,14 +33,12 @@ void Module::AddChild(const std::string& name, std::unique_ptr<Module> module) {
 
 void Module::CollectParameters(const std::string& prefix,
                                std::vector<std::pair<std::string, Parameter*>>* out) {
-  OnInvalidateCaches();
   for (auto& [name, parameter] : parameters_) out->emplace_back(prefix + name, parameter.get());
   for (auto& [name, child] : children_) child->CollectParameters(prefix + name + ".", out);
 }
 
 void Module::CollectState(const std::string& prefix,
                           std::vector<std::pair<std::string, Tensor*>>* out) {
-  OnInvalidateCaches();
   // torch.nn.Module.state_dict: own parameters, own buffers, then each child.
   for (auto& [name, parameter] : parameters_) out->emplace_back(prefix + name, &parameter->value);
   for (auto& [name, buffer] : buffers_) out->emplace_back(prefix + name, buffer.get());

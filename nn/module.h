@@ -43,11 +43,6 @@ class Module {
   std::vector<std::pair<std::string, Tensor*>> NamedState();
   void ZeroGrad();
   int64_t NumParameterElements();
-  // Drops derived state (e.g. batch-norm folded into convolutions for inference) in this
-  // module and its children. Called by Train/Eval, NamedState and NamedParameters — every
-  // way to reach the parameters — so only code that keeps parameter pointers and writes
-  // through them later needs to call it.
-  void InvalidateCaches();
 
  protected:
   Parameter* RegisterParameter(const std::string& name, Tensor value);
@@ -60,8 +55,6 @@ class Module {
   }
   // Called after the mode changed, for modules that react to it.
   virtual void OnTrainingChanged() {}
-  // Called by InvalidateCaches(): drop anything derived from parameters or buffers.
-  virtual void OnInvalidateCaches() {}
 
  private:
   void AddChild(const std::string& name, std::unique_ptr<Module> module);

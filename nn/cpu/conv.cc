@@ -393,13 +393,14 @@ bool UseFlatDirect(const Conv2dGeometry& g, const Dims& d, bool forward) {
   }
   return g.groups > 1 || (forward && d.cin_g <= kFlatMaxStemChannels);
 }
-// dst[i] = relu?(src[i] + bias + residual[i]); src may be dst, residual may be null.
-void Epilogue(const float* src, float bias, const float* residual, bool relu, int64_t len,
-              float* dst) {
+// dst[i] = relu?(src[i] * scale + bias + residual[i]); src may be dst, residual may be
+// null.
+void Epilogue(const float* src, float scale, float bias, const float* residual, bool relu,
+              int64_t len, float* dst) {
   if (residual != nullptr) {
-    for (int64_t i = 0; i < len; ++i) dst[i] = src[i] + bias + residual[i];
+    for (int64_t i = 0; i < len; ++i) dst[i] = src[i] * scale + bias + residual[i];
   } else {
-    for (int64_t i = 0; i < len; ++i) dst[i] = src[i] + bias;
+    for (int64_t i = 0; i < len; ++i) dst[i] = src[i] * scale + bias;
   }
   if (relu) {
     for (int64_t i = 0; i < len; ++i) dst[i] = std::max(dst[i], 0.0f);
@@ -423,7 +424,8 @@ float SumRow(const float* row, int64_t len) {
 // Forward of UseFlatDirect convolutions: one task per (image, group, chunk of output
 // channels); the epilogue runs on the task's rows while hot.
 void FlatForward(const Conv2dGeometry& g, const Dims& d, const float* input, const float* weight,
-                 const float* bias, const float* residual, bool relu, float* output) {
+                 const float* scale, const float* bias, const float* residual, bool relu,
+                 float* output) {
   const FlatLayout l(g, d.cin_g);
   std::vector<int64_t> shift(l.taps);  // P[q(t)][ci][i + shift(t)] as P + ci*plane + shift[t]
   for (int64_t t = 0; t < l.taps; ++t) {
@@ -453,8 +455,9 @@ void FlatForward(const Conv2dGeometry& g, const Dims& d, const float* input, con
         const int64_t c = c0 + r;
         for (int64_t oh = 0; oh < g.out_h; ++oh) {
           const int64_t at = ((n * g.out_channels + c) * g.out_h + oh) * g.out_w;
-          Epilogue(y + r * ld_y + oh * l.wq, bias != nullptr ? bias[c] : 0.0f,
-                   residual != nullptr ? residual + at : nullptr, relu, g.out_w, output + at);
+          Epilogue(y + r * ld_y + oh * l.wq, scale != nullptr ? scale[c] : 1.0f,
+                   bias != nullptr ? bias[c] : 0.0f, residual != nullptr ? residual + at : nullptr,
+                   relu, g.out_w, output + at);
         }
       }
     }
@@ -565,10 +568,11 @@ void FlatBackward(const Conv2dGeometry& g, const Dims& d, const float* input, co
 }  // namespace
 
 void Conv2dForward(const Conv2dGeometry& g, const float* input, const float* weight,
-                   const float* bias, const float* residual, bool relu, float* output) {
+                   const float* scale, const float* bias, const float* residual, bool relu,
+                   float* output) {
   const Dims d(g);
   if (UseFlatDirect(g, d, /*forward=*/true)) {
-    FlatForward(g, d, input, weight, bias, residual, relu, output);
+    FlatForward(g, d, input, weight, scale, bias, residual, relu, output);
     return;
   }
   // Y_g[rows, j] = W_g[rows, K] * col_g[K, j] per (group, row tile, column tile).
@@ -616,13 +620,16 @@ void Conv2dForward(const Conv2dGeometry& g, const float* input, const float* wei
       }
       Sgemm(false, false, rows, len, d.k, 1.0f, weight + c_out0 * d.k, d.k, col, ld_col, 0.0f, y,
             ld_y);
-      if (one_image && bias == nullptr && residual == nullptr && !relu) continue;
+      if (one_image && scale == nullptr && bias == nullptr && residual == nullptr && !relu) {
+        continue;
+      }
       for (int64_t r = 0; r < rows; ++r) {
         const int64_t c = c_out0 + r;
         ForEachImageSegment(j0, len, d.p, [&](int64_t n, int64_t offset, int64_t t, int64_t seg) {
           const int64_t at = (n * g.out_channels + c) * d.p + offset;
-          Epilogue(y + r * ld_y + t, bias != nullptr ? bias[c] : 0.0f,
-                   residual != nullptr ? residual + at : nullptr, relu, seg, output + at);
+          Epilogue(y + r * ld_y + t, scale != nullptr ? scale[c] : 1.0f,
+                   bias != nullptr ? bias[c] : 0.0f, residual != nullptr ? residual + at : nullptr,
+                   relu, seg, output + at);
         });
       }
     }

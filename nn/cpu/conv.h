@@ -31,10 +31,12 @@ struct Conv2dGeometry {
   int64_t groups = 1;
 };
 
-// output[N, Cout, OH, OW] = relu?(conv(input, weight) + bias + residual). `bias` [Cout] and
-// `residual` [N, Cout, OH, OW] may be null; `residual` must not overlap `output`.
+// output[N, Cout, OH, OW] = relu?(conv(input, weight) * scale + bias + residual). `scale`
+// and `bias` [Cout] and `residual` [N, Cout, OH, OW] may be null; `residual` must not overlap
+// `output`.
 void Conv2dForward(const Conv2dGeometry& geometry, const float* input, const float* weight,
-                   const float* bias, const float* residual, bool relu, float* output);
+                   const float* scale, const float* bias, const float* residual, bool relu,
+                   float* output);
 
 // Accumulates (+=) into each non-null gradient:
 //   input_grad  dX += col2im(W_g^T * dY_g)       [N, Cin, H, W]

@@ -1,9 +1,9 @@
 // ResNeXt trunk and bottleneck blocks, training and fused inference paths.
 #include "nn/models/resnext.h"
 
+#include <cmath>
 #include <memory>
 
-#include "nn/ops/batch_norm.h"
 #include "nn/ops/conv.h"
 #include "nn/ops/elementwise.h"
 
@@ -23,23 +23,34 @@ std::unique_ptr<Conv2d> MakeConv(int64_t in, int64_t out, int kernel, int stride
   return std::make_unique<Conv2d>(options);
 }
 
-Tensor RunFolded(const FoldedConv& f, const Tensor& input, const Conv2dEpilogue& epilogue) {
-  Tensor output = Tensor::Empty(Conv2dOutputShape(input.shape(), f.weight.shape(), f.params));
-  Conv2dForward(input, f.weight, &f.bias, f.params, &output, epilogue);
-  return output;
-}
-
 }  // namespace
 
-FoldedConv FoldConvBatchNorm(Conv2d& conv, BatchNorm2d& bn) {
-  FoldedConv folded;
-  folded.params = conv.options().params;
-  folded.weight = Tensor::Empty(conv.weight()->value.shape());
-  folded.bias = Tensor::Empty({conv.options().out_channels});
-  FoldBatchNormIntoConv(conv.weight()->value, conv.bias() ? &conv.bias()->value : nullptr,
-                        &bn.weight()->value, &bn.bias()->value, bn.running_mean(), bn.running_var(),
-                        bn.eps(), &folded.weight, &folded.bias);
-  return folded;
+Tensor ConvBatchNormInference(Conv2d& conv, BatchNorm2d& bn, const Tensor& input,
+                              const Tensor* residual, bool relu) {
+  // bn(y) = (y - mean) / sqrt(var + eps) * gamma + beta = y * scale + shift, computed in
+  // double as the batch-norm op does; a conv bias b adds b * scale to the shift.
+  const int64_t channels = conv.options().out_channels;
+  Tensor scale = Tensor::Empty({channels}), shift = Tensor::Empty({channels});
+  const float* gamma = bn.weight()->value.data<float>();
+  const float* beta = bn.bias()->value.data<float>();
+  const float* mean = bn.running_mean().data<float>();
+  const float* var = bn.running_var().data<float>();
+  const float* conv_bias = conv.bias() ? conv.bias()->value.data<float>() : nullptr;
+  for (int64_t c = 0; c < channels; ++c) {
+    const double s = gamma[c] / std::sqrt(static_cast<double>(var[c]) + bn.eps());
+    scale.data<float>()[c] = static_cast<float>(s);
+    shift.data<float>()[c] =
+        static_cast<float>(beta[c] + ((conv_bias ? conv_bias[c] : 0.0) - mean[c]) * s);
+  }
+  const Conv2dParams& params = conv.options().params;
+  Tensor output =
+      Tensor::Empty(Conv2dOutputShape(input.shape(), conv.weight()->value.shape(), params));
+  Conv2dEpilogue epilogue;
+  epilogue.scale = &scale;
+  epilogue.residual = residual;
+  epilogue.relu = relu;
+  Conv2dForward(input, conv.weight()->value, &shift, params, &output, epilogue);
+  return output;
 }
 
 // --- Bottleneck ------------------------------------------------------------------------
@@ -97,21 +108,13 @@ Tensor Bottleneck::Backward(const Tensor& output_grad) {
 }
 
 Tensor Bottleneck::ForwardFolded(const Tensor& input) {
-  if (folded_.empty()) {
-    folded_.push_back(FoldConvBatchNorm(*conv1_, *bn1_));
-    folded_.push_back(FoldConvBatchNorm(*conv2_, *bn2_));
-    folded_.push_back(FoldConvBatchNorm(*conv3_, *bn3_));
-    if (downsample_conv_) folded_.push_back(FoldConvBatchNorm(*downsample_conv_, *downsample_bn_));
-  }
-  Conv2dEpilogue relu;
-  relu.relu = true;
-  Tensor out = RunFolded(folded_[0], input, relu);
-  out = RunFolded(folded_[1], out, relu);
-  const Tensor identity = downsample_conv_ ? RunFolded(folded_[3], input, {}) : input;
-  Conv2dEpilogue residual_relu;
-  residual_relu.residual = &identity;
-  residual_relu.relu = true;
-  return RunFolded(folded_[2], out, residual_relu);
+  Tensor out = ConvBatchNormInference(*conv1_, *bn1_, input, nullptr, /*relu=*/true);
+  out = ConvBatchNormInference(*conv2_, *bn2_, out, nullptr, /*relu=*/true);
+  const Tensor identity =
+      downsample_conv_
+          ? ConvBatchNormInference(*downsample_conv_, *downsample_bn_, input, nullptr, false)
+          : input;
+  return ConvBatchNormInference(*conv3_, *bn3_, out, &identity, /*relu=*/true);
 }
 
 // --- ResNeXt ---------------------------------------------------------------------------
@@ -158,10 +161,7 @@ Tensor ResNeXt::Forward(const Tensor& input) {
   if (is_training()) {
     x = relu_->Forward(bn1_->Forward(conv1_->Forward(input)));
   } else {
-    if (!stem_folded_.weight.defined()) stem_folded_ = FoldConvBatchNorm(*conv1_, *bn1_);
-    Conv2dEpilogue relu;
-    relu.relu = true;
-    x = RunFolded(stem_folded_, input, relu);
+    x = ConvBatchNormInference(*conv1_, *bn1_, input, nullptr, /*relu=*/true);
   }
   x = maxpool_->Forward(x);
   for (Sequential* stage : stages_) x = stage->Forward(x);

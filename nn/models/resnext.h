@@ -4,9 +4,10 @@
 // to torchvision layer for layer, parameter for parameter.
 //
 // Training mode runs conv -> batch norm -> ReLU with batch statistics and caches for
-// backward. Evaluation mode folds every batch norm into its convolution (once, cached
-// until parameters may change: see Module::InvalidateCaches) and fuses bias, residual add
-// and ReLU into the convolution's epilogue.
+// backward. Evaluation mode folds every batch norm into its convolution's epilogue — a
+// per-channel scale and bias from the running statistics, computed at each forward (a few
+// thousand numbers) so no folded copy of the 100 MB of weights is kept — together with the
+// residual add and the ReLU.
 #ifndef NN_MODELS_RESNEXT_H_
 #define NN_MODELS_RESNEXT_H_
 
@@ -37,21 +38,12 @@ struct ResNeXtOptions {
   int64_t feature_channels() const { return int64_t{base_width} * 8 * 4; }
 };
 
-// A conv + batch norm folded for inference: y = conv(x; w', b').
-struct FoldedConv {
-  Tensor weight, bias;
-  Conv2dParams params;
-};
-
 class Bottleneck : public Layer {
  public:
   static constexpr int kExpansion = 4;
   Bottleneck(int64_t in_channels, int64_t planes, int stride, int groups, int width_per_group);
   Tensor Forward(const Tensor& input) override;
   Tensor Backward(const Tensor& output_grad) override;
-
- protected:
-  void OnInvalidateCaches() override { folded_.clear(); }
 
  private:
   Tensor ForwardFolded(const Tensor& input);
@@ -61,7 +53,6 @@ class Bottleneck : public Layer {
   ReLU *relu1_, *relu2_, *relu3_;
   Conv2d* downsample_conv_ = nullptr;
   BatchNorm2d* downsample_bn_ = nullptr;
-  std::vector<FoldedConv> folded_;  // conv1, conv2, conv3[, downsample]
 };
 
 class ResNeXt : public Layer {
@@ -72,9 +63,6 @@ class ResNeXt : public Layer {
   Tensor Backward(const Tensor& output_grad) override;
   const ResNeXtOptions& options() const { return options_; }
 
- protected:
-  void OnInvalidateCaches() override { stem_folded_ = FoldedConv(); }
-
  private:
   ResNeXtOptions options_;
   Conv2d* conv1_;
@@ -84,12 +72,13 @@ class ResNeXt : public Layer {
   std::vector<Sequential*> stages_;
   GlobalAvgPool2d avgpool_;
   Linear* fc_ = nullptr;
-  FoldedConv stem_folded_;
   Shape pooled_shape_;
 };
 
-// Folds a trained batch norm into the convolution before it (eval-mode statistics).
-FoldedConv FoldConvBatchNorm(Conv2d& conv, BatchNorm2d& bn);
+// Inference: relu?(bn(conv(input)) + residual) in one convolution, the batch norm (running
+// statistics) applied as the epilogue's per-channel scale and bias.
+Tensor ConvBatchNormInference(Conv2d& conv, BatchNorm2d& bn, const Tensor& input,
+                              const Tensor* residual, bool relu);
 
 }  // namespace nn
 

@@ -59,8 +59,8 @@ TEST(BottleneckTest, GradientsStrideTwoToTwoByTwo) {
 namespace nn {
 namespace {
 
-// Eval mode folds batch norm into the convolutions once; changing the parameters through
-// NamedState (as a checkpoint load does) must drop the folded copy.
+// Eval mode folds batch norm into the convolutions' epilogues; changing the parameters
+// through NamedState (as a checkpoint load does) must change the output accordingly.
 TEST(ResNeXtTest, FoldedInferenceFollowsParameterChanges) {
   ResNeXtOptions options;
   options.depths = {1, 1, 1, 1};

@@ -77,6 +77,9 @@ void Conv2dForward(const Tensor& input, const Tensor& weight, const Tensor* bias
   CheckTensor("Conv2dForward", "weight", weight, weight.shape(), input);
   CheckTensor("Conv2dForward", "output", *output, out_shape, input);
   if (bias != nullptr) CheckTensor("Conv2dForward", "bias", *bias, Shape({weight.dim(0)}), input);
+  if (epilogue.scale != nullptr) {
+    CheckTensor("Conv2dForward", "scale", *epilogue.scale, Shape({weight.dim(0)}), input);
+  }
   if (epilogue.residual != nullptr) {
     CheckTensor("Conv2dForward", "residual", *epilogue.residual, out_shape, input);
     NN_CHECK(!epilogue.residual->SharesStorageWith(*output))
@@ -88,6 +91,7 @@ void Conv2dForward(const Tensor& input, const Tensor& weight, const Tensor* bias
   CheckCpu("Conv2dForward", input);
   cpu::Conv2dForward(Geometry(input.shape(), weight.shape(), out_shape, params),
                      input.data<float>(), weight.data<float>(),
+                     epilogue.scale != nullptr ? epilogue.scale->data<float>() : nullptr,
                      bias != nullptr ? bias->data<float>() : nullptr,
                      epilogue.residual != nullptr ? epilogue.residual->data<float>() : nullptr,
                      epilogue.relu, output->data<float>());

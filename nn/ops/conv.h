@@ -20,8 +20,11 @@ struct Conv2dParams {
 // NN_CHECK-fails, printing the shapes and parameters, on any inconsistency.
 Shape Conv2dOutputShape(const Shape& input, const Shape& weight, const Conv2dParams& params);
 
-// Fused inference epilogue: output = relu?(conv + bias + residual).
+// Fused inference epilogue: output = relu?(conv * scale + bias + residual). A batch norm
+// after the convolution folds into it as scale = gamma / sqrt(running_var + eps) and
+// bias = beta - running_mean * scale, with no copy of the weights.
 struct Conv2dEpilogue {
+  const Tensor* scale = nullptr;     // [Cout] per output channel, applied before bias
   const Tensor* residual = nullptr;  // [N, Cout, OH, OW], not sharing storage with output
   bool relu = false;
 };

@@ -79,7 +79,7 @@ void BM_ConvForward(benchmark::State& state, const ConvLayer& layer, int64_t bat
   const Tensor b = testing::RandomNormal({layer.out_channels}, 3);
   Tensor y = Tensor::Empty(Conv2dOutputShape(x.shape(), w.shape(), layer.params()));
   for (auto _ : state) {
-    Conv2dForward(x, w, &b, layer.params(), &y, {nullptr, true});
+    Conv2dForward(x, w, &b, layer.params(), &y, {nullptr, nullptr, true});
     benchmark::DoNotOptimize(y.raw_data());
   }
   SetGflops(state, layer.Flops(batch));
@@ -113,7 +113,7 @@ void BM_ResNeXt50AllConvsForward(benchmark::State& state) {
   }
   for (auto _ : state) {
     for (size_t i = 0; i < layers.size(); ++i) {
-      Conv2dForward(xs[i], ws[i], nullptr, layers[i].params(), &ys[i], {nullptr, true});
+      Conv2dForward(xs[i], ws[i], nullptr, layers[i].params(), &ys[i], {nullptr, nullptr, true});
     }
     benchmark::DoNotOptimize(ys.back().raw_data());
   }

@@ -97,7 +97,8 @@ TEST_F(ConvPoolParityTest, FusedBiasResidualRelu) {
   Conv2dParams p;
   p.pad_h = p.pad_w = 1;
   Tensor y = Tensor::Empty(Conv2dOutputShape(x.shape(), w.shape(), p));
-  Conv2dForward(x, w, &Get("conv_epilogue/b"), p, &y, {&Get("conv_epilogue/residual"), true});
+  Conv2dForward(x, w, &Get("conv_epilogue/b"), p, &y,
+                {nullptr, &Get("conv_epilogue/residual"), true});
   ExpectClose(y, "conv_epilogue/y");
 }
 

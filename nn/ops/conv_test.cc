@@ -225,7 +225,7 @@ TEST(ConvTest, OutputShapeFollowsPyTorch) {
             Shape({1, 3, 5, 3}));
 }
 
-TEST(ConvTest, EpilogueAddsBiasResidualAndAppliesRelu) {
+TEST(ConvTest, EpilogueScalesAddsBiasResidualAndAppliesRelu) {
   for (const Case& c : {GradientCases()[4], TilingCases()[0], TilingCases()[1]}) {
     const Tensor x = RandomNormal(c.input, 11);
     const Tensor w = RandomNormal(c.weight, 12, 0.3f);
@@ -235,11 +235,16 @@ TEST(ConvTest, EpilogueAddsBiasResidualAndAppliesRelu) {
     Tensor plain = Tensor::Empty(out_shape);
     Conv2dForward(x, w, &b, c.params, &plain);
     Tensor fused = Tensor::Empty(out_shape);
-    Conv2dForward(x, w, &b, c.params, &fused, {&residual, true});
+    Conv2dForward(x, w, &b, c.params, &fused, {nullptr, &residual, true});
     Tensor residual_only = Tensor::Empty(out_shape);
-    Conv2dForward(x, w, nullptr, c.params, &residual_only, {&residual, false});
+    Conv2dForward(x, w, nullptr, c.params, &residual_only, {nullptr, &residual, false});
     Tensor no_bias = Tensor::Empty(out_shape);
     Conv2dForward(x, w, nullptr, c.params, &no_bias);
+    // A folded batch norm: per-channel scale before the bias.
+    const Tensor scale = RandomNormal({c.weight[0]}, 15);
+    Tensor scaled = Tensor::Empty(out_shape);
+    Conv2dForward(x, w, &b, c.params, &scaled, {&scale, &residual, true});
+    const int64_t plane = out_shape[2] * out_shape[3];
     int64_t negatives = 0;
     for (int64_t i = 0; i < plain.numel(); ++i) {
       const float sum = plain.data<float>()[i] + residual.data<float>()[i];
@@ -248,6 +253,10 @@ TEST(ConvTest, EpilogueAddsBiasResidualAndAppliesRelu) {
       ASSERT_NEAR(residual_only.data<float>()[i],
                   no_bias.data<float>()[i] + residual.data<float>()[i], 1e-5f)
           << c.name << " " << i;
+      const int64_t channel = i / plane % out_shape[1];
+      const float expected = no_bias.data<float>()[i] * scale.data<float>()[channel] +
+                             b.data<float>()[channel] + residual.data<float>()[i];
+      ASSERT_NEAR(scaled.data<float>()[i], std::max(expected, 0.0f), 1e-4f) << c.name << " " << i;
     }
     EXPECT_GT(negatives, plain.numel() / 10) << "ReLU must have something to clamp";
   }
@@ -314,9 +323,10 @@ TEST(ConvDeathTest, WrongBiasAndResidualShapes) {
   const Tensor bad_residual = Tensor::Zeros({1, 3, 3, 4});
   Tensor y = Tensor::Zeros({1, 3, 3, 3});
   EXPECT_DEATH(Conv2dForward(x, w, &bad_bias, {}, &y), "bias must be float32 \\[3\\]");
-  EXPECT_DEATH(Conv2dForward(x, w, nullptr, {}, &y, {&bad_residual, true}),
+  EXPECT_DEATH(Conv2dForward(x, w, nullptr, {}, &y, {nullptr, &bad_residual, true}),
                "residual must be float32 \\[1, 3, 3, 3\\]");
-  EXPECT_DEATH(Conv2dForward(x, w, nullptr, {}, &y, {&y, true}), "residual .* shares storage");
+  EXPECT_DEATH(Conv2dForward(x, w, nullptr, {}, &y, {nullptr, &y, true}),
+               "residual .* shares storage");
 }
 
 TEST(ConvDeathTest, WrongGradientShapes) {
