@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "nn/io/float_formats.h"
 #include "nn/io/pickle.h"
 #include "nn/io/zip_reader.h"
 
@@ -40,19 +41,6 @@ int ElementBytes(const std::string& dtype) {
   return 0;
 }
 
-float HalfToFloat(uint16_t h) {
-  const uint32_t sign = (h >> 15) & 1, exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
-  float value;
-  if (exponent == 0) {
-    value = std::ldexp(static_cast<float>(mantissa), -24);  // zero or subnormal
-  } else if (exponent == 31) {
-    value = mantissa ? NAN : INFINITY;
-  } else {
-    value = std::ldexp(static_cast<float>(mantissa | 0x400), static_cast<int>(exponent) - 25);
-  }
-  return sign ? -value : value;
-}
-
 // Element `i` of `raw` (dtype) as float32; integers outside +-2^24 set *exact = false.
 float LoadAsFloat(const std::string& dtype, const char* raw, int64_t i, bool* exact) {
   if (dtype == "F32") {
@@ -63,11 +51,7 @@ float LoadAsFloat(const std::string& dtype, const char* raw, int64_t i, bool* ex
   if (dtype == "F16" || dtype == "BF16") {
     uint16_t h;
     std::memcpy(&h, raw + i * 2, 2);
-    if (dtype == "F16") return HalfToFloat(h);
-    const uint32_t bits = static_cast<uint32_t>(h) << 16;
-    float v;
-    std::memcpy(&v, &bits, 4);
-    return v;
+    return dtype == "F16" ? HalfToFloat(h) : BFloat16ToFloat(h);
   }
   if (dtype == "F64") {
     double v;

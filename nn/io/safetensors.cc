@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
+#include "nn/io/float_formats.h"
 
 namespace nn::io {
 namespace {
@@ -33,26 +34,6 @@ int DTypeBytes(const std::string& dtype) {
   if (dtype == "F16" || dtype == "BF16") return 2;
   if (dtype == "U8" || dtype == "BOOL") return 1;
   return 0;
-}
-
-float HalfToFloat(uint16_t h) {
-  const uint32_t sign = (h >> 15) & 1, exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
-  float value;
-  if (exponent == 0) {
-    value = std::ldexp(static_cast<float>(mantissa), -24);  // zero or subnormal
-  } else if (exponent == 31) {
-    value = mantissa ? NAN : INFINITY;
-  } else {
-    value = std::ldexp(static_cast<float>(mantissa | 0x400), static_cast<int>(exponent) - 25);
-  }
-  return sign ? -value : value;
-}
-
-float BFloat16ToFloat(uint16_t b) {
-  const uint32_t bits = static_cast<uint32_t>(b) << 16;
-  float value;
-  std::memcpy(&value, &bits, 4);
-  return value;
 }
 
 // Converts `count` elements of `dtype` in `raw` to float32 in `out`.
