@@ -51,6 +51,10 @@ class FaceDetector {
 
   const FaceDetectorOptions& options() const { return options_; }
 
+  // Builds dlib's detector, which takes ~0.2 s once per process (later detectors copy it);
+  // call it on a spare thread to keep that off the first Detect(). Thread-safe.
+  static void Preload();
+
   // Faces in `frame`, highest score first, boxes in `frame`'s pixel coordinates (they may
   // extend past the frame's edges, as dlib's do). An error if dlib rejects the image.
   absl::StatusOr<std::vector<FaceBox>> Detect(const Frame& frame) const;

@@ -6,8 +6,11 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
+#include <thread>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -95,11 +98,121 @@ std::vector<uint8_t> TensorFrameToRgb(const nn::Tensor& faces, int64_t t,
   return rgb;
 }
 
-absl::StatusOr<PreprocessedVideo> PreprocessFrames(const std::string& name,
-                                                   const std::vector<Frame>& frames,
-                                                   const nn::Preprocessing& preprocessing,
-                                                   const PreprocessOptions& options) {
-  const Clock::time_point start = Clock::now();
+namespace {
+
+// Detection + landmarks of one frame, and what it cost.
+struct FrameFaces {
+  const Frame* frame = nullptr;
+  std::vector<FaceObservation> faces;
+  int num_faces = 0;  // before landmark prediction (same count)
+  absl::Status error;
+  double detector_ms = 0, landmarks_ms = 0;
+};
+
+void DetectFaces(const FaceDetector& detector, const LandmarkModel& model, FrameFaces& item) {
+  const Clock::time_point t0 = Clock::now();
+  absl::StatusOr<std::vector<FaceBox>> boxes = detector.Detect(*item.frame);
+  item.detector_ms = MillisecondsSince(t0);
+  if (!boxes.ok()) {
+    item.error = boxes.status();
+    return;
+  }
+  item.num_faces = static_cast<int>(boxes->size());
+  const Clock::time_point t1 = Clock::now();
+  for (const FaceBox& box : *boxes) {
+    absl::StatusOr<FaceLandmarks> landmarks = model.Predict(*item.frame, box);
+    if (!landmarks.ok()) {
+      item.error = landmarks.status();
+      return;
+    }
+    item.faces.push_back({box, *std::move(landmarks)});
+  }
+  item.landmarks_ms = MillisecondsSince(t1);
+}
+
+// The face stage as a queue that frames join as they are decoded: `workers` threads detect
+// while the caller keeps decoding, and Finish() has the caller help with what is left. On
+// two cores this overlaps decoding with detection instead of running them one after the
+// other. Frames must outlive the stage; results come out in the order frames were added.
+class FaceStage {
+ public:
+  FaceStage(const FaceDetector& detector, const LandmarkModel& model, int workers)
+      : detector_(detector), model_(model) {
+    for (int i = 0; i < workers; ++i) {
+      threads_.emplace_back([this] {
+        FaceDetector::Preload();  // once per process, while the first frame decodes
+        Work(/*wait=*/true);
+      });
+    }
+  }
+  ~FaceStage() { Close(); }
+
+  void Add(const Frame* frame) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      items_.emplace_back();  // std::deque: references to earlier items stay valid
+      items_.back().frame = frame;
+    }
+    ready_.notify_one();
+  }
+
+  // Frames not yet started are dropped (after a decoding error).
+  void Cancel() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      items_.resize(next_);
+    }
+    Close();
+  }
+
+  // Detects what is still queued (on this thread too), waits for the workers, and returns
+  // the results in order.
+  std::deque<FrameFaces>& Finish() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      closed_ = true;
+    }
+    ready_.notify_all();
+    Work(/*wait=*/false);
+    Close();
+    return items_;
+  }
+
+ private:
+  void Work(bool wait) {
+    for (;;) {
+      FrameFaces* item = nullptr;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        if (wait) ready_.wait(lock, [this] { return next_ < items_.size() || closed_; });
+        if (next_ == items_.size()) return;
+        item = &items_[next_++];
+      }
+      DetectFaces(detector_, model_, *item);
+    }
+  }
+
+  void Close() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      closed_ = true;
+    }
+    ready_.notify_all();
+    for (std::thread& t : threads_) t.join();
+    threads_.clear();
+  }
+
+  const FaceDetector& detector_;
+  const LandmarkModel& model_;
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<FrameFaces> items_;
+  size_t next_ = 0;
+  bool closed_ = false;
+  std::vector<std::thread> threads_;
+};
+
+absl::Status CheckPreprocessing(const std::string& name, const nn::Preprocessing& preprocessing) {
   if (preprocessing.image_size <= 0) {
     return absl::InvalidArgumentError(
         absl::StrCat(name, ": crop size ", preprocessing.image_size, " is not positive"));
@@ -108,68 +221,50 @@ absl::StatusOr<PreprocessedVideo> PreprocessFrames(const std::string& name,
     return absl::InvalidArgumentError(absl::StrCat(
         name, ": channel order '", preprocessing.channel_order, "' is not RGB or BGR"));
   }
-  if (static_cast<int>(frames.size()) < std::max(1, options.min_frames)) {
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<const LandmarkModel>> LoadLandmarks(const PreprocessOptions& o) {
+  return LandmarkModel::Load(o.landmark_model_path.empty() ? DefaultLandmarkModelPath()
+                                                           : o.landmark_model_path);
+}
+
+// Threads that detect beside the caller.
+int DetectionWorkers(const PreprocessOptions& options) {
+  return options.parallel ? std::max(0, nn::cpu::GetNumThreads() - 1) : 0;
+}
+
+// Everything after detection: frame table, tracks, crops, tensors. `result` has its
+// identity fields set; its stage times are added to.
+absl::Status FinishPreprocessing(const std::string& name, std::deque<FrameFaces>& items,
+                                 const nn::Preprocessing& preprocessing,
+                                 const PreprocessOptions& options, PreprocessedVideo& result) {
+  const int num_frames = static_cast<int>(items.size());
+  if (num_frames < std::max(1, options.min_frames)) {
     return absl::InvalidArgumentError(
-        absl::StrCat(name, ": only ", frames.size(), " decodable frame(s); at least ",
+        absl::StrCat(name, ": only ", num_frames, " decodable frame(s); at least ",
                      std::max(1, options.min_frames), " are needed for a face sequence"));
   }
-  const std::string model_path = options.landmark_model_path.empty() ? DefaultLandmarkModelPath()
-                                                                     : options.landmark_model_path;
-  absl::StatusOr<std::shared_ptr<const LandmarkModel>> model = LandmarkModel::Load(model_path);
-  if (!model.ok()) return model.status();
-
-  PreprocessedVideo result;
-  result.path = name;
-  result.width = frames.front().width;
-  result.height = frames.front().height;
-  result.preprocessing = preprocessing;
-  result.crop_mode = options.crop_mode;
-  result.margin = options.margin;
-
-  // Detection + landmarks, per frame.
-  const Clock::time_point detect_start = Clock::now();
-  const int num_frames = static_cast<int>(frames.size());
-  FaceDetector detector(options.detector);
   std::vector<std::vector<FaceObservation>> observations(num_frames);
-  std::vector<absl::Status> errors(num_frames);
-  std::vector<double> detector_ms(num_frames, 0), landmarks_ms(num_frames, 0);
-  std::vector<int> num_faces(num_frames, 0);
-  ForEach(num_frames, options.parallel, [&](int64_t i) {
-    const Clock::time_point t0 = Clock::now();
-    absl::StatusOr<std::vector<FaceBox>> boxes = detector.Detect(frames[i]);
-    detector_ms[i] = MillisecondsSince(t0);
-    if (!boxes.ok()) {
-      errors[i] = boxes.status();
-      return;
-    }
-    num_faces[i] = static_cast<int>(boxes->size());
-    const Clock::time_point t1 = Clock::now();
-    for (const FaceBox& box : *boxes) {
-      absl::StatusOr<FaceLandmarks> landmarks = (*model)->Predict(frames[i], box);
-      if (!landmarks.ok()) {
-        errors[i] = landmarks.status();
-        return;
-      }
-      observations[i].push_back({box, *landmarks});
-    }
-    landmarks_ms[i] = MillisecondsSince(t1);
-  });
   for (int i = 0; i < num_frames; ++i) {
-    if (!errors[i].ok()) {
-      return absl::Status(errors[i].code(), absl::StrCat(name, ": ", errors[i].message()));
+    FrameFaces& item = items[i];
+    if (!item.error.ok()) {
+      return absl::Status(item.error.code(), absl::StrCat(name, ": ", item.error.message()));
     }
-    result.times.detector_cpu_ms += detector_ms[i];
-    result.times.landmarks_cpu_ms += landmarks_ms[i];
-    result.frames.push_back({frames[i].index, frames[i].timestamp_seconds, num_faces[i]});
+    result.times.detector_cpu_ms += item.detector_ms;
+    result.times.landmarks_cpu_ms += item.landmarks_ms;
+    result.frames.push_back({item.frame->index, item.frame->timestamp_seconds, item.num_faces});
+    observations[i] = std::move(item.faces);
   }
-  result.times.detect_ms = MillisecondsSince(detect_start);
+  result.width = items.front().frame->width;
+  result.height = items.front().frame->height;
 
   const Clock::time_point track_start = Clock::now();
   std::vector<FaceTrack> tracks = TrackFaces(observations, options.tracker, &result.tracking);
   result.times.track_ms = MillisecondsSince(track_start);
   if (tracks.empty()) {
     int frames_with_any_face = 0;
-    for (int n : num_faces) frames_with_any_face += n > 0;
+    for (const SampledFrameInfo& f : result.frames) frames_with_any_face += f.num_faces > 0;
     if (frames_with_any_face == 0) {
       return absl::NotFoundError(
           absl::StrCat(name, ": no face found in any of ", num_frames, " sampled frames"));
@@ -193,7 +288,7 @@ absl::StatusOr<PreprocessedVideo> PreprocessFrames(const std::string& name,
   ForEach(static_cast<int64_t>(num_tracks) * num_frames, options.parallel, [&](int64_t k) {
     const int t = static_cast<int>(k / num_frames), f = static_cast<int>(k % num_frames);
     const TrackedFace& face = tracks[t].faces[f];
-    crops[t][f] = CropFace(frames[f], face.box, &face.landmarks, crop);
+    crops[t][f] = CropFace(*items[f].frame, face.box, &face.landmarks, crop);
   });
   for (int t = 0; t < num_tracks; ++t) {
     absl::StatusOr<nn::Tensor> faces = CropsToTensor(crops[t], preprocessing);
@@ -201,6 +296,46 @@ absl::StatusOr<PreprocessedVideo> PreprocessFrames(const std::string& name,
     result.tracks.push_back({std::move(tracks[t]), *std::move(faces)});
   }
   result.times.crop_ms = MillisecondsSince(crop_start);
+  return absl::OkStatus();
+}
+
+PreprocessedVideo EmptyResult(const std::string& name, const nn::Preprocessing& preprocessing,
+                              const PreprocessOptions& options) {
+  PreprocessedVideo result;
+  result.path = name;
+  result.preprocessing = preprocessing;
+  result.crop_mode = options.crop_mode;
+  result.margin = options.margin;
+  return result;
+}
+
+}  // namespace
+
+absl::StatusOr<PreprocessedVideo> PreprocessFrames(const std::string& name,
+                                                   const std::vector<Frame>& frames,
+                                                   const nn::Preprocessing& preprocessing,
+                                                   const PreprocessOptions& options) {
+  const Clock::time_point start = Clock::now();
+  if (absl::Status s = CheckPreprocessing(name, preprocessing); !s.ok()) return s;
+  if (static_cast<int>(frames.size()) < std::max(1, options.min_frames)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": only ", frames.size(), " decodable frame(s); at least ",
+                     std::max(1, options.min_frames), " are needed for a face sequence"));
+  }
+  absl::StatusOr<std::shared_ptr<const LandmarkModel>> model = LoadLandmarks(options);
+  if (!model.ok()) return model.status();
+  PreprocessedVideo result = EmptyResult(name, preprocessing, options);
+
+  const Clock::time_point detect_start = Clock::now();
+  FaceDetector detector(options.detector);
+  FaceStage stage(detector, **model, DetectionWorkers(options));
+  for (const Frame& frame : frames) stage.Add(&frame);
+  std::deque<FrameFaces>& items = stage.Finish();
+  result.times.detect_ms = MillisecondsSince(detect_start);
+
+  if (absl::Status s = FinishPreprocessing(name, items, preprocessing, options, result); !s.ok()) {
+    return s;
+  }
   result.times.total_ms = MillisecondsSince(start);
   return result;
 }
@@ -213,18 +348,37 @@ absl::StatusOr<PreprocessedVideo> PreprocessVideo(const std::string& path,
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": ", preprocessing.frames, " frames requested"));
   }
+  if (absl::Status s = CheckPreprocessing(path, preprocessing); !s.ok()) return s;
+  absl::StatusOr<std::shared_ptr<const LandmarkModel>> model = LoadLandmarks(options);
+  if (!model.ok()) return model.status();
+  PreprocessedVideo result = EmptyResult(path, preprocessing, options);
+
+  // Frames are detected on while later ones decode (FaceStage); `frames` owns them.
   SamplingOptions sampling = options.sampling;
   sampling.num_frames = preprocessing.frames;
-  DecodeReport report;
-  absl::StatusOr<std::vector<Frame>> frames = SampleFrames(path, sampling, &report);
-  if (!frames.ok()) return frames.status();
-  const double decode_ms = MillisecondsSince(start);
-  absl::StatusOr<PreprocessedVideo> result =
-      PreprocessFrames(path, *frames, preprocessing, options);
-  if (!result.ok()) return result.status();
-  result->decode_report = std::move(report);
-  result->times.decode_ms = decode_ms;
-  result->times.total_ms = MillisecondsSince(start);
+  std::deque<Frame> frames;
+  FaceDetector detector(options.detector);
+  FaceStage stage(detector, **model, DetectionWorkers(options));
+  const Clock::time_point decode_start = Clock::now();
+  absl::StatusOr<int> decoded = SampleFrames(
+      path, sampling,
+      [&](Frame frame) {
+        frames.push_back(std::move(frame));
+        stage.Add(&frames.back());
+      },
+      &result.decode_report);
+  result.times.decode_ms = MillisecondsSince(decode_start);
+  if (!decoded.ok()) {
+    stage.Cancel();
+    return decoded.status();
+  }
+  std::deque<FrameFaces>& items = stage.Finish();
+  result.times.detect_ms = MillisecondsSince(decode_start) - result.times.decode_ms;
+
+  if (absl::Status s = FinishPreprocessing(path, items, preprocessing, options, result); !s.ok()) {
+    return s;
+  }
+  result.times.total_ms = MillisecondsSince(start);
   return result;
 }
 

@@ -2,8 +2,9 @@
 // face track, a normalized tensor [T, 3, H, W] in the model preset's size, mean/std and
 // channel order, plus what produced it (sampled frame indices and timestamps, boxes,
 // landmarks, detector scores, which entries were filled). Stages: sample frames (decoder)
-// -> detect faces on downscaled frames + 68 landmarks at full resolution (parallel over
-// frames) -> link into tracks -> aligned (or, for jadhav2020, exact-box) crops -> tensor.
+// -> detect faces on downscaled frames + 68 landmarks at full resolution (on worker threads,
+// each frame as soon as it is decoded) -> link into tracks -> aligned (or, for jadhav2020,
+// exact-box) crops -> tensor.
 #ifndef VIDEO_PREPROCESS_H_
 #define VIDEO_PREPROCESS_H_
 
@@ -34,7 +35,8 @@ struct PreprocessOptions {
   std::string landmark_model_path;
   // Fewer decodable frames than this is an error (a single frame has no motion to judge).
   int min_frames = 2;
-  // Run detection and crops on nn::cpu's thread pool (over frames).
+  // Detect on nn::cpu::GetNumThreads() - 1 worker threads beside the decoding thread, and
+  // crop on nn::cpu's pool; false: everything on the calling thread.
   bool parallel = true;
 };
 
@@ -53,8 +55,10 @@ struct PreprocessedTrack {
   nn::Tensor faces;  // [T, 3, H, W] float32, normalized, planes in the channel order
 };
 
-// Wall-clock milliseconds per stage. detect_ms covers detection and landmarks (run
-// together, in parallel over frames); the *_cpu_ms fields sum the per-frame work across
+// Wall-clock milliseconds per stage. Detection (with landmarks) starts on each frame as
+// soon as it is decoded, on worker threads, so decode_ms includes detection of the frames
+// decoded so far and detect_ms is only what detection needed after decoding ended
+// (PreprocessFrames: all of it). The *_cpu_ms fields sum the per-frame work across
 // threads, to say where the time goes.
 struct StageTimes {
   double decode_ms = 0;

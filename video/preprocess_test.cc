@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -97,6 +98,44 @@ TEST(PreprocessVideoTest, RealClipGivesOneNormalizedTrack) {
   const Point2 eye = track.track.faces[0].landmarks.ImageLeftEyeCenter();
   EXPECT_LT(eye.y, track.track.faces[0].landmarks.MouthCenter().y);
   EXPECT_GT(video->times.detect_ms, 0);
+}
+
+// Detection on worker threads while decoding goes on gives exactly the single-threaded
+// result, and the frames-already-decoded entry point (PreprocessFrames) agrees too.
+TEST(PreprocessVideoTest, OverlappedDetectionMatchesSingleThreaded) {
+  PreprocessOptions serial = Options();
+  serial.parallel = false;
+  absl::StatusOr<PreprocessedVideo> one = PreprocessVideo(kClip, Default(), serial);
+  absl::StatusOr<PreprocessedVideo> overlapped = PreprocessVideo(kClip, Default(), Options());
+  SamplingOptions sampling;
+  sampling.num_frames = Default().frames;
+  absl::StatusOr<std::vector<Frame>> frames = SampleFrames(kClip, sampling);
+  ASSERT_TRUE(frames.ok()) << frames.status();
+  absl::StatusOr<PreprocessedVideo> from_frames =
+      PreprocessFrames(kClip, *frames, Default(), Options());
+  for (const absl::StatusOr<PreprocessedVideo>* video : {&one, &overlapped, &from_frames}) {
+    ASSERT_TRUE(video->ok()) << video->status();
+  }
+  for (const absl::StatusOr<PreprocessedVideo>* video : {&overlapped, &from_frames}) {
+    ASSERT_EQ((*video)->frames.size(), one->frames.size());
+    for (size_t i = 0; i < one->frames.size(); ++i) {
+      EXPECT_EQ((*video)->frames[i].index, one->frames[i].index);
+      EXPECT_EQ((*video)->frames[i].num_faces, one->frames[i].num_faces);
+    }
+    ASSERT_EQ((*video)->tracks.size(), one->tracks.size());
+    for (size_t t = 0; t < one->tracks.size(); ++t) {
+      const nn::Tensor& a = one->tracks[t].faces;
+      const nn::Tensor& b = (*video)->tracks[t].faces;
+      ASSERT_EQ(a.shape(), b.shape());
+      EXPECT_TRUE(std::equal(a.data<float>(), a.data<float>() + a.numel(), b.data<float>()));
+      for (size_t f = 0; f < one->tracks[t].track.faces.size(); ++f) {
+        EXPECT_EQ((*video)->tracks[t].track.faces[f].box.left,
+                  one->tracks[t].track.faces[f].box.left);
+        EXPECT_EQ((*video)->tracks[t].track.faces[f].box.score,
+                  one->tracks[t].track.faces[f].box.score);
+      }
+    }
+  }
 }
 
 TEST(PreprocessVideoTest, Jadhav2020UsesTheExactBoxAt112InBgr) {

@@ -2,6 +2,7 @@
 #include "video/sampling.h"
 
 #include <algorithm>
+#include <functional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -35,26 +36,38 @@ void WarnIfShort(Decoder& decoder, const Budget& budget, size_t got, int wanted)
   }
 }
 
+// Counts the frames handed on.
+class CountingSink {
+ public:
+  explicit CountingSink(const FrameSink& sink) : sink_(sink) {}
+  void operator()(Frame frame) {
+    ++count_;
+    sink_(std::move(frame));
+  }
+  size_t count() const { return count_; }
+
+ private:
+  const FrameSink& sink_;
+  size_t count_ = 0;
+};
+
 // First N, or every k-th of the first N*k (k = 1 for first N).
-absl::StatusOr<std::vector<Frame>> SampleInOrder(Decoder& decoder, int num_frames, int every_k,
-                                                 int64_t cap) {
-  std::vector<Frame> frames;
+absl::Status SampleInOrder(Decoder& decoder, int num_frames, int every_k, int64_t cap,
+                           CountingSink& out) {
   Budget budget(decoder, cap);
-  for (int64_t i = 0; static_cast<int>(frames.size()) < num_frames && !budget.exhausted(); ++i) {
+  for (int64_t i = 0; static_cast<int>(out.count()) < num_frames && !budget.exhausted(); ++i) {
     auto next = decoder.Next();
     if (!next.ok()) return next.status();
     if (!next->has_value()) break;
-    if (i % every_k == 0) frames.push_back(std::move(**next));
+    if (i % every_k == 0) out(std::move(**next));
   }
-  WarnIfShort(decoder, budget, frames.size(), num_frames);
-  return frames;
+  WarnIfShort(decoder, budget, out.count(), num_frames);
+  return absl::OkStatus();
 }
 
 // Targets i * duration / N; each frame is kept once, for the targets in (previous, its time].
-absl::StatusOr<std::vector<Frame>> EvenlySequential(Decoder& decoder,
-                                                    const std::vector<double>& targets,
-                                                    int64_t cap) {
-  std::vector<Frame> frames;
+absl::Status EvenlySequential(Decoder& decoder, const std::vector<double>& targets, int64_t cap,
+                              CountingSink& out) {
   Budget budget(decoder, cap);
   size_t next_target = 0;
   const int64_t start = decoder.report().frames_decoded;
@@ -70,39 +83,37 @@ absl::StatusOr<std::vector<Frame>> EvenlySequential(Decoder& decoder,
            targets[next_target] - Decoder::kTimestampTolerance <= t) {
       ++next_target;
     }
-    frames.push_back(std::move(**next));
+    out(std::move(**next));
   }
-  WarnIfShort(decoder, budget, frames.size(), static_cast<int>(targets.size()));
-  return frames;
+  WarnIfShort(decoder, budget, out.count(), static_cast<int>(targets.size()));
+  return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<Frame>> EvenlyBySeeking(Decoder& decoder,
-                                                   const std::vector<double>& targets,
-                                                   int64_t cap) {
-  std::vector<Frame> frames;
+absl::Status EvenlyBySeeking(Decoder& decoder, const std::vector<double>& targets, int64_t cap,
+                             CountingSink& out) {
   Budget budget(decoder, cap);
+  bool any = false;
+  double last_timestamp = 0;
   for (double target : targets) {
     if (budget.exhausted()) break;
-    if (!frames.empty() &&
-        target <= frames.back().timestamp_seconds + Decoder::kTimestampTolerance) {
+    if (any && target <= last_timestamp + Decoder::kTimestampTolerance) {
       continue;  // the last frame already covers this target
     }
     auto frame = decoder.DecodeAt(target);
     if (!frame.ok()) return frame.status();
     if (!frame->has_value()) break;
-    if (!frames.empty() && (*frame)->timestamp_seconds <= frames.back().timestamp_seconds) {
-      continue;  // same frame again
-    }
-    frames.push_back(std::move(**frame));
+    if (any && (*frame)->timestamp_seconds <= last_timestamp) continue;  // same frame again
+    any = true;
+    last_timestamp = (*frame)->timestamp_seconds;
+    out(std::move(**frame));
   }
-  WarnIfShort(decoder, budget, frames.size(), static_cast<int>(targets.size()));
-  return frames;
+  WarnIfShort(decoder, budget, out.count(), static_cast<int>(targets.size()));
+  return absl::OkStatus();
 }
 
 // Unknown duration: keep every stride-th frame, doubling the stride whenever 2N are kept
-// (memory stays bounded), then pick N evenly from what was kept.
-absl::StatusOr<std::vector<Frame>> EvenlyUnknownLength(Decoder& decoder, int num_frames,
-                                                       int64_t cap) {
+// (memory stays bounded), then pick N evenly from what was kept (handed on at the end).
+absl::Status EvenlyUnknownLength(Decoder& decoder, int num_frames, int64_t cap, CountingSink& out) {
   std::vector<Frame> kept;
   Budget budget(decoder, cap);
   int64_t stride = 1;
@@ -124,18 +135,20 @@ absl::StatusOr<std::vector<Frame>> EvenlyUnknownLength(Decoder& decoder, int num
         "duration unknown and max_decoded_frames reached: frames are evenly "
         "spaced over the decoded part only");
   }
-  if (static_cast<int>(kept.size()) <= num_frames) return kept;
-  std::vector<Frame> frames;
-  for (int i = 0; i < num_frames; ++i) {
-    frames.push_back(std::move(kept[static_cast<size_t>(i) * kept.size() / num_frames]));
+  if (static_cast<int>(kept.size()) <= num_frames) {
+    for (Frame& frame : kept) out(std::move(frame));
+    return absl::OkStatus();
   }
-  return frames;
+  for (int i = 0; i < num_frames; ++i) {
+    out(std::move(kept[static_cast<size_t>(i) * kept.size() / num_frames]));
+  }
+  return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<Frame>> EvenlySpaced(Decoder& decoder, const SamplingOptions& o) {
+absl::Status EvenlySpaced(Decoder& decoder, const SamplingOptions& o, CountingSink& out) {
   const VideoInfo& info = decoder.info();
   if (info.duration_seconds <= 0) {
-    return EvenlyUnknownLength(decoder, o.num_frames, o.max_decoded_frames);
+    return EvenlyUnknownLength(decoder, o.num_frames, o.max_decoded_frames, out);
   }
   std::vector<double> targets(o.num_frames);
   for (int i = 0; i < o.num_frames; ++i) targets[i] = i * info.duration_seconds / o.num_frames;
@@ -146,48 +159,68 @@ absl::StatusOr<std::vector<Frame>> EvenlySpaced(Decoder& decoder, const Sampling
       info.estimated_frames <= o.max_decoded_frames) {
     seek = false;
   }
-  return seek ? EvenlyBySeeking(decoder, targets, o.max_decoded_frames)
-              : EvenlySequential(decoder, targets, o.max_decoded_frames);
+  return seek ? EvenlyBySeeking(decoder, targets, o.max_decoded_frames, out)
+              : EvenlySequential(decoder, targets, o.max_decoded_frames, out);
 }
 
 }  // namespace
 
-absl::StatusOr<std::vector<Frame>> SampleFrames(Decoder& decoder, const SamplingOptions& options) {
+absl::StatusOr<int> SampleFrames(Decoder& decoder, const SamplingOptions& options,
+                                 const FrameSink& on_frame) {
   const std::string& path = decoder.info().path;
   if (options.num_frames < 1 || options.every_k < 1 || options.max_decoded_frames < 1) {
     return absl::InvalidArgumentError(absl::StrCat(
         path, ": sampling needs num_frames, every_k and max_decoded_frames >= 1 (got ",
         options.num_frames, ", ", options.every_k, ", ", options.max_decoded_frames, ")"));
   }
-  absl::StatusOr<std::vector<Frame>> frames;
+  CountingSink out(on_frame);
+  absl::Status status;
   switch (options.strategy) {
     case SamplingStrategy::kEvenlySpaced:
-      frames = EvenlySpaced(decoder, options);
+      status = EvenlySpaced(decoder, options, out);
       break;
     case SamplingStrategy::kFirstConsecutive:
-      frames = SampleInOrder(decoder, options.num_frames, 1, options.max_decoded_frames);
+      status = SampleInOrder(decoder, options.num_frames, 1, options.max_decoded_frames, out);
       break;
     case SamplingStrategy::kEveryKth:
-      frames =
-          SampleInOrder(decoder, options.num_frames, options.every_k, options.max_decoded_frames);
+      status = SampleInOrder(decoder, options.num_frames, options.every_k,
+                             options.max_decoded_frames, out);
       break;
   }
-  if (frames.ok() && frames->empty()) {
+  if (!status.ok()) return status;
+  if (out.count() == 0) {
     const auto& warnings = decoder.report().warnings;
     return absl::DataLossError(absl::StrCat(
         path, ": no decodable video frames",
         warnings.empty() ? "" : absl::StrCat(" (first problem: ", warnings.front(), ")")));
   }
+  return static_cast<int>(out.count());
+}
+
+absl::StatusOr<int> SampleFrames(const std::string& path, const SamplingOptions& options,
+                                 const FrameSink& on_frame, DecodeReport* report) {
+  auto decoder = Decoder::Open(path, options.open_options);
+  if (!decoder.ok()) return decoder.status();
+  auto count = SampleFrames(**decoder, options, on_frame);
+  if (report != nullptr) *report = (*decoder)->report();
+  return count;
+}
+
+absl::StatusOr<std::vector<Frame>> SampleFrames(Decoder& decoder, const SamplingOptions& options) {
+  std::vector<Frame> frames;
+  auto count =
+      SampleFrames(decoder, options, [&](Frame frame) { frames.push_back(std::move(frame)); });
+  if (!count.ok()) return count.status();
   return frames;
 }
 
 absl::StatusOr<std::vector<Frame>> SampleFrames(const std::string& path,
                                                 const SamplingOptions& options,
                                                 DecodeReport* report) {
-  auto decoder = Decoder::Open(path, options.open_options);
-  if (!decoder.ok()) return decoder.status();
-  auto frames = SampleFrames(**decoder, options);
-  if (report != nullptr) *report = (*decoder)->report();
+  std::vector<Frame> frames;
+  auto count = SampleFrames(
+      path, options, [&](Frame frame) { frames.push_back(std::move(frame)); }, report);
+  if (!count.ok()) return count.status();
   return frames;
 }
 

@@ -5,6 +5,7 @@
 #define VIDEO_SAMPLING_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,16 @@ absl::StatusOr<std::vector<Frame>> SampleFrames(const std::string& path,
 
 // The same, on an already opened decoder positioned at its start.
 absl::StatusOr<std::vector<Frame>> SampleFrames(Decoder& decoder, const SamplingOptions& options);
+
+// Streaming forms: each chosen frame goes to `on_frame` as soon as it is decoded (in
+// presentation order), so a caller can work on one frame while the next decodes. Returns
+// the number of frames handed on (>= 1; none is the same error as above). kEvenlySpaced on
+// a video of unknown duration can only choose at the end, so its frames come all at once.
+using FrameSink = std::function<void(Frame)>;
+absl::StatusOr<int> SampleFrames(const std::string& path, const SamplingOptions& options,
+                                 const FrameSink& on_frame, DecodeReport* report = nullptr);
+absl::StatusOr<int> SampleFrames(Decoder& decoder, const SamplingOptions& options,
+                                 const FrameSink& on_frame);
 
 }  // namespace video
 

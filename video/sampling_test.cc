@@ -72,6 +72,38 @@ TEST(SamplingTest, EvenlySpacedOnRealClip) {
   }
 }
 
+// The streaming form hands each frame on as soon as it is decoded (before later frames are
+// decoded) and delivers exactly what the vector form returns.
+TEST(SamplingTest, StreamingDeliversEachFrameAsItIsDecoded) {
+  const std::string path = Clip("stream.mp4", 200);
+  for (SeekPolicy policy : {SeekPolicy::kAlwaysSeek, SeekPolicy::kNeverSeek}) {
+    SamplingOptions options;
+    options.seek_policy = policy;
+    auto all = SampleFrames(path, options);
+    ASSERT_TRUE(all.ok()) << all.status();
+    auto decoder = Decoder::Open(path);
+    ASSERT_TRUE(decoder.ok()) << decoder.status();
+    std::vector<Frame> streamed;
+    std::vector<int64_t> decoded_when_delivered;
+    auto count = SampleFrames(**decoder, options, [&](Frame frame) {
+      decoded_when_delivered.push_back((*decoder)->report().frames_decoded);
+      streamed.push_back(std::move(frame));
+    });
+    ASSERT_TRUE(count.ok()) << count.status();
+    EXPECT_EQ(*count, 16);
+    EXPECT_EQ(Numbers(streamed), Numbers(*all));
+    for (size_t i = 0; i < streamed.size(); ++i) EXPECT_EQ(streamed[i].rgb, (*all)[i].rgb);
+    // Frame 0 arrived long before decoding ended (200 frames, the last one near the end).
+    EXPECT_LT(decoded_when_delivered.front(), decoded_when_delivered.back() / 2);
+  }
+  // Errors are the same as the vector form's, and nothing is delivered.
+  int delivered = 0;
+  auto missing =
+      SampleFrames(TempPath("no_such_clip.mp4"), SamplingOptions{}, [&](Frame) { ++delivered; });
+  EXPECT_FALSE(missing.ok());
+  EXPECT_EQ(delivered, 0);
+}
+
 TEST(SamplingTest, FirstConsecutive) {
   SamplingOptions options;
   options.strategy = SamplingStrategy::kFirstConsecutive;
