@@ -8,6 +8,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <deque>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -109,7 +110,11 @@ struct FrameFaces {
   double detector_ms = 0, landmarks_ms = 0;
 };
 
-void DetectFaces(const FaceDetector& detector, const LandmarkModel& model, FrameFaces& item) {
+using LandmarkModelFuture =
+    std::shared_future<absl::StatusOr<std::shared_ptr<const LandmarkModel>>>;
+
+void DetectFaces(const FaceDetector& detector, const LandmarkModelFuture& landmark_model,
+                 FrameFaces& item) {
   const Clock::time_point t0 = Clock::now();
   absl::StatusOr<std::vector<FaceBox>> boxes = detector.Detect(*item.frame);
   item.detector_ms = MillisecondsSince(t0);
@@ -118,9 +123,15 @@ void DetectFaces(const FaceDetector& detector, const LandmarkModel& model, Frame
     return;
   }
   item.num_faces = static_cast<int>(boxes->size());
+  if (boxes->empty()) return;
+  const absl::StatusOr<std::shared_ptr<const LandmarkModel>>& model = landmark_model.get();
+  if (!model.ok()) {
+    item.error = model.status();
+    return;
+  }
   const Clock::time_point t1 = Clock::now();
   for (const FaceBox& box : *boxes) {
-    absl::StatusOr<FaceLandmarks> landmarks = model.Predict(*item.frame, box);
+    absl::StatusOr<FaceLandmarks> landmarks = (*model)->Predict(*item.frame, box);
     if (!landmarks.ok()) {
       item.error = landmarks.status();
       return;
@@ -136,8 +147,8 @@ void DetectFaces(const FaceDetector& detector, const LandmarkModel& model, Frame
 // other. Frames must outlive the stage; results come out in the order frames were added.
 class FaceStage {
  public:
-  FaceStage(const FaceDetector& detector, const LandmarkModel& model, int workers)
-      : detector_(detector), model_(model) {
+  FaceStage(const FaceDetector& detector, LandmarkModelFuture model, int workers)
+      : detector_(detector), model_(std::move(model)) {
     for (int i = 0; i < workers; ++i) {
       threads_.emplace_back([this] {
         FaceDetector::Preload();  // once per process, while the first frame decodes
@@ -203,7 +214,7 @@ class FaceStage {
   }
 
   const FaceDetector& detector_;
-  const LandmarkModel& model_;
+  const LandmarkModelFuture model_;
   std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<FrameFaces> items_;
@@ -224,9 +235,14 @@ absl::Status CheckPreprocessing(const std::string& name, const nn::Preprocessing
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::shared_ptr<const LandmarkModel>> LoadLandmarks(const PreprocessOptions& o) {
-  return LandmarkModel::Load(o.landmark_model_path.empty() ? DefaultLandmarkModelPath()
-                                                           : o.landmark_model_path);
+// The 68-point model (cached per process after the first load, which takes ~0.6 s): on a
+// thread of its own when `parallel`, so that a first load overlaps decoding.
+LandmarkModelFuture LoadLandmarks(const PreprocessOptions& o) {
+  const std::string path =
+      o.landmark_model_path.empty() ? DefaultLandmarkModelPath() : o.landmark_model_path;
+  return std::async(o.parallel ? std::launch::async : std::launch::deferred,
+                    [path] { return LandmarkModel::Load(path); })
+      .share();
 }
 
 // Threads that detect beside the caller.
@@ -322,13 +338,13 @@ absl::StatusOr<PreprocessedVideo> PreprocessFrames(const std::string& name,
         absl::StrCat(name, ": only ", frames.size(), " decodable frame(s); at least ",
                      std::max(1, options.min_frames), " are needed for a face sequence"));
   }
-  absl::StatusOr<std::shared_ptr<const LandmarkModel>> model = LoadLandmarks(options);
-  if (!model.ok()) return model.status();
+  const LandmarkModelFuture model = LoadLandmarks(options);
+  if (!model.get().ok()) return model.get().status();
   PreprocessedVideo result = EmptyResult(name, preprocessing, options);
 
   const Clock::time_point detect_start = Clock::now();
   FaceDetector detector(options.detector);
-  FaceStage stage(detector, **model, DetectionWorkers(options));
+  FaceStage stage(detector, model, DetectionWorkers(options));
   for (const Frame& frame : frames) stage.Add(&frame);
   std::deque<FrameFaces>& items = stage.Finish();
   result.times.detect_ms = MillisecondsSince(detect_start);
@@ -349,8 +365,8 @@ absl::StatusOr<PreprocessedVideo> PreprocessVideo(const std::string& path,
         absl::StrCat(path, ": ", preprocessing.frames, " frames requested"));
   }
   if (absl::Status s = CheckPreprocessing(path, preprocessing); !s.ok()) return s;
-  absl::StatusOr<std::shared_ptr<const LandmarkModel>> model = LoadLandmarks(options);
-  if (!model.ok()) return model.status();
+  // The landmark model loads (first time only) while frames decode and faces are detected.
+  const LandmarkModelFuture model = LoadLandmarks(options);
   PreprocessedVideo result = EmptyResult(path, preprocessing, options);
 
   // Frames are detected on while later ones decode (FaceStage); `frames` owns them.
@@ -358,7 +374,7 @@ absl::StatusOr<PreprocessedVideo> PreprocessVideo(const std::string& path,
   sampling.num_frames = preprocessing.frames;
   std::deque<Frame> frames;
   FaceDetector detector(options.detector);
-  FaceStage stage(detector, **model, DetectionWorkers(options));
+  FaceStage stage(detector, model, DetectionWorkers(options));
   const Clock::time_point decode_start = Clock::now();
   absl::StatusOr<int> decoded = SampleFrames(
       path, sampling,
@@ -374,6 +390,7 @@ absl::StatusOr<PreprocessedVideo> PreprocessVideo(const std::string& path,
   }
   std::deque<FrameFaces>& items = stage.Finish();
   result.times.detect_ms = MillisecondsSince(decode_start) - result.times.decode_ms;
+  if (!model.get().ok()) return model.get().status();
 
   if (absl::Status s = FinishPreprocessing(path, items, preprocessing, options, result); !s.ok()) {
     return s;

@@ -200,6 +200,48 @@ TEST(PreprocessVideoTest, RotatedVariableFrameRateOddSizeClipsInSeveralCodecs) {
   }
 }
 
+// Two people side by side, moving apart, the second one mirrored: one track each, each face
+// followed in every frame and never swapped with the other.
+TEST(PreprocessVideoTest, TwoPeopleAreTwoTracks) {
+  testing::SyntheticClipOptions clip;
+  clip.width = 720;
+  clip.height = 360;
+  clip.frames = 24;
+  clip.draw = [](int frame_index, int width, int height, uint8_t* rgb) {
+    std::fill_n(rgb, width * height * 3, 110);
+    const Frame& face = FaceImage();
+    Frame mirrored = face;
+    for (int y = 0; y < face.height; ++y) {
+      for (int x = 0; x < face.width; ++x) {
+        std::copy_n(face.pixel(face.width - 1 - x, y), 3,
+                    &mirrored.rgb[(static_cast<size_t>(y) * face.width + x) * 3]);
+      }
+    }
+    testing::PasteImage(face.rgb.data(), face.width, face.height, 40 - frame_index, 50, width,
+                        height, rgb);
+    testing::PasteImage(mirrored.rgb.data(), face.width, face.height, 400 + frame_index, 40, width,
+                        height, rgb);
+  };
+  const std::string path = TempPath("two_people.mp4");
+  ASSERT_TRUE(testing::WriteSyntheticClip(path, clip).ok());
+  absl::StatusOr<PreprocessedVideo> video = PreprocessVideo(path, Default(), Options());
+  ASSERT_TRUE(video.ok()) << video.status();
+  ASSERT_EQ(video->tracks.size(), 2u);
+  const bool first_is_left = video->tracks[0].track.faces[0].box.center_x() < 360;
+  for (int t = 0; t < 2; ++t) {
+    const FaceTrack& track = video->tracks[t].track;
+    EXPECT_EQ(track.id, t);
+    EXPECT_GE(track.num_detections, static_cast<int>(video->frames.size()) - 1);
+    EXPECT_EQ(video->tracks[t].faces.dim(0), static_cast<int64_t>(video->frames.size()));
+    for (const TrackedFace& face : track.faces) {
+      // Each track stays on its own half of the frame.
+      EXPECT_EQ(face.box.center_x() < 360, t == 0)
+          << "track " << t << " at " << face.box.center_x();
+    }
+  }
+  EXPECT_EQ(video->tracking.tracks_too_brief, 0);
+}
+
 TEST(PreprocessVideoTest, ErrorsNameTheFileAndTheProblem) {
   const std::string missing = TempPath("missing.mp4");
   const std::string empty = TempPath("empty.mp4");
