@@ -1,4 +1,5 @@
-// The faces subcommand: PreprocessVideo, then PNG crops (dlib::save_png) and faces.json.
+// The faces subcommand: PreprocessVideo (files, pipes, devices), then PNG crops
+// (dlib::save_png) and faces.json.
 #include "serve/faces_command.h"
 
 #include <dlib/image_io.h>
@@ -26,6 +27,15 @@ ABSL_FLAG(int, frames, 0, "faces: frames to sample (0 = the preset's)");
 ABSL_FLAG(double, margin, 0, "faces: aligned crop side / face box side (0 = the preset's)");
 ABSL_FLAG(int, detect_max_side, 640,
           "faces: downscale frames to this longest side for face detection (0 = never)");
+ABSL_FLAG(std::string, input_format, "",
+          "faces: FFmpeg input format or device (\"\" = probe): v4l2 for a webcam "
+          "(--video_path /dev/video0), lavfi, mpegts, ...");
+ABSL_FLAG(double, timeout_seconds, 30,
+          "faces: give up on a live input (pipe, device, URL) that takes longer than this to "
+          "open or to send more data (0 = wait forever; files never wait)");
+ABSL_FLAG(int64_t, max_decoded_frames, 0,
+          "faces: stop decoding after this many frames (0 = the default, 10000); what ends an "
+          "endless live source");
 
 namespace serve {
 namespace {
@@ -52,6 +62,10 @@ absl::Status RunFacesCommand(const FacesCommandOptions& options) {
   if (options.video_path.empty())
     return absl::InvalidArgumentError("faces: --video_path is required");
   if (options.out_dir.empty()) return absl::InvalidArgumentError("faces: --out_dir is required");
+  if (options.timeout_seconds < 0 || options.max_decoded_frames < 0) {
+    return absl::InvalidArgumentError(
+        "faces: --timeout_seconds and --max_decoded_frames must be >= 0");
+  }
   absl::StatusOr<nn::ModelPreset> preset = nn::GetPreset(options.preset);
   if (!preset.ok()) return preset.status();
   nn::Preprocessing preprocessing = preset->preprocessing;
@@ -60,6 +74,12 @@ absl::Status RunFacesCommand(const FacesCommandOptions& options) {
   if (options.margin > 0) preprocess.margin = options.margin;
   preprocess.landmark_model_path = options.landmark_model;
   preprocess.detector.max_detection_side = options.detect_max_side;
+  preprocess.sampling.open_options.input_format = options.input_format;
+  preprocess.sampling.open_options.open_timeout_seconds = options.timeout_seconds;
+  preprocess.sampling.open_options.read_timeout_seconds = options.timeout_seconds;
+  if (options.max_decoded_frames > 0) {
+    preprocess.sampling.max_decoded_frames = options.max_decoded_frames;
+  }
 
   absl::StatusOr<video::PreprocessedVideo> result =
       video::PreprocessVideo(options.video_path, preprocessing, preprocess);
@@ -127,9 +147,13 @@ int FacesMain() {
   options.frames = absl::GetFlag(FLAGS_frames);
   options.margin = absl::GetFlag(FLAGS_margin);
   options.detect_max_side = absl::GetFlag(FLAGS_detect_max_side);
+  options.input_format = absl::GetFlag(FLAGS_input_format);
+  options.timeout_seconds = absl::GetFlag(FLAGS_timeout_seconds);
+  options.max_decoded_frames = absl::GetFlag(FLAGS_max_decoded_frames);
   if (options.video_path.empty() || options.out_dir.empty()) {
     std::fprintf(stderr,
-                 "usage: deepfake faces --video_path VIDEO --out_dir DIR [--preset NAME]\n");
+                 "usage: deepfake faces --video_path VIDEO --out_dir DIR [--preset NAME] "
+                 "[--input_format FORMAT]\n");
     return 2;
   }
   const absl::Status status = RunFacesCommand(options);

@@ -4,6 +4,7 @@
 #ifndef SERVE_FACES_COMMAND_H_
 #define SERVE_FACES_COMMAND_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/status.h"
@@ -18,6 +19,13 @@ struct FacesCommandOptions {
   int frames = 0;              // 0 = the preset's
   double margin = 0;           // 0 = the preset's crop
   int detect_max_side = 640;
+  // Live inputs: an FFmpeg input format ("" = probe; "v4l2" for /dev/video0, "lavfi",
+  // "mpegts", ...), the bound on waiting for one to open or deliver (0 = forever; regular
+  // files never wait) and the cap on frames decoded (0 = the sampling default, 10000), which
+  // is what ends an endless source.
+  std::string input_format;
+  double timeout_seconds = 30;
+  int64_t max_decoded_frames = 0;
 };
 
 // Runs the command; on success the summary has been printed to stdout. Errors name the
@@ -25,7 +33,8 @@ struct FacesCommandOptions {
 absl::Status RunFacesCommand(const FacesCommandOptions& options);
 
 // Reads the faces command's flags (--video_path, --out_dir, --preset, --landmark_model,
-// --frames, --margin, --detect_max_side) and runs it; returns the process exit status
+// --frames, --margin, --detect_max_side, --input_format, --timeout_seconds,
+// --max_decoded_frames) and runs it; returns the process exit status
 // (0, or 1 with the error on stderr; 2 for a missing flag).
 int FacesMain();
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs `deepfake faces` as a user would: crops and faces.json for a real clip, and a clear
-# non-zero exit for a missing file, a file that is not a video and a video with no face.
+# non-zero exit for a missing file, a file that is not a video, a live source with no face
+# and a silent FIFO.
 set -euo pipefail
 deepfake="$1"
 clip="$2"
@@ -34,4 +35,13 @@ expect_error "/no/such/video.mp4" --video_path /no/such/video.mp4
 printf 'not a video\n' >"$TEST_TMPDIR/text.mp4"
 expect_error "$TEST_TMPDIR/text.mp4" --video_path "$TEST_TMPDIR/text.mp4"
 expect_error "usage: deepfake faces" --video_path ""
+# Live inputs: an endless lavfi source (libavdevice, as for --input_format v4l2) ends at
+# --max_decoded_frames and has no face; a FIFO nobody writes to times out instead of hanging.
+live='testsrc2=size=640x360:rate=25'
+expect_error "$live: no face found in any of 8 sampled frames" --video_path "$live" \
+    --input_format lavfi --frames 8 --max_decoded_frames 50
+expect_error "x: unknown input format 'nosuch'" --video_path x --input_format nosuch
+mkfifo "$TEST_TMPDIR/silent.fifo"
+expect_error "$TEST_TMPDIR/silent.fifo: timed out after 1 s" \
+    --video_path "$TEST_TMPDIR/silent.fifo" --timeout_seconds 1
 echo PASS

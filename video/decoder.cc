@@ -1,10 +1,15 @@
 // Decoder implementation on libavformat/libavcodec/libswscale: open and probe, the
-// send/receive decode loop with bounds against broken streams, seeking, RGB conversion with
-// the stream's colour matrix and range, and exact 90/180/270 degree rotation.
+// send/receive decode loop with bounds against broken streams and stalled live inputs
+// (deadlines through AVIOInterruptCB), seeking, RGB conversion with the stream's colour
+// matrix and range, and exact 90/180/270 degree rotation.
 #include "video/decoder.h"
 
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -33,7 +38,7 @@ namespace {
 constexpr int kMaxWarnings = 50;
 constexpr int kMaxConsecutiveDecodeErrors = 500;
 constexpr int kMaxOtherStreamPackets = 100000;  // packets of other streams in a row
-constexpr int kMaxEagainRetries = 1000;         // x 10 ms: a silent device for 10 s
+constexpr int kMaxEagainRetries = 1000;  // x 10 ms: a silent input that is a regular file, 10 s
 
 std::string AvErrorText(int code) {
   char text[AV_ERROR_MAX_STRING_SIZE] = {};
@@ -74,6 +79,28 @@ bool IsLocalPath(const std::string& path) {
          path.rfind("fd:", 0) != 0 && path != "-";
 }
 
+bool IsRegularFile(const std::string& path) {
+  struct stat st;
+  return IsLocalPath(path) && stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+// The descriptor of FFmpeg's "pipe:N" ("pipe:" is 0); -1 for anything else.
+int PipeDescriptor(const std::string& path) {
+  if (path.rfind("pipe:", 0) != 0) return -1;
+  int fd = 0;
+  for (char c : path.substr(5)) {
+    if (c < '0' || c > '9' || fd > 100000000) return -1;
+    fd = fd * 10 + (c - '0');
+  }
+  return fd;
+}
+
+// av_gettime_relative() `seconds` from now; 0 (no deadline) for seconds <= 0.
+int64_t DeadlineAfter(double seconds) {
+  if (!(seconds > 0)) return 0;
+  return av_gettime_relative() + static_cast<int64_t>(std::min(seconds, 1e9) * 1e6);
+}
+
 // Clockwise rotation (0/90/180/270) the display matrix asks for; 0 without one.
 int RotationFromDisplayMatrix(const AVStream* stream, std::string* note) {
   size_t size = 0;
@@ -110,6 +137,7 @@ class Decoder::Impl {
     av_packet_free(&packet_);
     avcodec_free_context(&codec_);
     if (format_ != nullptr) avformat_close_input(&format_);
+    if (pipe_fd_ >= 0) close(pipe_fd_);  // FFmpeg's pipe protocol does not close it
   }
 
   absl::Status Open(const std::string& path, const OpenOptions& options,
@@ -124,6 +152,16 @@ class Decoder::Impl {
 
  private:
   absl::Status CheckInputFile() const;
+  // For a FIFO path or a "pipe:N" on a pipe: opens a non-blocking descriptor of our own
+  // (open(2) of a FIFO without a writer blocks, and FFmpeg can only interrupt waits on
+  // non-blocking descriptors), waits until there is data or the deadline passes, and sets
+  // *url to "pipe:<descriptor>". Leaves *url alone for other inputs.
+  absl::Status OpenPipe(int64_t deadline, std::string* url);
+  // AVIOInterruptCB: true once deadline_us_ has passed.
+  static int InterruptCallback(void* opaque);
+  absl::Status OpenTimeout(const std::string& stage) const;
+  // drained_ = true; the stall error if the input stalled, else false (end of video).
+  absl::StatusOr<bool> Ended();
   absl::Status OpenCodec(const AVCodec* decoder);
   void FillInfo();
   // Next raw frame from the codec into frame_; false at the end of the stream.
@@ -159,7 +197,73 @@ class Decoder::Impl {
   int packets_without_frame_ = 0;
   int consecutive_errors_ = 0;
   int suppressed_warnings_ = 0;
+  bool live_ = false;        // may wait for data: not a regular file, not memory
+  int pipe_fd_ = -1;         // our descriptor of a FIFO or pipe (OpenPipe), or -1
+  int64_t deadline_us_ = 0;  // av_gettime_relative() at which waits are interrupted; 0 = none
+  bool timed_out_ = false;   // the interrupt callback fired
+  absl::Status stalled_;     // read timeout: returned after the frames already received
 };
+
+int Decoder::Impl::InterruptCallback(void* opaque) {
+  auto* impl = static_cast<Decoder::Impl*>(opaque);
+  if (impl->deadline_us_ == 0 || av_gettime_relative() < impl->deadline_us_) return 0;
+  impl->timed_out_ = true;
+  return 1;
+}
+
+absl::Status Decoder::Impl::OpenTimeout(const std::string& stage) const {
+  return absl::DeadlineExceededError(
+      absl::StrFormat("%s: timed out after %g s %s (open_timeout_seconds)", path_,
+                      options_.open_timeout_seconds, stage));
+}
+
+absl::StatusOr<bool> Decoder::Impl::Ended() {
+  drained_ = true;
+  if (!stalled_.ok()) return stalled_;
+  return false;
+}
+
+absl::Status Decoder::Impl::OpenPipe(int64_t deadline, std::string* url) {
+  std::string reopen;
+  struct stat st;
+  const int given = PipeDescriptor(path_);
+  if (given >= 0) {
+    if (fstat(given, &st) != 0 || !S_ISFIFO(st.st_mode)) return absl::OkStatus();
+    // A new open file description of the same pipe: O_NONBLOCK there leaves the caller's
+    // descriptor as it was.
+    reopen = absl::StrCat("/proc/self/fd/", given);
+  } else if (IsLocalPath(path_) && stat(path_.c_str(), &st) == 0 && S_ISFIFO(st.st_mode)) {
+    reopen = path_;
+  } else {
+    return absl::OkStatus();
+  }
+  pipe_fd_ = open(reopen.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (pipe_fd_ < 0) {
+    if (given >= 0) return absl::OkStatus();  // no /proc: FFmpeg reads it, without timeouts
+    const int error = errno;
+    return absl::Status(
+        error == EACCES ? absl::StatusCode::kPermissionDenied : absl::StatusCode::kUnknown,
+        absl::StrCat(path_, ": cannot open: ", std::strerror(error)));
+  }
+  // Readable once a writer has written, or has come and gone (end of input).
+  for (;;) {
+    int wait_ms = -1;
+    if (deadline != 0) {
+      const int64_t left = deadline - av_gettime_relative();
+      if (left <= 0) return OpenTimeout("waiting for a writer to send data");
+      wait_ms = static_cast<int>(std::min<int64_t>((left + 999) / 1000, 1000));
+    }
+    pollfd p{pipe_fd_, POLLIN, 0};
+    const int r = poll(&p, 1, wait_ms);
+    if (r > 0) break;
+    if (r < 0 && errno != EINTR) {
+      return absl::UnknownError(
+          absl::StrCat(path_, ": cannot wait for data: ", std::strerror(errno)));
+    }
+  }
+  *url = absl::StrCat("pipe:", pipe_fd_);
+  return absl::OkStatus();
+}
 
 void Decoder::Impl::Warn(std::string message) {
   if (static_cast<int>(report_.warnings.size()) < kMaxWarnings) {
@@ -197,6 +301,7 @@ absl::Status Decoder::Impl::Open(const std::string& path, const OpenOptions& opt
   if (memory_ == nullptr && options.input_format.empty() && IsLocalPath(path)) {
     if (auto status = CheckInputFile(); !status.ok()) return status;
   }
+  live_ = memory_ == nullptr && !IsRegularFile(path);
   const AVInputFormat* input_format = nullptr;
   if (!options.input_format.empty()) {
     input_format = av_find_input_format(options.input_format.c_str());
@@ -218,11 +323,23 @@ absl::Status Decoder::Impl::Open(const std::string& path, const OpenOptions& opt
     format_->pb = memory_->avio();
     format_->flags |= AVFMT_FLAG_CUSTOM_IO;
   }
+  std::string url = path;
+  const int64_t open_deadline = live_ ? DeadlineAfter(options.open_timeout_seconds) : 0;
+  if (live_ && (input_format == nullptr || !(input_format->flags & AVFMT_NOFILE))) {
+    if (auto status = OpenPipe(open_deadline, &url); !status.ok()) return status;
+  }
+  format_->interrupt_callback.callback = &Impl::InterruptCallback;
+  format_->interrupt_callback.opaque = this;
+  // Devices (v4l2, ...) then answer EAGAIN instead of blocking, so waits stay bounded.
+  if (live_ && input_format != nullptr && (input_format->flags & AVFMT_NOFILE)) {
+    format_->flags |= AVFMT_FLAG_NONBLOCK;
+  }
+  deadline_us_ = open_deadline;
   AVDictionary* dict = nullptr;
   for (const auto& [key, value] : options.format_options) {
     av_dict_set(&dict, key.c_str(), value.c_str(), 0);
   }
-  int r = avformat_open_input(&format_, memory_ ? "" : path.c_str(), input_format, &dict);
+  int r = avformat_open_input(&format_, memory_ ? "" : url.c_str(), input_format, &dict);
   for (const AVDictionaryEntry* e = nullptr;
        (e = av_dict_get(dict, "", e, AV_DICT_IGNORE_SUFFIX));) {
     Warn(absl::StrCat("option '", e->key, "' was not used by the input format"));
@@ -230,6 +347,8 @@ absl::Status Decoder::Impl::Open(const std::string& path, const OpenOptions& opt
   av_dict_free(&dict);
   if (r < 0) {  // avformat_open_input freed format_
     format_ = nullptr;
+    deadline_us_ = 0;
+    if (timed_out_) return OpenTimeout("opening it");
     if (r == AVERROR_INVALIDDATA) {
       return FfmpegError(r, path, "not a video format FFmpeg can read");
     }
@@ -241,6 +360,8 @@ absl::Status Decoder::Impl::Open(const std::string& path, const OpenOptions& opt
   for (auto& d : stream_options) av_dict_set(&d, "max_pixels", max_pixels.c_str(), 0);
   r = avformat_find_stream_info(format_, stream_options.empty() ? nullptr : stream_options.data());
   for (auto& d : stream_options) av_dict_free(&d);
+  deadline_us_ = 0;
+  if (timed_out_) return OpenTimeout("reading the stream information");
   if (r < 0) return FfmpegError(r, path, "cannot read the stream information");
 
   const AVCodec* decoder = nullptr;
@@ -340,14 +461,33 @@ void Decoder::Impl::FillInfo() {
 
 absl::Status Decoder::Impl::FeedPacket() {
   int other_stream_packets = 0, eagain = 0;
+  // Bounds every wait inside av_read_frame (through InterruptCallback) and the EAGAIN loop.
+  deadline_us_ = live_ ? DeadlineAfter(options_.read_timeout_seconds) : 0;
+  struct Disarm {
+    int64_t* deadline;
+    ~Disarm() { *deadline = 0; }
+  } disarm{&deadline_us_};
   for (;;) {
-    const int r = av_read_frame(format_, packet_);
-    if (r == AVERROR(EAGAIN)) {  // live input with no data yet
-      if (++eagain > kMaxEagainRetries) {
-        return absl::DeadlineExceededError(absl::StrCat(path_, ": no data for 10 s"));
+    int r = av_read_frame(format_, packet_);
+    if (r == AVERROR(EAGAIN)) {  // live input (a device) with no data yet
+      if (live_ ? (deadline_us_ != 0 && av_gettime_relative() >= deadline_us_)
+                : ++eagain > kMaxEagainRetries) {
+        if (!live_) return absl::DeadlineExceededError(absl::StrCat(path_, ": no data for 10 s"));
+        timed_out_ = true;
+        r = AVERROR_EXIT;
+      } else {
+        av_usleep(10000);
+        continue;
       }
-      av_usleep(10000);
-      continue;
+    }
+    if (r < 0 && timed_out_) {
+      // A stalled live input: hand out what the codec still holds, then this error.
+      stalled_ = absl::DeadlineExceededError(absl::StrFormat(
+          "%s: no data for %g s (read_timeout_seconds); the input stalled after %.2f s of video",
+          path_, options_.read_timeout_seconds, last_timestamp_));
+      input_ended_ = true;
+      avcodec_send_packet(codec_, nullptr);
+      return absl::OkStatus();
     }
     if (r < 0) {
       if (r != AVERROR_EOF) {
@@ -404,7 +544,7 @@ void Decoder::Impl::WarnIfEndedEarly() {
 
 absl::StatusOr<bool> Decoder::Impl::ReceiveFrame() {
   for (;;) {
-    if (drained_) return false;
+    if (drained_) return stalled_.ok() ? absl::StatusOr<bool>(false) : stalled_;
     const int r = avcodec_receive_frame(codec_, frame_);
     if (r == 0) {
       packets_without_frame_ = 0;
@@ -426,9 +566,8 @@ absl::StatusOr<bool> Decoder::Impl::ReceiveFrame() {
       return true;
     }
     if (r == AVERROR_EOF) {
-      drained_ = true;
-      WarnIfEndedEarly();
-      return false;
+      if (stalled_.ok()) WarnIfEndedEarly();
+      return Ended();
     }
     if (r != AVERROR(EAGAIN)) {
       ++report_.packets_corrupt;
@@ -438,16 +577,10 @@ absl::StatusOr<bool> Decoder::Impl::ReceiveFrame() {
         return absl::DataLossError(absl::StrCat(path_, ": ", kMaxConsecutiveDecodeErrors,
                                                 " decode errors in a row; giving up"));
       }
-      if (input_ended_) {  // a draining codec that errors cannot make progress
-        drained_ = true;
-        return false;
-      }
+      if (input_ended_) return Ended();  // a draining codec that errors cannot make progress
       continue;
     }
-    if (input_ended_) {  // EAGAIN while draining: nothing more will come
-      drained_ = true;
-      return false;
-    }
+    if (input_ended_) return Ended();  // EAGAIN while draining: nothing more will come
     if (auto status = FeedPacket(); !status.ok()) return status;
   }
 }

@@ -48,12 +48,23 @@ struct OpenOptions {
   int max_width = 7680,
       max_height = 4320;    // larger (coded or displayed) is an error naming the size
   int decoder_threads = 0;  // 0 = FFmpeg's choice
+  // Bounds on waiting for a live input: a FIFO or pipe ("pipe:N"), a device or lavfi
+  // (input_format), a URL. Regular files and memory never wait, so these do not apply to
+  // them. open_timeout_seconds covers opening the input and reading its stream information
+  // (a FIFO nobody writes to, a camera that never delivers, a dead URL); read_timeout_seconds
+  // each wait for more data while decoding (a stalled feed: the frames already received are
+  // returned first). Past either, a DeadlineExceeded status names the input and the limit.
+  // 0 = wait forever.
+  double open_timeout_seconds = 30;
+  double read_timeout_seconds = 30;
 };
 
 class Decoder {
  public:
   // Opens a file path, FFmpeg URL ("pipe:0", "rtsp://...") or device ("/dev/video0" with
   // input_format "v4l2"), picks the best video stream and checks its size against the limits.
+  // A FIFO path or "pipe:N" is read through a non-blocking descriptor of the decoder's own
+  // (the caller's is left as it is), so the timeouts of OpenOptions bound its waits too.
   static absl::StatusOr<std::unique_ptr<Decoder>> Open(const std::string& path_or_url,
                                                        const OpenOptions& options = {});
   // Decodes a video held in memory (an upload, a fuzzer input) through a custom AVIOContext.
