@@ -206,6 +206,10 @@ TEST(LavfiLiveTest, EvenlySpacedStopsAtTheCapAndSpacesOverWhatWasDecoded) {
   ASSERT_TRUE(frames.ok()) << frames.status();
   EXPECT_EQ(report.frames_decoded, 60);
   ASSERT_EQ(frames->size(), 8u);
+  // The first kept frame at or after each i * 60 / 8.
+  std::vector<int64_t> indices;
+  for (const Frame& frame : *frames) indices.push_back(frame.index);
+  EXPECT_EQ(indices, (std::vector<int64_t>{0, 8, 16, 24, 32, 40, 48, 56}));
   const double ideal_gap = 60.0 / 8;
   EXPECT_LT((*frames)[0].index, ideal_gap);
   EXPECT_GE(frames->back().index, 60 - 2 * ideal_gap);
@@ -385,6 +389,34 @@ TEST_P(LivePipeTest, StalledFeedReturnsItsFramesThenDeadlineExceeded) {
   // Stays an error (not a silent end of video).
   auto again = (*decoder)->Next();
   EXPECT_EQ(again.status().code(), absl::StatusCode::kDeadlineExceeded);
+}
+
+// Sampling a feed that stalls keeps the frames it got, with a warning naming the stall,
+// for every strategy (evenly spaced on a live feed has no duration: it spaces over what
+// arrived).
+TEST_P(LivePipeTest, SamplingAStalledFeedKeepsWhatArrived) {
+  for (SamplingStrategy strategy :
+       {SamplingStrategy::kEvenlySpaced, SamplingStrategy::kFirstConsecutive}) {
+    const std::string fifo = MakeFifo("stall_sampling.fifo");
+    FeedWriter::Options feed;
+    feed.stop_after = clip_.bytes.size() / 2;
+    feed.hold_open = true;
+    FeedWriter writer(fifo, clip_.bytes, feed);
+    SamplingOptions options;
+    options.strategy = strategy;
+    options.num_frames = kClipFrames;  // more than arrive before the stall
+    options.open_options.open_timeout_seconds = 15;
+    options.open_options.read_timeout_seconds = 1;
+    DecodeReport report;
+    auto frames = SampleFrames(fifo, options, &report);
+    ASSERT_TRUE(frames.ok()) << frames.status();
+    EXPECT_GT(frames->size(), 5u);
+    EXPECT_LT(frames->size(), clip_.frames.size());
+    ExpectSameFrames(*frames, clip_.frames, frames->size() - 1);
+    ASSERT_FALSE(report.warnings.empty());
+    EXPECT_THAT(report.warnings.front(), HasSubstr("stopped delivering"));
+    EXPECT_THAT(report.warnings.front(), HasSubstr("no data for 1 s"));
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Containers, LivePipeTest, ::testing::Values("mpegts", "matroska"));

@@ -36,6 +36,15 @@ void WarnIfShort(Decoder& decoder, const Budget& budget, size_t got, int wanted)
   }
 }
 
+// A live input that stops delivering (DeadlineExceeded from the read timeout) after some
+// frames ends the sampling there, with a warning, instead of losing what was gathered.
+bool EndsAtStall(Decoder& decoder, const absl::Status& status, bool have_frames) {
+  if (status.code() != absl::StatusCode::kDeadlineExceeded || !have_frames) return false;
+  decoder.AddWarning(
+      absl::StrCat("input stopped delivering, sampling ended there: ", status.message()));
+  return true;
+}
+
 // Counts the frames handed on.
 class CountingSink {
  public:
@@ -57,7 +66,10 @@ absl::Status SampleInOrder(Decoder& decoder, int num_frames, int every_k, int64_
   Budget budget(decoder, cap);
   for (int64_t i = 0; static_cast<int>(out.count()) < num_frames && !budget.exhausted(); ++i) {
     auto next = decoder.Next();
-    if (!next.ok()) return next.status();
+    if (!next.ok()) {
+      if (EndsAtStall(decoder, next.status(), out.count() > 0)) break;
+      return next.status();
+    }
     if (!next->has_value()) break;
     if (i % every_k == 0) out(std::move(**next));
   }
@@ -76,7 +88,10 @@ absl::Status EvenlySequential(Decoder& decoder, const std::vector<double>& targe
     const double target = targets[next_target] - Decoder::kTimestampTolerance;
     const int64_t left = cap - (decoder.report().frames_decoded - start);
     auto next = decoder.NextWanted([target](int64_t, double t) { return t >= target; }, left - 1);
-    if (!next.ok()) return next.status();
+    if (!next.ok()) {
+      if (EndsAtStall(decoder, next.status(), out.count() > 0)) break;
+      return next.status();
+    }
     if (!next->has_value()) break;
     const double t = (*next)->timestamp_seconds;
     while (next_target < targets.size() &&
@@ -100,7 +115,10 @@ absl::Status EvenlyBySeeking(Decoder& decoder, const std::vector<double>& target
       continue;  // the last frame already covers this target
     }
     auto frame = decoder.DecodeAt(target);
-    if (!frame.ok()) return frame.status();
+    if (!frame.ok()) {
+      if (EndsAtStall(decoder, frame.status(), out.count() > 0)) break;
+      return frame.status();
+    }
     if (!frame->has_value()) break;
     if (any && (*frame)->timestamp_seconds <= last_timestamp) continue;  // same frame again
     any = true;
@@ -111,21 +129,30 @@ absl::Status EvenlyBySeeking(Decoder& decoder, const std::vector<double>& target
   return absl::OkStatus();
 }
 
-// Unknown duration: keep every stride-th frame, doubling the stride whenever 2N are kept
-// (memory stays bounded), then pick N evenly from what was kept (handed on at the end).
+// Unknown duration (live inputs, some streams): keep every stride-th frame, doubling the
+// stride whenever 2N are kept (memory stays bounded; dropped frames skip the RGB
+// conversion), then take the first kept frame at or after each of i * D / N, D = frames
+// decoded (handed on at the end).
 absl::Status EvenlyUnknownLength(Decoder& decoder, int num_frames, int64_t cap, CountingSink& out) {
   std::vector<Frame> kept;
   Budget budget(decoder, cap);
+  const int64_t start = decoder.report().frames_decoded;
   int64_t stride = 1;
-  for (int64_t i = 0; !budget.exhausted(); ++i) {
-    auto next = decoder.Next();
-    if (!next.ok()) return next.status();
+  while (!budget.exhausted()) {
+    const int64_t left = cap - (decoder.report().frames_decoded - start);
+    auto next = decoder.NextWanted([&stride](int64_t index, double) { return index % stride == 0; },
+                                   left - 1);
+    if (!next.ok()) {
+      if (EndsAtStall(decoder, next.status(), !kept.empty())) break;
+      return next.status();
+    }
     if (!next->has_value()) break;
-    if (i % stride != 0) continue;
     kept.push_back(std::move(**next));
     if (static_cast<int>(kept.size()) == 2 * num_frames) {
       std::vector<Frame> halved;
-      for (size_t j = 0; j < kept.size(); j += 2) halved.push_back(std::move(kept[j]));
+      for (Frame& frame : kept) {
+        if (frame.index % (2 * stride) == 0) halved.push_back(std::move(frame));
+      }
       kept = std::move(halved);
       stride *= 2;
     }
@@ -139,8 +166,12 @@ absl::Status EvenlyUnknownLength(Decoder& decoder, int num_frames, int64_t cap, 
     for (Frame& frame : kept) out(std::move(frame));
     return absl::OkStatus();
   }
-  for (int i = 0; i < num_frames; ++i) {
-    out(std::move(kept[static_cast<size_t>(i) * kept.size() / num_frames]));
+  const double decoded = static_cast<double>(decoder.report().frames_decoded - start);
+  size_t k = 0;
+  for (int i = 0; i < num_frames && k < kept.size(); ++i, ++k) {
+    const double target = kept.front().index + i * decoded / num_frames;
+    while (k + 1 < kept.size() && kept[k].index < target) ++k;
+    out(std::move(kept[k]));
   }
   return absl::OkStatus();
 }
