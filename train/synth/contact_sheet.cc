@@ -14,7 +14,8 @@ namespace train::synth {
 Image FaceThumbnail(const Image& frame, const Landmarks& landmarks, int size) {
   double cx = 0, cy = 0;
   for (const Point& p : landmarks) cx += p.x / landmarks.size(), cy += p.y / landmarks.size();
-  const double side = std::min<double>({1.6 * FaceSize(landmarks), frame.width, frame.height});
+  const double side = std::min({1.6 * FaceSize(landmarks), static_cast<double>(frame.width),
+                                static_cast<double>(frame.height)});
   const double x0 = std::clamp(cx - side / 2, 0.0, frame.width - side);
   const double y0 = std::clamp(cy - side / 2, 0.0, frame.height - side);
   const int n = static_cast<int>(side);

@@ -33,9 +33,13 @@ TEST(MaskTest, FeatheredMaskIsZeroOutsideTheHullAndOneInside) {
   options.feather = 0.05;
   const Mask m = FaceMask(lm, 200, 200, options);
   const Mask hull = FillPolygon(ConvexHull(lm), 200, 200);
-  for (int y = 0; y < 200; ++y)
-    for (int x = 0; x < 200; ++x)
-      if (hull.at(x, y) == 0) ASSERT_LT(m.at(x, y), 0.02f) << x << "," << y;
+  for (int y = 0; y < 200; ++y) {
+    for (int x = 0; x < 200; ++x) {
+      if (hull.at(x, y) == 0) {
+        ASSERT_LT(m.at(x, y), 0.02f) << x << "," << y;
+      }
+    }
+  }
   EXPECT_GT(m.at(int(lm[30].x), int(lm[30].y)), 0.99f);  // nose tip
   bool soft = false;
   for (float a : m.alpha) soft |= a > 0.2f && a < 0.8f;

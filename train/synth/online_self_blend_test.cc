@@ -48,7 +48,9 @@ TEST(OnlineSelfBlendTest, LabelsFollowTheProbabilityAndRealIsUnchanged) {
   for (int i = 0; i < 200; ++i) {
     const LabelledClip clip = MaybeSelfBlend(crops, {}, options, rng);  // template landmarks
     fakes += clip.fake;
-    if (!clip.fake) EXPECT_EQ(clip.crops.data<float>(), crops.data<float>());
+    if (!clip.fake) {
+      EXPECT_EQ(clip.crops.data<float>(), crops.data<float>());
+    }
   }
   EXPECT_NEAR(fakes, 60, 20);
 }
