@@ -235,6 +235,14 @@ absl::Status CheckPreprocessing(const std::string& name, const nn::Preprocessing
   return absl::OkStatus();
 }
 
+absl::Status CheckFrameCount(const std::string& name, int num_frames,
+                             const PreprocessOptions& options) {
+  if (num_frames >= std::max(1, options.min_frames)) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(name, ": only ", num_frames, " decodable frame(s); at least ",
+                   std::max(1, options.min_frames), " are needed for a face sequence"));
+}
+
 // The 68-point model (cached per process after the first load, which takes ~0.6 s): on a
 // thread of its own when `parallel`, so that a first load overlaps decoding.
 LandmarkModelFuture LoadLandmarks(const PreprocessOptions& o) {
@@ -256,11 +264,7 @@ absl::Status FinishPreprocessing(const std::string& name, std::deque<FrameFaces>
                                  const nn::Preprocessing& preprocessing,
                                  const PreprocessOptions& options, PreprocessedVideo& result) {
   const int num_frames = static_cast<int>(items.size());
-  if (num_frames < std::max(1, options.min_frames)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(name, ": only ", num_frames, " decodable frame(s); at least ",
-                     std::max(1, options.min_frames), " are needed for a face sequence"));
-  }
+  if (absl::Status s = CheckFrameCount(name, num_frames, options); !s.ok()) return s;
   std::vector<std::vector<FaceObservation>> observations(num_frames);
   for (int i = 0; i < num_frames; ++i) {
     FrameFaces& item = items[i];
@@ -333,10 +337,8 @@ absl::StatusOr<PreprocessedVideo> PreprocessFrames(const std::string& name,
                                                    const PreprocessOptions& options) {
   const Clock::time_point start = Clock::now();
   if (absl::Status s = CheckPreprocessing(name, preprocessing); !s.ok()) return s;
-  if (static_cast<int>(frames.size()) < std::max(1, options.min_frames)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(name, ": only ", frames.size(), " decodable frame(s); at least ",
-                     std::max(1, options.min_frames), " are needed for a face sequence"));
+  if (absl::Status s = CheckFrameCount(name, static_cast<int>(frames.size()), options); !s.ok()) {
+    return s;
   }
   const LandmarkModelFuture model = LoadLandmarks(options);
   if (!model.get().ok()) return model.get().status();
