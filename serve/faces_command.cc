@@ -27,6 +27,14 @@ ABSL_FLAG(int, frames, 0, "faces: frames to sample (0 = the preset's)");
 ABSL_FLAG(double, margin, 0, "faces: aligned crop side / face box side (0 = the preset's)");
 ABSL_FLAG(int, detect_max_side, 640,
           "faces: downscale frames to this longest side for face detection (0 = never)");
+ABSL_FLAG(std::string, sampling, "",
+          "faces: which frames: evenly (N evenly spaced), first (the first N), every (every "
+          "--every_k-th from the start); \"\" = the preset's (jadhav2020: first, else evenly)");
+ABSL_FLAG(int, every_k, 1, "faces: with --sampling=every, keep every k-th frame");
+ABSL_FLAG(int, upsample, 0,
+          "faces: upsample frames 2x this many times (0-3) before detection to find smaller "
+          "faces (each 4x the detection cost)");
+ABSL_FLAG(double, min_face_size, 40, "faces: ignore faces smaller than this (box side, px)");
 ABSL_FLAG(std::string, input_format, "",
           "faces: FFmpeg input format or device (\"\" = probe): v4l2 for a webcam "
           "(--video_path /dev/video0), lavfi, mpegts, ...");
@@ -66,6 +74,19 @@ absl::Status RunFacesCommand(const FacesCommandOptions& options) {
     return absl::InvalidArgumentError(
         "faces: --timeout_seconds and --max_decoded_frames must be >= 0");
   }
+  if (options.frames < 0 || options.margin < 0 || options.detect_max_side < 0 ||
+      options.min_face_size < 0) {
+    return absl::InvalidArgumentError(
+        "faces: --frames, --margin, --detect_max_side and --min_face_size must be >= 0");
+  }
+  if (options.upsample < 0 || options.upsample > 3) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("faces: --upsample must be 0 to 3 (got ", options.upsample, ")"));
+  }
+  if (options.every_k < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("faces: --every_k must be >= 1 (got ", options.every_k, ")"));
+  }
   absl::StatusOr<nn::ModelPreset> preset = nn::GetPreset(options.preset);
   if (!preset.ok()) return preset.status();
   nn::Preprocessing preprocessing = preset->preprocessing;
@@ -74,6 +95,19 @@ absl::Status RunFacesCommand(const FacesCommandOptions& options) {
   if (options.margin > 0) preprocess.margin = options.margin;
   preprocess.landmark_model_path = options.landmark_model;
   preprocess.detector.max_detection_side = options.detect_max_side;
+  preprocess.detector.upsample = options.upsample;
+  preprocess.tracker.min_face_size = options.min_face_size;
+  if (options.sampling == "evenly") {
+    preprocess.sampling.strategy = video::SamplingStrategy::kEvenlySpaced;
+  } else if (options.sampling == "first") {
+    preprocess.sampling.strategy = video::SamplingStrategy::kFirstConsecutive;
+  } else if (options.sampling == "every") {
+    preprocess.sampling.strategy = video::SamplingStrategy::kEveryKth;
+    preprocess.sampling.every_k = options.every_k;
+  } else if (!options.sampling.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "faces: --sampling must be evenly, first or every (got '", options.sampling, "')"));
+  }
   preprocess.sampling.open_options.input_format = options.input_format;
   preprocess.sampling.open_options.open_timeout_seconds = options.timeout_seconds;
   preprocess.sampling.open_options.read_timeout_seconds = options.timeout_seconds;
@@ -150,6 +184,10 @@ int FacesMain() {
   options.frames = absl::GetFlag(FLAGS_frames);
   options.margin = absl::GetFlag(FLAGS_margin);
   options.detect_max_side = absl::GetFlag(FLAGS_detect_max_side);
+  options.sampling = absl::GetFlag(FLAGS_sampling);
+  options.every_k = absl::GetFlag(FLAGS_every_k);
+  options.upsample = absl::GetFlag(FLAGS_upsample);
+  options.min_face_size = absl::GetFlag(FLAGS_min_face_size);
   options.input_format = absl::GetFlag(FLAGS_input_format);
   options.timeout_seconds = absl::GetFlag(FLAGS_timeout_seconds);
   options.max_decoded_frames = absl::GetFlag(FLAGS_max_decoded_frames);

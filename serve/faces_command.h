@@ -19,6 +19,12 @@ struct FacesCommandOptions {
   int frames = 0;              // 0 = the preset's
   double margin = 0;           // 0 = the preset's crop
   int detect_max_side = 640;
+  // Which frames: "" = the preset's (jadhav2020: first N, else evenly spaced), "evenly",
+  // "first" (the first N consecutive) or "every" (every `every_k`-th frame from the start).
+  std::string sampling;
+  int every_k = 1;
+  int upsample = 0;           // 2x upsamplings before detection (finds smaller faces)
+  double min_face_size = 40;  // faces smaller than this (box side, frame px) are ignored
   // Live inputs: an FFmpeg input format ("" = probe; "v4l2" for /dev/video0, "lavfi",
   // "mpegts", ...), the bound on waiting for one to open or deliver (0 = forever; regular
   // files never wait) and the cap on frames decoded (0 = the sampling default, 10000), which
@@ -33,9 +39,9 @@ struct FacesCommandOptions {
 absl::Status RunFacesCommand(const FacesCommandOptions& options);
 
 // Reads the faces command's flags (--video_path, --out_dir, --preset, --landmark_model,
-// --frames, --margin, --detect_max_side, --input_format, --timeout_seconds,
-// --max_decoded_frames) and runs it; returns the process exit status
-// (0, or 1 with the error on stderr; 2 for a missing flag).
+// --frames, --margin, --detect_max_side, --sampling, --every_k, --upsample, --min_face_size,
+// --input_format, --timeout_seconds, --max_decoded_frames) and runs it; returns the process exit
+// status (0, or 1 with the error on stderr; 2 for a missing flag).
 int FacesMain();
 
 }  // namespace serve

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs `deepfake faces` as a user would: crops and faces.json for a real clip, and a clear
-# non-zero exit for a missing file, a file that is not a video, a live source with no face
-# and a silent FIFO.
+# Runs `deepfake faces` as a user would: crops and faces.json for a real clip, the first-N
+# sampling, and a clear non-zero exit for a missing file, a file that is not a video, bad
+# flags, a live source with no face and a silent FIFO.
 set -euo pipefail
 deepfake="$1"
 clip="$2"
@@ -22,6 +22,13 @@ for key in '"tracks"' '"frame_index"' '"timestamp_seconds"' '"box"' '"landmarks"
   grep -q "$key" "$out/faces.json" || fail "faces.json lacks $key"
 done
 
+# --sampling=first: the first 6 frames, in order (faces.json's frame_index 0..5).
+"$deepfake" faces --video_path "$clip" --out_dir "$out/first" --landmark_model "$model" \
+    --frames 6 --sampling first >/dev/null
+indices="$(grep -o '"frame_index": *[0-9]*' "$out/first/faces.json" | grep -o '[0-9]*$' | sort -un \
+           | tr '\n' ' ')"
+[[ "$indices" == "0 1 2 3 4 5 " ]] || fail "--sampling=first gave frame indices: $indices"
+
 expect_error() {  # expect_error PATTERN ARGS...
   local pattern="$1"; shift
   local status=0 errors
@@ -35,6 +42,9 @@ expect_error "/no/such/video.mp4" --video_path /no/such/video.mp4
 printf 'not a video\n' >"$TEST_TMPDIR/text.mp4"
 expect_error "$TEST_TMPDIR/text.mp4" --video_path "$TEST_TMPDIR/text.mp4"
 expect_error "usage: deepfake faces" --video_path ""
+expect_error "--sampling must be evenly, first or every (got 'random')" --video_path "$clip" \
+    --sampling random
+expect_error "--upsample must be 0 to 3 (got 5)" --video_path "$clip" --upsample 5
 # Live inputs: an endless lavfi source (libavdevice, as for --input_format v4l2) ends at
 # --max_decoded_frames and has no face; a FIFO nobody writes to times out instead of hanging.
 live='testsrc2=size=640x360:rate=25'

@@ -52,6 +52,8 @@ absl::StatusOr<std::array<int, 3>> PlaneSources(const std::string& channel_order
 PreprocessOptions PreprocessOptionsForPreset(const nn::ModelPreset& preset) {
   PreprocessOptions options;
   if (preset.name == "jadhav2020") {
+    // The paper's app: the first 20 frames, each cut to the detector's exact box.
+    options.sampling.strategy = SamplingStrategy::kFirstConsecutive;
     options.crop_mode = CropMode::kExactBox;
     options.margin = 1.0;
   }

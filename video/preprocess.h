@@ -40,8 +40,9 @@ struct PreprocessOptions {
   bool parallel = true;
 };
 
-// The crop the preset was trained with: jadhav2020 takes the detector's exact box, every
-// other preset an aligned 1.3x crop.
+// How the preset was trained: jadhav2020 takes the first N consecutive frames and the
+// detector's exact box (the paper's app), every other preset N evenly spaced frames and an
+// aligned 1.3x crop.
 PreprocessOptions PreprocessOptionsForPreset(const nn::ModelPreset& preset);
 
 struct SampledFrameInfo {

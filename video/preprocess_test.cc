@@ -142,11 +142,13 @@ TEST(PreprocessVideoTest, Jadhav2020UsesTheExactBoxAt112InBgr) {
   const nn::ModelPreset preset = nn::GetPreset("jadhav2020").value();
   PreprocessOptions options = PreprocessOptionsForPreset(preset);
   EXPECT_EQ(options.crop_mode, CropMode::kExactBox);
+  EXPECT_EQ(options.sampling.strategy, SamplingStrategy::kFirstConsecutive);
   options.landmark_model_path = kModel;
   absl::StatusOr<PreprocessedVideo> video = PreprocessVideo(kClip, preset.preprocessing, options);
   ASSERT_TRUE(video.ok()) << video.status();
   ASSERT_EQ(video->tracks.size(), 1u);
   EXPECT_EQ(video->tracks[0].faces.shape(), (nn::Shape{20, 3, 112, 112}));
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(video->frames[i].index, i);  // the first 20 frames
   EXPECT_EQ(video->crop_mode, CropMode::kExactBox);
 }
 
