@@ -24,7 +24,9 @@ constexpr uint64_t kPrime2 = 14029467366897019727ULL;
 constexpr uint64_t kPrime3 = 1609587929392839161ULL;
 constexpr uint64_t kPrime4 = 9650029242287828579ULL;
 constexpr uint64_t kPrime5 = 2870177450012600261ULL;
-constexpr char kFormat[] = "deepfake-face-cache-1";
+// Bumped whenever the same parameters can give different output (2: unknown-duration
+// sampling picks the first kept frame at or after each i * D / N).
+constexpr char kFormat[] = "deepfake-face-cache-2";
 
 uint64_t Rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
 uint64_t Read64(const unsigned char* p) {
