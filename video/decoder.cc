@@ -434,17 +434,23 @@ void Decoder::Impl::FillInfo() {
   if (info_.rotation_degrees == 90 || info_.rotation_degrees == 270) {
     std::swap(info_.width, info_.height);
   }
+  // avg_frame_rate is frames / duration, and containers measure the duration differently
+  // (MP4: up to the last sample's start when its duration is unknown), so it can be off by
+  // a frame in N. r_frame_rate is the exact base rate of the timestamps; when the two agree
+  // within 1% the video is constant-rate and the base rate is used (frame indices after a
+  // seek are timestamp x rate: the average would misnumber frames late in long videos).
   const AVRational avg = stream->avg_frame_rate, real = stream->r_frame_rate;
-  if (avg.num > 0 && avg.den > 0) {
-    info_.frame_rate = av_q2d(avg);
-  } else if (real.num > 0 && real.den > 0) {
+  const bool have_avg = avg.num > 0 && avg.den > 0, have_real = real.num > 0 && real.den > 0;
+  if (have_avg && have_real) {
+    info_.variable_frame_rate = std::fabs(av_q2d(avg) - av_q2d(real)) > 0.01 * av_q2d(avg);
+  }
+  if (have_real && (!have_avg || !info_.variable_frame_rate)) {
     info_.frame_rate = av_q2d(real);
+  } else if (have_avg) {
+    info_.frame_rate = av_q2d(avg);
   }
   if (info_.frame_rate > 1000 || !std::isfinite(info_.frame_rate)) info_.frame_rate = 0;
   frame_duration_ = info_.frame_rate > 0 ? 1 / info_.frame_rate : 0;
-  if (avg.num > 0 && avg.den > 0 && real.num > 0 && real.den > 0) {
-    info_.variable_frame_rate = std::fabs(av_q2d(avg) - av_q2d(real)) > 0.01 * av_q2d(avg);
-  }
   if (stream->duration != AV_NOPTS_VALUE && stream->duration > 0) {
     info_.duration_seconds = stream->duration * av_q2d(time_base_);
   } else if (format_->duration != AV_NOPTS_VALUE && format_->duration > 0) {

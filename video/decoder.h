@@ -27,7 +27,7 @@ struct VideoInfo {
   int width = 0, height = 0;     // displayed, after rotation
   int rotation_degrees = 0;      // clockwise rotation applied to the coded frames: 0/90/180/270
   double duration_seconds = 0;   // 0 when unknown (live capture, some pipes)
-  double frame_rate = 0;         // average; 0 when unknown
+  double frame_rate = 0;  // the base rate when constant, else the average; 0 when unknown
   int64_t estimated_frames = 0;  // from the container, or duration * frame_rate; 0 if unknown
   bool variable_frame_rate = false;
   bool seekable = false;  // DecodeAt can seek (false for pipes and live capture)

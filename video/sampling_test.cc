@@ -2,6 +2,7 @@
 // decoding agree, the decoded-frame cap, short videos and bad options.
 #include "video/sampling.h"
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,37 @@ TEST(SamplingTest, EvenlySpacedSeekingAndSequentialPickTheSameFrames) {
                                         175, 188}));
   EXPECT_EQ(picks[1], picks[0]);
   EXPECT_EQ(picks[2], picks[0]);
+}
+
+// An hour-long video (1000 frames, one every 3.6 s, a keyframe every 25): 16 evenly spaced
+// frames by seeking decode at most a GOP per pick, not the whole hour, and frames found by
+// seeking are numbered exactly (the pattern carries the true number).
+TEST(SamplingTest, HourLongVideoIsSampledBySeeking) {
+  testing::SyntheticClipOptions clip;
+  clip.frames = 1000;
+  clip.gop_size = 25;
+  for (int i = 0; i < clip.frames; ++i) clip.timestamps.push_back(3.6 * i);
+  clip.encoder_options = {{"preset", "ultrafast"}};
+  const std::string path = TempPath("hour.mp4");
+  ASSERT_TRUE(testing::WriteSyntheticClip(path, clip).ok());
+  auto decoder = Decoder::Open(path);
+  ASSERT_TRUE(decoder.ok()) << decoder.status();
+  const double duration = (*decoder)->info().duration_seconds;
+  EXPECT_NEAR(duration, 3600, 3.6);
+  DecodeReport report;
+  auto frames = SampleFrames(path, SamplingOptions{}, &report);
+  ASSERT_TRUE(frames.ok()) << frames.status();
+  ASSERT_EQ(frames->size(), 16u);
+  for (int i = 0; i < 16; ++i) {
+    // The first frame at or after i * duration / 16 (the container's duration: MP4 ends it
+    // at the last frame's start when that frame's duration is unknown).
+    const int expected = static_cast<int>(std::ceil(i * duration / 16 / 3.6 - 1e-6));
+    EXPECT_EQ((*frames)[i].index, expected);
+    EXPECT_EQ(testing::ReadFrameNumber((*frames)[i]), expected);
+    EXPECT_NEAR((*frames)[i].timestamp_seconds, 3.6 * expected, 1e-3);
+  }
+  EXPECT_LE(report.frames_decoded, 16 * 25) << "seeking should decode at most a GOP per pick";
+  EXPECT_TRUE(report.warnings.empty()) << report.warnings.front();
 }
 
 TEST(SamplingTest, EvenlySpacedOnRealClip) {
