@@ -153,9 +153,12 @@ absl::StatusOr<uint64_t> HashFile(const std::string& path) {
 
 std::string PreprocessingKey(const nn::Preprocessing& preprocessing,
                              const PreprocessOptions& options) {
-  const std::string model_path = options.landmark_model_path.empty() ? DefaultLandmarkModelPath()
-                                                                     : options.landmark_model_path;
+  const std::string given = options.landmark_model_path.empty() ? DefaultLandmarkModelPath()
+                                                                : options.landmark_model_path;
+  // The same model file under any path (relative, absolute, through symlinks) is one key.
   std::error_code error;
+  std::string model_path = std::filesystem::weakly_canonical(given, error).string();
+  if (error) model_path = given;
   const auto model_size = std::filesystem::file_size(model_path, error);
   nlohmann::json key = {
       {"format", kFormat},

@@ -70,6 +70,22 @@ TEST(PreprocessingKeyTest, ChangesWithEveryOutputParameter) {
   EXPECT_EQ(PreprocessingKey(p, o2), base);
 }
 
+// The landmark model is keyed by the file it resolves to, not by how its path is spelled.
+TEST(PreprocessingKeyTest, SameModelUnderAnotherPathIsTheSameKey) {
+  nn::Preprocessing p;
+  PreprocessOptions direct, linked, dotted;
+  direct.landmark_model_path = std::filesystem::canonical(kModel).string();
+  linked.landmark_model_path = std::string(std::getenv("TEST_TMPDIR")) + "/model_link.dat";
+  std::filesystem::remove(linked.landmark_model_path);
+  std::filesystem::create_symlink(direct.landmark_model_path, linked.landmark_model_path);
+  dotted.landmark_model_path = std::string("./") + kModel;
+  EXPECT_EQ(PreprocessingKey(p, linked), PreprocessingKey(p, direct));
+  EXPECT_EQ(PreprocessingKey(p, dotted), PreprocessingKey(p, direct));
+  PreprocessOptions other;
+  other.landmark_model_path = "/no/such/model.dat";
+  EXPECT_NE(PreprocessingKey(p, other), PreprocessingKey(p, direct));
+}
+
 TEST(FaceCacheTest, MissThenHitThenRecomputesADamagedEntry) {
   const std::string dir = TempDir("cache");
   FaceCache cache(dir);
