@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "nlohmann/json.hpp"
 #include "nn/io/safetensors.h"
+#include "nn/io/safetensors_stream_writer.h"
 #include "video/library_versions.h"
 #include "video/preprocess_json.h"
 
@@ -24,9 +25,10 @@ constexpr uint64_t kPrime2 = 14029467366897019727ULL;
 constexpr uint64_t kPrime3 = 1609587929392839161ULL;
 constexpr uint64_t kPrime4 = 9650029242287828579ULL;
 constexpr uint64_t kPrime5 = 2870177450012600261ULL;
-// Bumped whenever the same parameters can give different output (2: unknown-duration
-// sampling picks the first kept frame at or after each i * D / N).
-constexpr char kFormat[] = "deepfake-face-cache-2";
+// Bumped whenever the entries or what the same parameters produce change (2: unknown-
+// duration sampling picks the first kept frame at or after each i * D / N; 3: crops stored
+// as 8-bit RGB).
+constexpr char kFormat[] = "deepfake-face-cache-3";
 
 uint64_t Rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
 uint64_t Read64(const unsigned char* p) {
@@ -212,13 +214,26 @@ absl::StatusOr<PreprocessedVideo> FaceCache::Read(const std::string& entry,
   }
   for (size_t t = 0; t < video->tracks.size(); ++t) {
     auto it = tensors->find(TensorName(static_cast<int>(t)));
-    const nn::Shape expected{static_cast<int64_t>(video->frames.size()), 3,
-                             video->preprocessing.image_size, video->preprocessing.image_size};
+    const int64_t size = video->preprocessing.image_size;
+    const nn::Shape expected{static_cast<int64_t>(video->frames.size()), size, size, 3};
     if (it == tensors->end() || it->second.shape() != expected ||
         video->tracks[t].track.faces.size() != video->frames.size()) {
       return absl::DataLossError(absl::StrCat(entry, ": track ", t, " does not match"));
     }
-    video->tracks[t].faces = it->second;
+    // ReadSafetensors gives the bytes as float32 values 0..255.
+    const float* values = it->second.data<float>();
+    const size_t crop_bytes = static_cast<size_t>(size * size * 3);
+    std::vector<std::vector<uint8_t>> crops(video->frames.size());
+    for (size_t f = 0; f < crops.size(); ++f) {
+      crops[f].resize(crop_bytes);
+      for (size_t i = 0; i < crop_bytes; ++i) {
+        crops[f][i] = static_cast<uint8_t>(values[f * crop_bytes + i]);
+      }
+    }
+    absl::StatusOr<nn::Tensor> faces = CropsToTensor(crops, video->preprocessing);
+    if (!faces.ok())
+      return absl::DataLossError(absl::StrCat(entry, ": ", faces.status().message()));
+    video->tracks[t].faces = *std::move(faces);
   }
   if (metadata["tensor_xxh64"] != Hex(TensorChecksum(*video))) {
     return absl::DataLossError(absl::StrCat(entry, ": tensor checksum mismatch"));
@@ -228,9 +243,27 @@ absl::StatusOr<PreprocessedVideo> FaceCache::Read(const std::string& entry,
 
 absl::Status FaceCache::Write(const std::string& entry, const std::string& key,
                               uint64_t content_hash, const PreprocessedVideo& video) const {
-  nn::io::TensorMap tensors;
+  // Crops are stored as the bytes they were made of ([T, H, W, 3] RGB, a quarter of the
+  // float32 tensor); Read() normalizes them again with the same function, bit for bit.
+  std::vector<nn::io::SafetensorsStreamWriter::TensorSpec> specs;
+  std::vector<std::vector<uint8_t>> bytes;
   for (size_t t = 0; t < video.tracks.size(); ++t) {
-    tensors[TensorName(static_cast<int>(t))] = video.tracks[t].faces;
+    const nn::Tensor& faces = video.tracks[t].faces;
+    std::vector<std::vector<uint8_t>> crops;
+    std::vector<uint8_t> packed;
+    for (int64_t f = 0; f < faces.dim(0); ++f) {
+      crops.push_back(TensorFrameToRgb(faces, f, video.preprocessing));
+      packed.insert(packed.end(), crops.back().begin(), crops.back().end());
+    }
+    absl::StatusOr<nn::Tensor> again = CropsToTensor(crops, video.preprocessing);
+    if (!again.ok() || again->bytes() != faces.bytes() ||
+        std::memcmp(again->raw_data(), faces.raw_data(), faces.bytes()) != 0) {
+      return absl::InternalError(absl::StrCat(
+          entry, ": track ", t, "'s tensor is not a normalized 8-bit crop; not cached"));
+    }
+    specs.push_back({TensorName(static_cast<int>(t)),
+                     nn::Shape{faces.dim(0), faces.dim(2), faces.dim(3), 3}, "U8"});
+    bytes.push_back(std::move(packed));
   }
   nn::io::Metadata metadata = {
       {"format", kFormat},
@@ -239,7 +272,15 @@ absl::Status FaceCache::Write(const std::string& entry, const std::string& key,
       {"tensor_xxh64", Hex(TensorChecksum(video))},
       {"video", PreprocessedVideoToJson(video).dump()},
   };
-  return nn::io::WriteSafetensors(entry, tensors, metadata);
+  absl::StatusOr<std::unique_ptr<nn::io::SafetensorsStreamWriter>> writer =
+      nn::io::SafetensorsStreamWriter::CreateTyped(entry, specs, metadata);
+  if (!writer.ok()) return writer.status();
+  for (size_t t = 0; t < specs.size(); ++t) {
+    absl::Status appended =
+        (*writer)->AppendU8(specs[t].name, bytes[t].data(), static_cast<int64_t>(bytes[t].size()));
+    if (!appended.ok()) return appended;
+  }
+  return (*writer)->Finish();
 }
 
 absl::StatusOr<PreprocessedVideo> FaceCache::Get(const std::string& path,

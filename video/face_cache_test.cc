@@ -100,6 +100,9 @@ TEST(FaceCacheTest, MissThenHitThenRecomputesADamagedEntry) {
   EXPECT_EQ(outcome, CacheOutcome::kMiss);
   const std::string entry = cache.EntryPath(HashFile(kClip).value(), PreprocessingKey(p, options));
   ASSERT_TRUE(std::filesystem::exists(entry));
+  // Stored as 8-bit crops: a quarter of the float32 tensor, plus the metadata.
+  const nn::Tensor& computed = first->tracks[0].faces;
+  EXPECT_LT(std::filesystem::file_size(entry), computed.bytes() / 4 + 64 * 1024);
 
   absl::StatusOr<PreprocessedVideo> second = cache.Get(kClip, p, options, &outcome);
   ASSERT_TRUE(second.ok()) << second.status();

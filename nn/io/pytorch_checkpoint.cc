@@ -41,25 +41,44 @@ int ElementBytes(const std::string& dtype) {
   return 0;
 }
 
-// Element `i` of `raw` (dtype) as float32; integers outside +-2^24 set *exact = false.
-float LoadAsFloat(const std::string& dtype, const char* raw, int64_t i, bool* exact) {
-  if (dtype == "F32") {
-    float v;
-    std::memcpy(&v, raw + i * 4, 4);
-    return v;
-  }
-  if (dtype == "F16" || dtype == "BF16") {
-    uint16_t h;
-    std::memcpy(&h, raw + i * 2, 2);
-    return dtype == "F16" ? HalfToFloat(h) : BFloat16ToFloat(h);
-  }
-  if (dtype == "F64") {
-    double v;
-    std::memcpy(&v, raw + i * 8, 8);
-    return static_cast<float>(v);
+enum class Stored { kF32, kF16, kBF16, kF64, kI64, kI32 };
+
+// The dtype string decided once per tensor (not per element).
+Stored StoredType(const std::string& dtype) {
+  if (dtype == "F16") return Stored::kF16;
+  if (dtype == "BF16") return Stored::kBF16;
+  if (dtype == "F64") return Stored::kF64;
+  if (dtype == "I64") return Stored::kI64;
+  if (dtype == "I32") return Stored::kI32;
+  NN_CHECK(dtype == "F32") << "dtype " << dtype;
+  return Stored::kF32;
+}
+
+// Element `i` of `raw` as float32; integers outside +-2^24 set *exact = false.
+float LoadAsFloat(Stored type, const char* raw, int64_t i, bool* exact) {
+  switch (type) {
+    case Stored::kF32: {
+      float v;
+      std::memcpy(&v, raw + i * 4, 4);
+      return v;
+    }
+    case Stored::kF16:
+    case Stored::kBF16: {
+      uint16_t h;
+      std::memcpy(&h, raw + i * 2, 2);
+      return type == Stored::kF16 ? HalfToFloat(h) : BFloat16ToFloat(h);
+    }
+    case Stored::kF64: {
+      double v;
+      std::memcpy(&v, raw + i * 8, 8);
+      return static_cast<float>(v);
+    }
+    case Stored::kI64:
+    case Stored::kI32:
+      break;
   }
   int64_t v;
-  if (dtype == "I64") {
+  if (type == Stored::kI64) {
     std::memcpy(&v, raw + i * 8, 8);
   } else {
     int32_t v32;
@@ -497,6 +516,7 @@ absl::StatusOr<WeightsFile> WeightsFile::Open(const std::string& path) {
 absl::Status WeightsFile::ReadFloat32(const StoredTensor& t, float* out) const {
   const int element = ElementBytes(t.dtype);
   NN_CHECK(element > 0) << "ReadFloat32: dtype " << t.dtype;
+  const Stored type = StoredType(t.dtype);
   const int64_t numel = t.numel();
   if (numel == 0) return absl::OkStatus();
   std::FILE* f = file_.get();
@@ -516,7 +536,7 @@ absl::Status WeightsFile::ReadFloat32(const StoredTensor& t, float* out) const {
         scratch.resize(count * element);
         if (!ReadAt(f, base + begin * element, scratch.data(), scratch.size())) return failed();
         for (int64_t i = 0; i < count; ++i) {
-          out[begin + i] = LoadAsFloat(t.dtype, scratch.data(), i, &exact);
+          out[begin + i] = LoadAsFloat(type, scratch.data(), i, &exact);
         }
       }
     }
@@ -533,7 +553,7 @@ absl::Status WeightsFile::ReadFloat32(const StoredTensor& t, float* out) const {
     for (int64_t n = 0; n < numel; ++n) {
       int64_t offset = 0;
       for (size_t i = 0; i < t.shape.size(); ++i) offset += index[i] * t.strides[i];
-      out[n] = LoadAsFloat(t.dtype, scratch.data(), offset, &exact);
+      out[n] = LoadAsFloat(type, scratch.data(), offset, &exact);
       for (size_t i = t.shape.size(); i-- > 0;) {
         if (++index[i] < t.shape[i]) break;
         index[i] = 0;

@@ -36,30 +36,45 @@ int DTypeBytes(const std::string& dtype) {
   return 0;
 }
 
-// Converts `count` elements of `dtype` in `raw` to float32 in `out`.
+// Converts `count` elements of `dtype` in `raw` to float32 in `out` (one loop per dtype:
+// the dtype is decided once, not per element).
 absl::Status ConvertToFloat(const std::string& path, const std::string& name,
                             const std::string& dtype, const char* raw, int64_t count, float* out) {
-  auto load = [&](auto tag, int64_t i) {
-    decltype(tag) v;
-    std::memcpy(&v, raw + i * sizeof(v), sizeof(v));
-    return v;
-  };
-  for (int64_t i = 0; i < count; ++i) {
-    if (dtype == "F16") {
-      out[i] = HalfToFloat(load(uint16_t{}, i));
-    } else if (dtype == "BF16") {
-      out[i] = BFloat16ToFloat(load(uint16_t{}, i));
-    } else if (dtype == "F64") {
-      out[i] = static_cast<float>(load(double{}, i));
-    } else {
-      int64_t v = dtype == "I64"   ? load(int64_t{}, i)
-                  : dtype == "I32" ? load(int32_t{}, i)
-                                   : static_cast<int64_t>(load(uint8_t{}, i));
-      if (v > (1 << 24) || v < -(1 << 24)) {
-        return Error(path, absl::StrCat(name, ": integer ", v, " is not exact in float32"));
-      }
-      out[i] = static_cast<float>(v);
+  auto convert = [&](auto tag, auto to_float) {
+    using T = decltype(tag);
+    for (int64_t i = 0; i < count; ++i) {
+      T v;
+      std::memcpy(&v, raw + i * sizeof(T), sizeof(T));
+      out[i] = to_float(v);
     }
+  };
+  auto convert_integers = [&](auto tag) -> absl::Status {
+    using T = decltype(tag);
+    for (int64_t i = 0; i < count; ++i) {
+      T v;
+      std::memcpy(&v, raw + i * sizeof(T), sizeof(T));
+      const int64_t wide = static_cast<int64_t>(v);
+      if (wide > (1 << 24) || wide < -(1 << 24)) {
+        return Error(path, absl::StrCat(name, ": integer ", wide, " is not exact in float32"));
+      }
+      out[i] = static_cast<float>(wide);
+    }
+    return absl::OkStatus();
+  };
+  if (dtype == "F16") {
+    convert(uint16_t{}, [](uint16_t v) { return HalfToFloat(v); });
+  } else if (dtype == "BF16") {
+    convert(uint16_t{}, [](uint16_t v) { return BFloat16ToFloat(v); });
+  } else if (dtype == "F64") {
+    convert(double{}, [](double v) { return static_cast<float>(v); });
+  } else if (dtype == "U8" || dtype == "BOOL") {
+    convert(uint8_t{}, [](uint8_t v) { return static_cast<float>(v); });
+  } else if (dtype == "I64") {
+    return convert_integers(int64_t{});
+  } else if (dtype == "I32") {
+    return convert_integers(int32_t{});
+  } else {
+    return Error(path, absl::StrCat(name, ": cannot convert dtype ", dtype));
   }
   return absl::OkStatus();
 }

@@ -9,18 +9,35 @@
 
 namespace nn::io {
 
+namespace {
+
+size_t ElementBytes(const std::string& dtype) {
+  NN_CHECK(dtype == "F32" || dtype == "U8") << "SafetensorsStreamWriter: dtype " << dtype;
+  return dtype == "F32" ? sizeof(float) : 1;
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<SafetensorsStreamWriter>> SafetensorsStreamWriter::Create(
     const std::string& path, const std::vector<std::pair<std::string, Shape>>& tensors,
     const Metadata& metadata) {
+  std::vector<TensorSpec> specs;
+  for (const auto& [name, shape] : tensors) specs.push_back({name, shape, "F32"});
+  return CreateTyped(path, specs, metadata);
+}
+
+absl::StatusOr<std::unique_ptr<SafetensorsStreamWriter>> SafetensorsStreamWriter::CreateTyped(
+    const std::string& path, const std::vector<TensorSpec>& tensors, const Metadata& metadata) {
   nlohmann::json header = nlohmann::json::object();
   if (!metadata.empty()) header["__metadata__"] = metadata;
   uint64_t offset = 0;
-  for (const auto& [name, shape] : tensors) {
-    NN_CHECK(!header.contains(name) && name != "__metadata__")
-        << "SafetensorsStreamWriter: duplicate tensor name " << name;
-    const uint64_t bytes = static_cast<uint64_t>(shape.numel()) * sizeof(float);
-    header[name] = {
-        {"dtype", "F32"}, {"shape", shape.ToVector()}, {"data_offsets", {offset, offset + bytes}}};
+  for (const TensorSpec& t : tensors) {
+    NN_CHECK(!header.contains(t.name) && t.name != "__metadata__")
+        << "SafetensorsStreamWriter: duplicate tensor name " << t.name;
+    const uint64_t bytes = static_cast<uint64_t>(t.shape.numel()) * ElementBytes(t.dtype);
+    header[t.name] = {{"dtype", t.dtype},
+                      {"shape", t.shape.ToVector()},
+                      {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
   std::string text = header.dump();
@@ -54,12 +71,24 @@ SafetensorsStreamWriter::~SafetensorsStreamWriter() {
 
 absl::Status SafetensorsStreamWriter::Append(const std::string& name, const float* data,
                                              int64_t numel) {
+  return AppendBytes(name, "F32", data, numel, sizeof(float));
+}
+
+absl::Status SafetensorsStreamWriter::AppendU8(const std::string& name, const uint8_t* data,
+                                               int64_t numel) {
+  return AppendBytes(name, "U8", data, numel, 1);
+}
+
+absl::Status SafetensorsStreamWriter::AppendBytes(const std::string& name, const std::string& dtype,
+                                                  const void* data, int64_t numel,
+                                                  size_t element_bytes) {
   NN_CHECK(file_ != nullptr && next_ < tensors_.size()) << "Append after the last tensor";
-  NN_CHECK(tensors_[next_].first == name && tensors_[next_].second.numel() == numel)
-      << "Append(" << name << ", " << numel << ") but the header's next tensor is "
-      << tensors_[next_].first << " " << tensors_[next_].second;
+  const TensorSpec& next = tensors_[next_];
+  NN_CHECK(next.name == name && next.shape.numel() == numel && next.dtype == dtype)
+      << "Append(" << name << ", " << numel << " " << dtype << ") but the header's next tensor is "
+      << next.name << " " << next.shape << " " << next.dtype;
   ++next_;
-  const size_t bytes = static_cast<size_t>(numel) * sizeof(float);
+  const size_t bytes = static_cast<size_t>(numel) * element_bytes;
   if (bytes > 0 && std::fwrite(data, 1, bytes, file_) != bytes) {
     return absl::InternalError(
         absl::StrCat(temporary_, ": write failed: ", std::generic_category().message(errno)));

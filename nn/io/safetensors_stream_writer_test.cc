@@ -22,6 +22,33 @@ bool Exists(const std::string& path) {
   return stat(path.c_str(), &st) == 0;
 }
 
+// Bytes tensors ("U8", e.g. image crops) beside float32 ones: ReadSafetensors reads them
+// back as the same values in float32.
+TEST(SafetensorsStreamWriterTest, WritesU8TensorsBesideFloat32) {
+  const std::string path = TempPath("u8.safetensors");
+  auto writer = SafetensorsStreamWriter::CreateTyped(
+      path, {{"pixels", Shape{2, 2}, "U8"}, {"f", Shape{1}, "F32"}}, {});
+  ASSERT_TRUE(writer.ok()) << writer.status();
+  const uint8_t pixels[4] = {0, 1, 128, 255};
+  const float f = 0.25f;
+  ASSERT_TRUE((*writer)->AppendU8("pixels", pixels, 4).ok());
+  ASSERT_TRUE((*writer)->Append("f", &f, 1).ok());
+  ASSERT_TRUE((*writer)->Finish().ok());
+  absl::StatusOr<TensorMap> read = ReadSafetensors(path);
+  ASSERT_TRUE(read.ok()) << read.status();
+  const Tensor& p = read->at("pixels");
+  EXPECT_EQ(p.shape(), (Shape{2, 2}));
+  EXPECT_EQ(p.data<float>()[0], 0.0f);
+  EXPECT_EQ(p.data<float>()[1], 1.0f);
+  EXPECT_EQ(p.data<float>()[2], 128.0f);
+  EXPECT_EQ(p.data<float>()[3], 255.0f);
+  EXPECT_EQ(read->at("f").data<float>()[0], 0.25f);
+  struct stat st;
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  // 8-byte length + header + 4 + 4 bytes: the U8 tensor takes one byte per element.
+  EXPECT_LT(st.st_size, 8 + 200 + 8);
+}
+
 TEST(SafetensorsStreamWriterTest, WritesTensorsInHeaderOrderWithMetadata) {
   const std::string path = TempPath("streamed.safetensors");
   auto writer = SafetensorsStreamWriter::Create(
