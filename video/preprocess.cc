@@ -15,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "nn/cpu/thread_pool.h"
 #include "video/landmarks.h"
 #include "video/library_versions.h"
@@ -376,17 +377,27 @@ absl::StatusOr<PreprocessedVideo> PreprocessVideo(const std::string& path,
   // Frames are detected on while later ones decode (FaceStage); `frames` owns them.
   SamplingOptions sampling = options.sampling;
   sampling.num_frames = preprocessing.frames;
+  const Clock::time_point decode_start = Clock::now();
+  absl::StatusOr<std::unique_ptr<Decoder>> decoder = Decoder::Open(path, sampling.open_options);
+  if (!decoder.ok()) return decoder.status();
+  const VideoInfo& info = (*decoder)->info();
+  const double frame_memory =
+      static_cast<double>(sampling.num_frames) * info.width * info.height * 3;
+  if (options.max_frame_memory_bytes > 0 && frame_memory > options.max_frame_memory_bytes) {
+    return absl::ResourceExhaustedError(absl::StrFormat(
+        "%s: %d frames of %dx%d need %.1f GiB in memory; the limit is %.1f GiB "
+        "(max_frame_memory_bytes): sample fewer frames",
+        path, sampling.num_frames, info.width, info.height, frame_memory / (1 << 30),
+        static_cast<double>(options.max_frame_memory_bytes) / (1 << 30)));
+  }
   std::deque<Frame> frames;
   FaceDetector detector(options.detector);
   FaceStage stage(detector, model, DetectionWorkers(options));
-  const Clock::time_point decode_start = Clock::now();
-  absl::StatusOr<int> decoded = SampleFrames(
-      path, sampling,
-      [&](Frame frame) {
-        frames.push_back(std::move(frame));
-        stage.Add(&frames.back());
-      },
-      &result.decode_report);
+  absl::StatusOr<int> decoded = SampleFrames(**decoder, sampling, [&](Frame frame) {
+    frames.push_back(std::move(frame));
+    stage.Add(&frames.back());
+  });
+  result.decode_report = (*decoder)->report();
   result.times.decode_ms = MillisecondsSince(decode_start);
   if (!decoded.ok()) {
     stage.Cancel();

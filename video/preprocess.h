@@ -35,6 +35,9 @@ struct PreprocessOptions {
   std::string landmark_model_path;
   // Fewer decodable frames than this is an error (a single frame has no motion to judge).
   int min_frames = 2;
+  // The sampled frames stay in memory until their faces are cropped (frames x width x
+  // height x 3 bytes); more than this is an error before decoding (0 = no limit).
+  int64_t max_frame_memory_bytes = int64_t{8} << 30;
   // Detect on nn::cpu::GetNumThreads() - 1 worker threads beside the decoding thread, and
   // crop on nn::cpu's pool; false: everything on the calling thread.
   bool parallel = true;
@@ -86,6 +89,7 @@ struct PreprocessedVideo {
 
 // Samples preprocessing.frames frames of the video at `path` and preprocesses them.
 // Errors name the file: those of decoding (missing, empty, not a video, too large, ...),
+// "PATH: N frames of WxH need X GiB ..." (over max_frame_memory_bytes),
 // "PATH: no face found in any of N sampled frames", "PATH: no face track: ..." (faces too
 // small or too brief), "PATH: only N decodable frame(s) ...".
 absl::StatusOr<PreprocessedVideo> PreprocessVideo(const std::string& path,

@@ -321,6 +321,27 @@ TEST(PreprocessVideoTest, TruncatedClipDecodesWhatIsReadable) {
   }
 }
 
+// Frames stay in memory until cropped: a request that would not fit the budget is refused
+// before anything is decoded, with the numbers.
+TEST(PreprocessVideoTest, FrameMemoryOverTheLimitIsAnErrorBeforeDecoding) {
+  PreprocessOptions options = Options();
+  nn::Preprocessing many = Default();
+  many.frames = 300;
+  options.max_frame_memory_bytes = int64_t{100} << 20;  // 300 frames of 524x524 need ~236 MiB
+  absl::StatusOr<PreprocessedVideo> video = PreprocessVideo(kClip, many, options);
+  ASSERT_FALSE(video.ok());
+  EXPECT_EQ(video.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(video.status().message().find(std::string(kClip) + ": 300 frames of "),
+            std::string::npos)
+      << video.status();
+  EXPECT_NE(video.status().message().find("max_frame_memory_bytes"), std::string::npos);
+  options.max_frame_memory_bytes = 0;  // no limit: the 2 s clip has only ~50 frames anyway
+  video = PreprocessVideo(kClip, many, options);
+  ASSERT_TRUE(video.ok()) << video.status();
+  EXPECT_GT(video->frames.size(), 40u);
+  EXPECT_LT(video->frames.size(), 60u);
+}
+
 TEST(PreprocessVideoTest, MissingLandmarkModelNamesIt) {
   PreprocessOptions options = Options();
   options.landmark_model_path = "/no/such/model.dat";
