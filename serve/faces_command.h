@@ -23,6 +23,7 @@ struct FacesCommandOptions {
   // "first" (the first N consecutive) or "every" (every `every_k`-th frame from the start).
   std::string sampling;
   int every_k = 1;
+  bool keyframes = false;     // evenly: the keyframe at or before each time (fast, approximate)
   int upsample = 0;           // 2x upsamplings before detection (finds smaller faces)
   double min_face_size = 40;  // faces smaller than this (box side, frame px) are ignored
   // Live inputs: an FFmpeg input format ("" = probe; "v4l2" for /dev/video0, "lavfi",
@@ -39,7 +40,8 @@ struct FacesCommandOptions {
 absl::Status RunFacesCommand(const FacesCommandOptions& options);
 
 // Reads the faces command's flags (--video_path, --out_dir, --preset, --landmark_model,
-// --frames, --margin, --detect_max_side, --sampling, --every_k, --upsample, --min_face_size,
+// --frames, --margin, --detect_max_side, --sampling, --every_k, --keyframes, --upsample,
+// --min_face_size,
 // --input_format, --timeout_seconds, --max_decoded_frames) and runs it; returns the process exit
 // status (0, or 1 with the error on stderr; 2 for a missing flag).
 int FacesMain();

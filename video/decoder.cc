@@ -146,6 +146,8 @@ class Decoder::Impl {
   absl::StatusOr<std::optional<Frame>> Next(const std::function<bool(int64_t, double)>* want,
                                             int64_t max_frames);
   absl::StatusOr<std::optional<Frame>> DecodeAt(double t);
+  // Time of the last indexed keyframe at or before t; nullopt without an index entry.
+  std::optional<double> IndexedKeyframeBefore(double t) const;
 
   VideoInfo info_;
   DecodeReport report_;
@@ -171,8 +173,6 @@ class Decoder::Impl {
   double TimestampOf(const AVFrame* frame);
   absl::StatusOr<Frame> ToRgb(double timestamp, int64_t index);
   absl::Status Seek(int64_t target_pts, double t);
-  // Time of the last indexed keyframe at or before t; nullopt without an index entry.
-  std::optional<double> IndexedKeyframeBefore(double t) const;
   double Seconds(int64_t pts) const {
     return pts == AV_NOPTS_VALUE ? last_timestamp_ : (pts - start_pts_) * av_q2d(time_base_);
   }
@@ -750,6 +750,11 @@ absl::StatusOr<std::optional<Frame>> Decoder::NextWanted(
 }
 absl::StatusOr<std::optional<Frame>> Decoder::DecodeAt(double timestamp_seconds) {
   return impl_->DecodeAt(timestamp_seconds);
+}
+
+std::optional<double> Decoder::KeyframeAtOrBefore(double timestamp_seconds) const {
+  if (!impl_->info_.seekable || !std::isfinite(timestamp_seconds)) return std::nullopt;
+  return impl_->IndexedKeyframeBefore(std::max(timestamp_seconds, 0.0));
 }
 
 }  // namespace video

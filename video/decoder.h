@@ -27,7 +27,7 @@ struct VideoInfo {
   int width = 0, height = 0;     // displayed, after rotation
   int rotation_degrees = 0;      // clockwise rotation applied to the coded frames: 0/90/180/270
   double duration_seconds = 0;   // 0 when unknown (live capture, some pipes)
-  double frame_rate = 0;  // the base rate when constant, else the average; 0 when unknown
+  double frame_rate = 0;         // the base rate when constant, else the average; 0 when unknown
   int64_t estimated_frames = 0;  // from the container, or duration * frame_rate; 0 if unknown
   bool variable_frame_rate = false;
   bool seekable = false;  // DecodeAt can seek (false for pipes and live capture)
@@ -92,6 +92,9 @@ class Decoder {
   // support it decodes forward from the current position (and fails for a time already passed).
   // Later Next() calls continue from there.
   absl::StatusOr<std::optional<Frame>> DecodeAt(double timestamp_seconds);
+  // Time of the last keyframe at or before `timestamp_seconds` in the container's index;
+  // nullopt without one (no index, live input, or no keyframe entry there).
+  std::optional<double> KeyframeAtOrBefore(double timestamp_seconds) const;
   const DecodeReport& report() const;
   // Adds a warning, prefixed with the input's name, to report() (for callers such as
   // SampleFrames that stop early).

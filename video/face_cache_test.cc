@@ -66,6 +66,9 @@ TEST(PreprocessingKeyTest, ChangesWithEveryOutputParameter) {
   o2.detector.max_detection_side = 320;
   EXPECT_NE(PreprocessingKey(p, o2), base);
   o2 = o;
+  o2.sampling.snap_to_keyframes = true;
+  EXPECT_NE(PreprocessingKey(p, o2), base);
+  o2 = o;
   o2.parallel = false;  // does not change the output
   EXPECT_EQ(PreprocessingKey(p, o2), base);
 }

@@ -105,7 +105,7 @@ absl::Status EvenlySequential(Decoder& decoder, const std::vector<double>& targe
 }
 
 absl::Status EvenlyBySeeking(Decoder& decoder, const std::vector<double>& targets, int64_t cap,
-                             CountingSink& out) {
+                             bool snap_to_keyframes, CountingSink& out) {
   Budget budget(decoder, cap);
   bool any = false;
   double last_timestamp = 0;
@@ -114,7 +114,15 @@ absl::Status EvenlyBySeeking(Decoder& decoder, const std::vector<double>& target
     if (any && target <= last_timestamp + Decoder::kTimestampTolerance) {
       continue;  // the last frame already covers this target
     }
-    auto frame = decoder.DecodeAt(target);
+    double at = target;
+    if (snap_to_keyframes) {
+      const std::optional<double> keyframe = decoder.KeyframeAtOrBefore(target);
+      if (keyframe.has_value() &&
+          (!any || *keyframe > last_timestamp + Decoder::kTimestampTolerance)) {
+        at = *keyframe;
+      }
+    }
+    auto frame = decoder.DecodeAt(at);
     if (!frame.ok()) {
       if (EndsAtStall(decoder, frame.status(), out.count() > 0)) break;
       return frame.status();
@@ -190,7 +198,7 @@ absl::Status EvenlySpaced(Decoder& decoder, const SamplingOptions& o, CountingSi
       info.estimated_frames <= o.max_decoded_frames) {
     seek = false;
   }
-  return seek ? EvenlyBySeeking(decoder, targets, o.max_decoded_frames, out)
+  return seek ? EvenlyBySeeking(decoder, targets, o.max_decoded_frames, o.snap_to_keyframes, out)
               : EvenlySequential(decoder, targets, o.max_decoded_frames, out);
 }
 

@@ -86,6 +86,25 @@ TEST(SamplingTest, HourLongVideoIsSampledBySeeking) {
   }
   EXPECT_LE(report.frames_decoded, 16 * 25) << "seeking should decode at most a GOP per pick";
   EXPECT_TRUE(report.warnings.empty()) << report.warnings.front();
+
+  // Snapped to keyframes: each pick is the keyframe at or before its target (a multiple of
+  // 25 within a GOP of the exact pick), and far fewer frames are decoded.
+  SamplingOptions snap;
+  snap.snap_to_keyframes = true;
+  DecodeReport snap_report;
+  auto snapped = SampleFrames(path, snap, &snap_report);
+  ASSERT_TRUE(snapped.ok()) << snapped.status();
+  ASSERT_EQ(snapped->size(), 16u);
+  for (int i = 0; i < 16; ++i) {
+    const int64_t exact = (*frames)[i].index, got = (*snapped)[i].index;
+    EXPECT_EQ(got % 25, 0) << "pick " << i;
+    EXPECT_LE(got, exact) << "pick " << i;
+    EXPECT_GE(got, exact - 25) << "pick " << i;  // the keyframe at or before the target
+    EXPECT_EQ(testing::ReadFrameNumber((*snapped)[i]), got);
+    if (i > 0) EXPECT_GT(got, (*snapped)[i - 1].index);  // distinct, in order
+  }
+  EXPECT_LT(snap_report.frames_decoded * 3, report.frames_decoded)
+      << snap_report.frames_decoded << " vs " << report.frames_decoded;
 }
 
 TEST(SamplingTest, EvenlySpacedOnRealClip) {
