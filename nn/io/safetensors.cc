@@ -28,14 +28,6 @@ absl::Status Error(const std::string& path, const std::string& problem) {
   return absl::DataLossError(absl::StrCat(path, ": not a valid safetensors file: ", problem));
 }
 
-int DTypeBytes(const std::string& dtype) {
-  if (dtype == "F64" || dtype == "I64") return 8;
-  if (dtype == "F32" || dtype == "I32") return 4;
-  if (dtype == "F16" || dtype == "BF16") return 2;
-  if (dtype == "U8" || dtype == "BOOL") return 1;
-  return 0;
-}
-
 // Converts `count` elements of `dtype` in `raw` to float32 in `out` (one loop per dtype:
 // the dtype is decided once, not per element).
 absl::Status ConvertToFloat(const std::string& path, const std::string& name,
@@ -130,7 +122,7 @@ absl::StatusOr<SafetensorsHeader> ParseHeader(const std::string& path, std::FILE
     }
     SafetensorsEntry entry;
     entry.dtype = info["dtype"].get<std::string>();
-    const int element_bytes = DTypeBytes(entry.dtype);
+    const int element_bytes = SafetensorsDTypeBytes(entry.dtype);
     if (element_bytes == 0) return Error(path, where + " has unsupported dtype " + entry.dtype);
     uint64_t numel = 1;
     for (const auto& d : info["shape"]) {
@@ -181,6 +173,14 @@ absl::StatusOr<File> Open(const std::string& path, const char* mode) {
 }
 
 }  // namespace
+
+int SafetensorsDTypeBytes(const std::string& dtype) {
+  if (dtype == "F64" || dtype == "I64") return 8;
+  if (dtype == "F32" || dtype == "I32") return 4;
+  if (dtype == "F16" || dtype == "BF16") return 2;
+  if (dtype == "U8" || dtype == "BOOL") return 1;
+  return 0;
+}
 
 absl::StatusOr<SafetensorsHeader> ReadSafetensorsHeader(const std::string& path) {
   absl::StatusOr<File> f = Open(path, "rb");

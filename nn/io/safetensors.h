@@ -32,6 +32,10 @@ struct SafetensorsEntry {
   uint64_t end = 0;
 };
 
+// Bytes per element of a safetensors dtype ("F32" -> 4, "U8" -> 1, ...); 0 for one this
+// reader does not know.
+int SafetensorsDTypeBytes(const std::string& dtype);
+
 struct SafetensorsHeader {
   std::map<std::string, SafetensorsEntry> entries;
   Metadata metadata;

@@ -9,15 +9,6 @@
 
 namespace nn::io {
 
-namespace {
-
-size_t ElementBytes(const std::string& dtype) {
-  NN_CHECK(dtype == "F32" || dtype == "U8") << "SafetensorsStreamWriter: dtype " << dtype;
-  return dtype == "F32" ? sizeof(float) : 1;
-}
-
-}  // namespace
-
 absl::StatusOr<std::unique_ptr<SafetensorsStreamWriter>> SafetensorsStreamWriter::Create(
     const std::string& path, const std::vector<std::pair<std::string, Shape>>& tensors,
     const Metadata& metadata) {
@@ -34,7 +25,8 @@ absl::StatusOr<std::unique_ptr<SafetensorsStreamWriter>> SafetensorsStreamWriter
   for (const TensorSpec& t : tensors) {
     NN_CHECK(!header.contains(t.name) && t.name != "__metadata__")
         << "SafetensorsStreamWriter: duplicate tensor name " << t.name;
-    const uint64_t bytes = static_cast<uint64_t>(t.shape.numel()) * ElementBytes(t.dtype);
+    NN_CHECK(t.dtype == "F32" || t.dtype == "U8") << "SafetensorsStreamWriter: dtype " << t.dtype;
+    const uint64_t bytes = static_cast<uint64_t>(t.shape.numel()) * SafetensorsDTypeBytes(t.dtype);
     header[t.name] = {{"dtype", t.dtype},
                       {"shape", t.shape.ToVector()},
                       {"data_offsets", {offset, offset + bytes}}};
