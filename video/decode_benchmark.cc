@@ -16,55 +16,36 @@
 namespace video {
 namespace {
 
+// Encodes `options` into TEST_TMPDIR (or /tmp)/name once per process; aborts on failure.
+std::string WriteClip(const std::string& name, const testing::SyntheticClipOptions& options) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  const std::string path = std::string(dir ? dir : "/tmp") + "/" + name;
+  const absl::Status status = testing::WriteSyntheticClip(path, options);
+  if (!status.ok()) {
+    std::fprintf(stderr, "%s\n", status.ToString().c_str());
+    std::abort();
+  }
+  return path;
+}
+
 const std::string& Clip(int gop) {
   static std::string paths[2];
   std::string& path = paths[gop == 250];
   if (path.empty()) {
-    const char* dir = std::getenv("TEST_TMPDIR");
-    path = std::string(dir ? dir : "/tmp") + "/decode_benchmark_1080p_gop" + std::to_string(gop) +
-           ".mp4";
     testing::SyntheticClipOptions options;
     options.width = 1920;
     options.height = 1080;
     options.frames = 250;
     options.fps = 25;
     options.gop_size = gop;
-    const absl::Status status = testing::WriteSyntheticClip(path, options);
-    if (!status.ok()) {
-      std::fprintf(stderr, "%s\n", status.ToString().c_str());
-      std::abort();
-    }
+    path = WriteClip("decode_benchmark_1080p_gop" + std::to_string(gop) + ".mp4", options);
   }
   return path;
 }
 
-// Args: gop, seek (1) or sequential (0).
-void BM_SixteenEvenlySpaced(benchmark::State& state) {
-  const std::string& path = Clip(static_cast<int>(state.range(0)));
-  SamplingOptions options;
-  options.seek_policy = state.range(1) ? SeekPolicy::kAlwaysSeek : SeekPolicy::kNeverSeek;
-  int64_t decoded = 0;
-  for (auto _ : state) {
-    DecodeReport report;
-    auto frames = SampleFrames(path, options, &report);
-    if (!frames.ok() || frames->size() != 16) state.SkipWithError("sampling failed");
-    decoded = report.frames_decoded;
-  }
-  state.counters["frames_decoded"] = static_cast<double>(decoded);
-  state.SetLabel(state.range(1) ? "seek" : "sequential");
-}
-BENCHMARK(BM_SixteenEvenlySpaced)
-    ->ArgsProduct({{25, 250}, {1, 0}})
-    ->ArgNames({"gop", "seek"})
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
-
-// A 2-minute 1280x720 H.264 clip (25 fps, a keyframe every 2 s): 16 evenly spaced frames
-// decoded exactly (seek, then on to each target) or snapped to the keyframe before each.
+// A 2-minute 1280x720 H.264 clip (25 fps, a keyframe every 2 s).
 const std::string& LongClip() {
   static const std::string path = [] {
-    const char* dir = std::getenv("TEST_TMPDIR");
-    const std::string p = std::string(dir ? dir : "/tmp") + "/decode_benchmark_720p_2min.mp4";
     testing::SyntheticClipOptions options;
     options.width = 1280;
     options.height = 720;
@@ -72,21 +53,14 @@ const std::string& LongClip() {
     options.fps = 25;
     options.gop_size = 50;
     options.encoder_options = {{"preset", "ultrafast"}};
-    const absl::Status status = testing::WriteSyntheticClip(p, options);
-    if (!status.ok()) {
-      std::fprintf(stderr, "%s\n", status.ToString().c_str());
-      std::abort();
-    }
-    return p;
+    return WriteClip("decode_benchmark_720p_2min.mp4", options);
   }();
   return path;
 }
 
-// Arg: snap to keyframes (1) or exact (0).
-void BM_SixteenOfTwoMinutes(benchmark::State& state) {
-  const std::string& path = LongClip();
-  SamplingOptions options;
-  options.snap_to_keyframes = state.range(0) != 0;
+// 16 frames of `path` per iteration; reports the frames the codec decoded.
+void SampleSixteen(benchmark::State& state, const std::string& path, const SamplingOptions& options,
+                   const std::string& label) {
   int64_t decoded = 0;
   for (auto _ : state) {
     DecodeReport report;
@@ -95,7 +69,27 @@ void BM_SixteenOfTwoMinutes(benchmark::State& state) {
     decoded = report.frames_decoded;
   }
   state.counters["frames_decoded"] = static_cast<double>(decoded);
-  state.SetLabel(state.range(0) ? "snap to keyframes" : "exact");
+  state.SetLabel(label);
+}
+
+// Args: gop, seek (1) or sequential (0).
+void BM_SixteenEvenlySpaced(benchmark::State& state) {
+  SamplingOptions options;
+  options.seek_policy = state.range(1) ? SeekPolicy::kAlwaysSeek : SeekPolicy::kNeverSeek;
+  SampleSixteen(state, Clip(static_cast<int>(state.range(0))), options,
+                state.range(1) ? "seek" : "sequential");
+}
+BENCHMARK(BM_SixteenEvenlySpaced)
+    ->ArgsProduct({{25, 250}, {1, 0}})
+    ->ArgNames({"gop", "seek"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// 16 of the 2-minute clip, exact (0) or snapped to the keyframe before each target (1).
+void BM_SixteenOfTwoMinutes(benchmark::State& state) {
+  SamplingOptions options;
+  options.snap_to_keyframes = state.range(0) != 0;
+  SampleSixteen(state, LongClip(), options, state.range(0) ? "snap to keyframes" : "exact");
 }
 BENCHMARK(BM_SixteenOfTwoMinutes)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 

@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -33,6 +34,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+double MedianOf(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
 double MedianMs(const std::function<void()>& fn, int repeats) {
   std::vector<double> ms;
   for (int r = 0; r < repeats; ++r) {
@@ -40,16 +46,14 @@ double MedianMs(const std::function<void()>& fn, int repeats) {
     fn();
     ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
   }
-  std::sort(ms.begin(), ms.end());
-  return ms[ms.size() / 2];
+  return MedianOf(std::move(ms));
 }
 
 video::StageTimes Median(std::vector<video::StageTimes> runs) {
   auto median = [&](double video::StageTimes::*field) {
     std::vector<double> values;
     for (const video::StageTimes& t : runs) values.push_back(t.*field);
-    std::sort(values.begin(), values.end());
-    return values[values.size() / 2];
+    return MedianOf(std::move(values));
   };
   video::StageTimes m;
   for (auto field :
