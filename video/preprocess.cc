@@ -182,11 +182,6 @@ class FaceStage {
   // Detects what is still queued (on this thread too), waits for the workers, and returns
   // the results in order.
   std::deque<FrameFaces>& Finish() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      closed_ = true;
-    }
-    ready_.notify_all();
     Work(/*wait=*/false);
     Close();
     return items_;
