@@ -16,8 +16,8 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "base/thread_pool.h"
 #include "nn/check.h"
-#include "nn/cpu/thread_pool.h"
 #include "nn/models/detector.h"
 #include "nn/models/presets.h"
 #include "video/preprocess.h"
@@ -134,8 +134,8 @@ int main(int argc, char** argv) {
       }
       const video::StageTimes m = Median(runs);
       const std::string name = std::string(parallel ? "pool " : "1 thread ") + "(" +
-                               std::to_string(parallel ? nn::cpu::GetNumThreads() : 1) +
-                               "), detect@" + std::to_string(max_side);
+                               std::to_string(parallel ? base::GetNumThreads() : 1) + "), detect@" +
+                               std::to_string(max_side);
       totals[name] = m.total_ms;
       std::printf("%-26s %8.1f %8.1f %8.1f %9.1f %9.1f %7.2f %7.1f\n", name.c_str(), m.total_ms,
                   m.decode_ms, m.detect_ms, m.detector_cpu_ms, m.landmarks_cpu_ms, m.track_ms,
@@ -157,7 +157,7 @@ int main(int argc, char** argv) {
   const double decode_only =
       MedianMs([&] { NN_CHECK(video::SampleFrames(path, sampling).ok()); }, repeats);
   const double preprocess =
-      totals["pool (" + std::to_string(nn::cpu::GetNumThreads()) + "), detect@640"];
+      totals["pool (" + std::to_string(base::GetNumThreads()) + "), detect@640"];
   auto video = video::PreprocessVideo(path, preset.preprocessing, options);
   NN_CHECK(video.ok()) << video.status().message();
   const nn::Tensor& faces = video->tracks[0].faces;
@@ -172,7 +172,7 @@ int main(int argc, char** argv) {
       "\nend to end, %d threads: decode alone %.0f ms; preprocess (decode + faces + crops) %.0f "
       "ms;\n`default` inference on the %lld crops %.0f ms. The face stage adds %.0f ms beyond "
       "decoding:\n%.0f%% of the inference time%s.\n",
-      nn::cpu::GetNumThreads(), decode_only, preprocess, static_cast<long long>(faces.dim(0)),
+      base::GetNumThreads(), decode_only, preprocess, static_cast<long long>(faces.dim(0)),
       inference, face_stage, 100.0 * face_stage / inference,
       face_stage < inference ? " (the model, not the face stage, is the bottleneck)"
                              : " (the face stage is the bottleneck)");

@@ -16,7 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "nn/cpu/thread_pool.h"
+#include "base/thread_pool.h"
 #include "video/landmarks.h"
 #include "video/library_versions.h"
 
@@ -29,15 +29,13 @@ double MillisecondsSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-// Calls fn(i) for i in [0, n), on the thread pool when `parallel`.
+// Calls fn(i) for i in [0, n), on base's pool when `parallel` (one index at a time).
 void ForEach(int64_t n, bool parallel, const std::function<void(int64_t)>& fn) {
-  if (!parallel || n <= 1) {
+  if (!parallel) {
     for (int64_t i = 0; i < n; ++i) fn(i);
     return;
   }
-  nn::cpu::ParallelFor(n, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) fn(i);
-  });
+  base::ParallelForEach(n, fn);
 }
 
 // Byte offset (0 = R, 1 = G, 2 = B) of each output plane, or an error.
@@ -253,7 +251,7 @@ LandmarkModelFuture LoadLandmarks(const PreprocessOptions& o) {
 
 // Threads that detect beside the caller.
 int DetectionWorkers(const PreprocessOptions& options) {
-  return options.parallel ? std::max(0, nn::cpu::GetNumThreads() - 1) : 0;
+  return options.parallel ? std::max(0, base::GetNumThreads() - 1) : 0;
 }
 
 // Everything after detection: frame table, tracks, crops, tensors. `result` has its

@@ -38,8 +38,8 @@ struct PreprocessOptions {
   // The sampled frames stay in memory until their faces are cropped (frames x width x
   // height x 3 bytes); more than this is an error before decoding (0 = no limit).
   int64_t max_frame_memory_bytes = int64_t{8} << 30;
-  // Detect on nn::cpu::GetNumThreads() - 1 worker threads beside the decoding thread, and
-  // crop on nn::cpu's pool; false: everything on the calling thread.
+  // Detect on base::GetNumThreads() - 1 worker threads beside the decoding thread, and
+  // crop on base's pool (base/thread_pool.h); false: everything on the calling thread.
   bool parallel = true;
 };
 

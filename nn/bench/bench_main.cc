@@ -23,8 +23,8 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "base/thread_pool.h"
 #include "nlohmann/json.hpp"
-#include "nn/cpu/thread_pool.h"
 #include "nn/models/presets.h"
 #include "nn/models/resnext.h"
 #include "nn/ops/loss.h"
@@ -48,7 +48,8 @@ double MedianSeconds(const std::function<void()>& fn, int repeats) {
   for (int i = 0; i < repeats; ++i) {
     const auto start = std::chrono::steady_clock::now();
     fn();
-    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    times.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   std::sort(times.begin(), times.end());
   return times[times.size() / 2];
@@ -98,12 +99,12 @@ int RunChild(const std::string& config, int repeats) {
     std::fprintf(stderr, "unknown configuration %s\n", config.c_str());
     return 2;
   }
-  std::printf("%s\n", nlohmann::json{{"config", config},
-                                     {"mode", "ours"},
-                                     {"seconds", seconds},
-                                     {"peak_rss_mb", PeakRssMb()}}
-                          .dump()
-                          .c_str());
+  std::printf(
+      "%s\n",
+      nlohmann::json{
+          {"config", config}, {"mode", "ours"}, {"seconds", seconds}, {"peak_rss_mb", PeakRssMb()}}
+          .dump()
+          .c_str());
   return 0;
 }
 
@@ -152,7 +153,7 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   const int threads = absl::GetFlag(FLAGS_threads);
   const int repeats = absl::GetFlag(FLAGS_repeats);
-  nn::cpu::SetNumThreads(threads);
+  base::SetNumThreads(threads);
   if (!absl::GetFlag(FLAGS_child).empty()) {
     return nn::RunChild(absl::GetFlag(FLAGS_child), repeats);
   }
@@ -175,9 +176,10 @@ int main(int argc, char** argv) {
     if (absl::GetFlag(FLAGS_pytorch)) {
       for (std::string mode : {"eager", "onednn"}) {
         if (config == "detector_train" && mode == "onednn") continue;
-        runs.push_back({"pytorch-" + mode,
-                        {absl::GetFlag(FLAGS_python), script, "--config=" + config, "--mode=" + mode,
-                         absl::StrCat("--threads=", threads), absl::StrCat("--repeats=", repeats)}});
+        runs.push_back(
+            {"pytorch-" + mode,
+             {absl::GetFlag(FLAGS_python), script, "--config=" + config, "--mode=" + mode,
+              absl::StrCat("--threads=", threads), absl::StrCat("--repeats=", repeats)}});
       }
     }
     double ours = 0;
@@ -191,8 +193,10 @@ int main(int argc, char** argv) {
       const double seconds = result["seconds"].get<double>();
       if (name == "ours") ours = seconds;
       std::string note;
-      if (name != "ours" && ours > 0) note = absl::StrCat("  ours is ", seconds / ours, "x its speed");
-      if (result.contains("blas")) note += absl::StrCat("  [BLAS ", result["blas"].get<std::string>(), "]");
+      if (name != "ours" && ours > 0)
+        note = absl::StrCat("  ours is ", seconds / ours, "x its speed");
+      if (result.contains("blas"))
+        note += absl::StrCat("  [BLAS ", result["blas"].get<std::string>(), "]");
       std::printf("%-19s %-10s %14.4f %22s %12.0f%s\n", config.c_str(), name.c_str(), seconds,
                   nn::Rate(config, seconds).c_str(), result["peak_rss_mb"].get<double>(),
                   note.c_str());

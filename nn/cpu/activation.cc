@@ -7,7 +7,7 @@
 #include <cmath>
 #include <limits>
 
-#include "nn/cpu/thread_pool.h"
+#include "base/thread_pool.h"
 
 namespace nn::cpu {
 namespace {
@@ -28,7 +28,7 @@ float RowMax(const float* x, int64_t cols) {
 }  // namespace
 
 void Relu(const float* x, float* y, int64_t n) {
-  ParallelFor(
+  base::ParallelFor(
       n,
       [&](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i) {
@@ -41,7 +41,7 @@ void Relu(const float* x, float* y, int64_t n) {
 
 // d relu(x)/dx = 1 for x > 0, 0 otherwise (PyTorch's threshold_backward: 0 at x == 0).
 void ReluBackward(const float* dy, const float* mask, float* dx, int64_t n) {
-  ParallelFor(
+  base::ParallelFor(
       n,
       [&](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i) dx[i] += mask[i] > 0.0f ? dy[i] : 0.0f;
@@ -50,7 +50,7 @@ void ReluBackward(const float* dy, const float* mask, float* dx, int64_t n) {
 }
 
 void ReluMaskInPlace(const float* mask, float* g, int64_t n) {
-  ParallelFor(
+  base::ParallelFor(
       n,
       [&](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i) g[i] = mask[i] > 0.0f ? g[i] : 0.0f;
@@ -59,7 +59,7 @@ void ReluMaskInPlace(const float* mask, float* g, int64_t n) {
 }
 
 void Sigmoid(const float* x, float* y, int64_t n) {
-  ParallelFor(
+  base::ParallelFor(
       n,
       [&](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i) {
@@ -78,7 +78,7 @@ void Sigmoid(const float* x, float* y, int64_t n) {
 
 // sigma'(x) = sigma(x) (1 - sigma(x)) = y (1 - y).
 void SigmoidBackward(const float* dy, const float* y, float* dx, int64_t n) {
-  ParallelFor(
+  base::ParallelFor(
       n,
       [&](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i) dx[i] += dy[i] * y[i] * (1.0f - y[i]);
@@ -87,7 +87,7 @@ void SigmoidBackward(const float* dy, const float* y, float* dx, int64_t n) {
 }
 
 void Softmax(const float* x, float* y, int64_t rows, int64_t cols) {
-  ParallelFor(
+  base::ParallelFor(
       rows,
       [&](int64_t begin, int64_t end) {
         for (int64_t r = begin; r < end; ++r) {
@@ -109,7 +109,7 @@ void Softmax(const float* x, float* y, int64_t rows, int64_t cols) {
 // y_i = exp(x_i) / sum_k exp(x_k): dy_i/dx_j = y_i (delta_ij - y_j), so
 // dx_j = sum_i dy_i y_i (delta_ij - y_j) = y_j (dy_j - sum_i dy_i y_i).
 void SoftmaxBackward(const float* dy, const float* y, float* dx, int64_t rows, int64_t cols) {
-  ParallelFor(
+  base::ParallelFor(
       rows,
       [&](int64_t begin, int64_t end) {
         for (int64_t r = begin; r < end; ++r) {
@@ -126,7 +126,7 @@ void SoftmaxBackward(const float* dy, const float* y, float* dx, int64_t rows, i
 }
 
 void LogSoftmax(const float* x, float* y, int64_t rows, int64_t cols) {
-  ParallelFor(
+  base::ParallelFor(
       rows,
       [&](int64_t begin, int64_t end) {
         for (int64_t r = begin; r < end; ++r) {
@@ -146,7 +146,7 @@ void LogSoftmax(const float* x, float* y, int64_t rows, int64_t cols) {
 // y_i = x_i - log sum_k exp(x_k): dy_i/dx_j = delta_ij - softmax_j, so
 // dx_j = dy_j - softmax_j * sum_i dy_i, with softmax_j = exp(y_j).
 void LogSoftmaxBackward(const float* dy, const float* y, float* dx, int64_t rows, int64_t cols) {
-  ParallelFor(
+  base::ParallelFor(
       rows,
       [&](int64_t begin, int64_t end) {
         for (int64_t r = begin; r < end; ++r) {

@@ -8,7 +8,7 @@
 #include <Eigen/Core>
 #include <cmath>
 
-#include "nn/cpu/thread_pool.h"
+#include "base/thread_pool.h"
 
 namespace nn::cpu {
 namespace {
@@ -52,7 +52,7 @@ void BatchNorm2dTrainingForward(const float* x, const float* weight, const float
                                 float eps, float* running_mean, float* running_var, float* y,
                                 float* save_mean, float* save_inv_std) {
   const int64_t count = batch * spatial;
-  ParallelFor(channels, [&](int64_t begin, int64_t end) {
+  base::ParallelFor(channels, [&](int64_t begin, int64_t end) {
     for (int64_t c = begin; c < end; ++c) {
       double sum = 0;
       for (int64_t n = 0; n < batch; ++n) {
@@ -96,7 +96,7 @@ void BatchNorm2dInferenceForward(const float* x, const float* weight, const floa
                                  const float* running_mean, const float* running_var, int64_t batch,
                                  int64_t channels, int64_t spatial, float eps, float* y,
                                  float* save_mean, float* save_inv_std) {
-  ParallelFor(channels, [&](int64_t begin, int64_t end) {
+  base::ParallelFor(channels, [&](int64_t begin, int64_t end) {
     for (int64_t c = begin; c < end; ++c) {
       const double mean = running_mean[c];
       const double inv_std = 1.0 / std::sqrt(static_cast<double>(running_var[c]) + eps);
@@ -123,7 +123,7 @@ void BatchNorm2dBackward(const float* dy, const float* x, const float* weight, c
                          const float* inv_std, int64_t batch, int64_t channels, int64_t spatial,
                          bool training, float* dx, float* dweight, float* dbias) {
   const double count = static_cast<double>(batch * spatial);
-  ParallelFor(channels, [&](int64_t begin, int64_t end) {
+  base::ParallelFor(channels, [&](int64_t begin, int64_t end) {
     for (int64_t c = begin; c < end; ++c) {
       const float mu = mean[c];
       const double istd = inv_std[c];
@@ -163,7 +163,7 @@ void FoldBatchNormIntoConv(const float* conv_weight, const float* conv_bias, int
                            int64_t weights_per_channel, const float* gamma, const float* beta,
                            const float* running_mean, const float* running_var, float eps,
                            float* folded_weight, float* folded_bias) {
-  ParallelFor(out_channels, [&](int64_t begin, int64_t end) {
+  base::ParallelFor(out_channels, [&](int64_t begin, int64_t end) {
     for (int64_t o = begin; o < end; ++o) {
       // As torch.nn.utils.fusion.fuse_conv_bn_weights, in float32.
       const float rsqrt = 1.0f / std::sqrt(running_var[o] + eps);

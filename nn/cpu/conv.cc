@@ -6,9 +6,10 @@
 #include <cstring>
 #include <vector>
 
+#include "base/thread_pool.h"
 #include "nn/check.h"
 #include "nn/cpu/gemm.h"
-#include "nn/cpu/thread_pool.h"
+#include "nn/cpu/scratch.h"
 
 namespace nn::cpu {
 namespace {
@@ -50,14 +51,6 @@ struct Dims {
     return *offset + len <= p;
   }
 };
-
-// Per-thread scratch, grown on demand and reused across calls.
-float* Scratch(int slot, int64_t size) {
-  thread_local std::vector<float> buffers[5];
-  std::vector<float>& buffer = buffers[slot];
-  if (static_cast<int64_t>(buffer.size()) < size) buffer.resize(size);
-  return buffer.data();
-}
 
 // Calls fn(n, offset_in_image, offset_in_range, length) for the per-image pieces of
 // columns [j0, j0 + len).
@@ -435,9 +428,10 @@ void FlatForward(const Conv2dGeometry& g, const Dims& d, const float* input, con
       g.batch * g.groups >= kFlatMinTasks ? d.cout_g : std::min(d.cout_g, kFlatRowsPerTask);
   const int64_t chunks = CeilDiv(d.cout_g, chunk_rows);
   const int64_t ld_y = RoundUp(l.len, kFlatPad);
-  ParallelFor(g.batch * g.groups * chunks, [&](int64_t begin, int64_t end) {
-    float* p = Scratch(3, l.input_size);
-    float* y = Scratch(4, chunk_rows * ld_y);
+  base::ParallelFor(g.batch * g.groups * chunks, [&](int64_t begin, int64_t end) {
+    ScratchBuffer p_buffer, y_buffer;
+    float* p = p_buffer.Floats(l.input_size);
+    float* y = y_buffer.Floats(chunk_rows * ld_y);
     int64_t packed = -1;  // the (image, group) whose input p holds
     for (int64_t task = begin; task < end; ++task) {
       const int64_t image_group = task / chunks;
@@ -479,12 +473,13 @@ void FlatBackward(const Conv2dGeometry& g, const Dims& d, const float* input, co
   const int64_t ld_dp = RoundUp(l.plane, kFlatPad) + kFlatPad;  // slack: row ranges start at m0
   const int64_t cols = d.k, cols_pad = RoundUp(cols, 3);        // dW_g columns j = ci * taps + t
   const int64_t len8 = RoundUp(l.len, 8);
-  ParallelFor(g.groups, [&](int64_t begin, int64_t end) {
-    float* dyf = Scratch(0, rows_pad * l.dy_stride);
-    float* wt = Scratch(1, d.cout_g * d.k);
-    float* dw = Scratch(2, rows_pad * cols_pad);
-    float* p = Scratch(3, l.input_size);
-    float* dp = Scratch(4, d.cin_g * ld_dp);
+  base::ParallelFor(g.groups, [&](int64_t begin, int64_t end) {
+    ScratchBuffer dyf_buffer, wt_buffer, dw_buffer, p_buffer, dp_buffer;
+    float* dyf = dyf_buffer.Floats(rows_pad * l.dy_stride);
+    float* wt = wt_buffer.Floats(d.cout_g * d.k);
+    float* dw = dw_buffer.Floats(rows_pad * cols_pad);
+    float* p = p_buffer.Floats(l.input_size);
+    float* dp = dp_buffer.Floats(d.cin_g * ld_dp);
     std::vector<const float*> x(cols_pad);
     for (int64_t group = begin; group < end; ++group) {
       const int64_t c_in0 = group * d.cin_g, c_out0 = group * d.cout_g;
@@ -586,7 +581,8 @@ void Conv2dForward(const Conv2dGeometry& g, const float* input, const float* wei
                                ? d.p
                                : RoundUp(CeilDiv(d.cols, col_tiles), 16);
   col_tiles = CeilDiv(d.cols, col_step);
-  ParallelFor(g.groups * row_tiles * col_tiles, [&](int64_t begin, int64_t end) {
+  base::ParallelFor(g.groups * row_tiles * col_tiles, [&](int64_t begin, int64_t end) {
+    ScratchBuffer col_buffer, y_buffer;
     for (int64_t task = begin; task < end; ++task) {
       const int64_t group = task / (row_tiles * col_tiles);
       const int64_t m0 = (task / col_tiles % row_tiles) * kRowTile;
@@ -604,7 +600,7 @@ void Conv2dForward(const Conv2dGeometry& g, const float* input, const float* wei
         col = input + (n * g.in_channels + c_in0) * d.hw + offset;
         ld_col = d.hw;
       } else {
-        float* buffer = Scratch(0, d.k * len);
+        float* buffer = col_buffer.Floats(d.k * len);
         Im2Col(g, input, c_in0, c_in0 + d.cin_g, j0, len, buffer);
         col = buffer;
         ld_col = len;
@@ -615,7 +611,7 @@ void Conv2dForward(const Conv2dGeometry& g, const float* input, const float* wei
         y = output + (n * g.out_channels + c_out0) * d.p + offset;
         ld_y = d.p;
       } else {
-        y = Scratch(1, rows * len);
+        y = y_buffer.Floats(rows * len);
         ld_y = len;
       }
       Sgemm(false, false, rows, len, d.k, 1.0f, weight + c_out0 * d.k, d.k, col, ld_col, 0.0f, y,
@@ -643,7 +639,7 @@ void Conv2dBackward(const Conv2dGeometry& g, const float* input, const float* we
 
   // db[c] += sum over images and pixels of dY[n, c]; one channel per task, fixed order.
   if (bias_grad != nullptr) {
-    ParallelFor(g.out_channels, [&](int64_t begin, int64_t end) {
+    base::ParallelFor(g.out_channels, [&](int64_t begin, int64_t end) {
       for (int64_t c = begin; c < end; ++c) {
         double sum = 0;
         for (int64_t n = 0; n < g.batch; ++n) {
@@ -669,7 +665,8 @@ void Conv2dBackward(const Conv2dGeometry& g, const float* input, const float* we
     const int64_t tile_channels = std::min(d.cin_g, std::max<int64_t>(1, kGradRows / d.kk));
     const int64_t channel_tiles = CeilDiv(d.cin_g, tile_channels);
     const int64_t col_tiles = d.disjoint_windows ? CeilDiv(d.cols, kColTile) : g.batch;
-    ParallelFor(g.groups * channel_tiles * col_tiles, [&](int64_t begin, int64_t end) {
+    base::ParallelFor(g.groups * channel_tiles * col_tiles, [&](int64_t begin, int64_t end) {
+      ScratchBuffer dy_buffer, dcol_buffer;
       for (int64_t task = begin; task < end; ++task) {
         const int64_t group = task / (channel_tiles * col_tiles);
         const int64_t c0 = (task / col_tiles % channel_tiles) * tile_channels;
@@ -690,7 +687,7 @@ void Conv2dBackward(const Conv2dGeometry& g, const float* input, const float* we
             dy = output_grad + (n * g.out_channels + c_out0) * d.p + offset;
             ld_dy = d.p;
           } else {
-            float* buffer = Scratch(1, d.cout_g * len);
+            float* buffer = dy_buffer.Floats(d.cout_g * len);
             GatherColumns(output_grad, g.out_channels, c_out0, d.cout_g, d.p, j0, len, buffer);
             dy = buffer;
             ld_dy = len;
@@ -700,7 +697,7 @@ void Conv2dBackward(const Conv2dGeometry& g, const float* input, const float* we
             Sgemm(true, false, channels, len, d.cout_g, 1.0f, w, d.k, dy, ld_dy, 1.0f,
                   input_grad + (n * g.in_channels + c_in0) * d.hw + offset, d.hw);
           } else {
-            float* dcol = Scratch(0, channels * d.kk * len);
+            float* dcol = dcol_buffer.Floats(channels * d.kk * len);
             Sgemm(true, false, channels * d.kk, len, d.cout_g, 1.0f, w, d.k, dy, ld_dy, 0.0f, dcol,
                   len);
             Col2ImAdd(g, dcol, c_in0, c_in0 + channels, j0, len, input_grad);
@@ -724,7 +721,8 @@ void Conv2dBackward(const Conv2dGeometry& g, const float* input, const float* we
         std::max<int64_t>(1, std::min(col_tiles, CeilDiv(kMinWeightGradTasks, blocks)));
     const int64_t weight_size = g.out_channels * d.k;
     std::vector<float> partials(splits > 1 ? splits * weight_size : 0);
-    ParallelFor(blocks * splits, [&](int64_t begin, int64_t end) {
+    base::ParallelFor(blocks * splits, [&](int64_t begin, int64_t end) {
+      ScratchBuffer dy_buffer, col_buffer;
       for (int64_t task = begin; task < end; ++task) {
         const int64_t block = task / splits;
         const int64_t split = task % splits;
@@ -750,7 +748,7 @@ void Conv2dBackward(const Conv2dGeometry& g, const float* input, const float* we
             dy = output_grad + (n * g.out_channels + c_out0) * d.p + offset;
             ld_dy = d.p;
           } else {
-            float* buffer = Scratch(1, rows * len);
+            float* buffer = dy_buffer.Floats(rows * len);
             GatherColumns(output_grad, g.out_channels, c_out0, rows, d.p, j0, len, buffer);
             dy = buffer;
             ld_dy = len;
@@ -761,7 +759,7 @@ void Conv2dBackward(const Conv2dGeometry& g, const float* input, const float* we
             col = input + (n * g.in_channels + c_in0) * d.hw + offset;
             ld_col = d.hw;
           } else {
-            float* buffer = Scratch(0, channels * d.kk * len);
+            float* buffer = col_buffer.Floats(channels * d.kk * len);
             Im2Col(g, input, c_in0, c_in0 + channels, j0, len, buffer);
             col = buffer;
             ld_col = len;
@@ -776,7 +774,7 @@ void Conv2dBackward(const Conv2dGeometry& g, const float* input, const float* we
       }
     });
     if (splits > 1) {
-      ParallelFor(weight_size, [&](int64_t begin, int64_t end) {
+      base::ParallelFor(weight_size, [&](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i) {
           float sum = partials[i];
           for (int64_t s = 1; s < splits; ++s) sum += partials[s * weight_size + i];

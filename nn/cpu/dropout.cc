@@ -2,7 +2,7 @@
 // uniform draw; elementwise loops split by ParallelFor.
 #include "nn/cpu/dropout.h"
 
-#include "nn/cpu/thread_pool.h"
+#include "base/thread_pool.h"
 
 namespace nn::cpu {
 namespace {
@@ -22,7 +22,7 @@ void DropoutMask(uint64_t seed, float p, float* mask, int64_t n) {
   const float scale = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
   // The stream of `seed`: element i is the (i+1)-th SplitMix64 state after Mix(seed).
   const uint64_t base = Mix(seed);
-  ParallelFor(
+  base::ParallelFor(
       n,
       [&](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i) {
@@ -36,7 +36,7 @@ void DropoutMask(uint64_t seed, float p, float* mask, int64_t n) {
 }
 
 void DropoutApply(const float* x, const float* mask, float* y, int64_t n) {
-  ParallelFor(
+  base::ParallelFor(
       n,
       [&](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i) y[i] = x[i] * mask[i];
@@ -46,7 +46,7 @@ void DropoutApply(const float* x, const float* mask, float* y, int64_t n) {
 
 // y = x * mask: dx = dy * mask.
 void DropoutBackward(const float* dy, const float* mask, float* dx, int64_t n) {
-  ParallelFor(
+  base::ParallelFor(
       n,
       [&](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i) dx[i] += dy[i] * mask[i];

@@ -4,8 +4,8 @@
 #include <Eigen/Core>
 #include <algorithm>
 
+#include "base/thread_pool.h"
 #include "nn/check.h"
-#include "nn/cpu/thread_pool.h"
 
 namespace nn::cpu {
 namespace {
@@ -67,7 +67,7 @@ void ParallelSgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
                    int64_t ldc) {
   const int64_t row_tiles = std::max<int64_t>(1, (m + kTileRows - 1) / kTileRows);
   const int64_t col_tiles = std::max<int64_t>(1, (n + kTileCols - 1) / kTileCols);
-  ParallelFor(row_tiles * col_tiles, [&](int64_t begin, int64_t end) {
+  base::ParallelFor(row_tiles * col_tiles, [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t) {
       const int64_t i0 = (t / col_tiles) * kTileRows;
       const int64_t j0 = (t % col_tiles) * kTileCols;

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <vector>
 
-#include "nn/cpu/thread_pool.h"
+#include "base/thread_pool.h"
 
 namespace nn::cpu {
 namespace {
@@ -58,7 +58,7 @@ double TargetWeightSum(const int64_t* targets, const float* class_weights, int64
 double BCEWithLogits(const float* logits, const float* targets, const float* pos_weight,
                      int64_t pos_weight_size, int64_t n) {
   std::vector<double> terms(n);
-  ParallelFor(
+  base::ParallelFor(
       n,
       [&](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i) {
@@ -77,7 +77,7 @@ double BCEWithLogits(const float* logits, const float* targets, const float* pos
 //   dl/dx = (1 - t) - lw (1 - sigmoid(x)) = lw sigmoid(x) - pw t.
 void BCEWithLogitsBackward(const float* logits, const float* targets, const float* pos_weight,
                            int64_t pos_weight_size, int64_t n, float scale, float* dlogits) {
-  ParallelFor(
+  base::ParallelFor(
       n,
       [&](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i) {
@@ -94,7 +94,7 @@ double CrossEntropy(const float* logits, const int64_t* targets, const float* cl
                     int64_t rows, int64_t classes, float label_smoothing, int64_t ignore_index) {
   const double eps = label_smoothing;
   std::vector<double> terms(rows, 0.0);
-  ParallelFor(
+  base::ParallelFor(
       rows,
       [&](int64_t begin, int64_t end) {
         std::vector<double> logp(classes);
@@ -128,7 +128,7 @@ void CrossEntropyBackward(const float* logits, const int64_t* targets, const flo
   const double scale = dloss / TargetWeightSum(targets, class_weights, rows, ignore_index);
   double weight_sum = 0;
   for (int64_t c = 0; c < classes; ++c) weight_sum += ClassWeight(class_weights, c);
-  ParallelFor(
+  base::ParallelFor(
       rows,
       [&](int64_t begin, int64_t end) {
         std::vector<double> logp(classes);

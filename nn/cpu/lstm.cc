@@ -5,8 +5,8 @@
 #include <Eigen/Core>
 #include <vector>
 
+#include "base/thread_pool.h"
 #include "nn/cpu/gemm.h"
-#include "nn/cpu/thread_pool.h"
 
 namespace nn::cpu {
 namespace {
@@ -161,7 +161,7 @@ void LstmInputProjectionBackward(int64_t TB, int64_t in, int64_t H, const float*
 void LstmDropoutMask(uint64_t seed, int64_t layer, float p, int64_t n, float* mask) {
   const float scale = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
   const uint64_t stream = Mix64(seed ^ Mix64(static_cast<uint64_t>(layer)));
-  ParallelFor(
+  base::ParallelFor(
       n,
       [&](int64_t begin, int64_t end) {
         for (int64_t k = begin; k < end; ++k) {

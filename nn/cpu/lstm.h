@@ -11,7 +11,7 @@
 // A reverse direction walks t = T-1 .. 0, its "previous" step being t+1.
 //
 // Matrix products go through nn/cpu/gemm.h (Eigen on row-major maps); large ones run as
-// ParallelSgemm's fixed tiles on nn::cpu::ParallelFor. Nothing reduces across threads, so
+// ParallelSgemm's fixed tiles on base::ParallelFor. Nothing reduces across threads, so
 // the results are the same bits for any thread count.
 #ifndef NN_CPU_LSTM_H_
 #define NN_CPU_LSTM_H_

@@ -6,14 +6,14 @@
 #include <cmath>
 #include <limits>
 
-#include "nn/cpu/thread_pool.h"
+#include "base/thread_pool.h"
 
 namespace nn::cpu {
 
 void MaxPool2dForward(const Pool2dGeometry& g, const float* input, float* output, int32_t* argmax) {
   const int64_t in_plane = g.in_h * g.in_w;
   const int64_t out_plane = g.out_h * g.out_w;
-  ParallelFor(g.planes, [&](int64_t begin, int64_t end) {
+  base::ParallelFor(g.planes, [&](int64_t begin, int64_t end) {
     for (int64_t plane = begin; plane < end; ++plane) {
       const float* x = input + plane * in_plane;
       float* y = output + plane * out_plane;
@@ -51,7 +51,7 @@ void MaxPool2dBackward(const Pool2dGeometry& g, const float* output_grad, const 
   const int64_t in_plane = g.in_h * g.in_w;
   const int64_t out_plane = g.out_h * g.out_w;
   // dX[plane, argmax[o]] += dY[plane, o]: the gradient flows to the maximum only.
-  ParallelFor(g.planes, [&](int64_t begin, int64_t end) {
+  base::ParallelFor(g.planes, [&](int64_t begin, int64_t end) {
     for (int64_t plane = begin; plane < end; ++plane) {
       const float* dy = output_grad + plane * out_plane;
       const int32_t* index = argmax + plane * out_plane;
@@ -62,7 +62,7 @@ void MaxPool2dBackward(const Pool2dGeometry& g, const float* output_grad, const 
 }
 
 void GlobalAvgPool2dForward(int64_t planes, int64_t hw, const float* input, float* output) {
-  ParallelFor(planes, [&](int64_t begin, int64_t end) {
+  base::ParallelFor(planes, [&](int64_t begin, int64_t end) {
     for (int64_t plane = begin; plane < end; ++plane) {
       const float* x = input + plane * hw;
       double sum = 0;
@@ -75,7 +75,7 @@ void GlobalAvgPool2dForward(int64_t planes, int64_t hw, const float* input, floa
 void GlobalAvgPool2dBackward(int64_t planes, int64_t hw, const float* output_grad,
                              float* input_grad) {
   // y = (1/HW) sum_i x_i, so dX[plane, i] += dY[plane] / HW.
-  ParallelFor(planes, [&](int64_t begin, int64_t end) {
+  base::ParallelFor(planes, [&](int64_t begin, int64_t end) {
     for (int64_t plane = begin; plane < end; ++plane) {
       const float share = output_grad[plane] / static_cast<float>(hw);
       float* dx = input_grad + plane * hw;

@@ -5,8 +5,8 @@
 #include <cmath>
 #include <vector>
 
+#include "base/thread_pool.h"
 #include "gtest/gtest.h"
-#include "nn/cpu/thread_pool.h"
 #include "nn/testing/gradient_check.h"
 
 namespace nn {
@@ -192,14 +192,14 @@ TEST(BatchNorm2dTest, ResultsDoNotDependOnThreadCount) {
   Tensor dy = RandomNormal(x.shape(), 27);
   std::vector<Tensor> dxs;
   for (int threads : {1, 3}) {
-    cpu::SetNumThreads(threads);
+    base::SetNumThreads(threads);
     Tensor y = Tensor::Empty(x.shape());
     const BatchNormCache cache = BatchNorm2dForward(x, &gamma, &beta, nullptr, nullptr, {}, &y);
     Tensor dx = Tensor::Zeros(x.shape());
     BatchNorm2dBackward(dy, x, &gamma, cache, &dx, nullptr, nullptr);
     dxs.push_back(dx);
   }
-  cpu::SetNumThreads(2);
+  base::SetNumThreads(2);
   for (int64_t i = 0; i < x.numel(); ++i) ASSERT_EQ(At(dxs[0], i), At(dxs[1], i));
 }
 

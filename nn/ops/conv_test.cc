@@ -6,8 +6,8 @@
 #include <cmath>
 #include <vector>
 
+#include "base/thread_pool.h"
 #include "gtest/gtest.h"
-#include "nn/cpu/thread_pool.h"
 #include "nn/testing/gradient_check.h"
 
 namespace nn {
@@ -196,7 +196,7 @@ TEST_P(ConvReferenceTest, SameBitsForAnyThreadCount) {
   const Tensor dy = RandomNormal(out_shape, 10);
   std::vector<std::vector<float>> results;
   for (int threads : {1, 2, 3}) {
-    cpu::SetNumThreads(threads);
+    base::SetNumThreads(threads);
     Tensor y = Tensor::Empty(out_shape);
     Conv2dForward(x, w, nullptr, c.params, &y);
     Tensor dx = Tensor::Zeros(c.input), dw = Tensor::Zeros(c.weight),
@@ -208,7 +208,7 @@ TEST_P(ConvReferenceTest, SameBitsForAnyThreadCount) {
     }
     results.push_back(all);
   }
-  cpu::SetNumThreads(2);
+  base::SetNumThreads(2);
   EXPECT_TRUE(results[0] == results[1]);
   EXPECT_TRUE(results[0] == results[2]);
 }

@@ -5,8 +5,8 @@
 #include <cmath>
 #include <vector>
 
+#include "base/thread_pool.h"
 #include "gtest/gtest.h"
-#include "nn/cpu/thread_pool.h"
 #include "nn/testing/gradient_check.h"
 
 namespace nn {
@@ -42,12 +42,12 @@ TEST(DropoutTest, SameSeedSameMaskOnAnyThreadCountOtherSeedOtherMask) {
   Tensor x = RandomNormal({n}, 1);
   std::vector<Tensor> masks;
   for (int threads : {1, 2, 3}) {
-    cpu::SetNumThreads(threads);
+    base::SetNumThreads(threads);
     Tensor y = Tensor::Empty({n}), mask = Tensor::Empty({n});
     DropoutForward(x, 0.5f, true, 7, &y, &mask);
     masks.push_back(mask);
   }
-  cpu::SetNumThreads(2);
+  base::SetNumThreads(2);
   Tensor y = Tensor::Empty({n}), other = Tensor::Empty({n});
   DropoutForward(x, 0.5f, true, 8, &y, &other);
   int64_t differ = 0;

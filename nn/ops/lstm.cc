@@ -4,8 +4,8 @@
 
 #include <cstring>
 
+#include "base/thread_pool.h"
 #include "nn/cpu/lstm.h"
-#include "nn/cpu/thread_pool.h"
 
 namespace nn {
 namespace {
@@ -166,7 +166,7 @@ void LstmForward(const LstmOptions& options, const std::vector<LstmDirectionWeig
                                DataOrNull(w.b_ih), DataOrNull(w.b_hh), gates[d].data<float>());
     }
     // The sequential recurrences of the directions are independent: one thread each.
-    cpu::ParallelFor(D, [&](int64_t d0, int64_t d1) {
+    base::ParallelFor(D, [&](int64_t d0, int64_t d1) {
       for (int64_t d = d0; d < d1; ++d) {
         cpu::LstmDirectionForward(T, B, H, /*reverse=*/d == 1,
                                   weights[l * D + d].w_hh.data<float>(), gates[d].data<float>(),
@@ -266,7 +266,7 @@ void LstmBackward(const LstmOptions& options, const std::vector<LstmDirectionWei
       return weight_grads != nullptr ? &(*weight_grads)[l * D + d] : nullptr;
     };
     // The recurrences, one thread per direction: da, dW_hh, db.
-    cpu::ParallelFor(D, [&](int64_t d0, int64_t d1) {
+    base::ParallelFor(D, [&](int64_t d0, int64_t d1) {
       for (int64_t d = d0; d < d1; ++d) {
         LstmDirectionWeights* g = grad_of(d);
         cpu::LstmDirectionBackward(

@@ -7,8 +7,8 @@
 #include <cstring>
 #include <vector>
 
+#include "base/thread_pool.h"
 #include "gtest/gtest.h"
-#include "nn/cpu/thread_pool.h"
 #include "nn/testing/gradient_check.h"
 
 namespace nn {
@@ -179,12 +179,12 @@ TEST(LstmTest, ResultsAreTheSameBitsForAnyThreadCount) {
                               .bidirectional = true,
                               .dropout = 0.2f},
                                LstmOptions{.input_size = 200, .hidden_size = 160, .bias = false}}) {
-    const int threads = cpu::GetNumThreads();
-    cpu::SetNumThreads(1);
+    const int threads = base::GetNumThreads();
+    base::SetNumThreads(1);
     const std::vector<float> one = ForwardBackwardResults(o, 6, 16);
-    cpu::SetNumThreads(3);
+    base::SetNumThreads(3);
     const std::vector<float> three = ForwardBackwardResults(o, 6, 16);
-    cpu::SetNumThreads(threads);
+    base::SetNumThreads(threads);
     ASSERT_EQ(one.size(), three.size());
     EXPECT_EQ(std::memcmp(one.data(), three.data(), one.size() * sizeof(float)), 0);
   }

@@ -4,9 +4,9 @@
 #include <cmath>
 #include <vector>
 
+#include "base/thread_pool.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "nn/cpu/thread_pool.h"
 
 namespace nn::optim {
 namespace {
@@ -63,7 +63,7 @@ TEST(AdamWTest, DefaultWeightDecayIsPyTorchs) {
 }
 
 TEST(AdamTest, ParallelPathIsDeterministic) {
-  const int saved_threads = cpu::GetNumThreads();
+  const int saved_threads = base::GetNumThreads();
   const int64_t n = 150001;
   std::vector<float> values(n), grads(n);
   for (int64_t i = 0; i < n; ++i) {
@@ -71,7 +71,7 @@ TEST(AdamTest, ParallelPathIsDeterministic) {
     grads[i] = std::cos(0.007f * i) * 1e-3f;
   }
   auto run = [&](int threads) {
-    cpu::SetNumThreads(threads);
+    base::SetNumThreads(threads);
     Parameter p{Tensor::FromVector({n}, values), Tensor::FromVector({n}, grads)};
     AdamW adamw({{"p", &p}});
     for (int s = 0; s < 4; ++s) adamw.Step();
@@ -83,7 +83,7 @@ TEST(AdamTest, ParallelPathIsDeterministic) {
   AdamW adamw({{"q", &q}});
   for (int s = 0; s < 4; ++s) adamw.Step();
   EXPECT_EQ(Value(q), one[777]);
-  cpu::SetNumThreads(saved_threads);
+  base::SetNumThreads(saved_threads);
 }
 
 TEST(AdamDeathTest, RejectsBadHyperparameters) {

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "nn/cpu/thread_pool.h"
+#include "base/thread_pool.h"
 
 namespace nn::optim {
 namespace {
@@ -39,7 +39,7 @@ float TensorNorm(const Tensor& x, double p) {
     }
   };
   if (blocks > 1) {
-    cpu::ParallelFor(blocks, reduce);
+    base::ParallelFor(blocks, reduce);
   } else {
     reduce(0, 1);
   }

@@ -4,9 +4,9 @@
 #include <cmath>
 #include <vector>
 
+#include "base/thread_pool.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "nn/cpu/thread_pool.h"
 
 namespace nn::optim {
 namespace {
@@ -61,12 +61,12 @@ TEST(ClipGradNormTest, NonFiniteNormPropagatesAsInPyTorch) {
 }
 
 TEST(ClipGradNormTest, LargeTensorsDoNotDependOnThreads) {
-  const int saved_threads = cpu::GetNumThreads();
+  const int saved_threads = base::GetNumThreads();
   const int64_t n = 300007;
   std::vector<float> grad(n);
   for (int64_t i = 0; i < n; ++i) grad[i] = std::sin(0.01f * i);
   auto run = [&](int threads) {
-    cpu::SetNumThreads(threads);
+    base::SetNumThreads(threads);
     Parameter p = WithGrad({n}, grad);
     return std::make_pair(ClipGradNorm(std::vector<Parameter*>{&p}, 1.0), Grad(p));
   };
@@ -76,7 +76,7 @@ TEST(ClipGradNormTest, LargeTensorsDoNotDependOnThreads) {
   double sum = 0;
   for (float g : grad) sum += static_cast<double>(g) * g;
   EXPECT_NEAR(one.first, std::sqrt(sum), 1e-4);
-  cpu::SetNumThreads(saved_threads);
+  base::SetNumThreads(saved_threads);
 }
 
 }  // namespace

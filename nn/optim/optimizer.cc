@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "nn/cpu/thread_pool.h"
+#include "base/thread_pool.h"
 
 namespace nn::optim {
 namespace {
@@ -27,7 +27,7 @@ void ForEachChunk(int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
   if (n < kParallelThreshold) {
     fn(0, n);
   } else {
-    cpu::ParallelFor(n, fn, kMinChunk);
+    base::ParallelFor(n, fn, kMinChunk);
   }
 }
 

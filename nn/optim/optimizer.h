@@ -27,7 +27,7 @@ namespace nn::optim {
 // saved state, so they must be unique.
 using NamedParameterList = std::vector<std::pair<std::string, Parameter*>>;
 
-// Calls fn(begin, end) over [0, n): inline for small n, split over nn::cpu::ParallelFor for
+// Calls fn(begin, end) over [0, n): inline for small n, split over base::ParallelFor for
 // large n. Callers write only their own indices, so results do not depend on threads.
 void ForEachChunk(int64_t n, const std::function<void(int64_t, int64_t)>& fn);
 

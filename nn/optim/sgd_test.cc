@@ -4,9 +4,9 @@
 #include <cmath>
 #include <vector>
 
+#include "base/thread_pool.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "nn/cpu/thread_pool.h"
 
 namespace nn::optim {
 namespace {
@@ -82,7 +82,7 @@ TEST(SGDTest, ZeroGradClearsEveryGradient) {
 // Large tensors take the thread-pool path; each element is independent, so the result is
 // the same bits for any thread count and equals the small-tensor path.
 TEST(SGDTest, ParallelPathIsDeterministic) {
-  const int saved_threads = cpu::GetNumThreads();
+  const int saved_threads = base::GetNumThreads();
   const int64_t n = 200003;
   std::vector<float> values(n), grads(n);
   for (int64_t i = 0; i < n; ++i) {
@@ -90,7 +90,7 @@ TEST(SGDTest, ParallelPathIsDeterministic) {
     grads[i] = std::cos(0.003f * i);
   }
   auto run = [&](int threads) {
-    cpu::SetNumThreads(threads);
+    base::SetNumThreads(threads);
     Parameter p{Tensor::FromVector({n}, values), Tensor::FromVector({n}, grads)};
     SGD sgd({{"p", &p}}, {.lr = 0.1, .momentum = 0.9, .weight_decay = 1e-3, .nesterov = true});
     for (int s = 0; s < 3; ++s) sgd.Step();
@@ -103,7 +103,7 @@ TEST(SGDTest, ParallelPathIsDeterministic) {
   SGD sgd({{"q", &q}}, {.lr = 0.1, .momentum = 0.9, .weight_decay = 1e-3, .nesterov = true});
   for (int s = 0; s < 3; ++s) sgd.Step();
   EXPECT_EQ(Value(q), one[12345]);
-  cpu::SetNumThreads(saved_threads);
+  base::SetNumThreads(saved_threads);
 }
 
 TEST(SGDDeathTest, NesterovNeedsMomentumAndNoDampening) {

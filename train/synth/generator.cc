@@ -4,7 +4,6 @@
 #include "train/synth/generator.h"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -12,10 +11,10 @@
 #include <mutex>
 #include <random>
 #include <set>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/thread_pool.h"
 #include "train/synth/contact_sheet.h"
 #include "train/synth/face_swap.h"
 #include "train/synth/self_blend.h"
@@ -36,17 +35,12 @@ uint64_t DeriveSeed(uint64_t seed, const std::string& name) {
   return z ^ (z >> 31);
 }
 
-// Runs fn(i) for i in [0, n) on `threads` threads; returns the first error (by index).
-absl::Status ParallelFor(int n, int threads, const std::function<absl::Status(int)>& fn) {
+// Runs fn(i) for i in [0, n) on `pool`, one index at a time; returns the first error (by
+// index).
+absl::Status ForEachItem(base::ThreadPool& pool, int n,
+                         const std::function<absl::Status(int)>& fn) {
   std::vector<absl::Status> status(n);
-  std::atomic<int> next{0};
-  auto worker = [&] {
-    for (int i; (i = next++) < n;) status[i] = fn(i);
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < std::max(1, std::min(threads, n)); ++t) pool.emplace_back(worker);
-  worker();
-  for (std::thread& t : pool) t.join();
+  pool.ParallelForEach(n, [&](int64_t i) { status[i] = fn(static_cast<int>(i)); });
   for (const absl::Status& s : status) {
     if (!s.ok()) return s;
   }
@@ -214,13 +208,14 @@ absl::StatusOr<Manifest> GenerateDataset(const std::vector<ClipSpec>& input_clip
     return absl::PermissionDeniedError(absl::StrCat(videos.string(), ": ", error.message()));
 
   // 1. Landmark tracks of every clip.
+  base::ThreadPool pool(std::max(1, options.threads));
   const auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
   const int n = static_cast<int>(clips.size());
   std::vector<ClipData> data(n);
-  absl::Status status = ParallelFor(n, options.threads, [&](int i) -> absl::Status {
+  absl::Status status = ForEachItem(pool, n, [&](int i) -> absl::Status {
     auto clip = LoadClip(clips[i].path, options.max_frames, options.max_side);
     if (!clip.ok()) return clip.status();
     auto track =
@@ -295,7 +290,7 @@ absl::StatusOr<Manifest> GenerateDataset(const std::vector<ClipSpec>& input_clip
   const int m = static_cast<int>(jobs.size());
   std::vector<ManifestEntry> entries(m);
   std::vector<Thumbnail> thumbs(m);
-  status = ParallelFor(m, options.threads, [&](int j) -> absl::Status {
+  status = ForEachItem(pool, m, [&](int j) -> absl::Status {
     const Job& job = jobs[j];
     const ClipSpec& target_spec = clips[job.target];
     const ClipData& target_data = data[job.target];
