@@ -51,8 +51,7 @@ void ReluBackwardInPlace(const Tensor& mask, Tensor* grad) {
 void SigmoidForward(const Tensor& x, Tensor* y) {
   OpCheck check("SigmoidForward");
   check.Arg("input", x).Output("output", y, x.shape());
-  Dispatch(check.op(), check.device(), &cpu::Sigmoid, nullptr, Data(x), MutableData(y),
-           x.numel());
+  Dispatch(check.op(), check.device(), &cpu::Sigmoid, nullptr, Data(x), MutableData(y), x.numel());
 }
 
 void SigmoidBackward(const Tensor& dy, const Tensor& y, Tensor* dx) {
@@ -86,8 +85,8 @@ void LogSoftmaxForward(const Tensor& x, Tensor* y) {
   OpCheck check("LogSoftmaxForward");
   check.Arg("input", x).Output("output", y, x.shape());
   CheckLastAxis(check, x);
-  Dispatch(check.op(), check.device(), &cpu::LogSoftmax, nullptr, Data(x), MutableData(y),
-           Rows(x), x.dim(-1));
+  Dispatch(check.op(), check.device(), &cpu::LogSoftmax, nullptr, Data(x), MutableData(y), Rows(x),
+           x.dim(-1));
 }
 
 void LogSoftmaxBackward(const Tensor& dy, const Tensor& y, Tensor* dx) {

@@ -67,8 +67,7 @@ OpInstance Add(Device device, uint32_t seed) {
 // --- activations ---
 
 // An elementwise or last-axis activation with y = f(x) and a backward reading y.
-OpInstance Activation(Device device, const Tensor& x,
-                      void (*forward)(const Tensor&, Tensor*),
+OpInstance Activation(Device device, const Tensor& x, void (*forward)(const Tensor&, Tensor*),
                       void (*backward)(const Tensor&, const Tensor&, Tensor*)) {
   auto y = std::make_shared<Tensor>();
   OpInstance op;
@@ -87,8 +86,7 @@ OpInstance Relu(Device device, uint32_t seed) {
 }
 
 OpInstance Sigmoid(Device device, uint32_t seed) {
-  return Activation(device, Normal({5, 19}, seed, device, 3.0f), &SigmoidForward,
-                    &SigmoidBackward);
+  return Activation(device, Normal({5, 19}, seed, device, 3.0f), &SigmoidForward, &SigmoidBackward);
 }
 
 OpInstance Softmax(Device device, uint32_t seed) {
@@ -154,8 +152,7 @@ OpInstance ConvBiasResidualRelu(Device device, uint32_t seed) {
   const Conv2dParams params = ConvParams(1, 2, 1, 1, 1, 1, 2);
   const Shape out_shape = Conv2dOutputShape(input, weight, params);
   const Tensor x = Normal(input, seed, device), w = Normal(weight, seed + 1, device, 0.5f),
-               b = Normal({weight[0]}, seed + 2, device),
-               r = Normal(out_shape, seed + 3, device);
+               b = Normal({weight[0]}, seed + 2, device), r = Normal(out_shape, seed + 3, device);
   auto y = std::make_shared<Tensor>();
   OpInstance op;
   op.inputs = {{"x", x}, {"w", w}, {"b", b}, {"residual", r}};
@@ -290,9 +287,7 @@ OpInstance GlobalAvgPool(Device device, uint32_t seed) {
     GlobalAvgPool2dForward(x, &y);
     return y;
   };
-  op.backward = [](const Tensor& dy, const Grads& grads) {
-    GlobalAvgPool2dBackward(dy, grads[0]);
-  };
+  op.backward = [](const Tensor& dy, const Grads& grads) { GlobalAvgPool2dBackward(dy, grads[0]); };
   return op;
 }
 
@@ -503,6 +498,15 @@ TEST_P(BackendOpsTest, NoKernelDeath) {
   if (!any) GTEST_SKIP() << "every device has every kernel of this case";
 }
 
+// The harness itself on the CPU, in every build: every kernel exists, and two runs give the
+// same bits (the CPU kernels are deterministic for any thread count).
+TEST_P(BackendOpsTest, CpuRunsAreComplete) {
+  const OpCase& op_case = GetParam();
+  const testing::OpCaseRun first = testing::RunOpCase(op_case, Device::CPU(), kSeed);
+  ASSERT_TRUE(first.missing_kernels.empty()) << first.missing_kernels[0];
+  EXPECT_TRUE(testing::RunsMatch(first, testing::RunOpCase(op_case, Device::CPU(), kSeed), 0.0));
+}
+
 TEST_P(BackendOpsTest, CpuGradients) {
   const OpCase& op_case = GetParam();
   if (!op_case.build(Device::CPU(), kSeed).backward) GTEST_SKIP() << "forward only";
@@ -511,6 +515,23 @@ TEST_P(BackendOpsTest, CpuGradients) {
 
 INSTANTIATE_TEST_SUITE_P(Ops, BackendOpsTest, ::testing::ValuesIn(AllCases()),
                          [](const auto& info) { return info.param.name; });
+
+TEST(BackendOpsTableTest, RunsMatchNamesTheTensorAndTheWorstElement) {
+  const OpCase add = AllCases()[0];
+  ASSERT_EQ(add.name, "add");
+  const testing::OpCaseRun expected = testing::RunOpCase(add, Device::CPU(), kSeed);
+  testing::OpCaseRun actual = testing::RunOpCase(add, Device::CPU(), kSeed);
+  ASSERT_EQ(actual.tensors[2].first, "grad b");
+  actual.tensors[2].second.data<float>()[5] += 0.1f;
+  const ::testing::AssertionResult result = testing::RunsMatch(expected, actual, 1e-4);
+  EXPECT_FALSE(result);
+  EXPECT_NE(std::string(result.message())
+                .find("grad b [3, 5, 7]: 1 of 105 elements differ; "
+                      "worst at 5"),
+            std::string::npos)
+      << result.message();
+  EXPECT_TRUE(testing::RunsMatch(expected, actual, 0.2));
+}
 
 TEST(BackendOpsTableTest, CaseNamesAreUnique) {
   std::vector<std::string> names;

@@ -76,9 +76,9 @@ void FoldBatchNormIntoConv(const Tensor& conv_weight, const Tensor* conv_bias,
                            const Tensor& running_mean, const Tensor& running_var, float eps,
                            Tensor* folded_weight, Tensor* folded_bias) {
   OpCheck check("FoldBatchNormIntoConv");
-  NN_CHECK(conv_weight.rank() == 4) << check.op()
-                                    << ": conv weight must be [Cout, Cin/groups, KH, KW], got "
-                                    << conv_weight.shape();
+  NN_CHECK(conv_weight.rank() == 4)
+      << check.op() << ": conv weight must be [Cout, Cin/groups, KH, KW], got "
+      << conv_weight.shape();
   const Shape channel_shape({conv_weight.dim(0)});
   check.Arg("conv weight", conv_weight).Optional("conv bias", conv_bias, channel_shape);
   check.Optional("bn weight", bn_weight, channel_shape).Optional("bn bias", bn_bias, channel_shape);

@@ -321,7 +321,8 @@ TEST(ConvDeathTest, WrongBiasAndResidualShapes) {
   const Tensor bad_bias = Tensor::Zeros({2});
   const Tensor bad_residual = Tensor::Zeros({1, 3, 3, 4});
   Tensor y = Tensor::Zeros({1, 3, 3, 3});
-  EXPECT_DEATH(Conv2dForward(x, w, &bad_bias, {}, &y), "Conv2dForward: bias \\[2\\], expected \\[3\\]");
+  EXPECT_DEATH(Conv2dForward(x, w, &bad_bias, {}, &y),
+               "Conv2dForward: bias \\[2\\], expected \\[3\\]");
   EXPECT_DEATH(Conv2dForward(x, w, nullptr, {}, &y, {nullptr, &bad_residual, true}),
                "Conv2dForward: residual \\[1, 3, 3, 4\\], expected \\[1, 3, 3, 3\\]");
   EXPECT_DEATH(Conv2dForward(x, w, nullptr, {}, &y, {nullptr, &y, true}),

@@ -50,10 +50,9 @@ void CheckCrossEntropyArguments(OpCheck& check, const Tensor& logits,
 float BCEWithLogitsForward(const Tensor& logits, const Tensor& targets, const Tensor* pos_weight) {
   OpCheck check("BCEWithLogitsForward");
   CheckBCEArguments(check, logits, targets, pos_weight);
-  return static_cast<float>(Dispatch(check.op(), check.device(), &cpu::BCEWithLogits, nullptr,
-                                     Data(logits), Data(targets), DataOrNull(pos_weight),
-                                     pos_weight != nullptr ? pos_weight->numel() : 1,
-                                     logits.numel()));
+  return static_cast<float>(Dispatch(
+      check.op(), check.device(), &cpu::BCEWithLogits, nullptr, Data(logits), Data(targets),
+      DataOrNull(pos_weight), pos_weight != nullptr ? pos_weight->numel() : 1, logits.numel()));
 }
 
 void BCEWithLogitsBackward(const Tensor& logits, const Tensor& targets, const Tensor* pos_weight,
@@ -76,8 +75,7 @@ float CrossEntropyForward(const Tensor& logits, const std::vector<int64_t>& targ
   return static_cast<float>(Dispatch(check.op(), check.device(), &cpu::CrossEntropy, nullptr,
                                      Data(logits), targets.data(),
                                      DataOrNull(options.class_weights), logits.dim(0),
-                                     logits.dim(1), options.label_smoothing,
-                                     options.ignore_index));
+                                     logits.dim(1), options.label_smoothing, options.ignore_index));
 }
 
 void CrossEntropyBackward(const Tensor& logits, const std::vector<int64_t>& targets,

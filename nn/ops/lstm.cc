@@ -146,7 +146,9 @@ void LstmForward(const LstmOptions& options, const std::vector<LstmDirectionWeig
   check.Optional("h_n", h_n, {L * D, B, H}).Optional("c_n", c_n, {L * D, B, H});
   const bool dropout = training && options.dropout > 0.0f && L > 1;
   const Device device = check.device();
-  auto empty = [device](const Shape& shape) { return Tensor::Empty(shape, DType::kFloat32, device); };
+  auto empty = [device](const Shape& shape) {
+    return Tensor::Empty(shape, DType::kFloat32, device);
+  };
 
   if (cache != nullptr) {
     *cache = LstmCache{};
@@ -182,12 +184,12 @@ void LstmForward(const LstmOptions& options, const std::vector<LstmDirectionWeig
       const int64_t row = (l * D + d) * B;
       if (h_n != nullptr) {
         Dispatch(check.op(), device, &cpu::CopyRows, nullptr, B, H,
-                 Data(layer_output) + t_last * B * D * H + d * H, D * H,
-                 MutableData(h_n) + row * H, H);
+                 Data(layer_output) + t_last * B * D * H + d * H, D * H, MutableData(h_n) + row * H,
+                 H);
       }
       if (c_n != nullptr) {
-        Dispatch(check.op(), device, &cpu::CopyRows, nullptr, B, H,
-                 Data(cells[d]) + t_last * B * H, H, MutableData(c_n) + row * H, H);
+        Dispatch(check.op(), device, &cpu::CopyRows, nullptr, B, H, Data(cells[d]) + t_last * B * H,
+                 H, MutableData(c_n) + row * H, H);
       }
     }
     if (cache != nullptr) {
@@ -239,8 +241,8 @@ void LstmBackward(const LstmOptions& options, const std::vector<LstmDirectionWei
            cache.gates.size() == static_cast<size_t>(L * D) &&
            cache.cells.size() == static_cast<size_t>(L * D))
       << check.op() << ": cache was not filled by LstmForward with these options (" << L
-      << " layers, " << D << " directions; cache has " << cache.layer_outputs.size()
-      << " layers, " << cache.gates.size() << " layer-directions)";
+      << " layers, " << D << " directions; cache has " << cache.layer_outputs.size() << " layers, "
+      << cache.gates.size() << " layer-directions)";
   check.Arg("output_grad", output_grad,
             options.batch_first ? Shape{B, T, D * H} : Shape{T, B, D * H});
   check.Optional(

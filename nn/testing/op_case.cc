@@ -42,8 +42,8 @@ OpCaseRun RunOpCase(const OpCase& op_case, Device device, uint32_t seed) {
 ::testing::AssertionResult RunsMatch(const OpCaseRun& expected, const OpCaseRun& actual,
                                      double tolerance) {
   if (expected.tensors.size() != actual.tensors.size()) {
-    return ::testing::AssertionFailure() << expected.tensors.size() << " tensors expected, got "
-                                         << actual.tensors.size();
+    return ::testing::AssertionFailure()
+           << expected.tensors.size() << " tensors expected, got " << actual.tensors.size();
   }
   std::ostringstream failures;
   bool ok = true;
@@ -51,9 +51,9 @@ OpCaseRun RunOpCase(const OpCase& op_case, Device device, uint32_t seed) {
     const auto& [name, want] = expected.tensors[k];
     const auto& [actual_name, got] = actual.tensors[k];
     if (name != actual_name || want.shape() != got.shape()) {
-      return ::testing::AssertionFailure() << "tensor " << k << ": expected " << name << " "
-                                           << want.shape() << ", got " << actual_name << " "
-                                           << got.shape();
+      return ::testing::AssertionFailure()
+             << "tensor " << k << ": expected " << name << " " << want.shape() << ", got "
+             << actual_name << " " << got.shape();
     }
     const float* w = want.data<float>();
     const float* g = got.data<float>();

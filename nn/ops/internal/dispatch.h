@@ -32,6 +32,14 @@
 
 namespace nn::ops_internal {
 
+// Why a CUDA kernel can be missing, for the failure message.
+#if NN_HAVE_CUDA
+inline constexpr const char* kNoCudaKernelReason = "this op has no CUDA kernel yet";
+#else
+inline constexpr const char* kNoCudaKernelReason =
+    "this build has no CUDA backend: build with --config=cuda";
+#endif
+
 // Stops template deduction on a parameter: the kernel signature comes from the CPU kernel.
 template <typename T>
 struct NonDeduced {
@@ -90,12 +98,7 @@ R Dispatch(const char* op, Device device, R (*cpu_kernel)(A...),
     case DeviceType::kCUDA:
       if (cuda_kernel == nullptr && MissingKernelRecorder::Record(op, device)) return R();
       NN_CHECK(cuda_kernel != nullptr)
-          << op << ": no kernel for " << device
-#if NN_HAVE_CUDA
-          << " (this op has no CUDA kernel yet)";
-#else
-          << " (this build has no CUDA backend: build with --config=cuda)";
-#endif
+          << op << ": no kernel for " << device << " (" << kNoCudaKernelReason << ")";
       return cuda_kernel(args...);
   }
   NN_CHECK(false) << op << ": unknown device " << device;
