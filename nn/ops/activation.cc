@@ -1,94 +1,102 @@
-// Activations: argument checks and dispatch to the CPU kernels in nn/cpu/activation.h.
+// Activations: argument checks (OpCheck) and device dispatch to the kernels in
+// nn/cpu/activation.h (no CUDA kernel yet).
 #include "nn/ops/activation.h"
 
 #include "nn/cpu/activation.h"
+#include "nn/ops/internal/dispatch.h"
+#include "nn/ops/internal/op_check.h"
 
 namespace nn {
 namespace {
 
-void CheckCpuFloat(const char* op, const char* what, const Tensor& t) {
-  NN_CHECK(t.defined()) << op << ": " << what << " is undefined";
-  NN_CHECK(t.dtype() == DType::kFloat32 && t.device().is_cpu())
-      << op << ": " << what << " must be float32 on the CPU (only a CPU kernel exists), got " << t;
+using ops_internal::Data;
+using ops_internal::Dispatch;
+using ops_internal::MutableData;
+using ops_internal::OpCheck;
+
+void CheckLastAxis(const OpCheck& check, const Tensor& x) {
+  NN_CHECK(x.rank() >= 1) << check.op() << ": needs a class axis, got a scalar " << x.shape();
 }
 
-// `a` and `b` are float32 CPU tensors of one shape.
-void CheckSameShape(const char* op, const char* what_a, const Tensor& a, const char* what_b,
-                    const Tensor* b) {
-  NN_CHECK(b != nullptr) << op << ": " << what_b << " is null";
-  CheckCpuFloat(op, what_a, a);
-  CheckCpuFloat(op, what_b, *b);
-  NN_CHECK(a.shape() == b->shape())
-      << op << ": " << what_a << " " << a.shape() << " vs " << what_b << " " << b->shape();
-}
-
-void CheckLastAxis(const char* op, const Tensor& x) {
-  NN_CHECK(x.rank() >= 1) << op << ": needs a class axis, got a scalar " << x.shape();
+// Rows of the [rows, cols] view of `x` over its last axis.
+int64_t Rows(const Tensor& x) {
+  const int64_t cols = x.dim(-1);
+  return cols > 0 ? x.numel() / cols : 0;
 }
 
 }  // namespace
 
 void ReluForward(const Tensor& x, Tensor* y) {
-  CheckSameShape("ReluForward", "input", x, "output", y);
-  cpu::Relu(x.data<float>(), y->data<float>(), x.numel());
+  OpCheck check("ReluForward");
+  check.Arg("input", x).Output("output", y, x.shape());
+  Dispatch(check.op(), check.device(), &cpu::Relu, nullptr, Data(x), MutableData(y), x.numel());
 }
 
 void ReluBackward(const Tensor& dy, const Tensor& mask, Tensor* dx) {
-  CheckSameShape("ReluBackward", "output gradient", dy, "mask", &mask);
+  OpCheck check("ReluBackward");
+  check.Arg("output gradient", dy).Arg("mask", mask, dy.shape());
   if (dx == nullptr) return;
-  CheckSameShape("ReluBackward", "output gradient", dy, "input gradient", dx);
-  cpu::ReluBackward(dy.data<float>(), mask.data<float>(), dx->data<float>(), dy.numel());
+  check.Arg("input gradient", *dx, dy.shape());
+  Dispatch(check.op(), check.device(), &cpu::ReluBackward, nullptr, Data(dy), Data(mask),
+           MutableData(dx), dy.numel());
 }
 
 void ReluBackwardInPlace(const Tensor& mask, Tensor* grad) {
-  CheckSameShape("ReluBackwardInPlace", "mask", mask, "gradient", grad);
-  cpu::ReluMaskInPlace(mask.data<float>(), grad->data<float>(), grad->numel());
+  OpCheck check("ReluBackwardInPlace");
+  check.Arg("mask", mask).Output("gradient", grad, mask.shape());
+  Dispatch(check.op(), check.device(), &cpu::ReluMaskInPlace, nullptr, Data(mask),
+           MutableData(grad), grad->numel());
 }
 
 void SigmoidForward(const Tensor& x, Tensor* y) {
-  CheckSameShape("SigmoidForward", "input", x, "output", y);
-  cpu::Sigmoid(x.data<float>(), y->data<float>(), x.numel());
+  OpCheck check("SigmoidForward");
+  check.Arg("input", x).Output("output", y, x.shape());
+  Dispatch(check.op(), check.device(), &cpu::Sigmoid, nullptr, Data(x), MutableData(y), x.numel());
 }
 
 void SigmoidBackward(const Tensor& dy, const Tensor& y, Tensor* dx) {
-  CheckSameShape("SigmoidBackward", "output gradient", dy, "output", &y);
+  OpCheck check("SigmoidBackward");
+  check.Arg("output gradient", dy).Arg("output", y, dy.shape());
   if (dx == nullptr) return;
-  CheckSameShape("SigmoidBackward", "output gradient", dy, "input gradient", dx);
-  cpu::SigmoidBackward(dy.data<float>(), y.data<float>(), dx->data<float>(), dy.numel());
+  check.Arg("input gradient", *dx, dy.shape());
+  Dispatch(check.op(), check.device(), &cpu::SigmoidBackward, nullptr, Data(dy), Data(y),
+           MutableData(dx), dy.numel());
 }
 
 void SoftmaxForward(const Tensor& x, Tensor* y) {
-  CheckSameShape("SoftmaxForward", "input", x, "output", y);
-  CheckLastAxis("SoftmaxForward", x);
-  const int64_t cols = x.dim(-1);
-  cpu::Softmax(x.data<float>(), y->data<float>(), cols > 0 ? x.numel() / cols : 0, cols);
+  OpCheck check("SoftmaxForward");
+  check.Arg("input", x).Output("output", y, x.shape());
+  CheckLastAxis(check, x);
+  Dispatch(check.op(), check.device(), &cpu::Softmax, nullptr, Data(x), MutableData(y), Rows(x),
+           x.dim(-1));
 }
 
 void SoftmaxBackward(const Tensor& dy, const Tensor& y, Tensor* dx) {
-  CheckSameShape("SoftmaxBackward", "output gradient", dy, "output", &y);
-  CheckLastAxis("SoftmaxBackward", y);
+  OpCheck check("SoftmaxBackward");
+  check.Arg("output gradient", dy).Arg("output", y, dy.shape());
+  CheckLastAxis(check, y);
   if (dx == nullptr) return;
-  CheckSameShape("SoftmaxBackward", "output gradient", dy, "input gradient", dx);
-  const int64_t cols = y.dim(-1);
-  cpu::SoftmaxBackward(dy.data<float>(), y.data<float>(), dx->data<float>(),
-                       cols > 0 ? y.numel() / cols : 0, cols);
+  check.Arg("input gradient", *dx, dy.shape());
+  Dispatch(check.op(), check.device(), &cpu::SoftmaxBackward, nullptr, Data(dy), Data(y),
+           MutableData(dx), Rows(y), y.dim(-1));
 }
 
 void LogSoftmaxForward(const Tensor& x, Tensor* y) {
-  CheckSameShape("LogSoftmaxForward", "input", x, "output", y);
-  CheckLastAxis("LogSoftmaxForward", x);
-  const int64_t cols = x.dim(-1);
-  cpu::LogSoftmax(x.data<float>(), y->data<float>(), cols > 0 ? x.numel() / cols : 0, cols);
+  OpCheck check("LogSoftmaxForward");
+  check.Arg("input", x).Output("output", y, x.shape());
+  CheckLastAxis(check, x);
+  Dispatch(check.op(), check.device(), &cpu::LogSoftmax, nullptr, Data(x), MutableData(y), Rows(x),
+           x.dim(-1));
 }
 
 void LogSoftmaxBackward(const Tensor& dy, const Tensor& y, Tensor* dx) {
-  CheckSameShape("LogSoftmaxBackward", "output gradient", dy, "output", &y);
-  CheckLastAxis("LogSoftmaxBackward", y);
+  OpCheck check("LogSoftmaxBackward");
+  check.Arg("output gradient", dy).Arg("output", y, dy.shape());
+  CheckLastAxis(check, y);
   if (dx == nullptr) return;
-  CheckSameShape("LogSoftmaxBackward", "output gradient", dy, "input gradient", dx);
-  const int64_t cols = y.dim(-1);
-  cpu::LogSoftmaxBackward(dy.data<float>(), y.data<float>(), dx->data<float>(),
-                          cols > 0 ? y.numel() / cols : 0, cols);
+  check.Arg("input gradient", *dx, dy.shape());
+  Dispatch(check.op(), check.device(), &cpu::LogSoftmaxBackward, nullptr, Data(dy), Data(y),
+           MutableData(dx), Rows(y), y.dim(-1));
 }
 
 }  // namespace nn

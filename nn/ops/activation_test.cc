@@ -182,19 +182,19 @@ TEST(ActivationDeathTest, ShapeViolations) {
         Tensor y = Tensor::Zeros({3, 2});
         ReluForward(x, &y);
       },
-      "ReluForward: input \\[2, 3\\] vs output \\[3, 2\\]");
+      "ReluForward: output \\[3, 2\\], expected \\[2, 3\\]");
   EXPECT_DEATH(
       {
         Tensor dx = Tensor::Zeros({6});
         SigmoidBackward(x, x, &dx);
       },
-      "SigmoidBackward: output gradient \\[2, 3\\] vs input gradient \\[6\\]");
+      "SigmoidBackward: input gradient \\[6\\], expected \\[2, 3\\]");
   EXPECT_DEATH(
       {
         Tensor y = Tensor::Zeros({2, 4});
         SoftmaxForward(x, &y);
       },
-      "SoftmaxForward: input \\[2, 3\\] vs output \\[2, 4\\]");
+      "SoftmaxForward: output \\[2, 4\\], expected \\[2, 3\\]");
   EXPECT_DEATH(
       {
         Tensor scalar = Tensor::Zeros({});

@@ -1,22 +1,24 @@
-// Shape checks and device dispatch for 2-D convolution.
+// 2-D convolution: argument checks (OpCheck) and device dispatch to the kernels in
+// nn/cpu/conv.h (no CUDA kernel yet).
 #include "nn/ops/conv.h"
 
 #include "nn/cpu/conv.h"
+#include "nn/ops/internal/dispatch.h"
+#include "nn/ops/internal/op_check.h"
 
 namespace nn {
 namespace {
 
+using ops_internal::Data;
+using ops_internal::DataOrNull;
+using ops_internal::Dispatch;
+using ops_internal::MutableData;
+using ops_internal::MutableDataOrNull;
+using ops_internal::OpCheck;
+
 std::ostream& operator<<(std::ostream& os, const Conv2dParams& p) {
   return os << "stride " << p.stride_h << "x" << p.stride_w << ", pad " << p.pad_h << "x" << p.pad_w
             << ", dilation " << p.dilation_h << "x" << p.dilation_w << ", groups " << p.groups;
-}
-
-void CheckTensor(const char* op, const char* name, const Tensor& t, const Shape& expected,
-                 const Tensor& input) {
-  NN_CHECK(t.defined() && t.shape() == expected && t.dtype() == DType::kFloat32 &&
-           t.device() == input.device())
-      << op << ": " << name << " must be float32 " << expected << " on " << input.device()
-      << ", got " << t;
 }
 
 cpu::Conv2dGeometry Geometry(const Shape& input, const Shape& weight, const Shape& output,
@@ -39,11 +41,6 @@ cpu::Conv2dGeometry Geometry(const Shape& input, const Shape& weight, const Shap
   g.dilation_w = p.dilation_w;
   g.groups = p.groups;
   return g;
-}
-
-void CheckCpu(const char* op, const Tensor& input) {
-  NN_CHECK(input.device().is_cpu())
-      << op << ": no kernel for " << input.device() << " yet (input " << input << ")";
 }
 
 }  // namespace
@@ -71,54 +68,37 @@ Shape Conv2dOutputShape(const Shape& input, const Shape& weight, const Conv2dPar
 
 void Conv2dForward(const Tensor& input, const Tensor& weight, const Tensor* bias,
                    const Conv2dParams& params, Tensor* output, const Conv2dEpilogue& epilogue) {
+  OpCheck check("Conv2dForward");
   const Shape out_shape = Conv2dOutputShape(input.shape(), weight.shape(), params);
-  NN_CHECK(output != nullptr) << "Conv2dForward: null output for input " << input;
-  CheckTensor("Conv2dForward", "input", input, input.shape(), input);
-  CheckTensor("Conv2dForward", "weight", weight, weight.shape(), input);
-  CheckTensor("Conv2dForward", "output", *output, out_shape, input);
-  if (bias != nullptr) CheckTensor("Conv2dForward", "bias", *bias, Shape({weight.dim(0)}), input);
-  if (epilogue.scale != nullptr) {
-    CheckTensor("Conv2dForward", "scale", *epilogue.scale, Shape({weight.dim(0)}), input);
-  }
-  if (epilogue.residual != nullptr) {
-    CheckTensor("Conv2dForward", "residual", *epilogue.residual, out_shape, input);
-    NN_CHECK(!epilogue.residual->SharesStorageWith(*output))
-        << "Conv2dForward: residual " << *epilogue.residual << " shares storage with output "
-        << *output;
-  }
+  const Shape channel_shape({weight.dim(0)});
+  NN_CHECK(output != nullptr) << check.op() << ": null output for input " << input;
+  check.Arg("input", input).Arg("weight", weight).Arg("output", *output, out_shape);
+  check.Optional("bias", bias, channel_shape).Optional("scale", epilogue.scale, channel_shape);
+  check.Optional("residual", epilogue.residual, out_shape);
+  NN_CHECK(epilogue.residual == nullptr || !epilogue.residual->SharesStorageWith(*output))
+      << check.op() << ": residual " << *epilogue.residual << " shares storage with output "
+      << *output;
   NN_CHECK(!input.SharesStorageWith(*output))
-      << "Conv2dForward: input " << input << " shares storage with output " << *output;
-  CheckCpu("Conv2dForward", input);
-  cpu::Conv2dForward(Geometry(input.shape(), weight.shape(), out_shape, params),
-                     input.data<float>(), weight.data<float>(),
-                     epilogue.scale != nullptr ? epilogue.scale->data<float>() : nullptr,
-                     bias != nullptr ? bias->data<float>() : nullptr,
-                     epilogue.residual != nullptr ? epilogue.residual->data<float>() : nullptr,
-                     epilogue.relu, output->data<float>());
+      << check.op() << ": input " << input << " shares storage with output " << *output;
+  Dispatch(check.op(), check.device(), &cpu::Conv2dForward, nullptr,
+           Geometry(input.shape(), weight.shape(), out_shape, params), Data(input), Data(weight),
+           DataOrNull(epilogue.scale), DataOrNull(bias), DataOrNull(epilogue.residual),
+           epilogue.relu, MutableData(output));
 }
 
 void Conv2dBackward(const Tensor& input, const Tensor& weight, const Tensor& output_grad,
                     const Conv2dParams& params, Tensor* input_grad, Tensor* weight_grad,
                     Tensor* bias_grad) {
+  OpCheck check("Conv2dBackward");
   const Shape out_shape = Conv2dOutputShape(input.shape(), weight.shape(), params);
-  CheckTensor("Conv2dBackward", "input", input, input.shape(), input);
-  CheckTensor("Conv2dBackward", "weight", weight, weight.shape(), input);
-  CheckTensor("Conv2dBackward", "output_grad", output_grad, out_shape, input);
-  if (input_grad != nullptr) {
-    CheckTensor("Conv2dBackward", "input_grad", *input_grad, input.shape(), input);
-  }
-  if (weight_grad != nullptr) {
-    CheckTensor("Conv2dBackward", "weight_grad", *weight_grad, weight.shape(), input);
-  }
-  if (bias_grad != nullptr) {
-    CheckTensor("Conv2dBackward", "bias_grad", *bias_grad, Shape({weight.dim(0)}), input);
-  }
-  CheckCpu("Conv2dBackward", input);
-  cpu::Conv2dBackward(Geometry(input.shape(), weight.shape(), out_shape, params),
-                      input.data<float>(), weight.data<float>(), output_grad.data<float>(),
-                      input_grad != nullptr ? input_grad->data<float>() : nullptr,
-                      weight_grad != nullptr ? weight_grad->data<float>() : nullptr,
-                      bias_grad != nullptr ? bias_grad->data<float>() : nullptr);
+  check.Arg("input", input).Arg("weight", weight).Arg("output_grad", output_grad, out_shape);
+  check.Optional("input_grad", input_grad, input.shape())
+      .Optional("weight_grad", weight_grad, weight.shape())
+      .Optional("bias_grad", bias_grad, Shape({weight.dim(0)}));
+  Dispatch(check.op(), check.device(), &cpu::Conv2dBackward, nullptr,
+           Geometry(input.shape(), weight.shape(), out_shape, params), Data(input), Data(weight),
+           Data(output_grad), MutableDataOrNull(input_grad), MutableDataOrNull(weight_grad),
+           MutableDataOrNull(bias_grad));
 }
 
 }  // namespace nn

@@ -1,19 +1,22 @@
-// Linear: argument checks and dispatch to the CPU kernels in nn/cpu/linear.h.
+// Linear: argument checks (OpCheck) and device dispatch to the kernels in nn/cpu/linear.h
+// (no CUDA kernel yet).
 #include "nn/ops/linear.h"
 
 #include <vector>
 
 #include "nn/cpu/linear.h"
+#include "nn/ops/internal/dispatch.h"
+#include "nn/ops/internal/op_check.h"
 
 namespace nn {
 namespace {
 
-void CheckTensor(const char* op, const char* what, const Tensor& t, const Shape& shape) {
-  NN_CHECK(t.defined()) << op << ": " << what << " is undefined";
-  NN_CHECK(t.dtype() == DType::kFloat32 && t.device().is_cpu())
-      << op << ": " << what << " must be float32 on the CPU (only a CPU kernel exists), got " << t;
-  NN_CHECK(t.shape() == shape) << op << ": " << what << " " << t.shape() << ", expected " << shape;
-}
+using ops_internal::Data;
+using ops_internal::DataOrNull;
+using ops_internal::Dispatch;
+using ops_internal::MutableData;
+using ops_internal::MutableDataOrNull;
+using ops_internal::OpCheck;
 
 // Rows of the [N, in] view of x: the product of all but its last dimension.
 int64_t Rows(const Tensor& x) {
@@ -34,35 +37,29 @@ Shape LinearOutputShape(const Shape& x, const Shape& weight) {
 }
 
 void LinearForward(const Tensor& x, const Tensor& weight, const Tensor* bias, Tensor* y) {
-  constexpr const char* kOp = "LinearForward";
-  CheckTensor(kOp, "input", x, x.shape());
-  CheckTensor(kOp, "weight", weight, weight.shape());
+  OpCheck check("LinearForward");
+  check.Arg("input", x).Arg("weight", weight);
   const Shape y_shape = LinearOutputShape(x.shape(), weight.shape());
   const int64_t out = weight.dim(0), in = weight.dim(1);
-  if (bias != nullptr) CheckTensor(kOp, "bias", *bias, Shape({out}));
-  NN_CHECK(y != nullptr) << kOp << ": output is null";
-  CheckTensor(kOp, "output", *y, y_shape);
+  check.Optional("bias", bias, Shape({out})).Output("output", y, y_shape);
   NN_CHECK(!y->SharesStorageWith(x) && !y->SharesStorageWith(weight))
-      << kOp << ": output may not alias the input or the weight";
-  cpu::LinearForward(x.data<float>(), weight.data<float>(),
-                     bias != nullptr ? bias->data<float>() : nullptr, Rows(x), in, out,
-                     y->data<float>());
+      << check.op() << ": output may not alias the input or the weight";
+  Dispatch(check.op(), check.device(), &cpu::LinearForward, nullptr, Data(x), Data(weight),
+           DataOrNull(bias), Rows(x), in, out, MutableData(y));
 }
 
 void LinearBackward(const Tensor& dy, const Tensor& x, const Tensor& weight, Tensor* dx,
                     Tensor* dweight, Tensor* dbias) {
-  constexpr const char* kOp = "LinearBackward";
-  CheckTensor(kOp, "input", x, x.shape());
-  CheckTensor(kOp, "weight", weight, weight.shape());
-  CheckTensor(kOp, "output gradient", dy, LinearOutputShape(x.shape(), weight.shape()));
+  OpCheck check("LinearBackward");
+  check.Arg("input", x).Arg("weight", weight);
+  check.Arg("output gradient", dy, LinearOutputShape(x.shape(), weight.shape()));
   const int64_t out = weight.dim(0), in = weight.dim(1);
-  if (dx != nullptr) CheckTensor(kOp, "input gradient", *dx, x.shape());
-  if (dweight != nullptr) CheckTensor(kOp, "weight gradient", *dweight, weight.shape());
-  if (dbias != nullptr) CheckTensor(kOp, "bias gradient", *dbias, Shape({out}));
-  cpu::LinearBackward(dy.data<float>(), x.data<float>(), weight.data<float>(), Rows(x), in, out,
-                      dx != nullptr ? dx->data<float>() : nullptr,
-                      dweight != nullptr ? dweight->data<float>() : nullptr,
-                      dbias != nullptr ? dbias->data<float>() : nullptr);
+  check.Optional("input gradient", dx, x.shape())
+      .Optional("weight gradient", dweight, weight.shape())
+      .Optional("bias gradient", dbias, Shape({out}));
+  Dispatch(check.op(), check.device(), &cpu::LinearBackward, nullptr, Data(dy), Data(x),
+           Data(weight), Rows(x), in, out, MutableDataOrNull(dx), MutableDataOrNull(dweight),
+           MutableDataOrNull(dbias));
 }
 
 }  // namespace nn

@@ -1,5 +1,6 @@
 // Multi-layer, optionally bidirectional LSTM with PyTorch 1.13 nn.LSTM semantics, forward and
-// full backpropagation through time (contract: nn/ops/README.md). CPU, float32.
+// full backpropagation through time (contract: nn/ops/README.md). float32, all tensors on one
+// device (CPU kernels; no CUDA kernel yet).
 //
 // Semantics (as torch.nn.LSTM with zero initial state, no projection):
 //   - Gate order i, f, g, o; per step a_t = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh,
@@ -54,8 +55,9 @@ struct LstmDirectionWeights {
 // "_reverse"): weight_ih_l{l}, weight_hh_l{l}, bias_ih_l{l}, bias_hh_l{l} (no biases when
 // bias = false). E.g. "weight_hh_l1_reverse".
 std::vector<std::string> LstmParameterNames(const LstmOptions& options);
-// Zero-filled weights of the right shapes (e.g. gradient buffers), index l*D + d.
-std::vector<LstmDirectionWeights> LstmZeroWeights(const LstmOptions& options);
+// Zero-filled weights of the right shapes on `device` (e.g. gradient buffers), index l*D + d.
+std::vector<LstmDirectionWeights> LstmZeroWeights(const LstmOptions& options,
+                                                  Device device = Device::CPU());
 // Pointers to the tensors of `weights`, in LstmParameterNames order.
 std::vector<Tensor*> LstmParameters(const LstmOptions& options,
                                     std::vector<LstmDirectionWeights>* weights);

@@ -415,7 +415,7 @@ TEST(LstmDeathTest, WrongWeightShapeNamesTheParameter) {
   const Tensor input = Tensor::Zeros({5, 2, 3});
   Tensor out = Tensor::Empty({5, 2, 8});
   EXPECT_DEATH(LstmForward(o, weights, input, false, 0, &out, nullptr, nullptr, nullptr),
-               "weights weight_ih_l1_reverse is \\[16, 4\\], expected \\[16, 8\\]");
+               "LstmForward: weights weight_ih_l1_reverse \\[16, 4\\], expected \\[16, 8\\]");
 }
 
 TEST(LstmDeathTest, BiasMismatch) {
@@ -435,15 +435,15 @@ TEST(LstmDeathTest, WrongOutputAndGradientShapes) {
   const Tensor input = Tensor::Zeros({2, 5, 3});
   Tensor wrong = Tensor::Empty({5, 2, 4});
   EXPECT_DEATH(LstmForward(o, weights, input, false, 0, &wrong, nullptr, nullptr, nullptr),
-               "output is \\[5, 2, 4\\], expected \\[2, 5, 4\\]");
+               "LstmForward: output \\[5, 2, 4\\], expected \\[2, 5, 4\\]");
   Tensor out = Tensor::Empty({2, 5, 4});
   LstmCache cache;
   LstmForward(o, weights, input, false, 0, &out, nullptr, nullptr, &cache);
   EXPECT_DEATH(LstmBackward(o, weights, cache, wrong, nullptr, nullptr),
-               "output_grad is \\[5, 2, 4\\], expected \\[2, 5, 4\\]");
+               "LstmBackward: output_grad \\[5, 2, 4\\], expected \\[2, 5, 4\\]");
   Tensor wrong_h = Tensor::Empty({2, 2, 4});
   EXPECT_DEATH(LstmForward(o, weights, input, false, 0, &out, &wrong_h, nullptr, nullptr),
-               "h_n is \\[2, 2, 4\\], expected \\[1, 2, 4\\]");
+               "LstmForward: h_n \\[2, 2, 4\\], expected \\[1, 2, 4\\]");
   LstmOptions two_layers = o;
   two_layers.num_layers = 2;
   EXPECT_DEATH(

@@ -1,15 +1,18 @@
-// Shape checks and device dispatch for pooling.
+// Pooling: argument checks (OpCheck) and device dispatch to the kernels in nn/cpu/pool.h (no
+// CUDA kernel yet). The max-pool argmax cache is host memory (std::vector).
 #include "nn/ops/pool.h"
 
 #include "nn/cpu/pool.h"
+#include "nn/ops/internal/dispatch.h"
+#include "nn/ops/internal/op_check.h"
 
 namespace nn {
 namespace {
 
-void CheckCpuFloat(const char* op, const char* name, const Tensor& t) {
-  NN_CHECK(t.defined() && t.dtype() == DType::kFloat32 && t.device().is_cpu())
-      << op << ": " << name << " must be a float32 CPU tensor (no other kernel yet), got " << t;
-}
+using ops_internal::Data;
+using ops_internal::Dispatch;
+using ops_internal::MutableData;
+using ops_internal::OpCheck;
 
 MaxPool2dParams Resolved(MaxPool2dParams p) {
   if (p.stride_h == 0) p.stride_h = p.kernel_h;
@@ -44,15 +47,15 @@ Shape MaxPool2dOutputShape(const Shape& input, const MaxPool2dParams& params) {
 
 void MaxPool2dForward(const Tensor& input, const MaxPool2dParams& params, Tensor* output,
                       MaxPool2dIndices* indices) {
+  OpCheck check("MaxPool2dForward");
   const MaxPool2dParams p = Resolved(params);
   const Shape out_shape = MaxPool2dOutputShape(input.shape(), p);
-  NN_CHECK(output != nullptr) << "MaxPool2dForward: null output for input " << input;
-  CheckCpuFloat("MaxPool2dForward", "input", input);
-  CheckCpuFloat("MaxPool2dForward", "output", *output);
-  NN_CHECK(output->shape() == out_shape) << "MaxPool2dForward: output " << *output << " must be "
+  NN_CHECK(output != nullptr) << check.op() << ": null output for input " << input;
+  check.Arg("input", input).Arg("output", *output);
+  NN_CHECK(output->shape() == out_shape) << check.op() << ": output " << *output << " must be "
                                          << out_shape << " for input " << input << " (" << p << ")";
   NN_CHECK(input.dim(2) * input.dim(3) <= INT32_MAX)
-      << "MaxPool2dForward: plane of " << input << " too large for int32 indices";
+      << check.op() << ": plane of " << input << " too large for int32 indices";
   int32_t* argmax = nullptr;
   if (indices != nullptr) {
     indices->input_shape = input.shape();
@@ -74,18 +77,19 @@ void MaxPool2dForward(const Tensor& input, const MaxPool2dParams& params, Tensor
   g.pad_w = p.pad_w;
   g.dilation_h = p.dilation_h;
   g.dilation_w = p.dilation_w;
-  cpu::MaxPool2dForward(g, input.data<float>(), output->data<float>(), argmax);
+  Dispatch(check.op(), check.device(), &cpu::MaxPool2dForward, nullptr, g, Data(input),
+           MutableData(output), argmax);
 }
 
 void MaxPool2dBackward(const Tensor& output_grad, const MaxPool2dIndices& indices,
                        Tensor* input_grad) {
-  NN_CHECK(input_grad != nullptr) << "MaxPool2dBackward: null input_grad";
-  CheckCpuFloat("MaxPool2dBackward", "output_grad", output_grad);
-  CheckCpuFloat("MaxPool2dBackward", "input_grad", *input_grad);
+  OpCheck check("MaxPool2dBackward");
+  NN_CHECK(input_grad != nullptr) << check.op() << ": null input_grad";
+  check.Arg("output_grad", output_grad).Arg("input_grad", *input_grad);
   NN_CHECK(output_grad.shape() == indices.output_shape &&
            input_grad->shape() == indices.input_shape &&
            static_cast<int64_t>(indices.argmax.size()) == output_grad.numel())
-      << "MaxPool2dBackward: output_grad " << output_grad << " and input_grad " << *input_grad
+      << check.op() << ": output_grad " << output_grad << " and input_grad " << *input_grad
       << " must match the forward's output " << indices.output_shape << " and input "
       << indices.input_shape << " (" << indices.argmax.size() << " indices)";
   cpu::Pool2dGeometry g;
@@ -94,33 +98,34 @@ void MaxPool2dBackward(const Tensor& output_grad, const MaxPool2dIndices& indice
   g.in_w = input_grad->dim(3);
   g.out_h = output_grad.dim(2);
   g.out_w = output_grad.dim(3);
-  cpu::MaxPool2dBackward(g, output_grad.data<float>(), indices.argmax.data(),
-                         input_grad->data<float>());
+  Dispatch(check.op(), check.device(), &cpu::MaxPool2dBackward, nullptr, g, Data(output_grad),
+           indices.argmax.data(), MutableData(input_grad));
 }
 
 void GlobalAvgPool2dForward(const Tensor& input, Tensor* output) {
-  NN_CHECK(output != nullptr) << "GlobalAvgPool2dForward: null output for input " << input;
-  CheckCpuFloat("GlobalAvgPool2dForward", "input", input);
-  CheckCpuFloat("GlobalAvgPool2dForward", "output", *output);
+  OpCheck check("GlobalAvgPool2dForward");
+  NN_CHECK(output != nullptr) << check.op() << ": null output for input " << input;
+  check.Arg("input", input).Arg("output", *output);
   NN_CHECK(input.rank() == 4 && input.dim(2) * input.dim(3) >= 1 &&
            output->shape() == Shape({input.dim(0), input.dim(1), 1, 1}))
-      << "GlobalAvgPool2dForward: input " << input << " must be [N, C, H, W] and output " << *output
+      << check.op() << ": input " << input << " must be [N, C, H, W] and output " << *output
       << " [N, C, 1, 1]";
-  cpu::GlobalAvgPool2dForward(input.dim(0) * input.dim(1), input.dim(2) * input.dim(3),
-                              input.data<float>(), output->data<float>());
+  Dispatch(check.op(), check.device(), &cpu::GlobalAvgPool2dForward, nullptr,
+           input.dim(0) * input.dim(1), input.dim(2) * input.dim(3), Data(input),
+           MutableData(output));
 }
 
 void GlobalAvgPool2dBackward(const Tensor& output_grad, Tensor* input_grad) {
-  NN_CHECK(input_grad != nullptr) << "GlobalAvgPool2dBackward: null input_grad";
-  CheckCpuFloat("GlobalAvgPool2dBackward", "output_grad", output_grad);
-  CheckCpuFloat("GlobalAvgPool2dBackward", "input_grad", *input_grad);
+  OpCheck check("GlobalAvgPool2dBackward");
+  NN_CHECK(input_grad != nullptr) << check.op() << ": null input_grad";
+  check.Arg("output_grad", output_grad).Arg("input_grad", *input_grad);
   NN_CHECK(input_grad->rank() == 4 && input_grad->dim(2) * input_grad->dim(3) >= 1 &&
            output_grad.shape() == Shape({input_grad->dim(0), input_grad->dim(1), 1, 1}))
-      << "GlobalAvgPool2dBackward: output_grad " << output_grad << " must be [N, C, 1, 1] of "
+      << check.op() << ": output_grad " << output_grad << " must be [N, C, 1, 1] of "
       << "input_grad " << *input_grad;
-  cpu::GlobalAvgPool2dBackward(input_grad->dim(0) * input_grad->dim(1),
-                               input_grad->dim(2) * input_grad->dim(3), output_grad.data<float>(),
-                               input_grad->data<float>());
+  Dispatch(check.op(), check.device(), &cpu::GlobalAvgPool2dBackward, nullptr,
+           input_grad->dim(0) * input_grad->dim(1), input_grad->dim(2) * input_grad->dim(3),
+           Data(output_grad), MutableData(input_grad));
 }
 
 }  // namespace nn

@@ -25,7 +25,9 @@ class OpCheck {
   // The device of the first tensor checked (the CPU when none was).
   Device device() const { return device_; }
 
-  // `t` is defined, float32, on the same device as the tensors checked before it.
+  // `t` is defined, float32, on the same device as the tensors checked before it. The first
+  // argument's `what` names the op's device in later messages, so it must outlive the
+  // OpCheck (a string literal); later ones may be temporaries.
   OpCheck& Arg(const char* what, const Tensor& t) {
     NN_CHECK(t.defined()) << op_ << ": " << what << " is undefined";
     NN_CHECK(t.dtype() == DType::kFloat32) << op_ << ": " << what << " must be float32, got " << t;
