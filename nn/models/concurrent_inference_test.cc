@@ -77,13 +77,13 @@ void ExpectConcurrentEvalMatchesSingleThreaded(const DetectorOptions& options, i
 }
 
 TEST(ConcurrentInferenceTest, TinyPresetFromFourThreadsIsBitIdentical) {
-  ExpectConcurrentEvalMatchesSingleThreaded(GetPreset("tiny")->detector, /*rounds=*/3,
-                                            /*iterations=*/8);
+  ExpectConcurrentEvalMatchesSingleThreaded(GetPreset("tiny")->detector, /*rounds=*/4,
+                                            /*iterations=*/25);
 }
 
 TEST(ConcurrentInferenceTest, PaperReadoutFromFourThreadsIsBitIdentical) {
-  ExpectConcurrentEvalMatchesSingleThreaded(PaperReadoutOnTinyTrunk(), /*rounds=*/2,
-                                            /*iterations=*/6);
+  ExpectConcurrentEvalMatchesSingleThreaded(PaperReadoutOnTinyTrunk(), /*rounds=*/3,
+                                            /*iterations=*/12);
 }
 
 // Training mode is single-threaded: a second training Forward while one runs fails.
