@@ -1,5 +1,10 @@
 #include "nn/module.h"
 
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <thread>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -32,9 +37,11 @@ class Scale : public Layer {
     return dx;
   }
   int mode_changes = 0;
+  int state_changes = 0;
 
  protected:
   void OnTrainingChanged() override { ++mode_changes; }
+  void OnStateChanged() override { ++state_changes; }
 
  private:
   Parameter* scale_;
@@ -89,6 +96,120 @@ TEST(ModuleTest, TrainEvalPropagates) {
   EXPECT_EQ(block.first->mode_changes, 1);
   block.Eval();
   EXPECT_EQ(block.first->mode_changes, 1);
+}
+
+TEST(ModuleTest, StateChangesReachEveryChild) {
+  Block block;
+  const int at_start = block.first->state_changes;
+  block.NotifyStateChanged();
+  EXPECT_EQ(block.first->state_changes, at_start + 1);
+  block.Eval();
+  block.Eval();  // the same mode again still notifies: "refresh what you derived"
+  EXPECT_EQ(block.first->state_changes, at_start + 3);
+  block.NamedState();  // mutable access to the state: it may be written
+  block.NamedParameters();
+  block.To(Device::CPU());
+  EXPECT_EQ(block.first->state_changes, at_start + 6);
+  block.body->NotifyStateChanged();  // a subtree
+  EXPECT_EQ(block.first->state_changes, at_start + 7);
+}
+
+TEST(ModuleTest, ToTheCpuRoundTripsAndKeepsTheTensors) {
+  Block block;
+  auto before = block.NamedState();
+  std::vector<Tensor> kept;
+  for (auto& [name, tensor] : before) kept.push_back(*tensor);
+  EXPECT_EQ(block.device(), Device::CPU());
+  block.To(Device::CPU());
+  EXPECT_EQ(block.device(), Device::CPU());
+  EXPECT_EQ(block.first->device(), Device::CPU());
+  auto after = block.NamedState();
+  ASSERT_EQ(after.size(), kept.size());
+  for (size_t i = 0; i < kept.size(); ++i) {
+    // Already there: the same storage, not a copy.
+    EXPECT_TRUE(after[i].second->SharesStorageWith(kept[i])) << after[i].first;
+    EXPECT_EQ(after[i].second->device(), Device::CPU());
+  }
+  for (Parameter* p : block.Parameters()) EXPECT_EQ(p->grad.device(), Device::CPU());
+  const Tensor y = block.body->Forward(Tensor::FromVector({2}, {1, -1}));
+  EXPECT_THAT(std::vector<float>(y.data<float>(), y.data<float>() + 2), ElementsAre(6, -6));
+}
+
+TEST(ModuleDeathTest, ToCudaWithoutTheCudaBackendFailsClearly) {
+#if NN_HAVE_CUDA
+  GTEST_SKIP() << "this build has the CUDA backend";
+#else
+  Block block;
+  EXPECT_DEATH(block.To(Device::CUDA()),
+               "Module::To\\(cuda:0\\): this build has no CUDA backend "
+               "\\(build with --config=cuda\\)");
+#endif
+}
+
+// A layer whose Forward signals that it started and then waits for `release`: it makes
+// two calls overlap on purpose.
+class Gate : public Layer {
+ public:
+  Tensor Forward(const Tensor& x) override {
+    TrainingCall call(*this, "Gate::Forward");
+    entered.fetch_add(1);
+    release.wait_for(std::chrono::seconds(20));
+    return x;
+  }
+  Tensor Backward(const Tensor& dy) override {
+    TrainingCall call(*this, "Gate::Backward");
+    return dy;
+  }
+  std::atomic<int> entered{0};
+  std::shared_future<void> release;
+};
+
+void WaitUntil(const std::atomic<int>& counter, int value) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (counter.load() < value && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+TEST(ModuleDeathTest, OverlappingTrainingCallsFailNamingTheCall) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");  // the statement starts a thread
+  EXPECT_DEATH(
+      {
+        Gate gate;
+        std::promise<void> never;
+        gate.release = never.get_future().share();
+        std::thread first([&] { gate.Forward(Tensor::Zeros({1})); });
+        WaitUntil(gate.entered, 1);
+        gate.Forward(Tensor::Zeros({1}));  // a second training-mode Forward meanwhile
+        first.join();
+      },
+      "Gate::Forward: another training-mode Forward/Backward of this module is running on "
+      "another thread");
+}
+
+TEST(ModuleTest, EvalForwardsMayOverlap) {
+  Gate gate;
+  gate.Eval();
+  std::promise<void> release;
+  gate.release = release.get_future().share();
+  std::thread first([&] { gate.Forward(Tensor::Zeros({1})); });
+  std::thread second([&] { gate.Forward(Tensor::Zeros({1})); });
+  WaitUntil(gate.entered, 2);
+  EXPECT_EQ(gate.entered.load(), 2);  // both are inside Forward at once
+  release.set_value();
+  first.join();
+  second.join();
+}
+
+TEST(ModuleTest, TrainingCallsOneAfterTheOtherFromTwoThreads) {
+  Gate gate;
+  std::promise<void> release;
+  release.set_value();
+  gate.release = release.get_future().share();
+  for (int i = 0; i < 2; ++i) {
+    std::thread([&] { gate.Backward(gate.Forward(Tensor::Zeros({1}))); }).join();
+  }
+  EXPECT_EQ(gate.entered.load(), 2);
 }
 
 }  // namespace

@@ -39,6 +39,14 @@ void FoldBatchNormIntoConv(const float* conv_weight, const float* conv_bias, int
                            const float* running_mean, const float* running_var, float eps,
                            float* folded_weight, float* folded_bias);
 
+// The epilogue form of the fold (the convolution's weights stay as they are): for channel
+// o, s = gamma[o] / sqrt(var[o] + eps) in double, scale[o] = float(s) and
+// shift[o] = float(beta[o] + (b[o] - mean[o]) * s). conv_bias, gamma, beta may be null
+// (0, 1, 0).
+void FoldBatchNormIntoScaleShift(const float* conv_bias, const float* gamma, const float* beta,
+                                 const float* running_mean, const float* running_var,
+                                 int64_t channels, float eps, float* scale, float* shift);
+
 }  // namespace nn::cpu
 
 #endif  // NN_CPU_BATCH_NORM_H_

@@ -17,13 +17,17 @@ class ReLU : public Layer {
   Tensor Forward(const Tensor& input) override;
   Tensor Backward(const Tensor& output_grad) override;
 
+ protected:
+  void OnTrainingChanged() override { output_ = Tensor(); }
+
  private:
   bool inplace_;
-  Tensor output_;  // the mask for backward: y > 0 <=> x > 0
+  Tensor output_;  // training only: the mask for backward, y > 0 <=> x > 0
 };
 
 // Inverted dropout with probability p. Each training Forward draws a fresh mask from
-// (seed, call counter), so a run is reproducible from its seed; eval is the identity.
+// (seed, call counter), so a run is reproducible from its seed; eval is the identity (and
+// counts nothing).
 class Dropout : public Layer {
  public:
   explicit Dropout(float p, uint64_t seed = 0) : p_(p), seed_(seed) {}
@@ -35,11 +39,14 @@ class Dropout : public Layer {
   uint64_t calls() const { return calls_; }
   void set_calls(uint64_t calls) { calls_ = calls; }
 
+ protected:
+  void OnTrainingChanged() override { mask_ = Tensor(); }
+
  private:
   float p_;
   uint64_t seed_;
   uint64_t calls_ = 0;
-  Tensor mask_;
+  Tensor mask_;  // training only
 };
 
 }  // namespace nn

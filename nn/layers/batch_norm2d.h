@@ -1,6 +1,7 @@
 // BatchNorm2d layer: torch.nn.BatchNorm2d with weight, bias, running_mean, running_var and
 // num_batches_tracked (a float32 buffer here; PyTorch's is int64 — the checkpoint readers
-// convert). Training mode normalizes with batch statistics and updates the running ones.
+// convert). Training mode normalizes with batch statistics and updates the running ones
+// (and keeps its input for Backward); eval mode uses the running ones and keeps nothing.
 #ifndef NN_LAYERS_BATCH_NORM2D_H_
 #define NN_LAYERS_BATCH_NORM2D_H_
 
@@ -22,6 +23,9 @@ class BatchNorm2d : public Layer {
   Tensor& running_var() { return *running_var_; }
   Tensor& num_batches_tracked() { return *num_batches_tracked_; }
 
+ protected:
+  void OnTrainingChanged() override;
+
  private:
   float eps_, momentum_;
   Parameter* weight_;
@@ -29,6 +33,7 @@ class BatchNorm2d : public Layer {
   Tensor* running_mean_;
   Tensor* running_var_;
   Tensor* num_batches_tracked_;
+  // Training only: what Backward needs.
   Tensor input_;
   BatchNormCache cache_;
 };

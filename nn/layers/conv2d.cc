@@ -21,16 +21,20 @@ Conv2d::Conv2d(const Conv2dOptions& options) : options_(options) {
 }
 
 Tensor Conv2d::Forward(const Tensor& input) {
+  TrainingCall call(*this, "Conv2d::Forward");
   Tensor output =
-      Tensor::Empty(Conv2dOutputShape(input.shape(), weight_->value.shape(), options_.params));
+      Tensor::Empty(Conv2dOutputShape(input.shape(), weight_->value.shape(), options_.params),
+                    DType::kFloat32, device());
   Conv2dForward(input, weight_->value, bias_ ? &bias_->value : nullptr, options_.params, &output);
-  input_ = is_training() ? input : Tensor();
+  if (is_training()) input_ = input;
   return output;
 }
 
 Tensor Conv2d::Backward(const Tensor& output_grad) {
+  TrainingCall call(*this, "Conv2d::Backward");
   NN_CHECK(input_.defined()) << "Conv2d::Backward without a training-mode Forward";
-  Tensor input_grad = needs_input_grad_ ? Tensor::Zeros(input_.shape()) : Tensor();
+  Tensor input_grad =
+      needs_input_grad_ ? Tensor::Zeros(input_.shape(), DType::kFloat32, device()) : Tensor();
   Conv2dBackward(input_, weight_->value, output_grad, options_.params,
                  needs_input_grad_ ? &input_grad : nullptr, &weight_->grad,
                  bias_ ? &bias_->grad : nullptr);

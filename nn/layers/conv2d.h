@@ -1,5 +1,5 @@
 // Conv2d layer: torch.nn.Conv2d (weight [Cout, Cin/groups, KH, KW], optional bias) over
-// nn/ops/conv.h. Caches its input for backward while training.
+// nn/ops/conv.h. Keeps its input for Backward in training mode only.
 #ifndef NN_LAYERS_CONV2D_H_
 #define NN_LAYERS_CONV2D_H_
 
@@ -28,12 +28,15 @@ class Conv2d : public Layer {
   Parameter* weight() { return weight_; }
   Parameter* bias() { return bias_; }  // null without bias
 
+ protected:
+  void OnTrainingChanged() override { input_ = Tensor(); }
+
  private:
   Conv2dOptions options_;
   Parameter* weight_;
   Parameter* bias_ = nullptr;
   bool needs_input_grad_ = true;
-  Tensor input_;
+  Tensor input_;  // training only
 };
 
 }  // namespace nn

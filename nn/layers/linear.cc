@@ -12,15 +12,18 @@ Linear::Linear(int64_t in_features, int64_t out_features, bool bias) {
 }
 
 Tensor Linear::Forward(const Tensor& input) {
-  Tensor output = Tensor::Empty(LinearOutputShape(input.shape(), weight_->value.shape()));
+  TrainingCall call(*this, "Linear::Forward");
+  Tensor output = Tensor::Empty(LinearOutputShape(input.shape(), weight_->value.shape()),
+                                DType::kFloat32, device());
   LinearForward(input, weight_->value, bias_ ? &bias_->value : nullptr, &output);
-  input_ = is_training() ? input : Tensor();
+  if (is_training()) input_ = input;
   return output;
 }
 
 Tensor Linear::Backward(const Tensor& output_grad) {
+  TrainingCall call(*this, "Linear::Backward");
   NN_CHECK(input_.defined()) << "Linear::Backward without a training-mode Forward";
-  Tensor input_grad = Tensor::Zeros(input_.shape());
+  Tensor input_grad = Tensor::Zeros(input_.shape(), DType::kFloat32, device());
   LinearBackward(output_grad, input_, weight_->value, &input_grad, &weight_->grad,
                  bias_ ? &bias_->grad : nullptr);
   input_ = Tensor();

@@ -15,10 +15,13 @@ class Linear : public Layer {
   Parameter* weight() { return weight_; }
   Parameter* bias() { return bias_; }
 
+ protected:
+  void OnTrainingChanged() override { input_ = Tensor(); }
+
  private:
   Parameter* weight_;
   Parameter* bias_ = nullptr;
-  Tensor input_;
+  Tensor input_;  // training only
 };
 
 }  // namespace nn

@@ -14,18 +14,25 @@ namespace nn {
 class Lstm : public Layer {
  public:
   explicit Lstm(const LstmOptions& options, uint64_t dropout_seed = 0);
-  // [T, B, in] (or [B, T, in] with batch_first) -> [T, B, D*H] (or [B, T, D*H]).
+  // [T, B, in] (or [B, T, in] with batch_first) -> [T, B, D*H] (or [B, T, D*H]). Each
+  // training-mode call draws new inter-layer dropout masks from (seed, training calls).
   Tensor Forward(const Tensor& input) override;
   Tensor Backward(const Tensor& output_grad) override;
   const LstmOptions& options() const { return options_; }
 
+ protected:
+  void OnTrainingChanged() override;
+
  private:
+  // The op's view of the registered parameters' values (or gradients): handles sharing
+  // their storage, gathered at each call so they follow To() and state loads.
+  std::vector<LstmDirectionWeights> Weights(bool gradients) const;
+
   LstmOptions options_;
   uint64_t dropout_seed_;
-  uint64_t calls_ = 0;
-  // Views sharing storage with the registered parameters / their gradients.
-  std::vector<LstmDirectionWeights> weights_;
-  std::vector<LstmDirectionWeights> grads_;
+  uint64_t calls_ = 0;                  // training-mode Forwards
+  std::vector<Parameter*> parameters_;  // in LstmParameterNames order
+  // Training only: what Backward needs.
   LstmCache cache_;
   Tensor input_;
   bool has_cache_ = false;

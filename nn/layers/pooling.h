@@ -1,4 +1,5 @@
 // Pooling layers: torch.nn.MaxPool2d and AdaptiveAvgPool2d(1) (global average pooling).
+// What Backward needs (argmax indices, the input shape) is kept in training mode only.
 #ifndef NN_LAYERS_POOLING_H_
 #define NN_LAYERS_POOLING_H_
 
@@ -13,9 +14,12 @@ class MaxPool2d : public Layer {
   Tensor Forward(const Tensor& input) override;
   Tensor Backward(const Tensor& output_grad) override;
 
+ protected:
+  void OnTrainingChanged() override;
+
  private:
   MaxPool2dParams params_;
-  MaxPool2dIndices indices_;
+  MaxPool2dIndices indices_;  // training only
   bool has_indices_ = false;
 };
 
@@ -25,8 +29,11 @@ class GlobalAvgPool2d : public Layer {
   Tensor Forward(const Tensor& input) override;
   Tensor Backward(const Tensor& output_grad) override;
 
+ protected:
+  void OnTrainingChanged() override { input_shape_ = Shape(); }
+
  private:
-  Shape input_shape_;
+  Shape input_shape_;  // training only
 };
 
 }  // namespace nn

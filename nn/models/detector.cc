@@ -1,14 +1,11 @@
 // Detector forward/backward for both readouts.
 #include "nn/models/detector.h"
 
-#include <cstring>
+#include "nn/ops/readout.h"
 
 namespace nn {
 
-Detector::Detector(const DetectorOptions& options)
-    : options_(options),
-      feature_dropout_(options.feature_dropout, options.seed * 2 + 1),
-      logit_dropout_(options.logit_dropout, options.seed * 2 + 2) {
+Detector::Detector(const DetectorOptions& options) : options_(options) {
   NN_CHECK(options.backbone.sequential_names && options.backbone.num_classes == 0)
       << "the detector's backbone is the paper's nn.Sequential trunk";
   NN_CHECK_EQ(options.lstm.input_size, options.backbone.feature_channels())
@@ -16,90 +13,83 @@ Detector::Detector(const DetectorOptions& options)
   ResNeXtOptions backbone = options.backbone;
   backbone.input_grad = false;  // frames are data
   backbone_ = RegisterModule("model", std::make_unique<ResNeXt>(backbone));
+  avgpool_ = RegisterModule("avgpool", std::make_unique<GlobalAvgPool2d>());
   lstm_ = RegisterModule("lstm", std::make_unique<Lstm>(options.lstm, options.seed * 2 + 3));
   linear1_ = RegisterModule(
       "linear1", std::make_unique<Linear>(options.lstm.num_directions() * options.lstm.hidden_size,
                                           options.num_outputs));
-  // Stateless, so not registered (no state_dict entries); they follow this module's mode.
-  feature_dropout_.Train(is_training());
-  logit_dropout_.Train(is_training());
+  feature_dropout_ = RegisterModule(
+      "feature_dropout", std::make_unique<Dropout>(options.feature_dropout, options.seed * 2 + 1));
+  logit_dropout_ = RegisterModule(
+      "logit_dropout", std::make_unique<Dropout>(options.logit_dropout, options.seed * 2 + 2));
 }
 
 DetectorOutput Detector::Forward(const Tensor& frames) {
   NN_CHECK(frames.rank() == 5 && frames.dim(2) == 3)
       << "Detector input " << frames.shape() << ", expected [B, T, 3, H, W]";
-  feature_dropout_.Train(is_training());
-  logit_dropout_.Train(is_training());
-  batch_ = frames.dim(0);
-  frames_ = frames.dim(1);
+  TrainingCall call(*this, "Detector::Forward");
+  const int64_t batch = frames.dim(0), num_frames = frames.dim(1);
   const int64_t channels = options_.backbone.feature_channels();
 
   const Tensor maps =
-      backbone_->Forward(frames.Reshape({batch_ * frames_, 3, frames.dim(3), frames.dim(4)}));
-  const Tensor pooled = avgpool_.Forward(maps);  // [B*T, C, 1, 1]
-  pooled_shape_ = pooled.shape();
+      backbone_->Forward(frames.Reshape({batch * num_frames, 3, frames.dim(3), frames.dim(4)}));
+  const Tensor pooled = avgpool_->Forward(maps);  // [B*T, C, 1, 1]
   // Both readouts view the features as [B, T, C]; only the LSTM's batch_first differs.
-  const Tensor sequence = lstm_->Forward(pooled.Reshape({batch_, frames_, channels}));
+  const Tensor sequence = lstm_->Forward(pooled.Reshape({batch, num_frames, channels}));
   const int64_t width = sequence.dim(2);
+  if (is_training()) {
+    batch_ = batch;
+    frames_ = num_frames;
+    pooled_shape_ = pooled.shape();
+  }
 
   DetectorOutput output;
   if (options_.readout == DetectorReadout::kMeanOfFrames) {
-    const Tensor features = feature_dropout_.Forward(sequence).Reshape({batch_ * frames_, width});
+    const Tensor features =
+        feature_dropout_->Forward(sequence).Reshape({batch * num_frames, width});
     output.frame_logits =
-        linear1_->Forward(features).Reshape({batch_, frames_, options_.num_outputs});
-    output.video_logits = Tensor::Zeros({batch_, options_.num_outputs});
-    const float* frame = output.frame_logits.data<float>();
-    float* video = output.video_logits.data<float>();
-    for (int64_t b = 0; b < batch_; ++b) {
-      for (int64_t t = 0; t < frames_; ++t) {
-        for (int k = 0; k < options_.num_outputs; ++k) {
-          video[b * options_.num_outputs + k] +=
-              frame[(b * frames_ + t) * options_.num_outputs + k] / static_cast<float>(frames_);
-        }
-      }
-    }
+        linear1_->Forward(features).Reshape({batch, num_frames, options_.num_outputs});
+    // video = mean over the frames axis of [B, T, K].
+    output.video_logits = Tensor::Empty(ReadoutOutputShape(output.frame_logits.shape(), 1),
+                                        DType::kFloat32, device());
+    MeanOverAxisForward(output.frame_logits, /*axis=*/1, &output.video_logits);
     return output;
   }
   // x_lstm[:, -1, :]: the last entry of axis 1 (frames) for every video.
-  Tensor last = Tensor::Empty({batch_, width});
-  for (int64_t b = 0; b < batch_; ++b) {
-    std::memcpy(last.data<float>() + b * width,
-                sequence.data<float>() + (b * frames_ + frames_ - 1) * width,
-                width * sizeof(float));
-  }
-  output.video_logits = logit_dropout_.Forward(linear1_->Forward(last));
+  Tensor last = Tensor::Empty({batch, width}, DType::kFloat32, device());
+  SelectIndexForward(sequence, /*axis=*/1, /*index=*/-1, &last);
+  output.video_logits = logit_dropout_->Forward(linear1_->Forward(last));
   return output;
 }
 
 void Detector::Backward(const Tensor& video_logits_grad) {
+  TrainingCall call(*this, "Detector::Backward");
   NN_CHECK(video_logits_grad.shape() == (Shape{batch_, options_.num_outputs}))
-      << "Detector::Backward gradient " << video_logits_grad.shape();
+      << "Detector::Backward gradient " << video_logits_grad.shape() << ", expected "
+      << Shape{batch_, options_.num_outputs} << " (the last training-mode Forward's)";
   const int64_t width = options_.lstm.num_directions() * options_.lstm.hidden_size;
   Tensor sequence_grad;
   if (options_.readout == DetectorReadout::kMeanOfFrames) {
     // video = mean_t frame_t  =>  dframe_t = dvideo / T.
-    Tensor frame_grad = Tensor::Empty({batch_ * frames_, options_.num_outputs});
-    for (int64_t b = 0; b < batch_; ++b) {
-      for (int64_t t = 0; t < frames_; ++t) {
-        for (int k = 0; k < options_.num_outputs; ++k) {
-          frame_grad.data<float>()[(b * frames_ + t) * options_.num_outputs + k] =
-              video_logits_grad.data<float>()[b * options_.num_outputs + k] /
-              static_cast<float>(frames_);
-        }
-      }
-    }
-    sequence_grad =
-        feature_dropout_.Backward(linear1_->Backward(frame_grad).Reshape({batch_, frames_, width}));
+    Tensor frame_grad =
+        Tensor::Zeros({batch_, frames_, options_.num_outputs}, DType::kFloat32, device());
+    MeanOverAxisBackward(video_logits_grad, /*axis=*/1, &frame_grad);
+    sequence_grad = feature_dropout_->Backward(
+        linear1_->Backward(frame_grad.Reshape({batch_ * frames_, options_.num_outputs}))
+            .Reshape({batch_, frames_, width}));
   } else {
-    const Tensor last_grad = linear1_->Backward(logit_dropout_.Backward(video_logits_grad));
-    sequence_grad = Tensor::Zeros({batch_, frames_, width});
-    for (int64_t b = 0; b < batch_; ++b) {
-      std::memcpy(sequence_grad.data<float>() + (b * frames_ + frames_ - 1) * width,
-                  last_grad.data<float>() + b * width, width * sizeof(float));
-    }
+    // The last frame's gradient, scattered into zeros for the other frames.
+    const Tensor last_grad = linear1_->Backward(logit_dropout_->Backward(video_logits_grad));
+    sequence_grad = Tensor::Zeros({batch_, frames_, width}, DType::kFloat32, device());
+    SelectIndexBackward(last_grad, /*axis=*/1, /*index=*/-1, &sequence_grad);
   }
   const Tensor feature_grad = lstm_->Backward(sequence_grad);
-  backbone_->Backward(avgpool_.Backward(feature_grad.Reshape(pooled_shape_)));
+  backbone_->Backward(avgpool_->Backward(feature_grad.Reshape(pooled_shape_)));
+}
+
+void Detector::OnTrainingChanged() {
+  batch_ = frames_ = 0;
+  pooled_shape_ = Shape();
 }
 
 }  // namespace nn

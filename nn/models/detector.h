@@ -8,9 +8,13 @@
 //    batch_first=False but fed [videos, frames, C], so it walks the *videos* axis as time
 //    and treats frames as the batch; the logits come from x_lstm[:, -1, :] (the last
 //    frame of each video) followed by dropout on the logits.
+// Both readouts are ops (nn/ops/readout.h): MeanOverAxis and SelectIndex along axis 1.
 // Parameter names follow the paper's module: model.<i>..., lstm.*, linear1.*.
+// Threads and devices: the rules of nn/module.h (eval Forward may run concurrently).
 #ifndef NN_MODELS_DETECTOR_H_
 #define NN_MODELS_DETECTOR_H_
+
+#include <cstdint>
 
 #include "nn/layers/activation_layers.h"
 #include "nn/layers/linear.h"
@@ -41,7 +45,7 @@ struct DetectorOutput {
 class Detector : public Module {
  public:
   explicit Detector(const DetectorOptions& options);
-  // frames [B, T, 3, H, W], normalized as the preset says.
+  // frames [B, T, 3, H, W], normalized as the preset says, on device().
   DetectorOutput Forward(const Tensor& frames);
   // Accumulates every parameter's gradient of a loss whose gradient wrt the video logits
   // of the last Forward (training mode) is `video_logits_grad` [B, num_outputs]. The frames
@@ -51,14 +55,19 @@ class Detector : public Module {
   const DetectorOptions& options() const { return options_; }
   ResNeXt& backbone() { return *backbone_; }
 
+ protected:
+  void OnTrainingChanged() override;
+
  private:
   DetectorOptions options_;
   ResNeXt* backbone_;
-  GlobalAvgPool2d avgpool_;
+  GlobalAvgPool2d* avgpool_;
   Lstm* lstm_;
   Linear* linear1_;
-  Dropout feature_dropout_;
-  Dropout logit_dropout_;
+  // Stateless children (no state_dict entries), registered so they follow the mode.
+  Dropout* feature_dropout_;
+  Dropout* logit_dropout_;
+  // Training only: the shapes of the last training-mode Forward, for Backward.
   int64_t batch_ = 0, frames_ = 0;
   Shape pooled_shape_;
 };

@@ -1,9 +1,9 @@
 // ResNeXt trunk and bottleneck blocks, training and fused inference paths.
 #include "nn/models/resnext.h"
 
-#include <cmath>
 #include <memory>
 
+#include "nn/ops/batch_norm.h"
 #include "nn/ops/conv.h"
 #include "nn/ops/elementwise.h"
 
@@ -25,31 +25,36 @@ std::unique_ptr<Conv2d> MakeConv(int64_t in, int64_t out, int kernel, int stride
 
 }  // namespace
 
-Tensor ConvBatchNormInference(Conv2d& conv, BatchNorm2d& bn, const Tensor& input,
-                              const Tensor* residual, bool relu) {
-  // bn(y) = (y - mean) / sqrt(var + eps) * gamma + beta = y * scale + shift, computed in
-  // double as the batch-norm op does; a conv bias b adds b * scale to the shift.
-  const int64_t channels = conv.options().out_channels;
-  Tensor scale = Tensor::Empty({channels}), shift = Tensor::Empty({channels});
-  const float* gamma = bn.weight()->value.data<float>();
-  const float* beta = bn.bias()->value.data<float>();
-  const float* mean = bn.running_mean().data<float>();
-  const float* var = bn.running_var().data<float>();
-  const float* conv_bias = conv.bias() ? conv.bias()->value.data<float>() : nullptr;
-  for (int64_t c = 0; c < channels; ++c) {
-    const double s = gamma[c] / std::sqrt(static_cast<double>(var[c]) + bn.eps());
-    scale.data<float>()[c] = static_cast<float>(s);
-    shift.data<float>()[c] =
-        static_cast<float>(beta[c] + ((conv_bias ? conv_bias[c] : 0.0) - mean[c]) * s);
-  }
-  const Conv2dParams& params = conv.options().params;
+// --- ConvBatchNormFold -----------------------------------------------------------------
+
+void ConvBatchNormFold::FoldOnce() {
+  // Double-checked: concurrent eval Forwards fold once; the release store publishes
+  // scale_ and shift_ to every thread that then sees folded_ (acquire).
+  if (folded_.load(std::memory_order_acquire)) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (folded_.load(std::memory_order_relaxed)) return;
+  const int64_t channels = conv_->options().out_channels;
+  Tensor scale = Tensor::Empty({channels}, DType::kFloat32, conv_->device());
+  Tensor shift = Tensor::Empty({channels}, DType::kFloat32, conv_->device());
+  FoldBatchNormIntoScaleShift(conv_->bias() ? &conv_->bias()->value : nullptr,
+                              &bn_->weight()->value, &bn_->bias()->value, bn_->running_mean(),
+                              bn_->running_var(), bn_->eps(), &scale, &shift);
+  scale_ = std::move(scale);
+  shift_ = std::move(shift);
+  folded_.store(true, std::memory_order_release);
+}
+
+Tensor ConvBatchNormFold::Forward(const Tensor& input, const Tensor* residual, bool relu) {
+  FoldOnce();
+  const Conv2dParams& params = conv_->options().params;
   Tensor output =
-      Tensor::Empty(Conv2dOutputShape(input.shape(), conv.weight()->value.shape(), params));
+      Tensor::Empty(Conv2dOutputShape(input.shape(), conv_->weight()->value.shape(), params),
+                    DType::kFloat32, conv_->device());
   Conv2dEpilogue epilogue;
-  epilogue.scale = &scale;
+  epilogue.scale = &scale_;
   epilogue.residual = residual;
   epilogue.relu = relu;
-  Conv2dForward(input, conv.weight()->value, &shift, params, &output, epilogue);
+  Conv2dForward(input, conv_->weight()->value, &shift_, params, &output, epilogue);
   return output;
 }
 
@@ -77,11 +82,23 @@ Bottleneck::Bottleneck(int64_t in_channels, int64_t planes, int stride, int grou
     downsample_conv_ = downsample->Add(MakeConv(in_channels, out_channels, 1, stride, 0));
     downsample_bn_ = downsample->Add(std::make_unique<BatchNorm2d>(out_channels));
     RegisterModule("downsample", std::move(downsample));
+    downsample_fold_ = std::make_unique<ConvBatchNormFold>(downsample_conv_, downsample_bn_);
+  }
+  fold1_ = std::make_unique<ConvBatchNormFold>(conv1_, bn1_);
+  fold2_ = std::make_unique<ConvBatchNormFold>(conv2_, bn2_);
+  fold3_ = std::make_unique<ConvBatchNormFold>(conv3_, bn3_);
+}
+
+void Bottleneck::OnStateChanged() {
+  for (ConvBatchNormFold* fold :
+       {fold1_.get(), fold2_.get(), fold3_.get(), downsample_fold_.get()}) {
+    if (fold != nullptr) fold->Invalidate();
   }
 }
 
 Tensor Bottleneck::Forward(const Tensor& input) {
   if (!is_training()) return ForwardFolded(input);
+  TrainingCall call(*this, "Bottleneck::Forward");
   Tensor out = relu1_->Forward(bn1_->Forward(conv1_->Forward(input)));
   out = relu2_->Forward(bn2_->Forward(conv2_->Forward(out)));
   out = bn3_->Forward(conv3_->Forward(out));
@@ -92,6 +109,7 @@ Tensor Bottleneck::Forward(const Tensor& input) {
 }
 
 Tensor Bottleneck::Backward(const Tensor& output_grad) {
+  TrainingCall call(*this, "Bottleneck::Backward");
   // out = relu(bn3(conv3(...)) + identity): the sum's gradient flows to both branches.
   const Tensor sum_grad = relu3_->Backward(output_grad);
   Tensor grad = bn3_->Backward(sum_grad);
@@ -108,13 +126,11 @@ Tensor Bottleneck::Backward(const Tensor& output_grad) {
 }
 
 Tensor Bottleneck::ForwardFolded(const Tensor& input) {
-  Tensor out = ConvBatchNormInference(*conv1_, *bn1_, input, nullptr, /*relu=*/true);
-  out = ConvBatchNormInference(*conv2_, *bn2_, out, nullptr, /*relu=*/true);
+  Tensor out = fold1_->Forward(input, nullptr, /*relu=*/true);
+  out = fold2_->Forward(out, nullptr, /*relu=*/true);
   const Tensor identity =
-      downsample_conv_
-          ? ConvBatchNormInference(*downsample_conv_, *downsample_bn_, input, nullptr, false)
-          : input;
-  return ConvBatchNormInference(*conv3_, *bn3_, out, &identity, /*relu=*/true);
+      downsample_fold_ ? downsample_fold_->Forward(input, nullptr, /*relu=*/false) : input;
+  return fold3_->Forward(out, &identity, /*relu=*/true);
 }
 
 // --- ResNeXt ---------------------------------------------------------------------------
@@ -150,31 +166,40 @@ ResNeXt::ResNeXt(const ResNeXtOptions& options) : options_(options) {
   }
   if (options.num_classes > 0) {
     NN_CHECK(!options.sequential_names) << "a classifier head uses torchvision names";
+    avgpool_ = RegisterModule("avgpool", std::make_unique<GlobalAvgPool2d>());
     fc_ = RegisterModule("fc", std::make_unique<Linear>(in_channels, options.num_classes));
   }
+  stem_fold_ = std::make_unique<ConvBatchNormFold>(conv1_, bn1_);
+}
+
+void ResNeXt::OnStateChanged() {
+  if (stem_fold_ != nullptr) stem_fold_->Invalidate();
 }
 
 Tensor ResNeXt::Forward(const Tensor& input) {
   NN_CHECK(input.rank() == 4 && input.dim(1) == 3)
       << "ResNeXt input " << input.shape() << ", expected [N, 3, H, W]";
+  TrainingCall call(*this, "ResNeXt::Forward");
   Tensor x;
   if (is_training()) {
     x = relu_->Forward(bn1_->Forward(conv1_->Forward(input)));
   } else {
-    x = ConvBatchNormInference(*conv1_, *bn1_, input, nullptr, /*relu=*/true);
+    x = stem_fold_->Forward(input, nullptr, /*relu=*/true);
   }
   x = maxpool_->Forward(x);
   for (Sequential* stage : stages_) x = stage->Forward(x);
   if (fc_ == nullptr) return x;
-  x = avgpool_.Forward(x);
-  pooled_shape_ = x.shape();
+  x = avgpool_->Forward(x);
+  if (is_training()) pooled_shape_ = x.shape();
   return fc_->Forward(x.Reshape({x.dim(0), x.dim(1)}));
 }
 
 Tensor ResNeXt::Backward(const Tensor& output_grad) {
+  TrainingCall call(*this, "ResNeXt::Backward");
   Tensor grad = output_grad;
   if (fc_ != nullptr) {
-    grad = avgpool_.Backward(fc_->Backward(grad).Reshape(pooled_shape_));
+    NN_CHECK_EQ(pooled_shape_.rank(), 4) << "ResNeXt::Backward without a training-mode Forward";
+    grad = avgpool_->Backward(fc_->Backward(grad).Reshape(pooled_shape_));
   }
   for (auto it = stages_.rbegin(); it != stages_.rend(); ++it) grad = (*it)->Backward(grad);
   grad = maxpool_->Backward(grad);

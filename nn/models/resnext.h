@@ -3,14 +3,19 @@
 // resnext50_32x4d = depths {3, 4, 6, 3}, groups 32, width_per_group 4, base 64 — identical
 // to torchvision layer for layer, parameter for parameter.
 //
-// Training mode runs conv -> batch norm -> ReLU with batch statistics and caches for
-// backward. Evaluation mode folds every batch norm into its convolution's epilogue — a
-// per-channel scale and bias from the running statistics, computed at each forward (a few
-// thousand numbers) so no folded copy of the 100 MB of weights is kept — together with the
-// residual add and the ReLU.
+// Training mode runs conv -> batch norm -> ReLU with batch statistics and keeps what
+// backward needs. Evaluation mode folds every batch norm into its convolution's epilogue —
+// a per-channel scale and shift from the running statistics (FoldBatchNormIntoScaleShift,
+// nn/ops/batch_norm.h: a few thousand numbers, so no folded copy of the 100 MB of weights
+// is kept) — together with the residual add and the ReLU. The fold is computed once, by the
+// first eval Forward after a state change (Module::OnStateChanged: Train/Eval, To, loading
+// or writing the state), and shared by concurrent eval Forwards.
 #ifndef NN_MODELS_RESNEXT_H_
 #define NN_MODELS_RESNEXT_H_
 
+#include <atomic>
+#include <memory>
+#include <mutex>
 #include <vector>
 
 #include "nn/layers/activation_layers.h"
@@ -38,12 +43,40 @@ struct ResNeXtOptions {
   int64_t feature_channels() const { return int64_t{base_width} * 8 * 4; }
 };
 
+// A convolution and the eval-mode batch norm after it, run as one convolution:
+// relu?(bn(conv(input)) + residual), the batch norm applied by the convolution's epilogue
+// as a per-channel scale and shift. The fold is computed at the first Forward after
+// construction or Invalidate() and cached. Forward may run on many threads at once (the
+// first folds under a lock); Invalidate() must not run concurrently with Forward (the
+// rules of nn/module.h).
+class ConvBatchNormFold {
+ public:
+  ConvBatchNormFold(Conv2d* conv, BatchNorm2d* bn) : conv_(conv), bn_(bn) {}
+  ConvBatchNormFold(const ConvBatchNormFold&) = delete;
+  ConvBatchNormFold& operator=(const ConvBatchNormFold&) = delete;
+
+  Tensor Forward(const Tensor& input, const Tensor* residual, bool relu);
+  void Invalidate() { folded_.store(false, std::memory_order_release); }
+
+ private:
+  void FoldOnce();
+
+  Conv2d* conv_;
+  BatchNorm2d* bn_;
+  std::mutex mutex_;
+  std::atomic<bool> folded_{false};
+  Tensor scale_, shift_;  // [Cout], written under mutex_ before folded_ is set
+};
+
 class Bottleneck : public Layer {
  public:
   static constexpr int kExpansion = 4;
   Bottleneck(int64_t in_channels, int64_t planes, int stride, int groups, int width_per_group);
   Tensor Forward(const Tensor& input) override;
   Tensor Backward(const Tensor& output_grad) override;
+
+ protected:
+  void OnStateChanged() override;
 
  private:
   Tensor ForwardFolded(const Tensor& input);
@@ -53,6 +86,7 @@ class Bottleneck : public Layer {
   ReLU *relu1_, *relu2_, *relu3_;
   Conv2d* downsample_conv_ = nullptr;
   BatchNorm2d* downsample_bn_ = nullptr;
+  std::unique_ptr<ConvBatchNormFold> fold1_, fold2_, fold3_, downsample_fold_;
 };
 
 class ResNeXt : public Layer {
@@ -63,6 +97,10 @@ class ResNeXt : public Layer {
   Tensor Backward(const Tensor& output_grad) override;
   const ResNeXtOptions& options() const { return options_; }
 
+ protected:
+  void OnStateChanged() override;
+  void OnTrainingChanged() override { pooled_shape_ = Shape(); }
+
  private:
   ResNeXtOptions options_;
   Conv2d* conv1_;
@@ -70,15 +108,11 @@ class ResNeXt : public Layer {
   ReLU* relu_;
   MaxPool2d* maxpool_;
   std::vector<Sequential*> stages_;
-  GlobalAvgPool2d avgpool_;
+  GlobalAvgPool2d* avgpool_ = nullptr;  // with a classifier
   Linear* fc_ = nullptr;
-  Shape pooled_shape_;
+  std::unique_ptr<ConvBatchNormFold> stem_fold_;
+  Shape pooled_shape_;  // training only (with a classifier)
 };
-
-// Inference: relu?(bn(conv(input)) + residual) in one convolution, the batch norm (running
-// statistics) applied as the epilogue's per-channel scale and bias.
-Tensor ConvBatchNormInference(Conv2d& conv, BatchNorm2d& bn, const Tensor& input,
-                              const Tensor* residual, bool relu);
 
 }  // namespace nn
 

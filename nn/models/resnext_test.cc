@@ -1,6 +1,10 @@
 #include "nn/models/resnext.h"
 
+#include <cmath>
+#include <string>
+
 #include "gtest/gtest.h"
+#include "nn/ops/conv.h"
 #include "nn/testing/gradient_check.h"
 
 namespace nn {
@@ -20,7 +24,8 @@ void CheckBottleneckGradients(int64_t in_channels, int64_t planes, int stride, i
   std::vector<Tensor*> inputs = {&input};
   std::vector<Parameter*> params;
   for (auto& [name, p] : block.NamedParameters()) {
-    p->value.CopyFrom(RandomNormal(p->value.shape(), static_cast<uint32_t>(inputs.size()) * 7, 0.5f));
+    p->value.CopyFrom(
+        RandomNormal(p->value.shape(), static_cast<uint32_t>(inputs.size()) * 7, 0.5f));
     inputs.push_back(&p->value);
     params.push_back(p);
   }
@@ -82,6 +87,109 @@ TEST(ResNeXtTest, FoldedInferenceFollowsParameterChanges) {
   for (int64_t i = 0; i < after.numel(); ++i) {
     EXPECT_EQ(after.data<float>()[i], expected.data<float>()[i]);
   }
+}
+
+}  // namespace
+}  // namespace nn
+
+namespace nn {
+namespace {
+
+const Tensor& StateTensor(Module& module, const std::string& name) {
+  for (auto& [n, tensor] : module.NamedState()) {
+    if (n == name) return *tensor;
+  }
+  NN_CHECK(false) << "no state entry " << name;
+  return *module.NamedState()[0].second;
+}
+
+// The eval-mode fold as resnext.cc computed it at every Forward before the fold was cached
+// (scale and shift in double, rounded once), applied through the convolution's epilogue.
+Tensor ReferenceConvBatchNorm(Module& block, const std::string& conv, const std::string& bn,
+                              const Conv2dParams& params, const Tensor& input,
+                              const Tensor* residual, bool relu) {
+  const Tensor& weight = StateTensor(block, conv + ".weight");
+  const float* gamma = StateTensor(block, bn + ".weight").data<float>();
+  const float* beta = StateTensor(block, bn + ".bias").data<float>();
+  const float* mean = StateTensor(block, bn + ".running_mean").data<float>();
+  const float* var = StateTensor(block, bn + ".running_var").data<float>();
+  const int64_t channels = weight.dim(0);
+  Tensor scale = Tensor::Empty({channels}), shift = Tensor::Empty({channels});
+  for (int64_t c = 0; c < channels; ++c) {
+    const double s = gamma[c] / std::sqrt(static_cast<double>(var[c]) + 1e-5f);
+    scale.data<float>()[c] = static_cast<float>(s);
+    shift.data<float>()[c] = static_cast<float>(beta[c] + (0.0 - mean[c]) * s);
+  }
+  Tensor output = Tensor::Empty(Conv2dOutputShape(input.shape(), weight.shape(), params));
+  Conv2dEpilogue epilogue;
+  epilogue.scale = &scale;
+  epilogue.residual = residual;
+  epilogue.relu = relu;
+  Conv2dForward(input, weight, &shift, params, &output, epilogue);
+  return output;
+}
+
+void ExpectBitIdentical(const Tensor& a, const Tensor& b) {
+  ASSERT_EQ(a.shape(), b.shape());
+  for (int64_t i = 0; i < a.numel(); ++i) ASSERT_EQ(a.data<float>()[i], b.data<float>()[i]) << i;
+}
+
+void RandomizeState(Module& module, uint32_t seed) {
+  for (auto& [name, tensor] : module.NamedState()) {
+    if (name.find("running_var") != std::string::npos) {
+      tensor->CopyFrom(testing::RandomUniform(tensor->shape(), seed++, 0.5f, 2.0f));
+    } else if (name.find("num_batches") == std::string::npos) {
+      tensor->CopyFrom(RandomNormal(tensor->shape(), seed++, 0.5f));
+    }
+  }
+}
+
+TEST(ResNeXtTest, CachedFoldIsBitIdenticalToThePerCallFold) {
+  // 16 -> 32 channels (width 8 * 32 / 64 * 4 = 16, 4 groups), stride 2: a downsample.
+  Bottleneck block(16, 8, 2, 4, 32);
+  RandomizeState(block, 1);
+  block.Eval();
+  const Tensor x = RandomNormal({2, 16, 7, 7}, 2);
+  Conv2dParams one;  // 1x1, stride 1
+  Conv2dParams three;
+  three.stride_h = three.stride_w = 2;
+  three.pad_h = three.pad_w = 1;
+  three.groups = 4;
+  Conv2dParams down;
+  down.stride_h = down.stride_w = 2;
+  Tensor out = ReferenceConvBatchNorm(block, "conv1", "bn1", one, x, nullptr, true);
+  out = ReferenceConvBatchNorm(block, "conv2", "bn2", three, out, nullptr, true);
+  const Tensor identity =
+      ReferenceConvBatchNorm(block, "downsample.0", "downsample.1", down, x, nullptr, false);
+  const Tensor expected = ReferenceConvBatchNorm(block, "conv3", "bn3", one, out, &identity, true);
+  ExpectBitIdentical(block.Forward(x), expected);
+  ExpectBitIdentical(block.Forward(x), expected);  // from the cache
+}
+
+TEST(ResNeXtTest, FoldIsCachedUntilTheStateChanges) {
+  Bottleneck block(32, 8, 1, 4, 32);
+  RandomizeState(block, 3);
+  Tensor* running_var = nullptr;
+  for (auto& [name, tensor] : block.NamedState()) {
+    if (name == "bn1.running_var") running_var = tensor;
+  }
+  ASSERT_NE(running_var, nullptr);
+  block.Eval();
+  const Tensor x = RandomNormal({2, 32, 5, 5}, 4);
+  const Tensor first = block.Forward(x).Clone();
+  running_var->Fill(9.0f);  // behind the module's back: the fold is not recomputed
+  ExpectBitIdentical(block.Forward(x), first);
+  block.NotifyStateChanged();
+  const Tensor refolded = block.Forward(x).Clone();
+  EXPECT_NE(refolded.data<float>()[0], first.data<float>()[0]);
+  running_var->Fill(1.0f);
+  block.Train();  // a mode change refolds too (training Forwards do not use the fold)
+  block.Eval();
+  const Tensor after_mode_change = block.Forward(x).Clone();
+  EXPECT_NE(after_mode_change.data<float>()[0], refolded.data<float>()[0]);
+  running_var->Fill(9.0f);
+  block.To(Device::CPU());  // so does a move
+  ExpectBitIdentical(block.Forward(x), refolded);
 }
 
 }  // namespace

@@ -96,4 +96,28 @@ void FoldBatchNormIntoConv(const Tensor& conv_weight, const Tensor* conv_bias,
            MutableData(folded_weight), MutableData(folded_bias));
 }
 
+void FoldBatchNormIntoScaleShift(const Tensor* conv_bias, const Tensor* bn_weight,
+                                 const Tensor* bn_bias, const Tensor& running_mean,
+                                 const Tensor& running_var, float eps, Tensor* scale,
+                                 Tensor* shift) {
+  ops_internal::OpCheck check("FoldBatchNormIntoScaleShift");
+  check.Arg("running_mean", running_mean);
+  NN_CHECK(running_mean.rank() == 1)
+      << check.op() << ": running_mean must be [C], got " << running_mean.shape();
+  const Shape channel_shape = running_mean.shape();
+  check.Arg("running_var", running_var, channel_shape);
+  check.Optional("conv bias", conv_bias, channel_shape);
+  check.Optional("bn weight", bn_weight, channel_shape);
+  check.Optional("bn bias", bn_bias, channel_shape);
+  check.Output("scale", scale, channel_shape).Output("shift", shift, channel_shape);
+  NN_CHECK(eps > 0) << check.op() << ": eps " << eps << " must be positive";
+  using ops_internal::Data;
+  using ops_internal::DataOrNull;
+  using ops_internal::MutableData;
+  ops_internal::Dispatch(check.op(), check.device(), &cpu::FoldBatchNormIntoScaleShift, nullptr,
+                         DataOrNull(conv_bias), DataOrNull(bn_weight), DataOrNull(bn_bias),
+                         Data(running_mean), Data(running_var), channel_shape.dim(0), eps,
+                         MutableData(scale), MutableData(shift));
+}
+
 }  // namespace nn

@@ -54,6 +54,19 @@ void FoldBatchNormIntoConv(const Tensor& conv_weight, const Tensor* conv_bias,
                            const Tensor& running_mean, const Tensor& running_var, float eps,
                            Tensor* folded_weight, Tensor* folded_bias);
 
+// The same fold into a convolution's epilogue instead of its weights (no folded copy of
+// the weights is made): per output channel o, with s[o] = gamma[o] / sqrt(running_var[o] +
+// eps) computed in double,
+//   scale[o] = float(s[o])
+//   shift[o] = float(beta[o] + (conv_bias[o] - running_mean[o]) * s[o])
+// so conv(x, conv_weight) * scale + shift == BN(conv(x, conv_weight) + conv_bias) in eval
+// mode: Conv2dForward with bias = shift and Conv2dEpilogue::scale = scale. All tensors
+// [Cout]; conv_bias, bn_weight, bn_bias may be null (0, 1, 0).
+void FoldBatchNormIntoScaleShift(const Tensor* conv_bias, const Tensor* bn_weight,
+                                 const Tensor* bn_bias, const Tensor& running_mean,
+                                 const Tensor& running_var, float eps, Tensor* scale,
+                                 Tensor* shift);
+
 }  // namespace nn
 
 #endif  // NN_OPS_BATCH_NORM_H_

@@ -239,6 +239,51 @@ TEST(FoldBatchNormIntoConvTest, FoldedConvMatchesConvThenBatchNorm) {
   }
 }
 
+// The epilogue form: conv(x, w) * scale + shift == BN_eval(conv(x, w) + b) per channel, the
+// scale and shift being the double-precision fold rounded once to float32.
+TEST(FoldBatchNormIntoScaleShiftTest, MatchesBatchNormAndTheDoubleFold) {
+  const int64_t cout = 6;
+  Tensor b = RandomNormal({cout}, 40);
+  Tensor gamma = RandomUniform({cout}, 41, 0.5f, 1.5f);
+  Tensor beta = RandomNormal({cout}, 42);
+  Tensor mean = RandomNormal({cout}, 43);
+  Tensor var = RandomUniform({cout}, 44, 0.1f, 2.0f);
+  const float eps = 1e-3f;
+  Tensor scale = Tensor::Empty({cout}), shift = Tensor::Empty({cout});
+  FoldBatchNormIntoScaleShift(&b, &gamma, &beta, mean, var, eps, &scale, &shift);
+  for (int64_t o = 0; o < cout; ++o) {
+    const double s = At(gamma, o) / std::sqrt(static_cast<double>(At(var, o)) + eps);
+    EXPECT_EQ(At(scale, o), static_cast<float>(s)) << o;
+    EXPECT_EQ(At(shift, o), static_cast<float>(At(beta, o) + (At(b, o) - At(mean, o)) * s)) << o;
+    const double conv = 0.7;  // any convolution output
+    EXPECT_NEAR(conv * At(scale, o) + At(shift, o),
+                (conv + At(b, o) - At(mean, o)) / std::sqrt(At(var, o) + eps) * At(gamma, o) +
+                    At(beta, o),
+                1e-5)
+        << o;
+  }
+  // Null conv bias, gamma and beta mean 0, 1 and 0.
+  FoldBatchNormIntoScaleShift(nullptr, nullptr, nullptr, mean, var, eps, &scale, &shift);
+  for (int64_t o = 0; o < cout; ++o) {
+    const double s = 1.0 / std::sqrt(static_cast<double>(At(var, o)) + eps);
+    EXPECT_EQ(At(scale, o), static_cast<float>(s));
+    EXPECT_EQ(At(shift, o), static_cast<float>(-At(mean, o) * s));
+  }
+}
+
+TEST(FoldBatchNormIntoScaleShiftDeathTest, ContractViolations) {
+  Tensor c3 = Tensor::Full({3}, 1.0f), c4 = Tensor::Full({4}, 1.0f);
+  Tensor scale = Tensor::Empty({3}), shift = Tensor::Empty({3});
+  EXPECT_DEATH(FoldBatchNormIntoScaleShift(nullptr, &c4, nullptr, c3, c3, 1e-5f, &scale, &shift),
+               "FoldBatchNormIntoScaleShift: bn weight \\[4\\], expected \\[3\\]");
+  EXPECT_DEATH(FoldBatchNormIntoScaleShift(nullptr, nullptr, nullptr, c3, c4, 1e-5f, &scale, &shift),
+               "FoldBatchNormIntoScaleShift: running_var \\[4\\], expected \\[3\\]");
+  EXPECT_DEATH(FoldBatchNormIntoScaleShift(nullptr, nullptr, nullptr, c3, c3, 0.0f, &scale, &shift),
+               "FoldBatchNormIntoScaleShift: eps 0 must be positive");
+  EXPECT_DEATH(FoldBatchNormIntoScaleShift(nullptr, nullptr, nullptr, c3, c3, 1e-5f, nullptr, &shift),
+               "FoldBatchNormIntoScaleShift: scale is null");
+}
+
 TEST(BatchNorm2dDeathTest, ContractViolations) {
   Tensor x = Tensor::Zeros({2, 3, 4, 4});
   Tensor y = Tensor::Zeros({2, 3, 4, 4});
