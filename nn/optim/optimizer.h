@@ -65,9 +65,9 @@ class Optimizer {
   const Tensor& state(const std::string& slot, size_t index) const;
 
   // Writes the state under `prefix`: tensors "<prefix><slot>.<parameter name>", copied to
-  // the CPU (only once a step has been taken, as PyTorch's state is empty before), and metadata
-  // "<prefix>type",
-  // "<prefix>lr", "<prefix>step" and one entry per hyperparameter ("<prefix>momentum").
+  // the CPU (only once a step has been taken, as PyTorch's state is empty before), and
+  // metadata "<prefix>type", "<prefix>lr", "<prefix>step" and one entry per hyperparameter
+  // ("<prefix>momentum").
   void ExportState(const std::string& prefix, io::TensorMap* tensors, io::Metadata* metadata) const;
   // Checks state written by ExportState against this optimizer without changing it: same
   // type and hyperparameters, every state tensor present with its parameter's shape, no
