@@ -7,29 +7,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "base/thread_pool.h"
 
 namespace nn::optim {
 namespace {
-
-// Below this many elements a loop runs inline; above, in chunks of at least kMinChunk.
-constexpr int64_t kParallelThreshold = int64_t{1} << 15;
-constexpr int64_t kMinChunk = int64_t{1} << 13;
 
 std::string JoinList(const std::vector<std::string>& items) {
   return absl::StrCat(items.size(), " (", absl::StrJoin(items, ", "), ")");
 }
 
 }  // namespace
-
-void ForEachChunk(int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
-  if (n <= 0) return;
-  if (n < kParallelThreshold) {
-    fn(0, n);
-  } else {
-    base::ParallelFor(n, fn, kMinChunk);
-  }
-}
 
 std::string FormatDouble(double value) { return absl::StrFormat("%.17g", value); }
 
@@ -69,12 +55,12 @@ Optimizer::Optimizer(NamedParameterList parameters, double lr)
     NN_CHECK(parameter != nullptr) << "optimizer: parameter " << name << " is null";
     NN_CHECK(names.insert(name).second) << "optimizer: duplicate parameter name " << name;
     const Tensor& value = parameter->value;
-    NN_CHECK(value.defined() && value.dtype() == DType::kFloat32 && value.device().is_cpu())
-        << "optimizer: " << name << " must be a float32 CPU tensor, is " << value;
+    NN_CHECK(value.defined() && value.dtype() == DType::kFloat32)
+        << "optimizer: " << name << " must be a float32 tensor, is " << value;
     NN_CHECK(parameter->grad.defined() && parameter->grad.shape() == value.shape() &&
-             parameter->grad.dtype() == DType::kFloat32 && parameter->grad.device().is_cpu())
-        << "optimizer: gradient of " << name << " is " << parameter->grad << ", value "
-        << value.shape();
+             parameter->grad.dtype() == DType::kFloat32 &&
+             parameter->grad.device() == value.device())
+        << "optimizer: gradient of " << name << " is " << parameter->grad << ", value " << value;
   }
 }
 
@@ -86,8 +72,10 @@ void Optimizer::set_lr(double lr) {
 int Optimizer::AddSlot(const std::string& name) {
   std::vector<Tensor> tensors;
   tensors.reserve(parameters_.size());
-  for (const auto& entry : parameters_)
-    tensors.push_back(Tensor::Zeros(entry.second->value.shape()));
+  for (const auto& entry : parameters_) {
+    const Tensor& value = entry.second->value;
+    tensors.push_back(Tensor::Zeros(value.shape(), DType::kFloat32, value.device()));
+  }
   slots_.emplace_back(name, std::move(tensors));
   return static_cast<int>(slots_.size()) - 1;
 }
@@ -102,12 +90,33 @@ const Tensor& Optimizer::state(const std::string& slot, size_t index) const {
 }
 
 void Optimizer::Step() {
+  for (size_t i = 0; i < parameters_.size(); ++i) {
+    const auto& [name, parameter] = parameters_[i];
+    for (const auto& [slot, values] : slots_) {
+      NN_CHECK(values[i].device() == parameter->value.device())
+          << type() << ": state " << slot << " of " << name << " is on " << values[i].device()
+          << ", the parameter on " << parameter->value.device()
+          << ": move the optimizer with To() after moving the model";
+    }
+  }
   ++step_;
   for (size_t i = 0; i < parameters_.size(); ++i) UpdateParameter(i, parameters_[i].second);
 }
 
 void Optimizer::ZeroGrad() {
   for (auto& entry : parameters_) entry.second->grad.SetZero();
+}
+
+void Optimizer::To(Device device) {
+#if !NN_HAVE_CUDA
+  NN_CHECK(device.is_cpu()) << type() << " optimizer: cannot move to " << device
+                            << ": this build has no CUDA backend (build with --config=cuda)";
+#endif
+  for (auto& [slot, values] : slots_) {
+    for (Tensor& value : values) {
+      if (value.device() != device) value = value.To(device);
+    }
+  }
 }
 
 void Optimizer::ExportState(const std::string& prefix, io::TensorMap* tensors,
@@ -119,7 +128,8 @@ void Optimizer::ExportState(const std::string& prefix, io::TensorMap* tensors,
   if (step_ == 0) return;
   for (const auto& [slot, values] : slots_) {
     for (size_t i = 0; i < parameters_.size(); ++i) {
-      (*tensors)[absl::StrCat(prefix, slot, ".", parameters_[i].first)] = values[i].Clone();
+      (*tensors)[absl::StrCat(prefix, slot, ".", parameters_[i].first)] =
+          values[i].To(Device::CPU());
     }
   }
 }
@@ -201,6 +211,10 @@ absl::Status Optimizer::ImportState(const std::string& prefix, const io::TensorM
   step_ = step;
   for (auto& [slot, values] : slots_) {
     for (size_t i = 0; i < parameters_.size(); ++i) {
+      const Device device = parameters_[i].second->value.device();
+      if (values[i].device() != device) {
+        values[i] = Tensor::Empty(values[i].shape(), DType::kFloat32, device);
+      }
       if (step == 0) {
         values[i].SetZero();
       } else {

@@ -3,15 +3,18 @@
 // state tensors ("slots": momentum buffers, moment estimates), and exports/imports that
 // state as safetensors tensors + metadata so that training resumes bit-exactly.
 //
-// Numerics follow PyTorch 1.13.1's single-tensor CPU implementations in float32: scalars
-// (bias corrections, step sizes) are computed in double as Python does and rounded to
-// float once, and fused multiply-adds are used exactly where ATen's vectorized kernels use
-// them (add with alpha), nowhere else (the package builds with -ffp-contract=off).
+// The updates themselves are ops (nn/ops/optimizer_ops.h), so an optimizer runs on the
+// device of its parameters: the optimizers compute scalars (bias corrections, step sizes)
+// on the host and the ops update the tensors. Numerics follow PyTorch 1.13.1's
+// single-tensor CPU implementations in float32 (see the ops' contract).
+//
+// The state slots live on the device of their parameters: they are created there, To()
+// moves them (with Module::To moving the parameters, a whole training setup moves), and
+// ImportState places loaded state there, as torch.optim.Optimizer.load_state_dict does.
 #ifndef NN_OPTIM_OPTIMIZER_H_
 #define NN_OPTIM_OPTIMIZER_H_
 
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,10 +30,6 @@ namespace nn::optim {
 // saved state, so they must be unique.
 using NamedParameterList = std::vector<std::pair<std::string, Parameter*>>;
 
-// Calls fn(begin, end) over [0, n): inline for small n, split over base::ParallelFor for
-// large n. Callers write only their own indices, so results do not depend on threads.
-void ForEachChunk(int64_t n, const std::function<void(int64_t, int64_t)>& fn);
-
 // Shared helpers for the text fields of saved state (metadata values are strings).
 std::string FormatDouble(double value);  // "%.17g": parses back to the same double
 absl::Status ParseDouble(const io::Metadata& metadata, const std::string& key, double* out);
@@ -39,7 +38,7 @@ absl::Status GetString(const io::Metadata& metadata, const std::string& key, std
 
 class Optimizer {
  public:
-  // Every parameter must be a float32 CPU tensor with a gradient of its shape.
+  // Every parameter must be a float32 tensor with a gradient of its shape on its device.
   Optimizer(NamedParameterList parameters, double lr);
   virtual ~Optimizer() = default;
   Optimizer(const Optimizer&) = delete;
@@ -48,10 +47,14 @@ class Optimizer {
   // "SGD", "Adam", "AdamW": recorded in saved state and checked on import.
   virtual std::string type() const = 0;
 
-  // One update of every parameter from its current gradient.
+  // One update of every parameter from its current gradient. Each parameter, its gradient
+  // and its state must be on one device (after Module::To, call To as well).
   void Step();
-  // Sets every gradient to zero.
+  // Sets every gradient to zero (Tensor::SetZero: any device).
   void ZeroGrad();
+  // Moves the state slots (momentum buffers, moment estimates) to `device`, keeping their
+  // values. The parameters belong to the model: move them with Module::To.
+  void To(Device device);
 
   double lr() const { return lr_; }
   void set_lr(double lr);
@@ -61,9 +64,10 @@ class Optimizer {
   // The state tensor `slot` ("exp_avg", "momentum_buffer") of parameter `index`.
   const Tensor& state(const std::string& slot, size_t index) const;
 
-  // Writes the state under `prefix`: tensors "<prefix><slot>.<parameter name>" (only once a
-  // step has been taken, as PyTorch's state is empty before), and metadata "<prefix>type",
-  // "<prefix>lr", "<prefix>step" and one entry per hyperparameter ("<prefix>momentum").
+  // Writes the state under `prefix`: tensors "<prefix><slot>.<parameter name>", copied to
+  // the CPU (only once a step has been taken, as PyTorch's state is empty before), and
+  // metadata "<prefix>type", "<prefix>lr", "<prefix>step" and one entry per hyperparameter
+  // ("<prefix>momentum").
   void ExportState(const std::string& prefix, io::TensorMap* tensors, io::Metadata* metadata) const;
   // Checks state written by ExportState against this optimizer without changing it: same
   // type and hyperparameters, every state tensor present with its parameter's shape, no
@@ -72,11 +76,13 @@ class Optimizer {
   absl::Status CheckState(const std::string& prefix, const io::TensorMap& tensors,
                           const io::Metadata& metadata) const;
   // CheckState, then restores lr, step count and state tensors (nothing changes on error).
+  // `tensors` may be on any device; each state tensor ends up on its parameter's device.
   absl::Status ImportState(const std::string& prefix, const io::TensorMap& tensors,
                            const io::Metadata& metadata);
 
  protected:
-  // Registers a per-parameter state tensor family, zero-initialized; returns its index.
+  // Registers a per-parameter state tensor family, zero-initialized on each parameter's
+  // device; returns its index.
   int AddSlot(const std::string& name);
   Tensor& slot(int slot_index, size_t parameter_index) {
     return slots_[slot_index].second[parameter_index];

@@ -1,4 +1,5 @@
-// Optimizer state export/import: exact resumption, and every mismatch reported.
+// Optimizer state export/import: exact resumption, and every mismatch reported; moving the
+// state between devices (Optimizer::To).
 #include <cmath>
 #include <vector>
 
@@ -6,6 +7,9 @@
 #include "gtest/gtest.h"
 #include "nn/optim/adam.h"
 #include "nn/optim/sgd.h"
+#if NN_HAVE_CUDA
+#include "nn/cuda/runtime.h"
+#endif
 
 namespace nn::optim {
 namespace {
@@ -58,6 +62,108 @@ void ExpectExactResume(MakeOptimizer make) {
   }
   EXPECT_EQ(second.Values(), reference.Values());
 }
+
+std::vector<float> Values(const Tensor& t) {
+  const Tensor cpu = t.To(Device::CPU());
+  return std::vector<float>(cpu.data<float>(), cpu.data<float>() + cpu.numel());
+}
+
+// Moving the state in the middle of training changes no bit: a run that moves its state to
+// `device` and back after 3 steps ends where an unmoved run does.
+void ExpectRoundTripKeepsTraining(Device device) {
+  Params reference, moved;
+  Adam ref_opt(reference.list(), {.lr = 0.05, .weight_decay = 0.01});
+  Adam opt(moved.list(), {.lr = 0.05, .weight_decay = 0.01});
+  for (int s = 0; s < 6; ++s) {
+    reference.SetGrad(s);
+    ref_opt.Step();
+    moved.SetGrad(s);
+    opt.Step();
+    if (s == 2) {
+      const std::vector<float> before = Values(opt.state("exp_avg_sq", 0));
+      opt.To(device);
+      EXPECT_EQ(opt.state("exp_avg", 1).device(), device);
+      EXPECT_EQ(Values(opt.state("exp_avg_sq", 0)), before);
+      opt.To(Device::CPU());
+      EXPECT_TRUE(opt.state("exp_avg", 1).device().is_cpu());
+      EXPECT_EQ(Values(opt.state("exp_avg_sq", 0)), before);
+    }
+  }
+  EXPECT_EQ(moved.Values(), reference.Values());
+  for (const char* slot : {"exp_avg", "exp_avg_sq"}) {
+    for (size_t i = 0; i < 2; ++i) {
+      EXPECT_EQ(Values(opt.state(slot, i)), Values(ref_opt.state(slot, i))) << slot << i;
+    }
+  }
+}
+
+TEST(OptimizerToTest, CpuRoundTripKeepsStateAndTraining) {
+  ExpectRoundTripKeepsTraining(Device::CPU());
+}
+
+TEST(OptimizerToTest, StateIsCreatedOnTheParametersDevice) {
+  Params p;
+  SGD sgd(p.list(), {.lr = 0.1, .momentum = 0.9});
+  EXPECT_TRUE(sgd.state("momentum_buffer", 0).device().is_cpu());
+  EXPECT_EQ(Values(sgd.state("momentum_buffer", 1)), std::vector<float>(3, 0.0f));
+}
+
+#if NN_HAVE_CUDA
+class OptimizerCudaTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const cuda::DeviceQuery query = cuda::QueryDevices();
+    if (query.count == 0) GTEST_SKIP() << "no usable CUDA GPU (" << query.error << ")";
+  }
+};
+
+TEST_F(OptimizerCudaTest, CudaRoundTripKeepsStateAndTraining) {
+  ExpectRoundTripKeepsTraining(Device::CUDA());
+}
+
+// Saved state is written from the CPU and loads onto the device of the parameters.
+TEST_F(OptimizerCudaTest, ExportCopiesToCpuImportPlacesOnParameterDevice) {
+  Params source;
+  SGD sgd(source.list(), {.lr = 0.1, .momentum = 0.9});
+  source.SetGrad(0);
+  sgd.Step();
+  const std::vector<float> buffer = Values(sgd.state("momentum_buffer", 0));
+  sgd.To(Device::CUDA());
+  io::TensorMap tensors;
+  io::Metadata metadata;
+  sgd.ExportState("optim.", &tensors, &metadata);
+  EXPECT_TRUE(tensors.at("optim.momentum_buffer.fc.weight").device().is_cpu());
+
+  Params target;
+  for (Parameter* p : {&target.w, &target.b}) {
+    p->value = p->value.To(Device::CUDA());
+    p->grad = p->grad.To(Device::CUDA());
+  }
+  SGD resumed(target.list(), {.lr = 0.1, .momentum = 0.9});
+  ASSERT_TRUE(resumed.ImportState("optim.", tensors, metadata).ok());
+  EXPECT_EQ(resumed.state("momentum_buffer", 0).device(), Device::CUDA());
+  EXPECT_EQ(Values(resumed.state("momentum_buffer", 0)), buffer);
+}
+
+TEST_F(OptimizerCudaTest, StepWithStateElsewhereSaysToMoveTheOptimizer) {
+  Params p;
+  SGD sgd(p.list(), {.lr = 0.1, .momentum = 0.9});
+  sgd.To(Device::CUDA());
+  EXPECT_DEATH(sgd.Step(),
+               "SGD: state momentum_buffer of fc.weight is on cuda:0, the parameter on cpu: "
+               "move the optimizer with To\\(\\) after moving the model");
+}
+#else
+TEST(OptimizerToDeathTest, CudaNeedsTheCudaBackend) {
+  Params p;
+  Adam adam(p.list(), {.lr = 0.1});
+  EXPECT_DEATH(adam.To(Device::CUDA()),
+               "Adam optimizer: cannot move to cuda:0: this build has no CUDA backend "
+               "\\(build with --config=cuda\\)");
+  SGD sgd(p.list(), {.lr = 0.1});  // no state: still refused
+  EXPECT_DEATH(sgd.To(Device::CUDA(1)), "SGD optimizer: cannot move to cuda:1");
+}
+#endif
 
 TEST(OptimizerStateTest, SGDResumesExactly) {
   ExpectExactResume([](NamedParameterList l) {
