@@ -113,13 +113,24 @@ pickle::PersistentLoad StorageLoader(const std::string& what, StorageTable* tabl
   };
 }
 
-bool HasTensors(const Value& dict, int depth) {
+// Whether `dict` holds a tensor within 4 levels of nesting. The pickle memo lets one dict
+// appear under many keys at many levels, so answers are cached per (dict, depth): without
+// the cache a few kilobytes of pickle take exponential time.
+using TensorSearchCache = std::map<std::pair<const Value*, int>, bool>;
+bool HasTensors(const Value& dict, int depth, TensorSearchCache* cache) {
   if (dict.kind != Kind::kDict || depth > 4) return false;
+  auto [cached, inserted] = cache->emplace(std::make_pair(&dict, depth), false);
+  if (!inserted) return cached->second;
+  bool found = false;
   for (const auto& [key, value] : dict.entries) {
-    if (value->kind == Kind::kTensor) return true;
-    if (value->kind == Kind::kDict && HasTensors(*value, depth + 1)) return true;
+    if (value->kind == Kind::kTensor ||
+        (value->kind == Kind::kDict && HasTensors(*value, depth + 1, cache))) {
+      found = true;
+      break;
+    }
   }
-  return false;
+  cached->second = found;
+  return found;
 }
 
 bool HasDirectTensors(const Value& dict) {
@@ -152,12 +163,13 @@ absl::StatusOr<const Value*> FindStateDict(const std::string& path, const Value&
   }
   const Value* current = &top;
   std::string where;
+  TensorSearchCache cache;
   for (int level = 0; level < 4 && !HasDirectTensors(*current); ++level) {
     const Value* next = nullptr;
     std::string next_key;
     for (const char* key : kWrapperKeys) {
       for (const auto& [k, v] : current->entries) {
-        if (k->kind == Kind::kString && k->text == key && HasTensors(*v, 0)) {
+        if (k->kind == Kind::kString && k->text == key && HasTensors(*v, 0, &cache)) {
           next = v.get();
           next_key = key;
           break;
@@ -168,7 +180,7 @@ absl::StatusOr<const Value*> FindStateDict(const std::string& path, const Value&
     if (next == nullptr) {  // a single dict holding tensors, whatever its key
       int candidates = 0;
       for (const auto& [k, v] : current->entries) {
-        if (k->kind == Kind::kString && HasTensors(*v, 0)) {
+        if (k->kind == Kind::kString && HasTensors(*v, 0, &cache)) {
           ++candidates;
           next = v.get();
           next_key = k->text;

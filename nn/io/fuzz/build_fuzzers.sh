@@ -12,7 +12,7 @@ targets=("$@")
 flags=(-std=c++17 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
        -fno-sanitize-recover=undefined -DNN_HAVE_CUDA=0 -I.)
 absl=$(pkg-config --cflags --libs absl_status absl_statusor absl_strings absl_str_format)
-common=(nn/io/fuzz/libfuzzer_entry.cc nn/io/fuzz/scratch_file.cc)
+common=(nn/io/fuzz/libfuzzer_entry.cc nn/io/fuzz/scratch_file.cc nn/io/dtypes.cc)
 for target in "${targets[@]}"; do
   case "$target" in
     zip_reader) srcs=(nn/io/zip_reader.cc) ;;
