@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "nn/io/dtypes.h"
 
 namespace nn::io {
 namespace {
@@ -27,18 +28,6 @@ bool IsReserved(const std::string& key) {
     if (key == reserved) return true;
   }
   return false;
-}
-
-const char* SafetensorsDType(DType dtype) {
-  switch (dtype) {
-    case DType::kFloat32:
-      return "F32";
-    case DType::kFloat16:
-      return "F16";
-    case DType::kBFloat16:
-      return "BF16";
-  }
-  return "?";
 }
 
 std::string ShapeString(const std::vector<int64_t>& dims) {
@@ -78,7 +67,7 @@ absl::StatusOr<std::vector<Tensor>> ReadModuleStateWithHeader(const std::string&
       continue;
     }
     const SafetensorsEntry& entry = it->second;
-    const char* dtype = SafetensorsDType(tensor->dtype());
+    const char* dtype = StoredDTypeName(tensor->dtype());
     if (entry.dtype != dtype || entry.shape != tensor->shape().ToVector()) {
       mismatched.push_back(absl::StrCat(key, ": expected ", dtype, " ", tensor->shape().ToString(),
                                         " vs found ", entry.dtype, " ", ShapeString(entry.shape)));
@@ -113,7 +102,7 @@ absl::StatusOr<std::vector<Tensor>> ReadModuleStateWithHeader(const std::string&
   out.reserve(state.size());
   for (const auto& [name, tensor] : state) {
     const SafetensorsEntry& entry = header.entries.at(prefix + name);
-    Tensor t = Tensor::Empty(tensor->shape(), tensor->dtype());
+    Tensor t = Tensor::Empty(tensor->shape(), tensor->dtype(), Device::CPU());  // host copy
     const uint64_t bytes = entry.end - entry.begin;
     if (bytes > 0 &&
         (std::fseek(f.get(), static_cast<long>(header.data_offset + entry.begin), SEEK_SET) != 0 ||

@@ -111,6 +111,35 @@ TEST(CheckpointTest, RoundTripsStateAndMetadata) {
   EXPECT_EQ(ReadBytes(path + ".tmp"), "");  // atomic write left no temporary behind
 }
 
+// Loading reads into host tensors and copies them into the model's own tensors with
+// Tensor::CopyFrom (which crosses devices): every tensor keeps its storage, so a model that
+// lives on another device is loaded in place, and no tensor is replaced.
+TEST(CheckpointTest, LoadsIntoTheModelsOwnTensors) {
+  const std::string path = TempPath("in_place.safetensors");
+  TinyNet saved;
+  saved.Fill(3.0f);
+  ASSERT_TRUE(SaveCheckpoint(path, saved, {}).ok());
+
+  absl::StatusOr<std::vector<Tensor>> host = ReadModuleState(path, "", &saved);
+  ASSERT_TRUE(host.ok()) << host.status();
+  for (const Tensor& t : *host) EXPECT_TRUE(t.device().is_cpu()) << t;
+
+  TinyNet loaded;
+  std::vector<Tensor> aliases;  // share storage with the model's tensors
+  for (auto& [name, tensor] : loaded.NamedState()) aliases.push_back(*tensor);
+  ASSERT_TRUE(LoadCheckpoint(path, &loaded).ok());
+  const std::vector<std::pair<std::string, Tensor*>> state = loaded.NamedState();
+  const std::vector<std::vector<float>> expected = saved.Values();
+  ASSERT_EQ(state.size(), aliases.size());
+  for (size_t i = 0; i < state.size(); ++i) {
+    EXPECT_TRUE(state[i].second->SharesStorageWith(aliases[i])) << state[i].first;
+    EXPECT_EQ(
+        std::vector<float>(aliases[i].data<float>(), aliases[i].data<float>() + aliases[i].numel()),
+        expected[i])
+        << state[i].first;
+  }
+}
+
 TEST(CheckpointTest, UsesPyTorchStateDictNames) {
   const std::string path = TempPath("names.safetensors");
   TinyNet net;

@@ -9,6 +9,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "nn/io/dtypes.h"
+#include "nn/io/little_endian.h"
 
 namespace nn::io::pickle {
 namespace {
@@ -27,18 +29,9 @@ ValuePtr Make(Kind kind) {
   return v;
 }
 
-const char* StorageDType(const std::string& name) {
-  if (name == "torch.FloatStorage") return "F32";
-  if (name == "torch.HalfStorage") return "F16";
-  if (name == "torch.BFloat16Storage") return "BF16";
-  if (name == "torch.DoubleStorage") return "F64";
-  if (name == "torch.LongStorage") return "I64";
-  return nullptr;
-}
-
 bool IsAllowedGlobal(const std::string& name) {
   return name == "collections.OrderedDict" || name == "torch._utils._rebuild_tensor_v2" ||
-         name == "torch._utils._rebuild_parameter" || StorageDType(name) != nullptr;
+         name == "torch._utils._rebuild_parameter" || FindTorchStorage(name) != nullptr;
 }
 
 class Unpickler {
@@ -61,9 +54,7 @@ class Unpickler {
   absl::Status ReadLittleEndian(T* out, int bytes) {
     unsigned char buffer[8];
     if (!source_.Read(buffer, bytes)) return Truncated();
-    uint64_t v = 0;
-    for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | buffer[i];
-    *out = static_cast<T>(v);
+    *out = static_cast<T>(LoadLittleEndian(buffer, bytes));
     return absl::OkStatus();
   }
   absl::Status ReadString(uint64_t length, std::string* out) {
@@ -291,8 +282,7 @@ absl::StatusOr<ValuePtr> Unpickler::Run() {
         ValuePtr v;
         if (n <= 8) {
           v = Make(Kind::kInt);
-          uint64_t raw = 0;
-          for (int i = n - 1; i >= 0; --i) raw = (raw << 8) | static_cast<unsigned char>(bytes[i]);
+          uint64_t raw = LoadLittleEndian(bytes.data(), n);
           if (n > 0 && n < 8 && (static_cast<unsigned char>(bytes[n - 1]) & 0x80)) {
             raw |= ~uint64_t{0} << (8 * n);  // sign-extend
           }

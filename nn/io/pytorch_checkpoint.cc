@@ -11,7 +11,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "nn/io/float_formats.h"
+#include "nn/io/dtypes.h"
+#include "nn/io/little_endian.h"
 #include "nn/io/pickle.h"
 #include "nn/io/zip_reader.h"
 
@@ -34,59 +35,19 @@ absl::Status Invalid(const std::string& path, const std::string& problem) {
   return absl::InvalidArgumentError(absl::StrCat(path, ": ", problem));
 }
 
+// The stored types a weights file may hold (safetensors' U8 and BOOL are not weights), or
+// null.
+const StoredDTypeInfo* WeightDType(const std::string& dtype) {
+  const StoredDTypeInfo* info = FindStoredDType(dtype);
+  if (info == nullptr || info->type == StoredDType::kU8 || info->type == StoredDType::kBool) {
+    return nullptr;
+  }
+  return info;
+}
+
 int ElementBytes(const std::string& dtype) {
-  if (dtype == "F64" || dtype == "I64") return 8;
-  if (dtype == "F32" || dtype == "I32") return 4;
-  if (dtype == "F16" || dtype == "BF16") return 2;
-  return 0;
-}
-
-enum class Stored { kF32, kF16, kBF16, kF64, kI64, kI32 };
-
-// The dtype string decided once per tensor (not per element).
-Stored StoredType(const std::string& dtype) {
-  if (dtype == "F16") return Stored::kF16;
-  if (dtype == "BF16") return Stored::kBF16;
-  if (dtype == "F64") return Stored::kF64;
-  if (dtype == "I64") return Stored::kI64;
-  if (dtype == "I32") return Stored::kI32;
-  NN_CHECK(dtype == "F32") << "dtype " << dtype;
-  return Stored::kF32;
-}
-
-// Element `i` of `raw` as float32; integers outside +-2^24 set *exact = false.
-float LoadAsFloat(Stored type, const char* raw, int64_t i, bool* exact) {
-  switch (type) {
-    case Stored::kF32: {
-      float v;
-      std::memcpy(&v, raw + i * 4, 4);
-      return v;
-    }
-    case Stored::kF16:
-    case Stored::kBF16: {
-      uint16_t h;
-      std::memcpy(&h, raw + i * 2, 2);
-      return type == Stored::kF16 ? HalfToFloat(h) : BFloat16ToFloat(h);
-    }
-    case Stored::kF64: {
-      double v;
-      std::memcpy(&v, raw + i * 8, 8);
-      return static_cast<float>(v);
-    }
-    case Stored::kI64:
-    case Stored::kI32:
-      break;
-  }
-  int64_t v;
-  if (type == Stored::kI64) {
-    std::memcpy(&v, raw + i * 8, 8);
-  } else {
-    int32_t v32;
-    std::memcpy(&v32, raw + i * 4, 4);
-    v = v32;
-  }
-  if (v > (1 << 24) || v < -(1 << 24)) *exact = false;
-  return static_cast<float>(v);
+  const StoredDTypeInfo* info = WeightDType(dtype);
+  return info == nullptr ? 0 : info->bytes;
 }
 
 bool ReadAt(std::FILE* f, uint64_t offset, void* out, size_t bytes) {
@@ -94,12 +55,13 @@ bool ReadAt(std::FILE* f, uint64_t offset, void* out, size_t bytes) {
                         std::fread(out, 1, bytes, f) == bytes);
 }
 
+// Row-major strides (unsigned arithmetic: an empty tensor's may wrap, and are never used).
 std::vector<int64_t> ContiguousStrides(const std::vector<int64_t>& shape) {
   std::vector<int64_t> strides(shape.size());
-  int64_t s = 1;
+  uint64_t s = 1;
   for (size_t i = shape.size(); i-- > 0;) {
-    strides[i] = s;
-    s *= shape[i];
+    strides[i] = static_cast<int64_t>(s);
+    s *= static_cast<uint64_t>(shape[i]);
   }
   return strides;
 }
@@ -134,13 +96,9 @@ pickle::PersistentLoad StorageLoader(const std::string& what, StorageTable* tabl
     }
     pickle::StorageRef ref;
     const std::string& type = a[1]->text;
-    ref.dtype = type == "torch.FloatStorage"      ? "F32"
-                : type == "torch.HalfStorage"     ? "F16"
-                : type == "torch.BFloat16Storage" ? "BF16"
-                : type == "torch.DoubleStorage"   ? "F64"
-                : type == "torch.LongStorage"     ? "I64"
-                                                  : "";
-    if (ref.dtype.empty()) return Invalid(what, "storage type " + type + " is not a storage");
+    const StoredDTypeInfo* dtype = FindTorchStorage(type);
+    if (dtype == nullptr) return Invalid(what, "storage type " + type + " is not a storage");
+    ref.dtype = dtype->name;
     ref.key = a[2]->text;
     ref.location = a[3]->text;
     ref.numel = a[4]->integer;
@@ -155,13 +113,24 @@ pickle::PersistentLoad StorageLoader(const std::string& what, StorageTable* tabl
   };
 }
 
-bool HasTensors(const Value& dict, int depth) {
+// Whether `dict` holds a tensor within 4 levels of nesting. The pickle memo lets one dict
+// appear under many keys at many levels, so answers are cached per (dict, depth): without
+// the cache a few kilobytes of pickle take exponential time.
+using TensorSearchCache = std::map<std::pair<const Value*, int>, bool>;
+bool HasTensors(const Value& dict, int depth, TensorSearchCache* cache) {
   if (dict.kind != Kind::kDict || depth > 4) return false;
+  auto [cached, inserted] = cache->emplace(std::make_pair(&dict, depth), false);
+  if (!inserted) return cached->second;
+  bool found = false;
   for (const auto& [key, value] : dict.entries) {
-    if (value->kind == Kind::kTensor) return true;
-    if (value->kind == Kind::kDict && HasTensors(*value, depth + 1)) return true;
+    if (value->kind == Kind::kTensor ||
+        (value->kind == Kind::kDict && HasTensors(*value, depth + 1, cache))) {
+      found = true;
+      break;
+    }
   }
-  return false;
+  cached->second = found;
+  return found;
 }
 
 bool HasDirectTensors(const Value& dict) {
@@ -194,12 +163,13 @@ absl::StatusOr<const Value*> FindStateDict(const std::string& path, const Value&
   }
   const Value* current = &top;
   std::string where;
+  TensorSearchCache cache;
   for (int level = 0; level < 4 && !HasDirectTensors(*current); ++level) {
     const Value* next = nullptr;
     std::string next_key;
     for (const char* key : kWrapperKeys) {
       for (const auto& [k, v] : current->entries) {
-        if (k->kind == Kind::kString && k->text == key && HasTensors(*v, 0)) {
+        if (k->kind == Kind::kString && k->text == key && HasTensors(*v, 0, &cache)) {
           next = v.get();
           next_key = key;
           break;
@@ -210,7 +180,7 @@ absl::StatusOr<const Value*> FindStateDict(const std::string& path, const Value&
     if (next == nullptr) {  // a single dict holding tensors, whatever its key
       int candidates = 0;
       for (const auto& [k, v] : current->entries) {
-        if (k->kind == Kind::kString && HasTensors(*v, 0)) {
+        if (k->kind == Kind::kString && HasTensors(*v, 0, &cache)) {
           ++candidates;
           next = v.get();
           next_key = k->text;
@@ -309,6 +279,182 @@ absl::StatusOr<std::vector<StoredTensor>> CollectTensors(const std::string& path
   return out;
 }
 
+// What a format's parser found: the state_dict's tensors, in the file's order, and notes on
+// how they were found.
+struct Contents {
+  std::vector<StoredTensor> tensors;
+  std::vector<std::string> notes;
+};
+
+// The state_dict inside an unpickled checkpoint, its tensors checked against `storages`.
+absl::StatusOr<Contents> TensorsFromPickle(const std::string& path, const Value& top,
+                                           const StorageTable& storages) {
+  Contents contents;
+  absl::StatusOr<const Value*> state_dict = FindStateDict(path, top, &contents.notes);
+  if (!state_dict.ok()) return state_dict.status();
+  absl::StatusOr<std::vector<StoredTensor>> tensors =
+      CollectTensors(path, **state_dict, storages, &contents.notes);
+  if (!tensors.ok()) return tensors.status();
+  contents.tensors = std::move(*tensors);
+  return contents;
+}
+
+// torch.save since PyTorch 1.6: a ZIP archive of <name>/data.pkl, <name>/byteorder and
+// one stored entry <name>/data/<key> per storage.
+absl::StatusOr<Contents> OpenPyTorchZip(const std::string& path) {
+  absl::StatusOr<ZipArchive> zip = ZipArchive::Open(path);
+  if (!zip.ok()) return zip.status();
+  const ZipEntry* pickle_entry = nullptr;
+  for (const ZipEntry& entry : zip->entries()) {
+    const size_t slash = entry.name.find('/');
+    if (slash != std::string::npos && entry.name.substr(slash) == "/data.pkl") {
+      pickle_entry = &entry;
+      break;
+    }
+  }
+  if (pickle_entry == nullptr) {
+    return Invalid(path, "a ZIP archive without <name>/data.pkl: not a torch.save checkpoint");
+  }
+  const std::string root = pickle_entry->name.substr(0, pickle_entry->name.size() - 8);
+  if (const ZipEntry* order = zip->Find(root + "byteorder"); order != nullptr) {
+    absl::StatusOr<std::string> value = zip->ReadEntry(*order);
+    if (!value.ok()) return value.status();
+    if (*value != "little") {
+      return Invalid(path, "saved on a big-endian machine; only little-endian files are read");
+    }
+  }
+  absl::StatusOr<std::string> data = zip->ReadEntry(*pickle_entry);
+  if (!data.ok()) return data.status();
+  const std::string what = absl::StrCat(path, " (", pickle_entry->name, ")");
+  StorageTable storages;
+  pickle::StringSource source(*data);
+  absl::StatusOr<ValuePtr> top = pickle::Unpickle(source, what, StorageLoader(what, &storages));
+  if (!top.ok()) return top.status();
+  for (const auto& [key, ref] : storages.refs) {
+    const ZipEntry* entry = zip->Find(root + "data/" + key);
+    if (entry == nullptr) {
+      return absl::DataLossError(absl::StrCat(
+          path, ": storage '", key, "' is missing from the archive (no ", root, "data/", key, ")"));
+    }
+    if (absl::Status s = zip->CheckStored(*entry); !s.ok()) return s;
+    const uint64_t needed = static_cast<uint64_t>(ref.numel) * ElementBytes(ref.dtype);
+    if (static_cast<uint64_t>(ref.numel) > entry->size / ElementBytes(ref.dtype)) {
+      return absl::DataLossError(absl::StrCat(path, ": storage '", key, "' holds ", entry->size,
+                                              " bytes but is declared as ", ref.numel, " ",
+                                              ref.dtype, " elements (", needed,
+                                              " bytes): the file is damaged or was altered"));
+    }
+    storages.data_offsets[key] = entry->data_offset;
+  }
+  return TensorsFromPickle(path, **top, storages);
+}
+
+// torch.save before PyTorch 1.6: pickles of the magic number, the protocol version and
+// sys_info, then the object, then the list of storage keys, then each storage as int64
+// numel + raw bytes.
+absl::StatusOr<Contents> OpenPyTorchLegacy(const std::string& path, std::FILE* f,
+                                           uint64_t file_size) {
+  pickle::FileSource source(f, 0, file_size);
+  absl::StatusOr<ValuePtr> magic = pickle::Unpickle(source, path, nullptr);
+  static const char kMagic[] = "\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19";  // 0x1950a86a...
+  if (!magic.ok() || (*magic)->kind != Kind::kBigInt || (*magic)->text != std::string(kMagic, 10)) {
+    return Invalid(path,
+                   absl::StrCat("a pickle but not a PyTorch checkpoint (no torch.save "
+                                "magic number)",
+                                magic.ok() ? "" : ": " + std::string(magic.status().message())));
+  }
+  absl::StatusOr<ValuePtr> protocol = pickle::Unpickle(source, path, nullptr);
+  if (!protocol.ok()) return protocol.status();
+  if ((*protocol)->kind != Kind::kInt || (*protocol)->integer != 1001) {
+    return Invalid(path, absl::StrCat("unknown legacy protocol version; ", kResaveHint));
+  }
+  absl::StatusOr<ValuePtr> sys_info = pickle::Unpickle(source, path, nullptr);
+  if (!sys_info.ok()) return sys_info.status();
+  for (const auto& [k, v] : (*sys_info)->entries) {
+    if (k->kind == Kind::kString && k->text == "little_endian" &&
+        !(v->kind == Kind::kBool && v->boolean)) {
+      return Invalid(path, "saved on a big-endian machine; only little-endian files are read");
+    }
+  }
+  StorageTable storages;
+  absl::StatusOr<ValuePtr> top = pickle::Unpickle(source, path, StorageLoader(path, &storages));
+  if (!top.ok()) return top.status();
+  absl::StatusOr<ValuePtr> keys = pickle::Unpickle(source, path, nullptr);
+  if (!keys.ok()) return keys.status();
+  if ((*keys)->kind != Kind::kList) return Invalid(path, "legacy storage key list is missing");
+  uint64_t pos = source.Position();
+  for (const ValuePtr& key : (*keys)->items) {
+    if (key->kind != Kind::kString) return Invalid(path, "legacy storage key is not a string");
+    auto ref = storages.refs.find(key->text);
+    if (ref == storages.refs.end()) {
+      return Invalid(path, "legacy storage '" + key->text + "' is not used by any tensor");
+    }
+    unsigned char numel_bytes[8];
+    if (pos + 8 > file_size || !ReadAt(f, pos, numel_bytes, 8)) {
+      return absl::DataLossError(
+          absl::StrCat(path, ": file ends before storage '", key->text, "': truncated"));
+    }
+    const int64_t numel = static_cast<int64_t>(LoadLittleEndian(numel_bytes, 8));
+    const int element = ElementBytes(ref->second.dtype);
+    // Compared by division: numel x element bytes may not fit in 64 bits.
+    if (numel != ref->second.numel ||
+        static_cast<uint64_t>(numel) > (file_size - pos - 8) / element) {
+      return absl::DataLossError(absl::StrCat(path, ": storage '", key->text, "' should hold ",
+                                              ref->second.numel, " elements but the file has ",
+                                              numel < 0 ? 0 : numel,
+                                              " (or ends early): truncated or damaged"));
+    }
+    storages.data_offsets[key->text] = pos + 8;
+    pos += 8 + static_cast<uint64_t>(numel) * element;
+  }
+  return TensorsFromPickle(path, **top, storages);
+}
+
+// A safetensors file: its header, read by nn/io/safetensors.h.
+absl::StatusOr<Contents> OpenSafetensors(const std::string& path) {
+  absl::StatusOr<SafetensorsHeader> header = ReadSafetensorsHeader(path);
+  if (!header.ok()) return header.status();
+  Contents contents;
+  for (const auto& [name, entry] : header->entries) {
+    if (WeightDType(entry.dtype) == nullptr) {
+      return Invalid(path, absl::StrCat("tensor '", name, "' has dtype ", entry.dtype,
+                                        " (supported: F32, F16, BF16, F64, I64, I32)"));
+    }
+    StoredTensor t;
+    t.name = name;
+    t.dtype = entry.dtype;
+    t.shape = entry.shape;
+    t.strides = ContiguousStrides(t.shape);
+    t.data_offset = header->data_offset + entry.begin;
+    t.storage_numel = t.numel();
+    contents.tensors.push_back(std::move(t));
+  }
+  if (contents.tensors.empty()) return Invalid(path, "the safetensors file holds no tensors");
+  return contents;
+}
+
+// The format of a file that starts with `head` (its first 512 bytes), or an error that
+// says what the file is instead.
+absl::StatusOr<WeightsFileFormat> DetectFormat(const std::string& path, const std::string& head,
+                                               uint64_t file_size) {
+  if (LooksLikeZip(head)) return WeightsFileFormat::kPyTorchZip;
+  if (!head.empty() && static_cast<unsigned char>(head[0]) == 0x80) {  // pickle PROTO
+    return WeightsFileFormat::kPyTorchLegacy;
+  }
+  if (head.size() >= 9 && LoadLittleEndian(head.data(), 8) <= file_size - 8 && head[8] == '{') {
+    return WeightsFileFormat::kSafetensors;
+  }
+  if (head.size() >= 262 && head.compare(257, 5, "ustar") == 0) {
+    return Invalid(path, absl::StrCat("a tar archive: the checkpoint format of PyTorch < 0.4, "
+                                      "which is not supported; ",
+                                      kResaveHint));
+  }
+  return Invalid(path,
+                 "not a weights file: neither a PyTorch checkpoint (.pt/.pth written by "
+                 "torch.save: a ZIP archive, or a pickle stream before PyTorch 1.6) nor a "
+                 "safetensors file");
+}
+
 }  // namespace
 
 const char* WeightsFileFormatName(WeightsFileFormat format) {
@@ -324,9 +470,13 @@ const char* WeightsFileFormatName(WeightsFileFormat format) {
 }
 
 int64_t StoredTensor::numel() const {
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  return n;
+  // Unsigned: the product of an empty tensor's other dimensions may exceed int64.
+  uint64_t n = 1;
+  for (int64_t d : shape) {
+    if (d == 0) return 0;
+    n *= static_cast<uint64_t>(d);
+  }
+  return static_cast<int64_t>(n);
 }
 
 std::string StoredTensor::ShapeString() const {
@@ -356,153 +506,25 @@ absl::StatusOr<WeightsFile> WeightsFile::Open(const std::string& path) {
   std::string head(std::min<uint64_t>(file_size, 512), '\0');
   if (!ReadAt(f, 0, head.data(), head.size())) return Invalid(path, "cannot read");
 
-  uint64_t safetensors_header = 0;
-  for (int i = 7; i >= 0 && head.size() >= 9; --i) {
-    safetensors_header = (safetensors_header << 8) | static_cast<unsigned char>(head[i]);
+  absl::StatusOr<WeightsFileFormat> format = DetectFormat(path, head, file_size);
+  if (!format.ok()) return format.status();
+  file.format_ = *format;
+  absl::StatusOr<Contents> contents;
+  switch (file.format_) {
+    case WeightsFileFormat::kPyTorchZip:
+      contents = OpenPyTorchZip(path);
+      break;
+    case WeightsFileFormat::kPyTorchLegacy:
+      contents = OpenPyTorchLegacy(path, f, file_size);
+      break;
+    case WeightsFileFormat::kSafetensors:
+      contents = OpenSafetensors(path);
+      break;
   }
-  StorageTable storages;
-  ValuePtr top;
-  if (LooksLikeZip(head)) {
-    file.format_ = WeightsFileFormat::kPyTorchZip;
-    absl::StatusOr<ZipArchive> zip = ZipArchive::Open(path);
-    if (!zip.ok()) return zip.status();
-    const ZipEntry* pickle_entry = nullptr;
-    for (const ZipEntry& entry : zip->entries()) {
-      const size_t slash = entry.name.find('/');
-      if (slash != std::string::npos && entry.name.substr(slash) == "/data.pkl") {
-        pickle_entry = &entry;
-        break;
-      }
-    }
-    if (pickle_entry == nullptr) {
-      return Invalid(path, "a ZIP archive without <name>/data.pkl: not a torch.save checkpoint");
-    }
-    const std::string root = pickle_entry->name.substr(0, pickle_entry->name.size() - 8);
-    if (const ZipEntry* order = zip->Find(root + "byteorder"); order != nullptr) {
-      absl::StatusOr<std::string> value = zip->ReadEntry(*order);
-      if (!value.ok()) return value.status();
-      if (*value != "little") {
-        return Invalid(path, "saved on a big-endian machine; only little-endian files are read");
-      }
-    }
-    absl::StatusOr<std::string> data = zip->ReadEntry(*pickle_entry);
-    if (!data.ok()) return data.status();
-    const std::string what = absl::StrCat(path, " (", pickle_entry->name, ")");
-    pickle::StringSource source(*data);
-    absl::StatusOr<ValuePtr> value = pickle::Unpickle(source, what, StorageLoader(what, &storages));
-    if (!value.ok()) return value.status();
-    top = *value;
-    for (const auto& [key, ref] : storages.refs) {
-      const ZipEntry* entry = zip->Find(root + "data/" + key);
-      if (entry == nullptr) {
-        return absl::DataLossError(absl::StrCat(path, ": storage '", key,
-                                                "' is missing from the archive (no ", root, "data/",
-                                                key, ")"));
-      }
-      if (absl::Status s = zip->CheckStored(*entry); !s.ok()) return s;
-      const uint64_t needed = static_cast<uint64_t>(ref.numel) * ElementBytes(ref.dtype);
-      if (static_cast<uint64_t>(ref.numel) > entry->size / ElementBytes(ref.dtype)) {
-        return absl::DataLossError(absl::StrCat(path, ": storage '", key, "' holds ", entry->size,
-                                                " bytes but is declared as ", ref.numel, " ",
-                                                ref.dtype, " elements (", needed,
-                                                " bytes): the file is damaged or was altered"));
-      }
-      storages.data_offsets[key] = entry->data_offset;
-    }
-  } else if (!head.empty() && static_cast<unsigned char>(head[0]) == 0x80) {
-    // Legacy: pickles of the magic number, the protocol version and sys_info, then the
-    // object, then the list of storage keys, then each storage as int64 numel + raw bytes.
-    file.format_ = WeightsFileFormat::kPyTorchLegacy;
-    pickle::FileSource source(f, 0, file_size);
-    absl::StatusOr<ValuePtr> magic = pickle::Unpickle(source, path, nullptr);
-    static const char kMagic[] = "\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19";  // 0x1950a86a...
-    if (!magic.ok() || (*magic)->kind != Kind::kBigInt ||
-        (*magic)->text != std::string(kMagic, 10)) {
-      return Invalid(path,
-                     absl::StrCat("a pickle but not a PyTorch checkpoint (no torch.save "
-                                  "magic number)",
-                                  magic.ok() ? "" : ": " + std::string(magic.status().message())));
-    }
-    absl::StatusOr<ValuePtr> protocol = pickle::Unpickle(source, path, nullptr);
-    if (!protocol.ok()) return protocol.status();
-    if ((*protocol)->kind != Kind::kInt || (*protocol)->integer != 1001) {
-      return Invalid(path, absl::StrCat("unknown legacy protocol version; ", kResaveHint));
-    }
-    absl::StatusOr<ValuePtr> sys_info = pickle::Unpickle(source, path, nullptr);
-    if (!sys_info.ok()) return sys_info.status();
-    for (const auto& [k, v] : (*sys_info)->entries) {
-      if (k->kind == Kind::kString && k->text == "little_endian" &&
-          !(v->kind == Kind::kBool && v->boolean)) {
-        return Invalid(path, "saved on a big-endian machine; only little-endian files are read");
-      }
-    }
-    absl::StatusOr<ValuePtr> value = pickle::Unpickle(source, path, StorageLoader(path, &storages));
-    if (!value.ok()) return value.status();
-    top = *value;
-    absl::StatusOr<ValuePtr> keys = pickle::Unpickle(source, path, nullptr);
-    if (!keys.ok()) return keys.status();
-    if ((*keys)->kind != Kind::kList) return Invalid(path, "legacy storage key list is missing");
-    uint64_t pos = source.Position();
-    for (const ValuePtr& key : (*keys)->items) {
-      if (key->kind != Kind::kString) return Invalid(path, "legacy storage key is not a string");
-      auto ref = storages.refs.find(key->text);
-      if (ref == storages.refs.end()) {
-        return Invalid(path, "legacy storage '" + key->text + "' is not used by any tensor");
-      }
-      int64_t numel = -1;
-      if (pos + 8 > file_size || !ReadAt(f, pos, &numel, 8)) {
-        return absl::DataLossError(
-            absl::StrCat(path, ": file ends before storage '", key->text, "': truncated"));
-      }
-      const uint64_t bytes =
-          static_cast<uint64_t>(ref->second.numel) * ElementBytes(ref->second.dtype);
-      if (numel != ref->second.numel || pos + 8 + bytes > file_size) {
-        return absl::DataLossError(absl::StrCat(path, ": storage '", key->text, "' should hold ",
-                                                ref->second.numel, " elements but the file has ",
-                                                numel < 0 ? 0 : numel,
-                                                " (or ends early): truncated or damaged"));
-      }
-      storages.data_offsets[key->text] = pos + 8;
-      pos += 8 + bytes;
-    }
-  } else if (head.size() >= 9 && safetensors_header <= file_size - 8 && head[8] == '{') {
-    file.format_ = WeightsFileFormat::kSafetensors;
-    absl::StatusOr<SafetensorsHeader> header = ReadSafetensorsHeader(path);
-    if (!header.ok()) return header.status();
-    for (const auto& [name, entry] : header->entries) {
-      if (ElementBytes(entry.dtype) == 0) {
-        return Invalid(path, absl::StrCat("tensor '", name, "' has dtype ", entry.dtype,
-                                          " (supported: F32, F16, BF16, F64, I64, I32)"));
-      }
-      StoredTensor t;
-      t.name = name;
-      t.dtype = entry.dtype;
-      t.shape = entry.shape;
-      t.strides = ContiguousStrides(t.shape);
-      t.data_offset = header->data_offset + entry.begin;
-      t.storage_numel = t.numel();
-      file.tensors_.push_back(std::move(t));
-    }
-    if (file.tensors_.empty()) return Invalid(path, "the safetensors file holds no tensors");
-  } else if (head.size() >= 262 && head.compare(257, 5, "ustar") == 0) {
-    return Invalid(path, absl::StrCat("a tar archive: the checkpoint format of PyTorch < 0.4, "
-                                      "which is not supported; ",
-                                      kResaveHint));
-  } else {
-    return Invalid(path,
-                   "not a weights file: neither a PyTorch checkpoint (.pt/.pth written by "
-                   "torch.save: a ZIP archive, or a pickle stream before PyTorch 1.6) nor a "
-                   "safetensors file");
-  }
+  if (!contents.ok()) return contents.status();
+  file.tensors_ = std::move(contents->tensors);
+  file.notes_ = std::move(contents->notes);
 
-  if (top != nullptr) {
-    absl::StatusOr<const Value*> state_dict = FindStateDict(path, *top, &file.notes_);
-    if (!state_dict.ok()) return state_dict.status();
-    absl::StatusOr<std::vector<StoredTensor>> tensors =
-        CollectTensors(path, **state_dict, storages, &file.notes_);
-    if (!tensors.ok()) return tensors.status();
-    file.tensors_ = std::move(*tensors);
-  }
   // DataParallel / DistributedDataParallel wrap the model as `module`.
   const std::string prefix = "module.";
   if (std::all_of(file.tensors_.begin(), file.tensors_.end(),
@@ -514,9 +536,9 @@ absl::StatusOr<WeightsFile> WeightsFile::Open(const std::string& path) {
 }
 
 absl::Status WeightsFile::ReadFloat32(const StoredTensor& t, float* out) const {
-  const int element = ElementBytes(t.dtype);
-  NN_CHECK(element > 0) << "ReadFloat32: dtype " << t.dtype;
-  const Stored type = StoredType(t.dtype);
+  const StoredDTypeInfo* dtype = WeightDType(t.dtype);
+  NN_CHECK(dtype != nullptr) << "ReadFloat32: dtype " << t.dtype;
+  const int element = dtype->bytes;
   const int64_t numel = t.numel();
   if (numel == 0) return absl::OkStatus();
   std::FILE* f = file_.get();
@@ -525,40 +547,38 @@ absl::Status WeightsFile::ReadFloat32(const StoredTensor& t, float* out) const {
     return absl::DataLossError(
         absl::StrCat(path_, ": cannot read tensor '", t.name, "': file truncated?"));
   };
+  const uint64_t base = t.data_offset + static_cast<uint64_t>(t.storage_offset) * element;
   std::vector<char> scratch;
   if (IsContiguous(t)) {
-    const uint64_t base = t.data_offset + static_cast<uint64_t>(t.storage_offset) * element;
-    if (t.dtype == "F32") {
+    if (dtype->type == StoredDType::kF32) {
       if (!ReadAt(f, base, out, numel * 4)) return failed();
     } else {
       for (int64_t begin = 0; begin < numel; begin += kChunkElements) {
         const int64_t count = std::min(kChunkElements, numel - begin);
         scratch.resize(count * element);
         if (!ReadAt(f, base + begin * element, scratch.data(), scratch.size())) return failed();
-        for (int64_t i = 0; i < count; ++i) {
-          out[begin + i] = LoadAsFloat(type, scratch.data(), i, &exact);
-        }
+        exact = ConvertToFloat32(dtype->type, scratch.data(), count, out + begin) && exact;
       }
     }
   } else {
-    // A strided view: read the span it covers, then gather in row-major order.
+    // A strided view: read the span it covers, gather its elements in row-major order,
+    // then convert them.
     int64_t span = 1;
     for (size_t i = 0; i < t.shape.size(); ++i) span += (t.shape[i] - 1) * t.strides[i];
     scratch.resize(span * element);
-    if (!ReadAt(f, t.data_offset + static_cast<uint64_t>(t.storage_offset) * element,
-                scratch.data(), scratch.size())) {
-      return failed();
-    }
+    if (!ReadAt(f, base, scratch.data(), scratch.size())) return failed();
+    std::vector<char> gathered(numel * element);
     std::vector<int64_t> index(t.shape.size(), 0);
     for (int64_t n = 0; n < numel; ++n) {
       int64_t offset = 0;
       for (size_t i = 0; i < t.shape.size(); ++i) offset += index[i] * t.strides[i];
-      out[n] = LoadAsFloat(type, scratch.data(), offset, &exact);
+      std::memcpy(&gathered[n * element], &scratch[offset * element], element);
       for (size_t i = t.shape.size(); i-- > 0;) {
         if (++index[i] < t.shape[i]) break;
         index[i] = 0;
       }
     }
+    exact = ConvertToFloat32(dtype->type, gathered.data(), numel, out);
   }
   if (!exact) {
     return Invalid(path_, absl::StrCat("tensor '", t.name,

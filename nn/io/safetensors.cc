@@ -11,13 +11,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
-#include "nn/io/float_formats.h"
+#include "nn/io/dtypes.h"
+#include "nn/io/little_endian.h"
 
 namespace nn::io {
 namespace {
 
 // Larger headers are refused (the reference implementation's limit is 100 MB too).
 constexpr uint64_t kMaxHeaderBytes = 100u << 20;
+constexpr uint64_t kMaxElements = uint64_t{1} << 60;
 
 struct FileCloser {
   void operator()(std::FILE* f) const { std::fclose(f); }
@@ -28,45 +30,14 @@ absl::Status Error(const std::string& path, const std::string& problem) {
   return absl::DataLossError(absl::StrCat(path, ": not a valid safetensors file: ", problem));
 }
 
-// Converts `count` elements of `dtype` in `raw` to float32 in `out` (one loop per dtype:
-// the dtype is decided once, not per element).
+// Converts `count` elements of `dtype` in `raw` to float32 in `out`.
 absl::Status ConvertToFloat(const std::string& path, const std::string& name,
                             const std::string& dtype, const char* raw, int64_t count, float* out) {
-  auto convert = [&](auto tag, auto to_float) {
-    using T = decltype(tag);
-    for (int64_t i = 0; i < count; ++i) {
-      T v;
-      std::memcpy(&v, raw + i * sizeof(T), sizeof(T));
-      out[i] = to_float(v);
-    }
-  };
-  auto convert_integers = [&](auto tag) -> absl::Status {
-    using T = decltype(tag);
-    for (int64_t i = 0; i < count; ++i) {
-      T v;
-      std::memcpy(&v, raw + i * sizeof(T), sizeof(T));
-      const int64_t wide = static_cast<int64_t>(v);
-      if (wide > (1 << 24) || wide < -(1 << 24)) {
-        return Error(path, absl::StrCat(name, ": integer ", wide, " is not exact in float32"));
-      }
-      out[i] = static_cast<float>(wide);
-    }
-    return absl::OkStatus();
-  };
-  if (dtype == "F16") {
-    convert(uint16_t{}, [](uint16_t v) { return HalfToFloat(v); });
-  } else if (dtype == "BF16") {
-    convert(uint16_t{}, [](uint16_t v) { return BFloat16ToFloat(v); });
-  } else if (dtype == "F64") {
-    convert(double{}, [](double v) { return static_cast<float>(v); });
-  } else if (dtype == "U8" || dtype == "BOOL") {
-    convert(uint8_t{}, [](uint8_t v) { return static_cast<float>(v); });
-  } else if (dtype == "I64") {
-    return convert_integers(int64_t{});
-  } else if (dtype == "I32") {
-    return convert_integers(int32_t{});
-  } else {
-    return Error(path, absl::StrCat(name, ": cannot convert dtype ", dtype));
+  const StoredDTypeInfo* info = FindStoredDType(dtype);
+  if (info == nullptr) return Error(path, absl::StrCat(name, ": cannot convert dtype ", dtype));
+  int64_t inexact = 0;
+  if (!ConvertToFloat32(info->type, raw, count, out, &inexact)) {
+    return Error(path, absl::StrCat(name, ": integer ", inexact, " is not exact in float32"));
   }
   return absl::OkStatus();
 }
@@ -86,8 +57,7 @@ absl::StatusOr<SafetensorsHeader> ParseHeader(const std::string& path, std::FILE
   }
   unsigned char length_bytes[8];
   if (std::fread(length_bytes, 1, 8, f) != 8) return Error(path, "cannot read header length");
-  uint64_t header_length = 0;
-  for (int i = 7; i >= 0; --i) header_length = (header_length << 8) | length_bytes[i];
+  const uint64_t header_length = LoadLittleEndian(length_bytes, 8);
   if (header_length > kMaxHeaderBytes || header_length > file_size - 8) {
     return Error(path, absl::StrCat("header length ", header_length, " exceeds the file (",
                                     file_size, " bytes): truncated or not safetensors"));
@@ -127,8 +97,10 @@ absl::StatusOr<SafetensorsHeader> ParseHeader(const std::string& path, std::FILE
     uint64_t numel = 1;
     for (const auto& d : info["shape"]) {
       if (!d.is_number_unsigned()) return Error(path, where + " has a bad shape");
+      // At most 2^60 elements: numel x 8 bytes cannot wrap around, nor a dimension turn
+      // negative as an int64.
       const uint64_t dim = d.get<uint64_t>();
-      if (dim != 0 && numel > (uint64_t{1} << 62) / dim) {
+      if (dim > kMaxElements || (dim != 0 && numel > kMaxElements / dim)) {
         return Error(path, where + " shape overflows");
       }
       numel *= dim;
@@ -175,11 +147,8 @@ absl::StatusOr<File> Open(const std::string& path, const char* mode) {
 }  // namespace
 
 int SafetensorsDTypeBytes(const std::string& dtype) {
-  if (dtype == "F64" || dtype == "I64") return 8;
-  if (dtype == "F32" || dtype == "I32") return 4;
-  if (dtype == "F16" || dtype == "BF16") return 2;
-  if (dtype == "U8" || dtype == "BOOL") return 1;
-  return 0;
+  const StoredDTypeInfo* info = FindStoredDType(dtype);
+  return info == nullptr ? 0 : info->bytes;
 }
 
 absl::StatusOr<SafetensorsHeader> ReadSafetensorsHeader(const std::string& path) {
@@ -231,9 +200,7 @@ absl::Status WriteSafetensors(const std::string& path, const TensorMap& tensors,
   for (const auto& [name, tensor] : tensors) {
     NN_CHECK(tensor.defined() && tensor.device().is_cpu())
         << "WriteSafetensors: " << name << " is " << tensor;
-    const char* dtype = tensor.dtype() == DType::kFloat32   ? "F32"
-                        : tensor.dtype() == DType::kFloat16 ? "F16"
-                                                            : "BF16";
+    const char* dtype = StoredDTypeName(tensor.dtype());
     header[name] = {{"dtype", dtype},
                     {"shape", tensor.shape().ToVector()},
                     {"data_offsets", {offset, offset + tensor.bytes()}}};
@@ -247,8 +214,7 @@ absl::Status WriteSafetensors(const std::string& path, const TensorMap& tensors,
     absl::StatusOr<File> f = Open(temporary, "wb");
     if (!f.ok()) return f.status();
     unsigned char length_bytes[8];
-    for (int i = 0; i < 8; ++i)
-      length_bytes[i] = static_cast<unsigned char>(text.size() >> (8 * i));
+    StoreLittleEndian64(text.size(), length_bytes);
     bool ok = std::fwrite(length_bytes, 1, 8, f->get()) == 8 &&
               std::fwrite(text.data(), 1, text.size(), f->get()) == text.size();
     for (const auto& [name, tensor] : tensors) {

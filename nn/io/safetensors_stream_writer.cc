@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
+#include "nn/io/little_endian.h"
 
 namespace nn::io {
 
@@ -45,7 +46,7 @@ absl::StatusOr<std::unique_ptr<SafetensorsStreamWriter>> SafetensorsStreamWriter
         writer->temporary_, ": cannot create: ", std::generic_category().message(errno)));
   }
   unsigned char length_bytes[8];
-  for (int i = 0; i < 8; ++i) length_bytes[i] = static_cast<unsigned char>(text.size() >> (8 * i));
+  StoreLittleEndian64(text.size(), length_bytes);
   if (std::fwrite(length_bytes, 1, 8, writer->file_) != 8 ||
       std::fwrite(text.data(), 1, text.size(), writer->file_) != text.size()) {
     return absl::InternalError(absl::StrCat(

@@ -116,8 +116,14 @@ void ExpectBitIdenticalResume(bool adam, const std::string& name) {
   }
   TrainingRun resumed(
       2, adam);  // different initial weights and generator: all must come from the file
+  std::vector<Tensor> aliases;  // loading copies into the model's tensors, never replaces them
+  for (auto& [name, tensor] : resumed.net.NamedState()) aliases.push_back(*tensor);
   absl::Status status = resumed.Load(path);
   ASSERT_TRUE(status.ok()) << status;
+  const std::vector<std::pair<std::string, Tensor*>> state = resumed.net.NamedState();
+  for (size_t i = 0; i < state.size(); ++i) {
+    EXPECT_TRUE(state[i].second->SharesStorageWith(aliases[i])) << state[i].first;
+  }
   EXPECT_EQ(resumed.progress.step, kStop);
   EXPECT_EQ(resumed.progress.epoch, kStop / 3);
   for (int s = kStop; s < kTotal; ++s) resumed.TrainStep();

@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
+#include "nn/io/little_endian.h"
 
 namespace nn::io {
 namespace {
@@ -27,12 +28,6 @@ struct FileCloser {
   void operator()(std::FILE* f) const { std::fclose(f); }
 };
 using File = std::unique_ptr<std::FILE, FileCloser>;
-
-uint64_t LoadLittleEndian(const unsigned char* p, int bytes) {
-  uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
 
 absl::Status Corrupt(const std::string& path, const std::string& problem) {
   return absl::DataLossError(absl::StrCat(path, ": not a readable ZIP archive: ", problem));
