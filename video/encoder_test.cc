@@ -7,15 +7,14 @@
 #include <iterator>
 #include <string>
 
+#include "base/testing/test_paths.h"
 #include "gtest/gtest.h"
 #include "video/decoder.h"
 
 namespace video {
 namespace {
 
-std::string TempPath(const std::string& name) {
-  return std::string(getenv("TEST_TMPDIR") ? getenv("TEST_TMPDIR") : "/tmp") + "/" + name;
-}
+using ::base::testing::TestTempPath;
 
 std::string ReadBytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -50,7 +49,7 @@ absl::Status Encode(const std::string& path, int crf, int frames) {
 }
 
 TEST(EncoderTest, OutputDecodesWithRequestedSizeAndLength) {
-  const std::string path = TempPath("encoded.mp4");
+  const std::string path = TestTempPath("encoded.mp4");
   ASSERT_TRUE(Encode(path, 18, 30).ok());
   auto decoder = Decoder::Open(path);
   ASSERT_TRUE(decoder.ok()) << decoder.status();
@@ -75,25 +74,31 @@ TEST(EncoderTest, OutputDecodesWithRequestedSizeAndLength) {
 }
 
 TEST(EncoderTest, SameInputGivesSameBytes) {
-  ASSERT_TRUE(Encode(TempPath("a.mp4"), 23, 20).ok());
-  ASSERT_TRUE(Encode(TempPath("b.mp4"), 23, 20).ok());
-  const std::string a = ReadBytes(TempPath("a.mp4")), b = ReadBytes(TempPath("b.mp4"));
+  ASSERT_TRUE(Encode(TestTempPath("a.mp4"), 23, 20).ok());
+  ASSERT_TRUE(Encode(TestTempPath("b.mp4"), 23, 20).ok());
+  const std::string a = ReadBytes(TestTempPath("a.mp4")), b = ReadBytes(TestTempPath("b.mp4"));
   ASSERT_FALSE(a.empty());
   EXPECT_EQ(a, b);
 }
 
 TEST(EncoderTest, HigherCrfGivesSmallerFile) {
-  ASSERT_TRUE(Encode(TempPath("q18.mp4"), 18, 20).ok());
-  ASSERT_TRUE(Encode(TempPath("q38.mp4"), 38, 20).ok());
-  EXPECT_LT(ReadBytes(TempPath("q38.mp4")).size(), ReadBytes(TempPath("q18.mp4")).size());
+  ASSERT_TRUE(Encode(TestTempPath("q18.mp4"), 18, 20).ok());
+  ASSERT_TRUE(Encode(TestTempPath("q38.mp4"), 38, 20).ok());
+  EXPECT_LT(ReadBytes(TestTempPath("q38.mp4")).size(), ReadBytes(TestTempPath("q18.mp4")).size());
 }
 
 TEST(EncoderTest, RejectsOddSizeBadCrfAndMismatchedFrames) {
-  EXPECT_FALSE(Encoder::Open(TempPath("odd.mp4"), 95, 64).ok());
+  const std::string odd = TestTempPath("odd.mp4");
+  absl::StatusOr<std::unique_ptr<Encoder>> rejected = Encoder::Open(odd, 95, 64);
+  EXPECT_EQ(rejected.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(rejected.status().message(), odd + ": frame size 95x64 must be positive and even");
   EncoderOptions bad;
   bad.crf = 60;
-  EXPECT_FALSE(Encoder::Open(TempPath("crf.mp4"), 96, 64, bad).ok());
-  auto encoder = Encoder::Open(TempPath("mismatch.mp4"), 96, 64);
+  const std::string crf = TestTempPath("crf.mp4");
+  rejected = Encoder::Open(crf, 96, 64, bad);
+  EXPECT_EQ(rejected.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(rejected.status().message(), crf + ": crf 60 not in 0..51");
+  auto encoder = Encoder::Open(TestTempPath("mismatch.mp4"), 96, 64);
   ASSERT_TRUE(encoder.ok());
   const absl::Status s = (*encoder)->Write(Pattern(64, 64, 0));
   EXPECT_FALSE(s.ok());

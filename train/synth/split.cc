@@ -12,6 +12,9 @@
 
 namespace train::synth {
 
+using data::Manifest;
+using data::ManifestEntry;
+
 std::map<std::string, std::string> AssignIdentitySplits(
     const std::map<std::string, int>& clips_per_identity, const SplitFractions& fractions,
     uint64_t seed) {
