@@ -231,7 +231,9 @@ TEST(DecoderTest, DecodeAtSeeksForwardAndBack) {
   auto past_end = (*decoder)->DecodeAt(10);
   ASSERT_TRUE(past_end.ok());
   EXPECT_FALSE(past_end->has_value());
-  EXPECT_FALSE((*decoder)->DecodeAt(NAN).ok());
+  const auto not_finite = (*decoder)->DecodeAt(NAN);
+  EXPECT_EQ(not_finite.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(not_finite.status().message(), TestTempPath("seek.mp4") + ": seek time is not finite");
 }
 
 TEST(DecoderTest, OpenMemoryDecodesLikeAFile) {

@@ -149,9 +149,10 @@ TEST(SamplingTest, StreamingDeliversEachFrameAsItIsDecoded) {
   }
   // Errors are the same as the vector form's, and nothing is delivered.
   int delivered = 0;
-  auto missing = SampleFrames(TestTempPath("no_such_clip.mp4"), SamplingOptions{},
-                              [&](Frame) { ++delivered; });
-  EXPECT_FALSE(missing.ok());
+  const std::string missing_path = TestTempPath("no_such_clip.mp4");
+  auto missing = SampleFrames(missing_path, SamplingOptions{}, [&](Frame) { ++delivered; });
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(missing.status().message(), missing_path + ": no such file");
   EXPECT_EQ(delivered, 0);
 }
 
