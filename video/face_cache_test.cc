@@ -16,7 +16,7 @@
 namespace video {
 namespace {
 
-using ::base::testing::kLandmarkLandmarkModelPathPath;
+using ::base::testing::kLandmarkModelPath;
 using ::base::testing::TestTempPath;
 using ::testing::HasSubstr;
 

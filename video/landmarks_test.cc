@@ -1,9 +1,9 @@
 // Tests for the 68-point landmark model: loading (once, with clear errors) and prediction.
 #include "video/landmarks.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <fstream>
 
 #include "base/testing/test_paths.h"
@@ -12,7 +12,7 @@
 namespace video {
 namespace {
 
-using ::base::testing::kLandmarkLandmarkModelPathPath;
+using ::base::testing::kLandmarkModelPath;
 using ::testing::HasSubstr;
 
 TEST(LandmarkLandmarkModelPathTest, MissingFileNamesThePath) {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
 #include <system_error>
 
 namespace base::testing {
@@ -31,6 +32,9 @@ std::string TestRoot() {
     if (flat[i] == '/') flat[i] = '_';
   }
   // Emptied the first time each test asks, so a test never sees a previous test's files.
+  // Tests may ask from several threads.
+  static std::mutex* const mutex = new std::mutex;
+  std::lock_guard<std::mutex> lock(*mutex);
   static const ::testing::TestInfo* cleaned_for = nullptr;
   static bool cleaned_once = false;
   if (!cleaned_once || info != cleaned_for) {
