@@ -14,6 +14,7 @@
 #include "nn/io/pytorch_checkpoint.h"
 #include "nn/io/safetensors.h"
 #include "nn/models/resnext.h"
+#include "nn/testing/tensor_matchers.h"
 #include "tools/convert_weights.h"
 
 namespace {
@@ -106,16 +107,12 @@ TEST_F(ConvertWeightsParityTest, TorchvisionClassifierLogits) {
   const nn::Tensor logits = net.Forward(reference->at("input"));
   const nn::Tensor& expected = reference->at("logits");
   ASSERT_EQ(logits.shape(), expected.shape());
-  double max_diff = 0, largest = 0;
-  for (int64_t i = 0; i < logits.numel(); ++i) {
-    max_diff =
-        std::max<double>(max_diff, std::abs(logits.data<float>()[i] - expected.data<float>()[i]));
-    largest = std::max<double>(largest, std::abs(expected.data<float>()[i]));
-  }
+  const nn::testing::TensorDifference difference =
+      nn::testing::CompareTensors(logits, expected, {kTolerance, 0});
   std::printf("resnext50 ImageNet logits: max abs difference %.3g (largest |value| %.3g)\n",
-              max_diff, largest);
-  EXPECT_LE(max_diff, kTolerance);
-  EXPECT_GT(largest, 1e-2);
+              difference.max_abs_error, difference.max_abs_expected);
+  EXPECT_TRUE(nn::testing::TensorsNear(logits, expected, {kTolerance, 0}));
+  EXPECT_GT(difference.max_abs_expected, 1e-2);
 }
 
 }  // namespace

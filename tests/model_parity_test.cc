@@ -13,6 +13,7 @@
 #include "nn/models/resnext.h"
 #include "nn/ops/loss.h"
 #include "nn/testing/deterministic.h"
+#include "nn/testing/tensor_matchers.h"
 
 namespace nn {
 namespace {
@@ -46,13 +47,10 @@ io::Metadata ModelParityTest::metadata_;
 void ExpectClose(const Tensor& actual, const Tensor& expected, double tolerance,
                  const std::string& what) {
   ASSERT_EQ(actual.numel(), expected.numel()) << what;
-  double max_diff = 0, scale = 1;
-  for (int64_t i = 0; i < actual.numel(); ++i) {
-    max_diff =
-        std::max<double>(max_diff, std::abs(actual.data<float>()[i] - expected.data<float>()[i]));
-    scale = std::max<double>(scale, std::abs(expected.data<float>()[i]));
-  }
-  EXPECT_LE(max_diff, tolerance * scale) << what << ": max abs diff " << max_diff;
+  const Tensor reshaped = actual.Reshape(expected.shape());
+  const double scale =
+      std::max(1.0, testing::CompareTensors(reshaped, expected, {}).max_abs_expected);
+  EXPECT_TRUE(testing::TensorsNear(reshaped, expected, {tolerance * scale, 0})) << what;
 }
 
 // Summaries [sum, sum of squares, probe, samples...] of a gradient g against the float64

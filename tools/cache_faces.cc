@@ -12,6 +12,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/video_files.h"
 #include "nn/models/presets.h"
 #include "tools/cache_faces_lib.h"
 
@@ -69,7 +70,7 @@ int main(int argc, char** argv) {
   if (report.empty()) report = cache_dir + "/cache_report.json";
 
   absl::StatusOr<std::vector<std::string>> videos =
-      dataset.empty() ? tools::ListVideos(videos_dir) : tools::ListDatasetVideos(dataset);
+      dataset.empty() ? base::ListVideoFiles(videos_dir) : tools::ListDatasetVideos(dataset);
   if (!videos.ok()) {
     return UsageError(
         absl::StrCat(dataset.empty() ? "--videos: " : "--dataset: ", videos.status().message()));

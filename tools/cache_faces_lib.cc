@@ -12,23 +12,18 @@
 #include <system_error>
 #include <utility>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "nn/models/presets.h"
-#include "train/synth/manifest.h"
+#include "train/data/manifest.h"
 #include "video/library_versions.h"
 
 namespace tools {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr const char* kVideoExtensions[] = {".mp4", ".mov",  ".mkv", ".webm", ".avi",
-                                            ".m4v", ".flv",  ".wmv", ".3gp",  ".gif",
-                                            ".mpg", ".mpeg", ".ts"};
 
 // The reason part of "PATH: reason" (the whole message when it does not start with PATH).
 std::string Reason(const VideoResult& result) {
@@ -39,41 +34,13 @@ std::string Reason(const VideoResult& result) {
 
 }  // namespace
 
-bool HasVideoExtension(const std::string& path) {
-  const std::string extension = absl::AsciiStrToLower(fs::path(path).extension().string());
-  return std::find_if(std::begin(kVideoExtensions), std::end(kVideoExtensions),
-                      [&](const char* e) { return extension == e; }) != std::end(kVideoExtensions);
-}
-
-absl::StatusOr<std::vector<std::string>> ListVideos(const std::string& dir) {
-  std::error_code error;
-  if (!fs::is_directory(dir, error)) {
-    return absl::NotFoundError(
-        absl::StrCat(dir, fs::exists(dir, error) ? ": not a folder" : ": no such folder"));
-  }
-  std::vector<std::string> videos;
-  fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, error);
-  for (; !error && it != fs::recursive_directory_iterator(); it.increment(error)) {
-    std::error_code type_error;
-    if (it->is_regular_file(type_error) && HasVideoExtension(it->path().string())) {
-      videos.push_back(it->path().string());
-    }
-  }
-  if (error) {
-    return absl::PermissionDeniedError(
-        absl::StrCat(dir, ": cannot list the folder: ", error.message()));
-  }
-  std::sort(videos.begin(), videos.end());
-  return videos;
-}
-
 absl::StatusOr<std::vector<std::string>> ListDatasetVideos(const std::string& dataset_dir) {
-  absl::StatusOr<train::synth::Manifest> manifest =
-      train::synth::ReadManifest((fs::path(dataset_dir) / "manifest.json").string());
+  absl::StatusOr<train::data::Manifest> manifest =
+      train::data::ReadManifest((fs::path(dataset_dir) / "manifest.json").string());
   if (!manifest.ok()) return manifest.status();
   std::vector<std::string> videos;
   videos.reserve(manifest->entries.size());
-  for (const train::synth::ManifestEntry& entry : manifest->entries) {
+  for (const train::data::ManifestEntry& entry : manifest->entries) {
     videos.push_back((fs::path(dataset_dir) / entry.file).string());
   }
   return videos;

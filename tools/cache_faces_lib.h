@@ -1,5 +1,6 @@
-// Fills the face cache (video/face_cache.h) for a folder of videos or a dataset manifest, so
-// training epochs read preprocessed faces instead of decoding video: the list of videos,
+// Fills the face cache (video/face_cache.h) for a folder of videos (listed by
+// base/video_files.h) or a dataset manifest, so training epochs read preprocessed faces
+// instead of decoding video: the list of videos,
 // one FaceCache::Get per video (a bad video is recorded, never fatal), the run's summary
 // and its JSON report. //tools:cache_faces is the command-line front end.
 #ifndef TOOLS_CACHE_FACES_LIB_H_
@@ -18,15 +19,7 @@
 
 namespace tools {
 
-// True when the file name ends in a video extension (mp4 mov mkv webm avi m4v flv wmv 3gp
-// gif mpg mpeg ts, any case).
-bool HasVideoExtension(const std::string& path);
-
-// Every file with a video extension under `dir`, recursively, sorted by path. Errors name
-// the folder (missing, not a folder, unreadable).
-absl::StatusOr<std::vector<std::string>> ListVideos(const std::string& dir);
-
-// The videos of DIR/manifest.json (train/synth/manifest.h), in manifest order, each as
+// The videos of DIR/manifest.json (train/data/manifest.h), in manifest order, each as
 // DIR/entry.file. Errors name the manifest.
 absl::StatusOr<std::vector<std::string>> ListDatasetVideos(const std::string& dataset_dir);
 

@@ -14,9 +14,11 @@
 #include <string>
 #include <vector>
 
+#include "base/hash.h"
+#include "base/video_files.h"
 #include "nlohmann/json.hpp"
 #include "nn/tensor.h"
-#include "train/synth/manifest.h"
+#include "train/data/manifest.h"
 #include "video/face_cache.h"
 
 namespace tools {
@@ -111,27 +113,16 @@ void ExpectSameTensors(const std::vector<nn::Tensor>& a, const std::vector<nn::T
   }
 }
 
-TEST(HasVideoExtensionTest, KnownExtensionsInAnyCase) {
-  for (const char* name : {"a.mp4", "a.MOV", "dir/b.mkv", "c.WebM", "d.avi", "e.m4v", "f.flv",
-                           "g.wmv", "h.3gp", "i.gif", "j.mpg", "k.MPEG", "l.ts"}) {
-    EXPECT_TRUE(HasVideoExtension(name)) << name;
-  }
-  for (const char* name :
-       {"a.txt", "a.json", "mp4", "a.mp4.part", "a.safetensors", "a.tsx", "noext"}) {
-    EXPECT_FALSE(HasVideoExtension(name)) << name;
-  }
-}
-
-TEST(ListVideosTest, RecursiveSortedAndOnlyVideos) {
+TEST(ListVideoFilesTest, RecursiveSortedAndOnlyVideos) {
   const VideoFolder f = MakeVideoFolder("list");
-  absl::StatusOr<std::vector<std::string>> videos = ListVideos(f.dir);
+  absl::StatusOr<std::vector<std::string>> videos = base::ListVideoFiles(f.dir);
   ASSERT_TRUE(videos.ok()) << videos.status();
   EXPECT_THAT(*videos, ElementsAre(f.face2, f.broken, f.face5, f.truncated));
 
-  absl::StatusOr<std::vector<std::string>> missing = ListVideos(f.dir + "/nosuch");
+  absl::StatusOr<std::vector<std::string>> missing = base::ListVideoFiles(f.dir + "/nosuch");
   ASSERT_FALSE(missing.ok());
   EXPECT_THAT(missing.status().message(), HasSubstr(f.dir + "/nosuch: no such folder"));
-  absl::StatusOr<std::vector<std::string>> file = ListVideos(f.face5);
+  absl::StatusOr<std::vector<std::string>> file = base::ListVideoFiles(f.face5);
   ASSERT_FALSE(file.ok());
   EXPECT_THAT(file.status().message(), HasSubstr(f.face5 + ": not a folder"));
 }
@@ -139,7 +130,7 @@ TEST(ListVideosTest, RecursiveSortedAndOnlyVideos) {
 TEST(CacheFacesTest, MissThenHitThenRecomputedAndBadVideosNeverStopTheRun) {
   const VideoFolder f = MakeVideoFolder("run");
   const std::string cache_dir = TempDir("run_cache");
-  const std::vector<std::string> videos = ListVideos(f.dir).value();
+  const std::vector<std::string> videos = base::ListVideoFiles(f.dir).value();
   ASSERT_EQ(videos.size(), 4u);
   const CacheFacesOptions options = Options(cache_dir);
 
@@ -212,7 +203,7 @@ TEST(CacheFacesTest, MissThenHitThenRecomputedAndBadVideosNeverStopTheRun) {
   // Damage face5's entry in the middle: the third run recomputes it (same tensors), face2
   // stays a hit.
   const std::string entry =
-      video::FaceCache(cache_dir).EntryPath(video::HashFile(f.face5).value(), s1.preprocessing_key);
+      video::FaceCache(cache_dir).EntryPath(base::Xxh64File(f.face5).value(), s1.preprocessing_key);
   ASSERT_TRUE(fs::exists(entry)) << entry;
   {
     std::string bytes = ReadFile(entry);
@@ -240,16 +231,16 @@ TEST(CacheFacesTest, MissThenHitThenRecomputedAndBadVideosNeverStopTheRun) {
 TEST(CacheFacesTest, DatasetManifestVideosRelativeToTheDataset) {
   const std::string dataset = TempDir("dataset");
   WriteFile(dataset + "/videos/real_0.mp4", ReadFile(kClip5));
-  train::synth::Manifest manifest;
-  train::synth::ManifestEntry real;
+  train::data::Manifest manifest;
+  train::data::ManifestEntry real;
   real.file = "videos/real_0.mp4";
   real.label = "real";
   real.method = "real";
   real.split = "train";
-  train::synth::ManifestEntry gone = real;
+  train::data::ManifestEntry gone = real;
   gone.file = "videos/gone.mp4";
   manifest.entries = {real, gone};
-  ASSERT_TRUE(train::synth::WriteManifest(manifest, dataset + "/manifest.json").ok());
+  ASSERT_TRUE(train::data::WriteManifest(manifest, dataset + "/manifest.json").ok());
 
   absl::StatusOr<std::vector<std::string>> videos = ListDatasetVideos(dataset);
   ASSERT_TRUE(videos.ok()) << videos.status();

@@ -13,7 +13,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
-#include "train/synth/manifest.h"
+#include "train/data/manifest.h"
 #include "train/synth/split.h"
 
 ABSL_FLAG(std::string, dataset, "", "folder with manifest.json (written by //tools:synth)");
@@ -31,7 +31,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "split_dataset: --dataset and --output are required\n");
     return 1;
   }
-  auto manifest = synth::ReadManifest((std::filesystem::path(dataset) / "manifest.json").string());
+  auto manifest =
+      train::data::ReadManifest((std::filesystem::path(dataset) / "manifest.json").string());
   if (!manifest.ok()) {
     std::fprintf(stderr, "split_dataset: %s\n", std::string(manifest.status().message()).c_str());
     return 1;
@@ -58,7 +59,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::map<std::string, std::map<std::string, int>> counts;
-  for (const synth::ManifestEntry& e : manifest->entries) ++counts[e.split][e.label];
+  for (const train::data::ManifestEntry& e : manifest->entries) ++counts[e.split][e.label];
   for (const auto& [split, labels] : counts) {
     std::printf("%-5s: %d real, %d fake\n", split.c_str(),
                 labels.count("real") ? labels.at("real") : 0,

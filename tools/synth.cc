@@ -14,6 +14,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "train/data/manifest.h"
 #include "train/synth/generator.h"
 #include "train/synth/split.h"
 
@@ -103,7 +104,7 @@ int main(int argc, char** argv) {
   std::map<std::string, std::map<std::string, int>> counts;      // split -> label -> n
   std::map<std::string, std::map<std::string, int>> identities;  // split -> identity -> n
   int real = 0, fake = 0;
-  for (const synth::ManifestEntry& e : manifest->entries) {
+  for (const train::data::ManifestEntry& e : manifest->entries) {
     ++counts[e.split][e.label];
     ++identities[e.split][e.target_identity];
     (e.label == "real" ? real : fake) += 1;

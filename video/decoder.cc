@@ -19,6 +19,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/status_macros.h"
 #include "nn/check.h"
 #include "video/avio_memory.h"
 #include "video/decoder_rgb.h"
@@ -299,7 +300,7 @@ absl::Status Decoder::Impl::Open(const std::string& path, const OpenOptions& opt
     return absl::InvalidArgumentError(absl::StrCat(path, ": max_width/max_height must be > 0"));
   }
   if (memory_ == nullptr && options.input_format.empty() && IsLocalPath(path)) {
-    if (auto status = CheckInputFile(); !status.ok()) return status;
+    RETURN_IF_ERROR(CheckInputFile());
   }
   live_ = memory_ == nullptr && !IsRegularFile(path);
   const AVInputFormat* input_format = nullptr;
@@ -326,7 +327,7 @@ absl::Status Decoder::Impl::Open(const std::string& path, const OpenOptions& opt
   std::string url = path;
   const int64_t open_deadline = live_ ? DeadlineAfter(options.open_timeout_seconds) : 0;
   if (live_ && (input_format == nullptr || !(input_format->flags & AVFMT_NOFILE))) {
-    if (auto status = OpenPipe(open_deadline, &url); !status.ok()) return status;
+    RETURN_IF_ERROR(OpenPipe(open_deadline, &url));
   }
   format_->interrupt_callback.callback = &Impl::InterruptCallback;
   format_->interrupt_callback.opaque = this;
@@ -398,7 +399,7 @@ absl::Status Decoder::Impl::Open(const std::string& path, const OpenOptions& opt
         absl::StrFormat("%s: resolution %dx%d exceeds the limit of %dx%d", path, w, h,
                         options.max_width, options.max_height));
   }
-  if (auto status = OpenCodec(decoder); !status.ok()) return status;
+  RETURN_IF_ERROR(OpenCodec(decoder));
   FillInfo();
   return absl::OkStatus();
 }
@@ -587,7 +588,7 @@ absl::StatusOr<bool> Decoder::Impl::ReceiveFrame() {
       continue;
     }
     if (input_ended_) return Ended();  // EAGAIN while draining: nothing more will come
-    if (auto status = FeedPacket(); !status.ok()) return status;
+    RETURN_IF_ERROR(FeedPacket());
   }
 }
 
@@ -623,9 +624,8 @@ absl::StatusOr<Frame> Decoder::Impl::ToRgb(double timestamp, int64_t index) {
 absl::StatusOr<std::optional<Frame>> Decoder::Impl::Next(
     const std::function<bool(int64_t, double)>* want, int64_t max_frames) {
   for (int64_t skipped = 0; skipped <= max_frames; ++skipped) {
-    auto got = ReceiveFrame();
-    if (!got.ok()) return got.status();
-    if (!*got) return std::optional<Frame>();
+    ASSIGN_OR_RETURN(const bool got, ReceiveFrame());
+    if (!got) return std::optional<Frame>();
     const double t = TimestampOf(frame_);
     const int64_t index = next_index_++;
     if (want != nullptr && !(*want)(index, t)) {
@@ -691,9 +691,8 @@ absl::StatusOr<std::optional<Frame>> Decoder::Impl::DecodeAt(double t) {
   int retries = 0;
   bool first_after_seek = seeked;
   for (;;) {
-    auto got = ReceiveFrame();
-    if (!got.ok()) return got.status();
-    if (!*got) return std::optional<Frame>();
+    ASSIGN_OR_RETURN(const bool got, ReceiveFrame());
+    if (!got) return std::optional<Frame>();
     const double ts = TimestampOf(frame_);
     if (first_after_seek && t > 0 && retries < 2 &&
         ts > t + std::max(frame_duration_, 0.001) + Decoder::kTimestampTolerance) {
@@ -702,7 +701,7 @@ absl::StatusOr<std::optional<Frame>> Decoder::Impl::DecodeAt(double t) {
       ++retries;
       const int64_t target =
           start_pts_ + static_cast<int64_t>(std::floor(back / av_q2d(time_base_)));
-      if (auto status = Seek(target, back); !status.ok()) return status;
+      RETURN_IF_ERROR(Seek(target, back));
       continue;
     }
     first_after_seek = false;
@@ -726,7 +725,7 @@ Decoder::~Decoder() = default;
 absl::StatusOr<std::unique_ptr<Decoder>> Decoder::Open(const std::string& path_or_url,
                                                        const OpenOptions& options) {
   auto impl = std::make_unique<Impl>();
-  if (auto status = impl->Open(path_or_url, options, nullptr); !status.ok()) return status;
+  RETURN_IF_ERROR(impl->Open(path_or_url, options, nullptr));
   return std::unique_ptr<Decoder>(new Decoder(std::move(impl)));
 }
 
@@ -735,8 +734,7 @@ absl::StatusOr<std::unique_ptr<Decoder>> Decoder::OpenMemory(const std::string& 
                                                              const OpenOptions& options) {
   if (bytes.empty()) return absl::InvalidArgumentError(absl::StrCat(name, ": file is empty"));
   auto impl = std::make_unique<Impl>();
-  auto status = impl->Open(name, options, std::make_unique<MemoryAvio>(bytes));
-  if (!status.ok()) return status;
+  RETURN_IF_ERROR(impl->Open(name, options, std::make_unique<MemoryAvio>(bytes)));
   return std::unique_ptr<Decoder>(new Decoder(std::move(impl)));
 }
 

@@ -22,7 +22,7 @@ using ::testing::HasSubstr;
 using testing::SyntheticClipOptions;
 
 std::string MakeClip(const std::string& name, SyntheticClipOptions options) {
-  const std::string path = TempPath(name);
+  const std::string path = TestTempPath(name);
   const absl::Status status = testing::WriteSyntheticClip(path, options);
   EXPECT_TRUE(status.ok()) << status;
   return path;
@@ -231,7 +231,9 @@ TEST(DecoderTest, DecodeAtSeeksForwardAndBack) {
   auto past_end = (*decoder)->DecodeAt(10);
   ASSERT_TRUE(past_end.ok());
   EXPECT_FALSE(past_end->has_value());
-  EXPECT_FALSE((*decoder)->DecodeAt(NAN).ok());
+  const auto not_finite = (*decoder)->DecodeAt(NAN);
+  EXPECT_EQ(not_finite.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(not_finite.status().message(), TestTempPath("seek.mp4") + ": seek time is not finite");
 }
 
 TEST(DecoderTest, OpenMemoryDecodesLikeAFile) {
@@ -257,7 +259,7 @@ TEST(DecoderErrorsTest, MissingFile) {
 }
 
 TEST(DecoderErrorsTest, EmptyFile) {
-  const std::string path = TempPath("empty.mp4");
+  const std::string path = TestTempPath("empty.mp4");
   WriteFile(path, "");
   auto d = Decoder::Open(path);
   EXPECT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument);
@@ -267,12 +269,12 @@ TEST(DecoderErrorsTest, EmptyFile) {
 }
 
 TEST(DecoderErrorsTest, NotAVideo) {
-  const std::string path = TempPath("notes.mp4");
+  const std::string path = TestTempPath("notes.mp4");
   WriteFile(path, std::string(5000, 'x') + "this is a text file, not a video\n");
   auto d = Decoder::Open(path);
   EXPECT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(d.status().message(), HasSubstr(path + ": not a video format FFmpeg can read"));
-  auto dir = Decoder::Open(TempPath(""));
+  auto dir = Decoder::Open(TestTempPath(""));
   EXPECT_THAT(dir.status().message(), HasSubstr("is a directory"));
 }
 
@@ -284,7 +286,7 @@ TEST(DecoderErrorsTest, AudioOnlyFileHasNoVideoStream) {
   const uint32_t samples = 800;
   wav += u32(36 + samples * 2) + "WAVEfmt " + u32(16) + u16(1) + u16(1) + u32(8000) + u32(16000) +
          u16(2) + u16(16) + "data" + u32(samples * 2) + std::string(samples * 2, '\0');
-  const std::string path = TempPath("audio.wav");
+  const std::string path = TestTempPath("audio.wav");
   WriteFile(path, wav);
   auto d = Decoder::Open(path);
   EXPECT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument);
@@ -293,7 +295,7 @@ TEST(DecoderErrorsTest, AudioOnlyFileHasNoVideoStream) {
 
 TEST(DecoderErrorsTest, HugeResolutionRefusedBeforeDecoding) {
   // A YUV4MPEG2 header that claims 16000x9000 frames (and has none).
-  const std::string path = TempPath("huge.y4m");
+  const std::string path = TestTempPath("huge.y4m");
   WriteFile(path, "YUV4MPEG2 W16000 H9000 F25:1 Ip A1:1 C420jpeg\n");
   auto d = Decoder::Open(path);
   EXPECT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument);
@@ -333,7 +335,7 @@ TEST(DecoderErrorsTest, TruncatedMkvDecodesWhatIsThereAndReportsIt) {
   options.frames = 60;
   options.gop_size = 10;
   const std::string full = ReadFile(MakeClip("full.mkv", options));
-  const std::string path = TempPath("truncated.mkv");
+  const std::string path = TestTempPath("truncated.mkv");
   WriteFile(path, full.substr(0, full.size() * 6 / 10));
   auto d = Decoder::Open(path);
   ASSERT_TRUE(d.ok()) << d.status();
@@ -352,7 +354,7 @@ TEST(DecoderErrorsTest, TruncatedMp4WithoutIndexIsAClearError) {
   SyntheticClipOptions options;
   options.frames = 30;
   const std::string full = ReadFile(MakeClip("full.mp4", options));
-  const std::string path = TempPath("truncated.mp4");
+  const std::string path = TestTempPath("truncated.mp4");
   WriteFile(path, full.substr(0, full.size() / 2));  // the index (moov) is at the end
   auto d = Decoder::Open(path);
   ASSERT_FALSE(d.ok());
@@ -373,7 +375,7 @@ TEST(DecoderErrorsTest, FlippedBytesAreSkippedAndReported) {
       const size_t at = damaged.size() / 3 + rng() % (damaged.size() / 3);
       damaged[at] = static_cast<char>(damaged[at] ^ (1 + rng() % 255));
     }
-    const std::string path = TempPath("flipped" + std::to_string(trial) + ".mkv");
+    const std::string path = TestTempPath("flipped" + std::to_string(trial) + ".mkv");
     WriteFile(path, damaged);
     auto d = Decoder::Open(path);
     ASSERT_TRUE(d.ok()) << d.status();

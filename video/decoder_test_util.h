@@ -9,15 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "base/testing/test_paths.h"
 #include "gtest/gtest.h"
 #include "video/decoder.h"
 
 namespace video {
 
-inline std::string TempPath(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return std::string(dir ? dir : "/tmp") + "/" + name;
-}
+using ::base::testing::TestTempPath;
 
 inline std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

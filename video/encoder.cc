@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -194,8 +195,7 @@ absl::Status Encoder::Close() {
   State& s = *state_;
   if (s.closed) return absl::FailedPreconditionError(absl::StrCat(s.path, ": already closed"));
   s.closed = true;
-  absl::Status status = s.Drain(nullptr);
-  if (!status.ok()) return status;
+  RETURN_IF_ERROR(s.Drain(nullptr));
   int r = av_write_trailer(s.muxer);
   if (r < 0) return s.Fail("cannot finish the MP4", r);
   r = avio_closep(&s.muxer->pb);

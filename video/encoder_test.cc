@@ -7,15 +7,14 @@
 #include <iterator>
 #include <string>
 
+#include "base/testing/test_paths.h"
 #include "gtest/gtest.h"
 #include "video/decoder.h"
 
 namespace video {
 namespace {
 
-std::string TempPath(const std::string& name) {
-  return std::string(getenv("TEST_TMPDIR") ? getenv("TEST_TMPDIR") : "/tmp") + "/" + name;
-}
+using ::base::testing::TestTempPath;
 
 std::string ReadBytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -50,7 +49,7 @@ absl::Status Encode(const std::string& path, int crf, int frames) {
 }
 
 TEST(EncoderTest, OutputDecodesWithRequestedSizeAndLength) {
-  const std::string path = TempPath("encoded.mp4");
+  const std::string path = TestTempPath("encoded.mp4");
   ASSERT_TRUE(Encode(path, 18, 30).ok());
   auto decoder = Decoder::Open(path);
   ASSERT_TRUE(decoder.ok()) << decoder.status();
@@ -75,36 +74,43 @@ TEST(EncoderTest, OutputDecodesWithRequestedSizeAndLength) {
 }
 
 TEST(EncoderTest, SameInputGivesSameBytes) {
-  ASSERT_TRUE(Encode(TempPath("a.mp4"), 23, 20).ok());
-  ASSERT_TRUE(Encode(TempPath("b.mp4"), 23, 20).ok());
-  const std::string a = ReadBytes(TempPath("a.mp4")), b = ReadBytes(TempPath("b.mp4"));
+  ASSERT_TRUE(Encode(TestTempPath("a.mp4"), 23, 20).ok());
+  ASSERT_TRUE(Encode(TestTempPath("b.mp4"), 23, 20).ok());
+  const std::string a = ReadBytes(TestTempPath("a.mp4")), b = ReadBytes(TestTempPath("b.mp4"));
   ASSERT_FALSE(a.empty());
   EXPECT_EQ(a, b);
 }
 
 TEST(EncoderTest, HigherCrfGivesSmallerFile) {
-  ASSERT_TRUE(Encode(TempPath("q18.mp4"), 18, 20).ok());
-  ASSERT_TRUE(Encode(TempPath("q38.mp4"), 38, 20).ok());
-  EXPECT_LT(ReadBytes(TempPath("q38.mp4")).size(), ReadBytes(TempPath("q18.mp4")).size());
+  ASSERT_TRUE(Encode(TestTempPath("q18.mp4"), 18, 20).ok());
+  ASSERT_TRUE(Encode(TestTempPath("q38.mp4"), 38, 20).ok());
+  EXPECT_LT(ReadBytes(TestTempPath("q38.mp4")).size(), ReadBytes(TestTempPath("q18.mp4")).size());
 }
 
 TEST(EncoderTest, RejectsOddSizeBadCrfAndMismatchedFrames) {
-  EXPECT_FALSE(Encoder::Open(TempPath("odd.mp4"), 95, 64).ok());
+  const std::string odd = TestTempPath("odd.mp4");
+  absl::StatusOr<std::unique_ptr<Encoder>> rejected = Encoder::Open(odd, 95, 64);
+  EXPECT_EQ(rejected.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(rejected.status().message(), odd + ": frame size 95x64 must be positive and even");
   EncoderOptions bad;
   bad.crf = 60;
-  EXPECT_FALSE(Encoder::Open(TempPath("crf.mp4"), 96, 64, bad).ok());
-  auto encoder = Encoder::Open(TempPath("mismatch.mp4"), 96, 64);
+  const std::string crf = TestTempPath("crf.mp4");
+  rejected = Encoder::Open(crf, 96, 64, bad);
+  EXPECT_EQ(rejected.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(rejected.status().message(), crf + ": crf 60 not in 0..51");
+  auto encoder = Encoder::Open(TestTempPath("mismatch.mp4"), 96, 64);
   ASSERT_TRUE(encoder.ok());
   const absl::Status s = (*encoder)->Write(Pattern(64, 64, 0));
-  EXPECT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("mismatch.mp4"), std::string::npos) << s;
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), TestTempPath("mismatch.mp4") + ": frame 0 is 64x64, the video is 96x64");
   EXPECT_TRUE((*encoder)->Close().ok());
 }
 
 TEST(EncoderTest, UnwritablePathIsAnError) {
   auto encoder = Encoder::Open("/nonexistent-dir/x.mp4", 96, 64);
-  ASSERT_FALSE(encoder.ok());
-  EXPECT_NE(encoder.status().message().find("/nonexistent-dir/x.mp4"), std::string::npos);
+  EXPECT_EQ(encoder.status().code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(encoder.status().message().substr(0, 47),
+            "/nonexistent-dir/x.mp4: cannot open for writing");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // A disk cache of preprocessed faces, so training epochs do not re-decode video. An entry
-// is keyed by the video's content (XXH64 of the file's bytes, streamed) and a hash of every
+// is keyed by the video's content (XXH64 of the file's bytes, streamed: base/hash.h) and the
+// XXH64 of every
 // parameter that changes the output; it is a safetensors file holding one [T,3,H,W] tensor
 // per track, with the metadata (preprocess_json.h), the full parameter key and a checksum
 // of the tensor bytes in __metadata__. A damaged, truncated or mismatched entry is
@@ -7,7 +8,6 @@
 #ifndef VIDEO_FACE_CACHE_H_
 #define VIDEO_FACE_CACHE_H_
 
-#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -16,25 +16,6 @@
 #include "video/preprocess.h"
 
 namespace video {
-
-// XXH64 (xxHash's 64-bit hash), streaming.
-class Xxh64 {
- public:
-  explicit Xxh64(uint64_t seed = 0);
-  void Update(const void* data, size_t size);
-  uint64_t Digest() const;
-
- private:
-  uint64_t v_[4];
-  uint64_t seed_;
-  uint64_t total_ = 0;
-  unsigned char buffer_[32];
-  size_t buffered_ = 0;
-};
-
-uint64_t HashBytes(const void* data, size_t size, uint64_t seed = 0);
-// XXH64 of the file's contents, read in 1 MiB blocks. Errors name the file.
-absl::StatusOr<uint64_t> HashFile(const std::string& path);
 
 // Every parameter that affects PreprocessVideo's output, as one canonical string (the
 // cache format version, dlib's version and the landmark model's path and size included).

@@ -1,54 +1,33 @@
 // Tests for the face cache: XXH64, keys, hit/miss, damaged entries, JSON round trip.
 #include "video/face_cache.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
+#include "base/hash.h"
+#include "base/testing/test_paths.h"
 #include "video/preprocess_json.h"
 
 namespace video {
 namespace {
 
-constexpr char kModel[] = "external/dlib/shape_predictor_68_face_landmarks.dat";
+using ::base::testing::kLandmarkModelPath;
+using ::base::testing::TestTempPath;
+using ::testing::HasSubstr;
+
 constexpr char kClip[] = "video/testdata/retalking_face5_2s.mp4";
 
-std::string TempDir(const std::string& name) {
-  const std::string dir = std::string(std::getenv("TEST_TMPDIR")) + "/" + name;
-  std::filesystem::remove_all(dir);
-  return dir;
-}
-
-TEST(Xxh64Test, KnownValues) {
-  EXPECT_EQ(HashBytes("", 0), 0xEF46DB3751D8E999ULL);
-  EXPECT_EQ(HashBytes("a", 1), 0xD24EC4F1A98C6E5BULL);
-  EXPECT_EQ(HashBytes("abc", 3), 0x44BC2CF5AD770999ULL);
-}
-
-TEST(Xxh64Test, StreamingEqualsOneShotForAnySplit) {
-  std::string data;
-  for (int i = 0; i < 1000; ++i) data.push_back(static_cast<char>(i * 7 + 3));
-  const uint64_t whole = HashBytes(data.data(), data.size(), 42);
-  for (size_t split : {0, 1, 31, 32, 33, 100, 999}) {
-    Xxh64 hash(42);
-    hash.Update(data.data(), split);
-    hash.Update(data.data() + split, data.size() - split);
-    EXPECT_EQ(hash.Digest(), whole) << split;
-  }
-  EXPECT_NE(HashBytes(data.data(), data.size(), 0), whole);
-}
-
-TEST(HashFileTest, HashesContentsAndNamesMissingFiles) {
-  const std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/bytes.bin";
-  std::ofstream(path, std::ios::binary) << "abc";
-  EXPECT_EQ(HashFile(path).value(), 0x44BC2CF5AD770999ULL);
-  absl::StatusOr<uint64_t> missing = HashFile("/no/such/file");
-  ASSERT_FALSE(missing.ok());
-  EXPECT_NE(missing.status().message().find("/no/such/file"), std::string::npos);
+// Entry names are part of the cache's on-disk format: XXH64 (base/hash.h) of the file's
+// bytes and of the key (values from the reference libxxhash).
+TEST(FaceCacheTest, EntryPathIsTheXxh64OfContentsAndKey) {
+  EXPECT_EQ(base::Xxh64File(kClip).value(), 0xE05E01B755366892ULL);
+  EXPECT_EQ(FaceCache("dir").EntryPath(0xE05E01B755366892ULL, "abc"),
+            "dir/e05e01b755366892-44bc2cf5ad770999.safetensors");
 }
 
 TEST(PreprocessingKeyTest, ChangesWithEveryOutputParameter) {
@@ -77,11 +56,11 @@ TEST(PreprocessingKeyTest, ChangesWithEveryOutputParameter) {
 TEST(PreprocessingKeyTest, SameModelUnderAnotherPathIsTheSameKey) {
   nn::Preprocessing p;
   PreprocessOptions direct, linked, dotted;
-  direct.landmark_model_path = std::filesystem::canonical(kModel).string();
-  linked.landmark_model_path = std::string(std::getenv("TEST_TMPDIR")) + "/model_link.dat";
+  direct.landmark_model_path = std::filesystem::canonical(kLandmarkModelPath).string();
+  linked.landmark_model_path = TestTempPath("model_link.dat");
   std::filesystem::remove(linked.landmark_model_path);
   std::filesystem::create_symlink(direct.landmark_model_path, linked.landmark_model_path);
-  dotted.landmark_model_path = std::string("./") + kModel;
+  dotted.landmark_model_path = std::string("./") + kLandmarkModelPath;
   EXPECT_EQ(PreprocessingKey(p, linked), PreprocessingKey(p, direct));
   EXPECT_EQ(PreprocessingKey(p, dotted), PreprocessingKey(p, direct));
   PreprocessOptions other;
@@ -90,18 +69,19 @@ TEST(PreprocessingKeyTest, SameModelUnderAnotherPathIsTheSameKey) {
 }
 
 TEST(FaceCacheTest, MissThenHitThenRecomputesADamagedEntry) {
-  const std::string dir = TempDir("cache");
+  const std::string dir = TestTempPath("cache");
   FaceCache cache(dir);
   nn::Preprocessing p;
   p.frames = 4;
   p.image_size = 64;
   PreprocessOptions options;
-  options.landmark_model_path = kModel;
+  options.landmark_model_path = kLandmarkModelPath;
   CacheOutcome outcome;
   absl::StatusOr<PreprocessedVideo> first = cache.Get(kClip, p, options, &outcome);
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_EQ(outcome, CacheOutcome::kMiss);
-  const std::string entry = cache.EntryPath(HashFile(kClip).value(), PreprocessingKey(p, options));
+  const std::string entry =
+      cache.EntryPath(base::Xxh64File(kClip).value(), PreprocessingKey(p, options));
   ASSERT_TRUE(std::filesystem::exists(entry));
   // Stored as 8-bit crops: a quarter of the float32 tensor, plus the metadata.
   const nn::Tensor& computed = first->tracks[0].faces;
@@ -151,13 +131,13 @@ TEST(FaceCacheTest, MissThenHitThenRecomputesADamagedEntry) {
 }
 
 TEST(FaceCacheTest, ErrorsPassThroughAndAreNotCached) {
-  const std::string dir = TempDir("cache_errors");
+  const std::string dir = TestTempPath("cache_errors");
   FaceCache cache(dir);
   PreprocessOptions options;
-  options.landmark_model_path = kModel;
+  options.landmark_model_path = kLandmarkModelPath;
   absl::StatusOr<PreprocessedVideo> video = cache.Get("/no/such/video.mp4", {}, options);
-  ASSERT_FALSE(video.ok());
-  EXPECT_NE(video.status().message().find("/no/such/video.mp4"), std::string::npos);
+  EXPECT_EQ(video.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(video.status().message(), "/no/such/video.mp4: no such file");
   EXPECT_FALSE(std::filesystem::exists(dir) && !std::filesystem::is_empty(dir));
 }
 
@@ -189,7 +169,9 @@ TEST(PreprocessedVideoJsonTest, RoundTrips) {
   EXPECT_TRUE(back->tracks[0].track.faces[1].filled);
   nlohmann::json broken = json;
   broken.erase("frames");
-  EXPECT_FALSE(PreprocessedVideoFromJson(broken).ok());
+  const absl::StatusOr<PreprocessedVideo> error = PreprocessedVideoFromJson(broken);
+  EXPECT_EQ(error.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(error.status().message()), HasSubstr("malformed face metadata: "));
 }
 
 }  // namespace

@@ -1,38 +1,44 @@
 // Tests for the 68-point landmark model: loading (once, with clear errors) and prediction.
 #include "video/landmarks.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <fstream>
 
+#include "base/testing/test_paths.h"
 #include "video/sampling.h"
 
 namespace video {
 namespace {
 
-constexpr char kModel[] = "external/dlib/shape_predictor_68_face_landmarks.dat";
+using ::base::testing::kLandmarkModelPath;
+using ::testing::HasSubstr;
 
-TEST(LandmarkModelTest, MissingFileNamesThePath) {
-  absl::StatusOr<std::shared_ptr<const LandmarkModel>> model =
-      LandmarkModel::Load("/nonexistent/sp68.dat");
+TEST(LandmarkLandmarkModelPathTest, MissingFileNamesThePath) {
+  absl::StatusOr<std::shared_ptr<const LandmarkLandmarkModelPath>> model =
+      LandmarkLandmarkModelPath::Load("/nonexistent/sp68.dat");
   ASSERT_FALSE(model.ok());
   EXPECT_EQ(model.status().code(), absl::StatusCode::kNotFound);
   EXPECT_NE(model.status().message().find("/nonexistent/sp68.dat"), std::string::npos);
 }
 
-TEST(LandmarkModelTest, NotAModelIsAnError) {
-  const std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/not_a_model.dat";
+TEST(LandmarkLandmarkModelPathTest, NotAModelIsAnError) {
+  const std::string path = base::testing::TestTempPath("not_a_model.dat");
   std::ofstream(path) << "hello, this is not a shape predictor";
-  absl::StatusOr<std::shared_ptr<const LandmarkModel>> model = LandmarkModel::Load(path);
-  ASSERT_FALSE(model.ok());
-  EXPECT_NE(model.status().message().find(path), std::string::npos) << model.status();
+  absl::StatusOr<std::shared_ptr<const LandmarkLandmarkModelPath>> model =
+      LandmarkLandmarkModelPath::Load(path);
+  EXPECT_EQ(model.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(model.status().message()),
+              HasSubstr(path + ": not a dlib shape predictor model: "));
 }
 
-TEST(LandmarkModelTest, LoadsOnceAndPredictsAPlausibleFace) {
-  absl::StatusOr<std::shared_ptr<const LandmarkModel>> model = LandmarkModel::Load(kModel);
+TEST(LandmarkLandmarkModelPathTest, LoadsOnceAndPredictsAPlausibleFace) {
+  absl::StatusOr<std::shared_ptr<const LandmarkLandmarkModelPath>> model =
+      LandmarkLandmarkModelPath::Load(kLandmarkModelPath);
   ASSERT_TRUE(model.ok()) << model.status();
-  absl::StatusOr<std::shared_ptr<const LandmarkModel>> again = LandmarkModel::Load(kModel);
+  absl::StatusOr<std::shared_ptr<const LandmarkLandmarkModelPath>> again =
+      LandmarkLandmarkModelPath::Load(kLandmarkModelPath);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(model->get(), again->get());
 
@@ -70,13 +76,16 @@ TEST(LandmarkModelTest, LoadsOnceAndPredictsAPlausibleFace) {
   EXPECT_DOUBLE_EQ(MeanLandmarkDistance(*landmarks, *landmarks), 0.0);
 }
 
-TEST(LandmarkModelTest, EmptyBoxIsAnError) {
-  absl::StatusOr<std::shared_ptr<const LandmarkModel>> model = LandmarkModel::Load(kModel);
+TEST(LandmarkLandmarkModelPathTest, EmptyBoxIsAnError) {
+  absl::StatusOr<std::shared_ptr<const LandmarkLandmarkModelPath>> model =
+      LandmarkLandmarkModelPath::Load(kLandmarkModelPath);
   ASSERT_TRUE(model.ok());
   Frame frame;
   frame.width = frame.height = 8;
   frame.rgb.assign(8 * 8 * 3, 0);
-  EXPECT_FALSE((*model)->Predict(frame, FaceBox{4, 4, 4, 4}).ok());
+  const absl::StatusOr<FaceLandmarks> landmarks = (*model)->Predict(frame, FaceBox{4, 4, 4, 4});
+  EXPECT_EQ(landmarks.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(landmarks.status().message(), "frame 0: empty face box for landmarks");
 }
 
 }  // namespace

@@ -118,7 +118,7 @@ class FeedWriter {
 };
 
 std::string MakeFifo(const std::string& name) {
-  const std::string path = TempPath(name);
+  const std::string path = TestTempPath(name);
   unlink(path.c_str());
   EXPECT_EQ(mkfifo(path.c_str(), 0600), 0) << path << ": " << std::strerror(errno);
   return path;
@@ -250,7 +250,7 @@ struct Clip {
 // A streamable container with an H.264 stream, and its frames decoded from the file.
 Clip MakeClip(const std::string& container) {
   Clip clip;
-  clip.path = TempPath("live_" + container + ".bin");
+  clip.path = TestTempPath("live_" + container + ".bin");
   testing::SyntheticClipOptions options;
   options.container = container;
   options.width = 320;

@@ -2,7 +2,6 @@
 // ../shared/data/real_faces) and prints, per clip, the face detection rate over the sampled
 // frames and the number of tracks; exits 1 when a clip misses the bar (>= 95%, one track).
 //   bazel run //video:real_faces_report -- --dir=/path/to/clips [--preset=default]
-#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -10,10 +9,12 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "base/video_files.h"
 #include "nn/models/presets.h"
 #include "video/real_faces_report.h"
 
-ABSL_FLAG(std::string, dir, "../shared/data/real_faces", "directory of clips (*.mp4, ...)");
+ABSL_FLAG(std::string, dir, "../shared/data/real_faces",
+          "directory of clips (base/video_files.h: *.mp4, *.mov, ..., searched recursively)");
 ABSL_FLAG(std::string, preset, "default", "model preset whose preprocessing to use");
 ABSL_FLAG(std::string, landmark_model, "", "shape_predictor_68_face_landmarks.dat path");
 
@@ -32,23 +33,16 @@ int main(int argc, char** argv) {
   }
   video::PreprocessOptions options = video::PreprocessOptionsForPreset(*preset);
   options.landmark_model_path = absl::GetFlag(FLAGS_landmark_model);
-  std::vector<std::string> clips;
-  std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
-    const std::string ext = entry.path().extension().string();
-    if (ext == ".mp4" || ext == ".mov" || ext == ".mkv" || ext == ".webm" || ext == ".avi") {
-      clips.push_back(entry.path().string());
-    }
-  }
-  if (error || clips.empty()) {
-    std::fprintf(stderr, "%s: no video clips found%s%s\n", dir.c_str(), error ? ": " : "",
-                 error ? error.message().c_str() : "");
+  const absl::StatusOr<std::vector<std::string>> clips = base::ListVideoFiles(dir);
+  if (!clips.ok() || clips->empty()) {
+    std::fprintf(stderr, "%s\n",
+                 clips.ok() ? (dir + ": no video clips found").c_str()
+                            : std::string(clips.status().message()).c_str());
     return 2;
   }
-  std::sort(clips.begin(), clips.end());
   std::printf("%-48s %8s %7s %6s  %s\n", "clip", "detected", "rate", "tracks", "result");
   int failures = 0;
-  for (const std::string& clip : clips) {
+  for (const std::string& clip : *clips) {
     const video::ClipFaceReport r = video::EvaluateClip(clip, preset->preprocessing, options);
     const std::string name = std::filesystem::path(clip).filename().string();
     if (!r.error.ok()) {
@@ -61,6 +55,6 @@ int main(int argc, char** argv) {
                 r.sampled_frames, 100 * r.detection_rate(), r.tracks, r.Passes() ? "ok" : "FAIL");
   }
   std::printf("%zu clips, %d below the bar (>= 95%% of sampled frames with a face, 1 track)\n",
-              clips.size(), failures);
+              clips->size(), failures);
   return failures == 0 ? 0 : 1;
 }

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "base/testing/test_paths.h"
+
 namespace video {
 namespace {
 
@@ -11,7 +13,7 @@ TEST(RealFacesTest, EveryCommittedClipHasOneWellDetectedTrack) {
   for (const std::string preset_name : {"default", "jadhav2020"}) {
     const nn::ModelPreset preset = nn::GetPreset(preset_name).value();
     PreprocessOptions options = PreprocessOptionsForPreset(preset);
-    options.landmark_model_path = "external/dlib/shape_predictor_68_face_landmarks.dat";
+    options.landmark_model_path = base::testing::kLandmarkModelPath;
     for (const char* clip :
          {"video/testdata/liveportrait_d3_2s.mp4", "video/testdata/retalking_face2_2s.mp4",
           "video/testdata/retalking_face5_2s.mp4"}) {

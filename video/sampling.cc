@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 
 namespace video {
 namespace {
@@ -226,7 +227,7 @@ absl::StatusOr<int> SampleFrames(Decoder& decoder, const SamplingOptions& option
                              options.max_decoded_frames, out);
       break;
   }
-  if (!status.ok()) return status;
+  RETURN_IF_ERROR(status);
   if (out.count() == 0) {
     const auto& warnings = decoder.report().warnings;
     return absl::DataLossError(absl::StrCat(
@@ -238,18 +239,16 @@ absl::StatusOr<int> SampleFrames(Decoder& decoder, const SamplingOptions& option
 
 absl::StatusOr<int> SampleFrames(const std::string& path, const SamplingOptions& options,
                                  const FrameSink& on_frame, DecodeReport* report) {
-  auto decoder = Decoder::Open(path, options.open_options);
-  if (!decoder.ok()) return decoder.status();
-  auto count = SampleFrames(**decoder, options, on_frame);
-  if (report != nullptr) *report = (*decoder)->report();
+  ASSIGN_OR_RETURN(std::unique_ptr<Decoder> decoder, Decoder::Open(path, options.open_options));
+  auto count = SampleFrames(*decoder, options, on_frame);
+  if (report != nullptr) *report = decoder->report();
   return count;
 }
 
 absl::StatusOr<std::vector<Frame>> SampleFrames(Decoder& decoder, const SamplingOptions& options) {
   std::vector<Frame> frames;
-  auto count =
-      SampleFrames(decoder, options, [&](Frame frame) { frames.push_back(std::move(frame)); });
-  if (!count.ok()) return count.status();
+  RETURN_IF_ERROR(
+      SampleFrames(decoder, options, [&](Frame frame) { frames.push_back(std::move(frame)); }));
   return frames;
 }
 
@@ -257,9 +256,8 @@ absl::StatusOr<std::vector<Frame>> SampleFrames(const std::string& path,
                                                 const SamplingOptions& options,
                                                 DecodeReport* report) {
   std::vector<Frame> frames;
-  auto count = SampleFrames(
-      path, options, [&](Frame frame) { frames.push_back(std::move(frame)); }, report);
-  if (!count.ok()) return count.status();
+  RETURN_IF_ERROR(SampleFrames(
+      path, options, [&](Frame frame) { frames.push_back(std::move(frame)); }, report));
   return frames;
 }
 

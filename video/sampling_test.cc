@@ -22,7 +22,7 @@ std::string Clip(const std::string& name, int frames, int gop = 12) {
   options.frames = frames;
   options.fps = 25;
   options.gop_size = gop;
-  const std::string path = TempPath(name);
+  const std::string path = TestTempPath(name);
   EXPECT_TRUE(testing::WriteSyntheticClip(path, options).ok());
   return path;
 }
@@ -66,7 +66,7 @@ TEST(SamplingTest, HourLongVideoIsSampledBySeeking) {
   clip.gop_size = 25;
   for (int i = 0; i < clip.frames; ++i) clip.timestamps.push_back(3.6 * i);
   clip.encoder_options = {{"preset", "ultrafast"}};
-  const std::string path = TempPath("hour.mp4");
+  const std::string path = TestTempPath("hour.mp4");
   ASSERT_TRUE(testing::WriteSyntheticClip(path, clip).ok());
   auto decoder = Decoder::Open(path);
   ASSERT_TRUE(decoder.ok()) << decoder.status();
@@ -149,9 +149,10 @@ TEST(SamplingTest, StreamingDeliversEachFrameAsItIsDecoded) {
   }
   // Errors are the same as the vector form's, and nothing is delivered.
   int delivered = 0;
-  auto missing =
-      SampleFrames(TempPath("no_such_clip.mp4"), SamplingOptions{}, [&](Frame) { ++delivered; });
-  EXPECT_FALSE(missing.ok());
+  const std::string missing_path = TestTempPath("no_such_clip.mp4");
+  auto missing = SampleFrames(missing_path, SamplingOptions{}, [&](Frame) { ++delivered; });
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(missing.status().message(), missing_path + ": no such file");
   EXPECT_EQ(delivered, 0);
 }
 

@@ -160,7 +160,6 @@ void Col2ImAdd(const Conv2dGeometry& g, const float* dcol, int64_t c_begin, int6
 
 // Eight floats, unaligned: GCC vector extensions compile to AVX2 (or AVX-512VL) FMAs.
 typedef float Vec8 __attribute__((vector_size(32)));
-typedef int Vec8i __attribute__((vector_size(32)));
 inline Vec8 Load8(const float* p) {
   Vec8 v;
   std::memcpy(&v, p, sizeof(v));
@@ -263,8 +262,8 @@ void PackFlatInput(const Conv2dGeometry& g, const FlatLayout& l, const float* in
       // Stride 2: even input columns 2k go to one phase at k + const, odd ones to the other.
       for (int64_t done = 0; done < vector_cols; done += 16) {
         const Vec8 a = Load8(src_row + done), b = Load8(src_row + done + 8);
-        Store8(even + row + done / 2, __builtin_shuffle(a, b, Vec8i{0, 2, 4, 6, 8, 10, 12, 14}));
-        Store8(odd + row + done / 2, __builtin_shuffle(a, b, Vec8i{1, 3, 5, 7, 9, 11, 13, 15}));
+        Store8(even + row + done / 2, __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14));
+        Store8(odd + row + done / 2, __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15));
       }
       for (int64_t qw = 0; qw < l.sw; ++qw) {  // the rest, from column vector_cols on
         float* dst = p + row + at0[qw] + vector_cols / l.sw;
@@ -346,13 +345,15 @@ void FlatCorrelateAuto(const float* in, int64_t in_stride, int64_t channels, con
 
 // out[k] = the sum of the lanes of the k-th vector, by a transpose-and-add tree.
 inline void SumLanes4(Vec8 a, Vec8 b, Vec8 c, Vec8 d, float* out) {
-  const Vec8i even = {0, 8, 2, 10, 4, 12, 6, 14}, odd = {1, 9, 3, 11, 5, 13, 7, 15};
+  // __builtin_shufflevector (GCC 12+ and clang) takes the lane indices as constants.
   // [a0+a1, b0+b1, a2+a3, b2+b3, a4+a5, b4+b5, a6+a7, b6+b7], likewise for c, d.
-  const Vec8 ab = __builtin_shuffle(a, b, even) + __builtin_shuffle(a, b, odd);
-  const Vec8 cd = __builtin_shuffle(c, d, even) + __builtin_shuffle(c, d, odd);
+  const Vec8 ab = __builtin_shufflevector(a, b, 0, 8, 2, 10, 4, 12, 6, 14) +
+                  __builtin_shufflevector(a, b, 1, 9, 3, 11, 5, 13, 7, 15);
+  const Vec8 cd = __builtin_shufflevector(c, d, 0, 8, 2, 10, 4, 12, 6, 14) +
+                  __builtin_shufflevector(c, d, 1, 9, 3, 11, 5, 13, 7, 15);
   // [a0..3, b0..3, c0..3, d0..3, a4..7, b4..7, c4..7, d4..7]
-  const Vec8 abcd = __builtin_shuffle(ab, cd, Vec8i{0, 1, 8, 9, 4, 5, 12, 13}) +
-                    __builtin_shuffle(ab, cd, Vec8i{2, 3, 10, 11, 6, 7, 14, 15});
+  const Vec8 abcd = __builtin_shufflevector(ab, cd, 0, 1, 8, 9, 4, 5, 12, 13) +
+                    __builtin_shufflevector(ab, cd, 2, 3, 10, 11, 6, 7, 14, 15);
   for (int k = 0; k < 4; ++k) out[k] = abcd[k] + abcd[k + 4];
 }
 

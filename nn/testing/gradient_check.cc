@@ -32,24 +32,6 @@ std::vector<int64_t> SampleIndices(int64_t n, int max_count, std::mt19937& rng) 
 
 }  // namespace
 
-Tensor RandomNormal(const Shape& shape, uint32_t seed, float stddev) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal(0.0f, stddev);
-  Tensor t = Tensor::Empty(shape);
-  float* p = t.data<float>();
-  for (int64_t i = 0; i < t.numel(); ++i) p[i] = normal(rng);
-  return t;
-}
-
-Tensor RandomUniform(const Shape& shape, uint32_t seed, float low, float high) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> uniform(low, high);
-  Tensor t = Tensor::Empty(shape);
-  float* p = t.data<float>();
-  for (int64_t i = 0; i < t.numel(); ++i) p[i] = uniform(rng);
-  return t;
-}
-
 ::testing::AssertionResult CheckGradients(const std::vector<Tensor*>& inputs,
                                           const ForwardFn& forward, const BackwardFn& backward,
                                           const GradientCheckOptions& options) {

@@ -19,6 +19,7 @@
 
 #include "gtest/gtest.h"
 #include "nn/tensor.h"
+#include "nn/testing/tensor_matchers.h"  // RandomNormal, RandomUniform
 
 namespace nn::testing {
 
@@ -53,11 +54,6 @@ using BackwardFn =
 ::testing::AssertionResult CheckGradients(const std::vector<Tensor*>& inputs,
                                           const ForwardFn& forward, const BackwardFn& backward,
                                           const GradientCheckOptions& options = {});
-
-// A float32 CPU tensor of N(0, stddev^2) values, reproducible from `seed`.
-Tensor RandomNormal(const Shape& shape, uint32_t seed, float stddev = 1.0f);
-// Uniform values in [low, high).
-Tensor RandomUniform(const Shape& shape, uint32_t seed, float low, float high);
 
 }  // namespace nn::testing
 

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 
+#include "base/testing/test_paths.h"
 #include "dlib/image_io.h"
 #include "gtest/gtest.h"
 #include "train/synth/synthetic_faces.h"
@@ -21,13 +22,15 @@ TEST(ContactSheetTest, GridWithLabelBarsWritesAPng) {
   EXPECT_EQ(sheet.height, 2 * 50 + 2);
   EXPECT_GT(sheet.at(10, 2)[1], 150.f);  // green bar: real
   EXPECT_GT(sheet.at(60, 2)[0], 150.f);  // red bar: fake
-  const std::string path = std::string(getenv("TEST_TMPDIR")) + "/sheet.png";
+  const std::string path = base::testing::TestTempPath("sheet.png");
   ASSERT_TRUE(WriteContactSheet(rows, 48, path).ok());
   dlib::array2d<dlib::rgb_pixel> read;
   dlib::load_png(read, path);
   EXPECT_EQ(read.nc(), sheet.width);
   EXPECT_EQ(read.nr(), sheet.height);
-  EXPECT_FALSE(WriteContactSheet(rows, 48, "/nonexistent-dir/sheet.png").ok());
+  const absl::Status status = WriteContactSheet(rows, 48, "/nonexistent-dir/sheet.png");
+  EXPECT_EQ(status.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(status.message().substr(0, 44), "/nonexistent-dir/sheet.png: cannot write PNG");
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 
 namespace train::synth {
 
@@ -17,23 +18,22 @@ DlibLandmarkSource::DlibLandmarkSource(std::shared_ptr<const video::LandmarkMode
 
 absl::StatusOr<std::unique_ptr<DlibLandmarkSource>> DlibLandmarkSource::Create(
     const std::string& model_path, int detection_side) {
-  auto model = video::LandmarkModel::Load(model_path);
-  if (!model.ok()) return model.status();
-  return std::unique_ptr<DlibLandmarkSource>(new DlibLandmarkSource(*model, detection_side));
+  ASSIGN_OR_RETURN(std::shared_ptr<const video::LandmarkModel> model,
+                   video::LandmarkModel::Load(model_path));
+  return std::unique_ptr<DlibLandmarkSource>(new DlibLandmarkSource(model, detection_side));
 }
 
 absl::StatusOr<std::optional<Landmarks>> DlibLandmarkSource::Detect(
     const video::Frame& frame, const std::optional<Landmarks>& previous) const {
-  auto boxes = detector_.Detect(frame);
-  if (!boxes.ok()) return boxes.status();
+  ASSIGN_OR_RETURN(const std::vector<video::FaceBox> boxes, detector_.Detect(frame));
   const video::FaceBox* chosen = nullptr;
-  if (!boxes->empty()) {
-    chosen = &(*boxes)[0];
+  if (!boxes.empty()) {
+    chosen = &boxes[0];
     if (previous.has_value()) {
       double px = 0, py = 0;
       for (const Point& p : *previous) px += p.x / previous->size(), py += p.y / previous->size();
       double best = 1e300;
-      for (const video::FaceBox& box : *boxes) {
+      for (const video::FaceBox& box : boxes) {
         const double d = std::hypot(box.center_x() - px, box.center_y() - py);
         if (d < best) best = d, chosen = &box;
       }
@@ -53,11 +53,10 @@ absl::StatusOr<std::optional<Landmarks>> DlibLandmarkSource::Detect(
   } else {
     return std::optional<Landmarks>();
   }
-  auto predicted = model_->Predict(frame, box);
-  if (!predicted.ok()) return predicted.status();
+  ASSIGN_OR_RETURN(const video::FaceLandmarks predicted, model_->Predict(frame, box));
   Landmarks lm(video::FaceLandmarks::kNumPoints);
   for (int i = 0; i < video::FaceLandmarks::kNumPoints; ++i) {
-    lm[i] = {predicted->points[i].x, predicted->points[i].y};
+    lm[i] = {predicted.points[i].x, predicted.points[i].y};
   }
   return std::optional<Landmarks>(std::move(lm));
 }

@@ -8,13 +8,18 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/status_macros.h"
 #include "base/thread_pool.h"
+#include "base/video_files.h"
 #include "train/synth/contact_sheet.h"
 #include "train/synth/face_swap.h"
 #include "train/synth/self_blend.h"
@@ -23,6 +28,8 @@
 
 namespace train::synth {
 namespace fs = std::filesystem;
+using data::Manifest;
+using data::ManifestEntry;
 namespace {
 
 // SplitMix64 finalizer over (seed, FNV-1a of name): independent streams per output.
@@ -130,15 +137,13 @@ video::Frame ToFrame(const Image& image) {
 }  // namespace
 
 absl::StatusOr<LoadedClip> LoadClip(const std::string& path, int max_frames, int max_side) {
-  auto decoder = video::Decoder::Open(path);
-  if (!decoder.ok()) return decoder.status();
+  ASSIGN_OR_RETURN(std::unique_ptr<video::Decoder> decoder, video::Decoder::Open(path));
   LoadedClip clip;
-  clip.frame_rate = (*decoder)->info().frame_rate > 0 ? (*decoder)->info().frame_rate : 25;
+  clip.frame_rate = decoder->info().frame_rate > 0 ? decoder->info().frame_rate : 25;
   while (int(clip.frames.size()) < max_frames) {
-    auto frame = (*decoder)->Next();
-    if (!frame.ok()) return frame.status();
-    if (!frame->has_value()) break;
-    video::Frame& f = **frame;
+    ASSIGN_OR_RETURN(std::optional<video::Frame> frame, decoder->Next());
+    if (!frame.has_value()) break;
+    video::Frame& f = *frame;
     const double scale = std::min(1.0, double(max_side) / std::max(f.width, f.height));
     const int w = int(f.width * scale) / 2 * 2, h = int(f.height * scale) / 2 * 2;
     if (w < 16 || h < 16)
@@ -163,21 +168,23 @@ absl::StatusOr<LoadedClip> LoadClip(const std::string& path, int max_frames, int
 
 absl::StatusOr<std::vector<ClipSpec>> ClipsFromDirectory(
     const std::string& dir, const std::vector<std::vector<std::string>>& same_person) {
-  std::error_code error;
-  fs::directory_iterator it(dir, error);
-  if (error) return absl::NotFoundError(absl::StrCat(dir, ": cannot list: ", error.message()));
-  const std::set<std::string> extensions = {".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v"};
+  ASSIGN_OR_RETURN(const std::vector<std::string> videos, base::ListVideoFiles(dir));
   std::map<std::string, std::string> identity;
   for (const auto& group : same_person) {
     for (const std::string& id : group) identity[id] = group.front();
   }
   std::vector<ClipSpec> clips;
-  for (const fs::directory_entry& entry : it) {
-    if (!entry.is_regular_file() || !extensions.count(entry.path().extension().string())) continue;
+  std::map<std::string, std::string> path_of_id;
+  for (const std::string& path : videos) {
     ClipSpec c;
-    c.path = entry.path().string();
-    c.clip_id = entry.path().stem().string();
+    c.path = path;
+    c.clip_id = fs::path(path).stem().string();
     c.identity = identity.count(c.clip_id) ? identity[c.clip_id] : c.clip_id;
+    // Clip ids name the outputs and the identities: two files with one stem are ambiguous.
+    if (auto [it, added] = path_of_id.emplace(c.clip_id, path); !added) {
+      return absl::InvalidArgumentError(absl::StrCat(dir, ": two clips with the id '", c.clip_id,
+                                                     "': ", it->second, " and ", path));
+    }
     clips.push_back(c);
   }
   std::sort(clips.begin(), clips.end(),
@@ -299,9 +306,8 @@ absl::StatusOr<Manifest> GenerateDataset(const std::vector<ClipSpec>& input_clip
     LoadedClip source;
     std::vector<Triangle> triangles;
     if (job.method == "face_swap") {
-      auto loaded = LoadClip(clips[job.source].path, options.max_frames, options.max_side);
-      if (!loaded.ok()) return loaded.status();
-      source = std::move(*loaded);
+      ASSIGN_OR_RETURN(source,
+                       LoadClip(clips[job.source].path, options.max_frames, options.max_side));
       triangles = FaceSwapTriangles(target_data.track);
     }
     const std::string file = (fs::path("videos") / (job.name + ".mp4")).string();
@@ -311,9 +317,9 @@ absl::StatusOr<Manifest> GenerateDataset(const std::vector<ClipSpec>& input_clip
     encoder_options.preset = options.preset;
     encoder_options.frame_rate = target->frame_rate;
     const int frames = static_cast<int>(target->frames.size());
-    auto encoder =
-        video::Encoder::Open(path, target_data.width, target_data.height, encoder_options);
-    if (!encoder.ok()) return encoder.status();
+    ASSIGN_OR_RETURN(
+        std::unique_ptr<video::Encoder> encoder,
+        video::Encoder::Open(path, target_data.width, target_data.height, encoder_options));
     FaceSwapState swap_state;
     std::mt19937_64 frame_rng(job.seed ^ 0x5bd1e995u);
     const int middle = frames / 2;
@@ -337,16 +343,15 @@ absl::StatusOr<Manifest> GenerateDataset(const std::vector<ClipSpec>& input_clip
         image = SelfBlend(image, lm, params, nullptr);
       }
       if (t == middle) middle_image = image;
-      if (absl::Status s = (*encoder)->Write(ToFrame(image)); !s.ok()) return s;
+      RETURN_IF_ERROR(encoder->Write(ToFrame(image)));
     }
-    if (absl::Status s = (*encoder)->Close(); !s.ok()) return s;
+    RETURN_IF_ERROR(encoder->Close());
     // The thumbnail comes from the encoded video, compression included.
-    auto encoded = LoadClip(path, middle + 1, options.max_side);
-    if (!encoded.ok()) return encoded.status();
-    const video::Frame& shown = encoded->frames.back();
+    ASSIGN_OR_RETURN(const LoadedClip encoded, LoadClip(path, middle + 1, options.max_side));
+    const video::Frame& shown = encoded.frames.back();
     thumbs[j].image =
         FaceThumbnail(ImageFromRgb8(shown.rgb.data(), shown.width, shown.height),
-                      target_data.track[std::min<int>(middle, encoded->frames.size() - 1)],
+                      target_data.track[std::min<int>(middle, encoded.frames.size() - 1)],
                       options.thumbnail_size);
     thumbs[j].fake = job.method != "real";
 
@@ -387,18 +392,12 @@ absl::StatusOr<Manifest> GenerateDataset(const std::vector<ClipSpec>& input_clip
                       {"landmark_sigma", options.landmark_sigma},
                       {"split", {options.split.train, options.split.val, options.split.test}}};
   manifest.entries = std::move(entries);
-  if (absl::Status s =
-          WriteManifest(manifest, (fs::path(options.output_dir) / "manifest.json").string());
-      !s.ok()) {
-    return s;
-  }
+  RETURN_IF_ERROR(
+      WriteManifest(manifest, (fs::path(options.output_dir) / "manifest.json").string()));
   if (!options.contact_sheet.empty()) {
     std::vector<std::vector<Thumbnail>> rows(n);
     for (int j = 0; j < m; ++j) rows[jobs[j].target].push_back(std::move(thumbs[j]));
-    if (absl::Status s = WriteContactSheet(rows, options.thumbnail_size, options.contact_sheet);
-        !s.ok()) {
-      return s;
-    }
+    RETURN_IF_ERROR(WriteContactSheet(rows, options.thumbnail_size, options.contact_sheet));
   }
   return manifest;
 }

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "train/data/manifest.h"
 #include "train/synth/face_track.h"
-#include "train/synth/manifest.h"
 #include "train/synth/split.h"
 
 namespace train::synth {
@@ -38,9 +38,11 @@ struct GeneratorOptions {
   bool verbose = false;  // progress and timings on stderr
 };
 
-// Clips from a folder: every .mp4/.mov/.mkv/.avi/.webm, clip_id = file stem, identity =
-// clip_id unless `same_person` groups say otherwise (each group: clip ids of one person;
-// the identity is the group's first id). Sorted by clip_id.
+// Clips from a folder: every video file in it or below (base::ListVideoFiles), clip_id =
+// file stem, identity = clip_id unless `same_person` groups say otherwise (each group: clip
+// ids of one person; the identity is the group's first id). Sorted by clip_id. Errors:
+// the folder's (kNotFound when missing or without videos), kInvalidArgument naming both
+// files when two have the same stem.
 absl::StatusOr<std::vector<ClipSpec>> ClipsFromDirectory(
     const std::string& dir, const std::vector<std::vector<std::string>>& same_person);
 
@@ -48,9 +50,9 @@ absl::StatusOr<std::vector<ClipSpec>> ClipsFromDirectory(
 // <output_dir>/manifest.json and returns the manifest. Deterministic in (clips, options):
 // each output's randomness comes from its own seed, derived from options.seed and the
 // output's name, so thread scheduling does not matter.
-absl::StatusOr<Manifest> GenerateDataset(const std::vector<ClipSpec>& clips,
-                                         const GeneratorOptions& options,
-                                         const LandmarkSource& landmarks);
+absl::StatusOr<data::Manifest> GenerateDataset(const std::vector<ClipSpec>& clips,
+                                               const GeneratorOptions& options,
+                                               const LandmarkSource& landmarks);
 
 // A clip's first `max_frames` frames, downscaled to at most `max_side` and cropped to even
 // sizes, with its frame rate.

@@ -10,6 +10,8 @@
 #include <iterator>
 #include <set>
 
+#include "base/testing/test_paths.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "train/synth/mask.h"
 #include "train/synth/synthetic_faces.h"
@@ -19,6 +21,8 @@ namespace train::synth {
 namespace {
 
 namespace fs = std::filesystem;
+using data::ManifestEntry;
+using data::ReadManifest;
 using testing::RenderSyntheticFace;
 using testing::SyntheticLandmarks;
 
@@ -93,7 +97,36 @@ TEST_F(GeneratorTest, ClipsFromDirectoryGroupsIdentities) {
   EXPECT_EQ(clips[0].clip_id, "p1");
   EXPECT_EQ(clips[1].identity, "p1");  // p2 is the same person as p1
   EXPECT_EQ(clips[2].identity, "q");
-  EXPECT_FALSE(ClipsFromDirectory("/nonexistent", {}).ok());
+  const absl::StatusOr<std::vector<ClipSpec>> missing = ClipsFromDirectory("/nonexistent", {});
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(missing.status().message(), "/nonexistent: no such folder");
+}
+
+// Videos in subfolders count (any case of a known extension); two files with one stem are
+// an error naming both.
+TEST_F(GeneratorTest, ClipsFromDirectoryRecursesAndRejectsDuplicateIds) {
+  const std::string dir = base::testing::TestTempDir("nested");
+  fs::create_directories(dir + "/people/q");
+  fs::copy_file(*dir_ / "p1.mp4", dir + "/p1.MP4");
+  fs::copy_file(*dir_ / "q.mp4", dir + "/people/q/q.mov");
+  std::ofstream(dir + "/notes.txt") << "not a video";
+  absl::StatusOr<std::vector<ClipSpec>> clips = ClipsFromDirectory(dir, {});
+  ASSERT_TRUE(clips.ok()) << clips.status();
+  ASSERT_EQ(clips->size(), 2u);
+  EXPECT_EQ((*clips)[0].path, dir + "/p1.MP4");
+  EXPECT_EQ((*clips)[1].clip_id, "q");
+  EXPECT_EQ((*clips)[1].path, dir + "/people/q/q.mov");
+
+  fs::copy_file(*dir_ / "q.mp4", dir + "/q.mkv");
+  clips = ClipsFromDirectory(dir, {});
+  EXPECT_EQ(clips.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(clips.status().message(),
+            dir + ": two clips with the id 'q': " + dir + "/people/q/q.mov and " + dir + "/q.mkv");
+
+  const absl::StatusOr<std::vector<ClipSpec>> empty =
+      ClipsFromDirectory(base::testing::TestTempDir("empty"), {});
+  EXPECT_EQ(empty.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(empty.status().message()), ::testing::HasSubstr(": no video files"));
 }
 
 TEST_F(GeneratorTest, OutputsDecodeAndAgreeWithTheManifest) {

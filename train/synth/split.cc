@@ -9,8 +9,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/status_macros.h"
 
 namespace train::synth {
+
+using data::Manifest;
+using data::ManifestEntry;
 
 std::map<std::string, std::string> AssignIdentitySplits(
     const std::map<std::string, int>& clips_per_identity, const SplitFractions& fractions,
@@ -94,7 +98,7 @@ int Resplit(const SplitFractions& fractions, uint64_t seed, Manifest* manifest) 
 absl::Status WriteSplitLayout(const Manifest& manifest, const std::string& dataset_dir,
                               const std::string& out_dir) {
   namespace fs = std::filesystem;
-  if (absl::Status s = CheckIdentityDisjoint(manifest); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckIdentityDisjoint(manifest));
   std::map<std::string, Manifest> per_split;
   for (const ManifestEntry& e : manifest.entries) {
     const fs::path from = fs::path(dataset_dir) / e.file;
@@ -124,10 +128,7 @@ absl::Status WriteSplitLayout(const Manifest& manifest, const std::string& datas
     m.entries.push_back(std::move(copy));
   }
   for (const auto& [split, m] : per_split) {
-    if (absl::Status s = WriteManifest(m, (fs::path(out_dir) / split / "manifest.json").string());
-        !s.ok()) {
-      return s;
-    }
+    RETURN_IF_ERROR(WriteManifest(m, (fs::path(out_dir) / split / "manifest.json").string()));
   }
   return absl::OkStatus();
 }

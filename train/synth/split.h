@@ -10,7 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "train/synth/manifest.h"
+#include "train/data/manifest.h"
 
 namespace train::synth {
 
@@ -26,16 +26,16 @@ std::map<std::string, std::string> AssignIdentitySplits(
     uint64_t seed);
 
 // OK when every identity appears in one split only; else names the identity and splits.
-absl::Status CheckIdentityDisjoint(const Manifest& manifest);
+absl::Status CheckIdentityDisjoint(const data::Manifest& manifest);
 
 // Re-assigns splits by identity (AssignIdentitySplits over the manifest's identities);
 // entries whose identities land in different splits are dropped (their number returned).
-int Resplit(const SplitFractions& fractions, uint64_t seed, Manifest* manifest);
+int Resplit(const SplitFractions& fractions, uint64_t seed, data::Manifest* manifest);
 
 // Writes <out_dir>/<split>/{real,fake}/<basename of file> for every entry (hard links, or
 // copies where linking fails) and <out_dir>/<split>/manifest.json with that split's
 // entries (files relative to the split folder). Fails if the split is not identity-disjoint.
-absl::Status WriteSplitLayout(const Manifest& manifest, const std::string& dataset_dir,
+absl::Status WriteSplitLayout(const data::Manifest& manifest, const std::string& dataset_dir,
                               const std::string& out_dir);
 
 }  // namespace train::synth

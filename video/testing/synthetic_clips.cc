@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/status_macros.h"
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -261,9 +262,9 @@ absl::Status WriteSyntheticClip(const std::string& path, const SyntheticClipOpti
     const int src_stride[1] = {o.width * 3};
     sws_scale(e.sws, src, src_stride, 0, o.height, e.frame->data, e.frame->linesize);
     e.frame->pts = std::llround(times[i] / av_q2d(e.encoder->time_base));
-    if (auto status = EncodeAndWrite(path, e, e.frame); !status.ok()) return status;
+    RETURN_IF_ERROR(EncodeAndWrite(path, e, e.frame));
   }
-  if (auto status = EncodeAndWrite(path, e, nullptr); !status.ok()) return status;
+  RETURN_IF_ERROR(EncodeAndWrite(path, e, nullptr));
   r = av_write_trailer(e.muxer);
   if (r < 0) return Error(path, "cannot write the trailer", r);
   return absl::OkStatus();

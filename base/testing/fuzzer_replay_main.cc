@@ -1,5 +1,8 @@
 // Replays inputs through LLVMFuzzerTestOneInput without libFuzzer (any compiler): each
-// argument is a file or a directory of files. Used by the fuzzer regression test.
+// argument is a file or a directory of files, replayed in sorted order. The main of every
+// fuzzer's regression test (a cc_test of the fuzzer's source and this library), so the
+// committed corpus runs in `bazel test //...`; fails when there was nothing to replay.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -18,6 +21,7 @@ int main(int argc, char** argv) {
       for (const auto& entry : std::filesystem::directory_iterator(argv[i])) {
         if (entry.is_regular_file()) files.push_back(entry.path());
       }
+      std::sort(files.begin(), files.end());
     } else {
       files.push_back(argv[i]);
     }
