@@ -23,8 +23,8 @@ const NameTable<ChannelOrder>& ChannelOrders() {
 }
 
 const NameTable<CropMode>& CropModes() {
-  static const auto* table = new NameTable<CropMode>{{CropMode::kAligned, "aligned"},
-                                                     {CropMode::kExactBox, "exact_box"}};
+  static const auto* table =
+      new NameTable<CropMode>{{CropMode::kAligned, "aligned"}, {CropMode::kExactBox, "exact_box"}};
   return *table;
 }
 
@@ -52,9 +52,8 @@ absl::StatusOr<Enum> Parse(const NameTable<Enum>& table, absl::string_view what,
     if (name == n) return value;
     allowed.push_back(n);
   }
-  return absl::InvalidArgumentError(absl::StrCat("unknown ", what, " '", name,
-                                                 "' (allowed: ", absl::StrJoin(allowed, ", "),
-                                                 ")"));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown ", what, " '", name, "' (allowed: ", absl::StrJoin(allowed, ", "), ")"));
 }
 
 }  // namespace
@@ -69,9 +68,7 @@ absl::StatusOr<CropMode> ParseCropMode(absl::string_view name) {
   return Parse(CropModes(), "crop mode", name);
 }
 
-const char* FrameSamplingName(FrameSampling sampling) {
-  return NameOf(FrameSamplings(), sampling);
-}
+const char* FrameSamplingName(FrameSampling sampling) { return NameOf(FrameSamplings(), sampling); }
 absl::StatusOr<FrameSampling> ParseFrameSampling(absl::string_view name) {
   return Parse(FrameSamplings(), "frame sampling", name);
 }

@@ -24,9 +24,9 @@ enum class CropMode {
 // Which frames of a video become the model's input. The values are part of face-cache keys
 // (video/face_cache.cc): append, never renumber.
 enum class FrameSampling {
-  kEvenlySpaced = 0,       // N frames evenly spaced over the whole video
-  kFirstConsecutive = 1,   // the first N consecutive frames (what the paper did)
-  kEveryKth = 2,           // every k-th frame from the start
+  kEvenlySpaced = 0,      // N frames evenly spaced over the whole video
+  kFirstConsecutive = 1,  // the first N consecutive frames (what the paper did)
+  kEveryKth = 2,          // every k-th frame from the start
 };
 
 // Names, as written to files and given on command lines, and their parsers. Parsing an
@@ -42,8 +42,8 @@ absl::StatusOr<FrameSampling> ParseFrameSampling(absl::string_view name);
 // The input tensor of a preset: per video (or face track) [frames, 3, image_size,
 // image_size], x/255, planes in `channel_order`, minus mean, over std.
 struct Preprocessing {
-  int frames = 16;       // per video (or per face track)
-  int image_size = 224;  // square crops
+  int frames = 16;                                       // per video (or per face track)
+  int image_size = 224;                                  // square crops
   std::array<float, 3> mean = {0.485f, 0.456f, 0.406f};  // in the channel order below
   std::array<float, 3> std = {0.229f, 0.224f, 0.225f};
   ChannelOrder channel_order = ChannelOrder::kRgb;

@@ -144,11 +144,11 @@ class Preset {
 
 std::vector<ModelPreset> BuildTable() {
   const Preset entries[] = {
-      Preset("default", "ResNeXt-50 32x4d + BiLSTM 2x256, 16 evenly spaced aligned 224 px RGB "
-                        "crops, P(fake)")
+      Preset("default",
+             "ResNeXt-50 32x4d + BiLSTM 2x256, 16 evenly spaced aligned 224 px RGB "
+             "crops, P(fake)")
           .Backbone(Trunk().Depths({3, 4, 6, 3}).Groups(32).WidthPerGroup(4).BaseWidth(64))
-          .Lstm(Temporal().Hidden(256).Layers(2).Bidirectional(true).BatchFirst(true).Dropout(
-              0.2f))
+          .Lstm(Temporal().Hidden(256).Layers(2).Bidirectional(true).BatchFirst(true).Dropout(0.2f))
           .Outputs(1)
           .Readout(DetectorReadout::kMeanOfFrames)
           .FeatureDropout(0.3f)
@@ -157,12 +157,13 @@ std::vector<ModelPreset> BuildTable() {
           .Labels({"REAL", "FAKE"}),
       // The paper's app: the first 20 frames, each cut to the detector's exact box; OpenCV
       // (BGR) frames normalized with ImageNet's RGB mean/std as given.
-      Preset("jadhav2020", "the published ResNeXt+LSTM paper model (first 20 frames, exact "
-                           "112 px boxes, BGR, last-step readout)")
+      Preset("jadhav2020",
+             "the published ResNeXt+LSTM paper model (first 20 frames, exact "
+             "112 px boxes, BGR, last-step readout)")
           .Backbone(Trunk().Depths({3, 4, 6, 3}).Groups(32).WidthPerGroup(4).BaseWidth(64))
           // nn.LSTM(latent_dim, hidden_dim, lstm_layers, bidirectional=False)
-          .Lstm(Temporal().Hidden(2048).Layers(1).Bias(false).Bidirectional(false).BatchFirst(
-              false))
+          .Lstm(
+              Temporal().Hidden(2048).Layers(1).Bias(false).Bidirectional(false).BatchFirst(false))
           .Outputs(2)
           .Readout(DetectorReadout::kPaperLastStep)
           .LogitDropout(0.4f)
@@ -173,11 +174,11 @@ std::vector<ModelPreset> BuildTable() {
           .Margin(1.0)
           .Sampling(FrameSampling::kFirstConsecutive)
           .Labels({"FAKE", "REAL"}),
-      Preset("small", "a narrower, shallower ResNeXt + BiLSTM 2x64 for CPU demos, 8 frames of "
-                      "112 px")
+      Preset("small",
+             "a narrower, shallower ResNeXt + BiLSTM 2x64 for CPU demos, 8 frames of "
+             "112 px")
           .Backbone(Trunk().Depths({1, 2, 2, 1}).Groups(8).WidthPerGroup(8).BaseWidth(32))
-          .Lstm(Temporal().Hidden(64).Layers(2).Bidirectional(true).BatchFirst(true).Dropout(
-              0.1f))
+          .Lstm(Temporal().Hidden(64).Layers(2).Bidirectional(true).BatchFirst(true).Dropout(0.1f))
           .Outputs(1)
           .Readout(DetectorReadout::kMeanOfFrames)
           .FeatureDropout(0.2f)
@@ -216,8 +217,8 @@ absl::StatusOr<ModelPreset> GetPreset(const std::string& name) {
   for (const ModelPreset& preset : Presets()) {
     if (preset.name == name) return preset;
   }
-  return absl::NotFoundError(absl::StrCat("unknown model preset '", name,
-                                          "'; known presets: ", absl::StrJoin(PresetNames(), ", ")));
+  return absl::NotFoundError(absl::StrCat(
+      "unknown model preset '", name, "'; known presets: ", absl::StrJoin(PresetNames(), ", ")));
 }
 
 const char* DetectorReadoutName(DetectorReadout readout) {
@@ -235,8 +236,8 @@ absl::StatusOr<DetectorReadout> ParseDetectorReadout(absl::string_view name) {
        {DetectorReadout::kMeanOfFrames, DetectorReadout::kPaperLastStep}) {
     if (name == DetectorReadoutName(readout)) return readout;
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown detector readout '", name, "' (allowed: mean_of_frames, paper_last_step)"));
+  return absl::InvalidArgumentError(absl::StrCat("unknown detector readout '", name,
+                                                 "' (allowed: mean_of_frames, paper_last_step)"));
 }
 
 }  // namespace nn

@@ -27,7 +27,7 @@ namespace nn {
 
 struct ModelPreset {
   std::string name;
-  std::string description;  // one line, for help texts
+  std::string description;   // one line, for help texts
   DetectorOptions detector;  // architecture and readout
   Preprocessing preprocessing;
   FaceInput faces;  // crop and frame sampling

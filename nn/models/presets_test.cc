@@ -82,8 +82,8 @@ TEST(PreprocessingNamesTest, RoundTripsAndStableNames) {
   }
   EXPECT_STREQ(CropModeName(CropMode::kAligned), "aligned");
   EXPECT_STREQ(CropModeName(CropMode::kExactBox), "exact_box");
-  for (FrameSampling sampling : {FrameSampling::kEvenlySpaced, FrameSampling::kFirstConsecutive,
-                                 FrameSampling::kEveryKth}) {
+  for (FrameSampling sampling :
+       {FrameSampling::kEvenlySpaced, FrameSampling::kFirstConsecutive, FrameSampling::kEveryKth}) {
     EXPECT_EQ(*ParseFrameSampling(FrameSamplingName(sampling)), sampling);
   }
   EXPECT_STREQ(FrameSamplingName(FrameSampling::kFirstConsecutive), "first");
