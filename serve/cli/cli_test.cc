@@ -117,7 +117,7 @@ TEST(FlagSetTest, HelpListsFlagsDefaultsAndGroups) {
   EXPECT_THAT(help, HasSubstr("  --verbose  (default: false)\n"));
   EXPECT_THAT(help, HasSubstr("  --items LIST...  (default: none)\n"));
   EXPECT_THAT(help, HasSubstr("  --out=STRING  (required)\n      the output\n"));
-  EXPECT_THAT(help, HasSubstr("Common flags:\n  --threads=INT  (default: 0)\n"));
+  EXPECT_THAT(help, HasSubstr("\n\nCommon flags:\n  --threads=INT  (default: 0)\n"));
 }
 
 TEST(ResolveUserPathTest, RelativePathsFollowTheBuildWorkingDirectory) {
@@ -141,6 +141,11 @@ TEST(ResolveUserPathTest, PathFlagsAreResolvedFromTheEnvironment) {
   EXPECT_EQ(ResolveUserPath("clip.mp4"), "/work/here/clip.mp4");
   ASSERT_EQ(unsetenv("BUILD_WORKING_DIRECTORY"), 0);
   EXPECT_EQ(ResolveUserPath("clip.mp4"), "clip.mp4");
+}
+
+TEST(WrapTextTest, WrapsAtWordsAndIndents) {
+  EXPECT_EQ(WrapText("one two three four", 2, 11), "  one two\n  three\n  four\n");
+  EXPECT_EQ(WrapText("averyveryverylongword x", 0, 5), "averyveryverylongword\nx\n");
 }
 
 TEST(ClosestNameTest, OnlyLikelyTypos) {

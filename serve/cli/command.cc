@@ -66,9 +66,13 @@ std::string CommandRegistry::Help() const {
     line(command->name(), command->summary());
   }
   line("help", "list the commands, or a command's flags (help COMMAND)");
-  absl::StrAppend(&out, "\nExit codes: ", kExitOk, " success; ", kExitFailure,
-                  " the command failed (the error is on stderr); ", kExitUsage,
-                  " bad usage (unknown command or flag, missing or bad flag value).\n");
+  absl::StrAppend(
+      &out, "\n",
+      WrapText(absl::StrCat("Exit codes: ", kExitOk, " success; ", kExitFailure,
+                            " the command failed (the error is on stderr); ", kExitUsage,
+                            " bad usage (unknown command or flag, missing or bad "
+                            "flag value)."),
+               0, kHelpWidth));
   return out;
 }
 

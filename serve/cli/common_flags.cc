@@ -2,6 +2,7 @@
 #include "serve/cli/common_flags.h"
 
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -40,10 +41,15 @@ void CommonFlags::Define(FlagSet& flags, unsigned which) {
     flags.Int("frames", &frames, "frames to sample per video (0 = the preset's)");
   }
   if (which & kSamplingFlag) {
+    std::vector<std::string> preset_samplings;
+    for (const nn::ModelPreset& p : nn::Presets()) {
+      preset_samplings.push_back(
+          absl::StrCat(p.name, ": ", nn::FrameSamplingName(p.faces.sampling)));
+    }
     flags.String("sampling", &sampling,
-                 "which frames: evenly (N evenly spaced), first (the first N), every (every "
-                 "--every_k-th from the start); \"\" = the preset's (jadhav2020: first, else "
-                 "evenly)");
+                 absl::StrCat("which frames: evenly (N evenly spaced), first (the first N), every "
+                              "(every --every_k-th from the start); \"\" = the preset's (",
+                              absl::StrJoin(preset_samplings, ", "), ")"));
     flags.Int("every_k", &every_k, "with --sampling=every, keep every k-th frame");
   }
   if (which & kThreadsFlag) {

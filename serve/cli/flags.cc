@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "nn/check.h"
 
@@ -54,6 +55,30 @@ absl::Status BadValue(const std::string& name, const std::string& value, const c
 std::string Quoted(const std::string& s) { return absl::StrCat("\"", s, "\""); }
 
 }  // namespace
+
+std::string WrapText(absl::string_view text, int indent, int width) {
+  const std::string margin(indent, ' ');
+  std::string out = margin;
+  size_t column = indent;
+  bool line_empty = true;
+  for (absl::string_view word : absl::StrSplit(text, ' ', absl::SkipEmpty())) {
+    if (!line_empty && column + 1 + word.size() > static_cast<size_t>(width)) {
+      absl::StrAppend(&out, "\n", margin);
+      column = indent;
+      line_empty = true;
+    }
+    if (!line_empty) {
+      out += ' ';
+      ++column;
+    }
+    absl::StrAppend(&out, word);
+    column += word.size();
+    line_empty = false;
+  }
+  return out + "\n";
+}
+
+namespace {}  // namespace
 
 std::string ResolveUserPath(const std::string& path, const char* working_directory) {
   if (path.empty() || working_directory == nullptr || *working_directory == '\0') return path;
@@ -274,7 +299,7 @@ std::string FlagSet::Help() const {
   }
   std::string out;
   for (const std::string& group : groups) {
-    absl::StrAppend(&out, group.empty() ? "Flags" : group, ":\n");
+    absl::StrAppend(&out, out.empty() ? "" : "\n", group.empty() ? "Flags" : group, ":\n");
     for (const Flag& flag : flags_) {
       if (flag.group != group) continue;
       const char* type = kTypeNames[static_cast<int>(flag.kind)];
@@ -284,7 +309,7 @@ std::string FlagSet::Help() const {
                                    : absl::StrCat("--", flag.name, "=", type);
       absl::StrAppend(&out, "  ", form, "  (",
                       flag.required ? "required" : absl::StrCat("default: ", flag.default_text),
-                      ")\n      ", flag.help, "\n");
+                      ")\n", WrapText(flag.help, 6, kHelpWidth));
     }
   }
   return out;

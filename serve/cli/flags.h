@@ -31,6 +31,13 @@ std::string ResolveUserPath(const std::string& path, const char* working_directo
 // typo (at most 1 edit for names of up to 4 characters, else a third of the length), or "".
 std::string ClosestName(absl::string_view name, const std::vector<std::string>& known);
 
+// Help texts are wrapped at this many columns.
+inline constexpr int kHelpWidth = 100;
+
+// `text` as lines of at most `width` columns (longer words stay whole), each indented by
+// `indent` spaces, ending in a newline.
+std::string WrapText(absl::string_view text, int indent, int width);
+
 class FlagSet {
  public:
   // Each Define* binds --name to *target, whose value at definition is the default (shown by
