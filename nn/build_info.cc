@@ -17,6 +17,14 @@ std::string EigenVersion() {
 
 bool CudaCompiledIn() { return NN_HAVE_CUDA; }
 
+int CudaDeviceCount() {
+#if NN_HAVE_CUDA
+  return cuda::QueryDevices().count;
+#else
+  return 0;
+#endif
+}
+
 std::string CudaDescription() {
 #if NN_HAVE_CUDA
   const cuda::DeviceQuery query = cuda::QueryDevices();

@@ -9,6 +9,8 @@ namespace nn {
 
 std::string EigenVersion();  // "3.4.0"
 bool CudaCompiledIn();
+// GPUs the CUDA runtime sees; 0 without CUDA compiled in or without a usable GPU.
+int CudaDeviceCount();
 // "not compiled in (build with --config=cuda)", or
 // "compiled in (CUDA runtime 13.0; 1 GPU)" / "compiled in (CUDA runtime 13.0; no GPU: ...)".
 std::string CudaDescription();

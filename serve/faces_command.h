@@ -5,24 +5,27 @@
 #define SERVE_FACES_COMMAND_H_
 
 #include <cstdint>
+#include <memory>
+#include <ostream>
 #include <string>
 
 #include "absl/status/status.h"
+#include "serve/cli/command.h"
+#include "serve/cli/common_flags.h"
 
 namespace serve {
 
+// The common flags `faces` takes: --preset, --frames, --sampling/--every_k, --threads.
+inline constexpr unsigned kFacesCommonFlags =
+    cli::kPresetFlag | cli::kFramesFlag | cli::kSamplingFlag | cli::kThreadsFlag;
+
 struct FacesCommandOptions {
-  std::string video_path;
+  std::string video_path;  // a file (resolved like every path), or with input_format a
+                           // device, lavfi graph, ... (as given)
   std::string out_dir;
-  std::string preset = "default";
   std::string landmark_model;  // "" = the installed model (DLIB_SHAPE_PREDICTOR_68_PATH)
-  int frames = 0;              // 0 = the preset's
   double margin = 0;           // 0 = the preset's crop
   int detect_max_side = 640;
-  // Which frames: "" = the preset's (jadhav2020: first N, else evenly spaced), "evenly",
-  // "first" (the first N consecutive) or "every" (every `every_k`-th frame from the start).
-  std::string sampling;
-  int every_k = 1;
   bool keyframes = false;     // evenly: the keyframe at or before each time (fast, approximate)
   int upsample = 0;           // 2x upsamplings before detection (finds smaller faces)
   double min_face_size = 40;  // faces smaller than this (box side, frame px) are ignored
@@ -35,16 +38,18 @@ struct FacesCommandOptions {
   int64_t max_decoded_frames = 0;
 };
 
-// Runs the command; on success the summary has been printed to stdout. Errors name the
-// file and the problem.
-absl::Status RunFacesCommand(const FacesCommandOptions& options);
+// Usage errors in the options (InvalidArgument naming the flag): missing --video_path or
+// --out_dir, negative sizes or timeouts, --upsample outside 0-3.
+absl::Status CheckFacesOptions(const FacesCommandOptions& options);
 
-// Reads the faces command's flags (--video_path, --out_dir, --preset, --landmark_model,
-// --frames, --margin, --detect_max_side, --sampling, --every_k, --keyframes, --upsample,
-// --min_face_size,
-// --input_format, --timeout_seconds, --max_decoded_frames) and runs it; returns the process exit
-// status (0, or 1 with the error on stderr; 2 for a missing flag).
-int FacesMain();
+// Runs the command with `common` (CommonFlags::Apply of kFacesCommonFlags): preprocesses the
+// video, writes the PNGs and faces.json, prints the summary to `out`. Errors name the file
+// and the problem.
+absl::Status RunFacesCommand(const FacesCommandOptions& options,
+                             const cli::CommonFlags::Applied& common, std::ostream& out);
+
+// The command for the registry: its flags, checks (exit 2) and run (exit 1 on failure).
+std::unique_ptr<cli::Command> MakeFacesCommand();
 
 }  // namespace serve
 

@@ -19,7 +19,7 @@ if "$deepfake" >/dev/null 2>&1; then
 fi
 status=0
 errors="$("$deepfake" frobnicate 2>&1 >/dev/null)" || status=$?
-if [[ $status -eq 0 || "$errors" != *"unknown command 'frobnicate'"* ]]; then
+if [[ $status -ne 2 || "$errors" != *"unknown command 'frobnicate'"* ]]; then
   echo "FAIL: unknown command not reported (exit $status): $errors" >&2
   exit 1
 fi

@@ -3,7 +3,6 @@
 // one progress line per video, a summary and a JSON report. Exit code: 0 all preprocessed,
 // 1 some failed (after trying all), 2 bad usage.
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -14,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "base/video_files.h"
 #include "nn/models/presets.h"
+#include "serve/cli/flags.h"
 #include "tools/cache_faces_lib.h"
 
 ABSL_FLAG(std::string, cache_dir, "", "the face cache folder (created when missing)");
@@ -30,10 +30,9 @@ constexpr char kUsage[] =
     "usage: cache_faces --cache_dir=DIR (--dataset=DIR | --videos=DIR) [--preset=default] "
     "[--landmark_model=PATH] [--report=FILE]";
 
+// Relative paths are the user's (BUILD_WORKING_DIRECTORY under `bazel run`).
 std::string FromWorkingDirectory(const std::string& path) {
-  const char* dir = std::getenv("BUILD_WORKING_DIRECTORY");  // set by `bazel run`
-  if (path.empty() || path[0] == '/' || dir == nullptr) return path;
-  return absl::StrCat(dir, "/", path);
+  return serve::cli::ResolveUserPath(path);
 }
 
 int UsageError(const std::string& message) {

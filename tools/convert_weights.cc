@@ -347,7 +347,7 @@ absl::StatusOr<ConversionReport> ConvertWeights(const std::string& input,
   metadata.input_size = preset->preprocessing.image_size;
   metadata.mean = preset->preprocessing.mean;
   metadata.std_dev = preset->preprocessing.std;
-  metadata.channel_order = preset->preprocessing.channel_order;
+  metadata.channel_order = nn::ChannelOrderName(preset->preprocessing.channel_order);
   metadata.label_order = absl::StrJoin(preset->labels, ",");
   metadata.extras["frames"] = absl::StrCat(preset->preprocessing.frames);
   metadata.extras["converted_from"] = Basename(input);

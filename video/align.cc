@@ -9,10 +9,6 @@
 
 namespace video {
 
-const char* CropModeName(CropMode mode) {
-  return mode == CropMode::kAligned ? "aligned" : "exact_box";
-}
-
 CropTransform AlignedCropTransform(const FaceLandmarks& landmarks, double margin, int size) {
   NN_CHECK(margin > 0 && size > 0) << "margin " << margin << ", size " << size;
   using C = std::complex<double>;

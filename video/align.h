@@ -10,18 +10,17 @@
 #include <cstdint>
 #include <vector>
 
+#include "nn/models/preprocessing.h"
 #include "video/face_detector.h"
 #include "video/frame.h"
 #include "video/landmarks.h"
 
 namespace video {
 
-enum class CropMode {
-  kAligned,   // similarity-aligned square, `margin` x the face box (needs landmarks)
-  kExactBox,  // the detector's box as is (jadhav2020)
-};
-
-const char* CropModeName(CropMode mode);  // "aligned", "exact_box"
+// kAligned: similarity-aligned square, `margin` x the face box (needs landmarks);
+// kExactBox: the detector's box as is (jadhav2020). One enum with the presets' spec.
+using CropMode = nn::CropMode;
+using nn::CropModeName;  // "aligned", "exact_box"
 
 struct CropOptions {
   CropMode mode = CropMode::kAligned;

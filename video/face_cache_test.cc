@@ -36,8 +36,13 @@ TEST(PreprocessingKeyTest, ChangesWithEveryOutputParameter) {
   const std::string base = PreprocessingKey(p, o);
   EXPECT_EQ(PreprocessingKey(p, o), base);
   nn::Preprocessing p2 = p;
-  p2.channel_order = "BGR";
+  p2.channel_order = nn::ChannelOrder::kBgr;
   EXPECT_NE(PreprocessingKey(p2, o), base);
+  // Keys written before the typed preset spec stay valid: the same strings and numbers.
+  EXPECT_NE(base.find(R"("channel_order":"RGB")"), std::string::npos) << base;
+  EXPECT_NE(base.find(R"("crop_mode":"aligned")"), std::string::npos) << base;
+  EXPECT_NE(base.find(R"("sampling":[0,1,10000,false])"), std::string::npos) << base;
+  EXPECT_NE(PreprocessingKey(p2, o).find(R"("channel_order":"BGR")"), std::string::npos);
   PreprocessOptions o2 = o;
   o2.margin = 1.25;
   EXPECT_NE(PreprocessingKey(p, o2), base);
@@ -146,7 +151,7 @@ TEST(PreprocessedVideoJsonTest, RoundTrips) {
   video.path = "a.mp4";
   video.width = 640;
   video.height = 480;
-  video.preprocessing.channel_order = "BGR";
+  video.preprocessing.channel_order = nn::ChannelOrder::kBgr;
   video.crop_mode = CropMode::kExactBox;
   video.margin = 1.0;
   video.frames = {{0, 0.0, 1}, {12, 0.5, 0}};
@@ -161,6 +166,8 @@ TEST(PreprocessedVideoJsonTest, RoundTrips) {
   video.decode_report.warnings = {"a.mp4: damaged"};
   const nlohmann::json json = PreprocessedVideoToJson(video);
   EXPECT_EQ(json["tracks"][0]["frames"][1]["frame_index"], 12);
+  EXPECT_EQ(json["preprocessing"]["channel_order"], "BGR");
+  EXPECT_EQ(json["crop"]["mode"], "exact_box");
   absl::StatusOr<PreprocessedVideo> back = PreprocessedVideoFromJson(json);
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(PreprocessedVideoToJson(*back), json);
@@ -172,6 +179,14 @@ TEST(PreprocessedVideoJsonTest, RoundTrips) {
   const absl::StatusOr<PreprocessedVideo> error = PreprocessedVideoFromJson(broken);
   EXPECT_EQ(error.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(error.status().message()), HasSubstr("malformed face metadata: "));
+  nlohmann::json bad_order = json;
+  bad_order["preprocessing"]["channel_order"] = "GRB";
+  EXPECT_EQ(PreprocessedVideoFromJson(bad_order).status().message(),
+            "unknown channel order 'GRB' (allowed: RGB, BGR)");
+  nlohmann::json bad_crop = json;
+  bad_crop["crop"]["mode"] = "tight";
+  EXPECT_EQ(PreprocessedVideoFromJson(bad_crop).status().message(),
+            "unknown crop mode 'tight' (allowed: aligned, exact_box)");
 }
 
 }  // namespace

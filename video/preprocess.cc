@@ -38,31 +38,31 @@ void ForEach(int64_t n, bool parallel, const std::function<void(int64_t)>& fn) {
   base::ParallelForEach(n, fn);
 }
 
-// Byte offset (0 = R, 1 = G, 2 = B) of each output plane, or an error.
-absl::StatusOr<std::array<int, 3>> PlaneSources(const std::string& channel_order) {
-  if (channel_order == "RGB") return std::array<int, 3>{0, 1, 2};
-  if (channel_order == "BGR") return std::array<int, 3>{2, 1, 0};
-  return absl::InvalidArgumentError(
-      absl::StrCat("channel order '", channel_order, "' is not RGB or BGR"));
+// Byte offset (0 = R, 1 = G, 2 = B) of each output plane.
+std::array<int, 3> PlaneSources(nn::ChannelOrder channel_order) {
+  switch (channel_order) {
+    case nn::ChannelOrder::kRgb:
+      return {0, 1, 2};
+    case nn::ChannelOrder::kBgr:
+      return {2, 1, 0};
+  }
+  NN_CHECK(false) << "channel order " << static_cast<int>(channel_order);
+  return {};
 }
 
 }  // namespace
 
 PreprocessOptions PreprocessOptionsForPreset(const nn::ModelPreset& preset) {
   PreprocessOptions options;
-  if (preset.name == "jadhav2020") {
-    // The paper's app: the first 20 frames, each cut to the detector's exact box.
-    options.sampling.strategy = SamplingStrategy::kFirstConsecutive;
-    options.crop_mode = CropMode::kExactBox;
-    options.margin = 1.0;
-  }
+  options.sampling.strategy = preset.faces.sampling;
+  options.crop_mode = preset.faces.crop_mode;
+  options.margin = preset.faces.margin;
   return options;
 }
 
 absl::StatusOr<nn::Tensor> CropsToTensor(const std::vector<std::vector<uint8_t>>& crops,
                                          const nn::Preprocessing& preprocessing) {
-  absl::StatusOr<std::array<int, 3>> sources = PlaneSources(preprocessing.channel_order);
-  if (!sources.ok()) return sources.status();
+  const std::array<int, 3> sources = PlaneSources(preprocessing.channel_order);
   const int64_t size = preprocessing.image_size;
   const int64_t plane = size * size;
   nn::Tensor faces =
@@ -73,7 +73,7 @@ absl::StatusOr<nn::Tensor> CropsToTensor(const std::vector<std::vector<uint8_t>>
     for (int c = 0; c < 3; ++c) {
       const float scale = 1.0f / (255.0f * preprocessing.std[c]);
       const float offset = -preprocessing.mean[c] / preprocessing.std[c];
-      const uint8_t* in = crops[t].data() + (*sources)[c];
+      const uint8_t* in = crops[t].data() + sources[c];
       float* dst = out + (t * 3 + c) * plane;
       for (int64_t i = 0; i < plane; ++i) dst[i] = in[3 * i] * scale + offset;
     }
@@ -85,8 +85,7 @@ std::vector<uint8_t> TensorFrameToRgb(const nn::Tensor& faces, int64_t t,
                                       const nn::Preprocessing& preprocessing) {
   NN_CHECK(faces.rank() == 4 && faces.dim(1) == 3) << "faces " << faces.shape();
   NN_CHECK(t >= 0 && t < faces.dim(0)) << "entry " << t << " of " << faces.shape();
-  absl::StatusOr<std::array<int, 3>> sources = PlaneSources(preprocessing.channel_order);
-  NN_CHECK(sources.ok()) << sources.status().message();
+  const std::array<int, 3> sources = PlaneSources(preprocessing.channel_order);
   const int64_t plane = faces.dim(2) * faces.dim(3);
   std::vector<uint8_t> rgb(plane * 3);
   const float* in = faces.data<float>() + t * 3 * plane;
@@ -94,7 +93,7 @@ std::vector<uint8_t> TensorFrameToRgb(const nn::Tensor& faces, int64_t t,
     const float* src = in + c * plane;
     for (int64_t i = 0; i < plane; ++i) {
       const float value = (src[i] * preprocessing.std[c] + preprocessing.mean[c]) * 255.0f;
-      rgb[3 * i + (*sources)[c]] = static_cast<uint8_t>(std::clamp(std::lround(value), 0L, 255L));
+      rgb[3 * i + sources[c]] = static_cast<uint8_t>(std::clamp(std::lround(value), 0L, 255L));
     }
   }
   return rgb;
@@ -223,10 +222,6 @@ absl::Status CheckPreprocessing(const std::string& name, const nn::Preprocessing
   if (preprocessing.image_size <= 0) {
     return absl::InvalidArgumentError(
         absl::StrCat(name, ": crop size ", preprocessing.image_size, " is not positive"));
-  }
-  if (!PlaneSources(preprocessing.channel_order).ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        name, ": channel order '", preprocessing.channel_order, "' is not RGB or BGR"));
   }
   return absl::OkStatus();
 }

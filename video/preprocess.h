@@ -43,9 +43,8 @@ struct PreprocessOptions {
   bool parallel = true;
 };
 
-// How the preset was trained: jadhav2020 takes the first N consecutive frames and the
-// detector's exact box (the paper's app), every other preset N evenly spaced frames and an
-// aligned 1.3x crop.
+// How the preset was trained: its frame sampling, crop mode and margin (preset.faces; e.g.
+// jadhav2020: the first N consecutive frames and the detector's exact box).
 PreprocessOptions PreprocessOptionsForPreset(const nn::ModelPreset& preset);
 
 struct SampledFrameInfo {

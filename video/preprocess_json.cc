@@ -20,7 +20,7 @@ json PreprocessedVideoToJson(const PreprocessedVideo& video) {
                           {"image_size", p.image_size},
                           {"mean", p.mean},
                           {"std", p.std},
-                          {"channel_order", p.channel_order}};
+                          {"channel_order", nn::ChannelOrderName(p.channel_order)}};
   out["crop"] = {{"mode", CropModeName(video.crop_mode)}, {"margin", video.margin}};
   json frames = json::array();
   for (const SampledFrameInfo& f : video.frames) {
@@ -82,13 +82,13 @@ absl::StatusOr<PreprocessedVideo> PreprocessedVideoFromJson(const json& in) {
     video.preprocessing.image_size = p.at("image_size").get<int>();
     video.preprocessing.mean = p.at("mean").get<std::array<float, 3>>();
     video.preprocessing.std = p.at("std").get<std::array<float, 3>>();
-    video.preprocessing.channel_order = p.at("channel_order").get<std::string>();
-    const std::string mode = in.at("crop").at("mode").get<std::string>();
-    if (mode != CropModeName(CropMode::kAligned) && mode != CropModeName(CropMode::kExactBox)) {
-      return absl::InvalidArgumentError(absl::StrCat("unknown crop mode '", mode, "'"));
-    }
-    video.crop_mode =
-        mode == CropModeName(CropMode::kAligned) ? CropMode::kAligned : CropMode::kExactBox;
+    absl::StatusOr<nn::ChannelOrder> channel_order =
+        nn::ParseChannelOrder(p.at("channel_order").get<std::string>());
+    if (!channel_order.ok()) return channel_order.status();
+    video.preprocessing.channel_order = *channel_order;
+    absl::StatusOr<CropMode> mode = nn::ParseCropMode(in.at("crop").at("mode").get<std::string>());
+    if (!mode.ok()) return mode.status();
+    video.crop_mode = *mode;
     video.margin = in.at("crop").at("margin").get<double>();
     for (const json& f : in.at("frames")) {
       video.frames.push_back({f.at("index").get<int64_t>(), f.at("timestamp_seconds").get<double>(),

@@ -10,12 +10,14 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "nn/models/preprocessing.h"
 #include "video/decoder.h"
 #include "video/frame.h"
 
 namespace video {
 
-enum class SamplingStrategy { kEvenlySpaced, kFirstConsecutive, kEveryKth };
+// kEvenlySpaced, kFirstConsecutive, kEveryKth: one enum with the presets' spec.
+using SamplingStrategy = nn::FrameSampling;
 
 // How kEvenlySpaced reaches its frames. kAuto seeks when the video is seekable and has many
 // more frames than requested (or more than max_decoded_frames), else decodes in order.

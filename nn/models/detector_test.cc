@@ -116,7 +116,7 @@ TEST(PresetsTest, KnownAndUnknown) {
             "unknown model preset 'resnet'; known presets: default, jadhav2020, small, tiny");
   const ModelPreset paper = *GetPreset("jadhav2020");
   EXPECT_EQ(paper.preprocessing.image_size, 112);
-  EXPECT_EQ(paper.preprocessing.channel_order, "BGR");
+  EXPECT_EQ(paper.preprocessing.channel_order, ChannelOrder::kBgr);
   EXPECT_EQ(paper.labels[0], "FAKE");
   EXPECT_FALSE(paper.detector.lstm.bias);
 }

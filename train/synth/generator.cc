@@ -13,7 +13,6 @@
 #include <optional>
 #include <random>
 #include <set>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
