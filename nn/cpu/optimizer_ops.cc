@@ -8,7 +8,7 @@
 #include <functional>
 #include <vector>
 
-#include "nn/cpu/thread_pool.h"
+#include "base/thread_pool.h"
 
 namespace nn::cpu {
 namespace {
@@ -25,7 +25,7 @@ void ForEachChunk(int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
   if (n < kParallelThreshold) {
     fn(0, n);
   } else {
-    ParallelFor(n, fn, kMinChunk);
+    base::ParallelFor(n, fn, kMinChunk);
   }
 }
 
@@ -96,7 +96,7 @@ float VectorNorm(const float* x, int64_t n, double p) {
     }
   };
   if (blocks > 1) {
-    ParallelFor(blocks, reduce);
+    base::ParallelFor(blocks, reduce);
   } else {
     reduce(0, 1);
   }

@@ -3,7 +3,7 @@
 // in nn/ops/optimizer_ops.h, which documents the math and rounds the scalars; a CUDA
 // kernel of the same op takes the same arguments.
 //
-// Every element is updated on its own, split over nn::cpu::ParallelFor for large arrays,
+// Every element is updated on its own, split over base::ParallelFor for large arrays,
 // so the updates compute the same bits for any thread count. The norm sums fixed blocks
 // in double and adds the block sums in order: it too is independent of the thread count.
 #ifndef NN_CPU_OPTIMIZER_OPS_H_

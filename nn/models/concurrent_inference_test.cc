@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "nn/cpu/thread_pool.h"
+#include "base/thread_pool.h"
 #include "nn/models/presets.h"
 #include "nn/testing/deterministic.h"
 #include "nn/testing/gradient_check.h"
@@ -42,7 +42,7 @@ void ExpectConcurrentEvalMatchesSingleThreaded(const DetectorOptions& options, i
   // that rewrite is merged, every kernel runs inline on its calling thread, so this test
   // checks the model's own thread safety; delete this line once the pool takes concurrent
   // callers.
-  cpu::SetNumThreads(1);
+  base::SetNumThreads(1);
   Detector detector(options);
   testing::FillModule(detector);  // non-trivial running statistics
   detector.Eval();

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "nn/cpu/thread_pool.h"
+#include "base/thread_pool.h"
 #include "nn/tensor.h"
 #if NN_HAVE_CUDA
 #include "nn/cuda/runtime.h"
@@ -156,11 +156,11 @@ TEST(ScaleInPlaceTest, MultipliesEveryElementInFloat) {
 
 // Every op gives the same bits for any thread count (the norm's blocks are fixed).
 TEST(OptimizerOpsTest, ResultsDoNotDependOnThreadCount) {
-  const int saved_threads = cpu::GetNumThreads();
+  const int saved_threads = base::GetNumThreads();
   const int64_t n = 200003;
   const std::vector<float> p0 = Random(n, 10, -1, 1), g = Random(n, 11, -1, 1);
   auto run = [&](int threads) {
-    cpu::SetNumThreads(threads);
+    base::SetNumThreads(threads);
     Tensor grad = Tensor::FromVector({n}, g);
     Tensor sgd_param = Tensor::FromVector({n}, p0), buffer = Tensor::Zeros({n});
     Tensor adam_param = Tensor::FromVector({n}, p0), m = Tensor::Zeros({n}), v = Tensor::Zeros({n});
@@ -188,7 +188,7 @@ TEST(OptimizerOpsTest, ResultsDoNotDependOnThreadCount) {
   const std::vector<float> one = run(1);
   EXPECT_EQ(one, run(3));
   EXPECT_EQ(one, run(4));
-  cpu::SetNumThreads(saved_threads);
+  base::SetNumThreads(saved_threads);
 }
 
 TEST(OptimizerOpsDeathTest, MismatchedShapesNameTheArgument) {

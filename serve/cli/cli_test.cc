@@ -5,7 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "nn/cpu/thread_pool.h"
+#include "base/thread_pool.h"
 #include "serve/cli/command.h"
 #include "serve/cli/common_flags.h"
 #include "serve/cli/flags.h"
@@ -277,7 +277,7 @@ TEST(CommonFlagsTest, ParsedOnceAndApplied) {
                           "--threads=1", "--device=cpu"},
                          nullptr)
                   .ok());
-  const int threads_before = nn::cpu::GetNumThreads();
+  const int threads_before = base::GetNumThreads();
   absl::StatusOr<CommonFlags::Applied> applied = common.Apply(all);
   ASSERT_TRUE(applied.ok()) << applied.status();
   EXPECT_EQ(applied->preset.name, "jadhav2020");
@@ -286,8 +286,8 @@ TEST(CommonFlagsTest, ParsedOnceAndApplied) {
   EXPECT_EQ(applied->preset.faces.crop_mode, nn::CropMode::kExactBox);  // the preset's
   EXPECT_EQ(applied->every_k, 3);
   EXPECT_TRUE(applied->device.is_cpu());
-  EXPECT_EQ(nn::cpu::GetNumThreads(), 1);
-  nn::cpu::SetNumThreads(threads_before);
+  EXPECT_EQ(base::GetNumThreads(), 1);
+  base::SetNumThreads(threads_before);
 
   CommonFlags defaults;
   applied = defaults.Apply(kPresetFlag | kFramesFlag | kSamplingFlag);

@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "nn/build_info.h"
-#include "nn/cpu/thread_pool.h"
+#include "base/thread_pool.h"
 
 namespace serve::cli {
 
@@ -98,7 +98,7 @@ absl::StatusOr<CommonFlags::Applied> CommonFlags::Apply(unsigned which) const {
     if (threads < 0) {
       return absl::InvalidArgumentError(absl::StrCat("--threads must be >= 0 (got ", threads, ")"));
     }
-    if (threads > 0) nn::cpu::SetNumThreads(threads);
+    if (threads > 0) base::SetNumThreads(threads);
   }
   return applied;
 }
