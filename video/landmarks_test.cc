@@ -15,30 +15,29 @@ namespace {
 using ::base::testing::kLandmarkModelPath;
 using ::testing::HasSubstr;
 
-TEST(LandmarkLandmarkModelPathTest, MissingFileNamesThePath) {
-  absl::StatusOr<std::shared_ptr<const LandmarkLandmarkModelPath>> model =
-      LandmarkLandmarkModelPath::Load("/nonexistent/sp68.dat");
+TEST(LandmarkModelTest, MissingFileNamesThePath) {
+  absl::StatusOr<std::shared_ptr<const LandmarkModel>> model =
+      LandmarkModel::Load("/nonexistent/sp68.dat");
   ASSERT_FALSE(model.ok());
   EXPECT_EQ(model.status().code(), absl::StatusCode::kNotFound);
   EXPECT_NE(model.status().message().find("/nonexistent/sp68.dat"), std::string::npos);
 }
 
-TEST(LandmarkLandmarkModelPathTest, NotAModelIsAnError) {
+TEST(LandmarkModelTest, NotAModelIsAnError) {
   const std::string path = base::testing::TestTempPath("not_a_model.dat");
   std::ofstream(path) << "hello, this is not a shape predictor";
-  absl::StatusOr<std::shared_ptr<const LandmarkLandmarkModelPath>> model =
-      LandmarkLandmarkModelPath::Load(path);
+  absl::StatusOr<std::shared_ptr<const LandmarkModel>> model = LandmarkModel::Load(path);
   EXPECT_EQ(model.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(model.status().message()),
               HasSubstr(path + ": not a dlib shape predictor model: "));
 }
 
-TEST(LandmarkLandmarkModelPathTest, LoadsOnceAndPredictsAPlausibleFace) {
-  absl::StatusOr<std::shared_ptr<const LandmarkLandmarkModelPath>> model =
-      LandmarkLandmarkModelPath::Load(kLandmarkModelPath);
+TEST(LandmarkModelTest, LoadsOnceAndPredictsAPlausibleFace) {
+  absl::StatusOr<std::shared_ptr<const LandmarkModel>> model =
+      LandmarkModel::Load(kLandmarkModelPath);
   ASSERT_TRUE(model.ok()) << model.status();
-  absl::StatusOr<std::shared_ptr<const LandmarkLandmarkModelPath>> again =
-      LandmarkLandmarkModelPath::Load(kLandmarkModelPath);
+  absl::StatusOr<std::shared_ptr<const LandmarkModel>> again =
+      LandmarkModel::Load(kLandmarkModelPath);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(model->get(), again->get());
 
@@ -76,9 +75,9 @@ TEST(LandmarkLandmarkModelPathTest, LoadsOnceAndPredictsAPlausibleFace) {
   EXPECT_DOUBLE_EQ(MeanLandmarkDistance(*landmarks, *landmarks), 0.0);
 }
 
-TEST(LandmarkLandmarkModelPathTest, EmptyBoxIsAnError) {
-  absl::StatusOr<std::shared_ptr<const LandmarkLandmarkModelPath>> model =
-      LandmarkLandmarkModelPath::Load(kLandmarkModelPath);
+TEST(LandmarkModelTest, EmptyBoxIsAnError) {
+  absl::StatusOr<std::shared_ptr<const LandmarkModel>> model =
+      LandmarkModel::Load(kLandmarkModelPath);
   ASSERT_TRUE(model.ok());
   Frame frame;
   frame.width = frame.height = 8;

@@ -71,14 +71,16 @@ TensorDifference CompareTensors(const Tensor& actual, const Tensor& expected,
     out << IndexString(actual.shape(), i) << " (actual " << a[i] << ", expected " << e[i] << ")";
     return out.str();
   };
-  ::testing::AssertionResult result = ::testing::AssertionFailure();
-  result << d.failing << " of " << d.numel << " elements of " << actual.shape().ToString()
-         << " differ by more than " << tolerance.abs << " + " << tolerance.rel
-         << " * |expected|; max abs error " << d.max_abs_error << " at " << at(d.max_abs_index);
+  // An ostringstream (6 significant digits), not AssertionResult's full precision.
+  std::ostringstream message;
+  message << d.failing << " of " << d.numel << " elements of " << actual.shape().ToString()
+          << " differ by more than " << tolerance.abs << " + " << tolerance.rel
+          << " * |expected|; max abs error " << d.max_abs_error << " at " << at(d.max_abs_index);
   if (d.max_rel_index >= 0) {
-    result << "; max rel error " << d.max_rel_error << " at " << at(d.max_rel_index);
+    message << "; max rel error " << d.max_rel_error << " at " << at(d.max_rel_index);
   }
-  return result << "; max |expected| " << d.max_abs_expected;
+  message << "; max |expected| " << d.max_abs_expected;
+  return ::testing::AssertionFailure() << message.str();
 }
 
 Tensor RandomNormal(const Shape& shape, uint32_t seed, float stddev) {
