@@ -182,12 +182,12 @@ void FoldBatchNormIntoScaleShift(const float* conv_bias, const float* gamma, con
                                  const float* running_mean, const float* running_var,
                                  int64_t channels, float eps, float* scale, float* shift) {
   for (int64_t o = 0; o < channels; ++o) {
-    const double s = (gamma != nullptr ? gamma[o] : 1.0f) /
-                     std::sqrt(static_cast<double>(running_var[o]) + eps);
+    const double s =
+        (gamma != nullptr ? gamma[o] : 1.0f) / std::sqrt(static_cast<double>(running_var[o]) + eps);
     scale[o] = static_cast<float>(s);
-    shift[o] = static_cast<float>((beta != nullptr ? beta[o] : 0.0f) +
-                                  ((conv_bias != nullptr ? conv_bias[o] : 0.0) - running_mean[o]) *
-                                      s);
+    shift[o] =
+        static_cast<float>((beta != nullptr ? beta[o] : 0.0f) +
+                           ((conv_bias != nullptr ? conv_bias[o] : 0.0) - running_mean[o]) * s);
   }
 }
 

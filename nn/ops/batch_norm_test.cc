@@ -256,10 +256,10 @@ TEST(FoldBatchNormIntoScaleShiftTest, MatchesBatchNormAndTheDoubleFold) {
     EXPECT_EQ(At(scale, o), static_cast<float>(s)) << o;
     EXPECT_EQ(At(shift, o), static_cast<float>(At(beta, o) + (At(b, o) - At(mean, o)) * s)) << o;
     const double conv = 0.7;  // any convolution output
-    EXPECT_NEAR(conv * At(scale, o) + At(shift, o),
-                (conv + At(b, o) - At(mean, o)) / std::sqrt(At(var, o) + eps) * At(gamma, o) +
-                    At(beta, o),
-                1e-5)
+    EXPECT_NEAR(
+        conv * At(scale, o) + At(shift, o),
+        (conv + At(b, o) - At(mean, o)) / std::sqrt(At(var, o) + eps) * At(gamma, o) + At(beta, o),
+        1e-5)
         << o;
   }
   // Null conv bias, gamma and beta mean 0, 1 and 0.
@@ -276,12 +276,14 @@ TEST(FoldBatchNormIntoScaleShiftDeathTest, ContractViolations) {
   Tensor scale = Tensor::Empty({3}), shift = Tensor::Empty({3});
   EXPECT_DEATH(FoldBatchNormIntoScaleShift(nullptr, &c4, nullptr, c3, c3, 1e-5f, &scale, &shift),
                "FoldBatchNormIntoScaleShift: bn weight \\[4\\], expected \\[3\\]");
-  EXPECT_DEATH(FoldBatchNormIntoScaleShift(nullptr, nullptr, nullptr, c3, c4, 1e-5f, &scale, &shift),
-               "FoldBatchNormIntoScaleShift: running_var \\[4\\], expected \\[3\\]");
+  EXPECT_DEATH(
+      FoldBatchNormIntoScaleShift(nullptr, nullptr, nullptr, c3, c4, 1e-5f, &scale, &shift),
+      "FoldBatchNormIntoScaleShift: running_var \\[4\\], expected \\[3\\]");
   EXPECT_DEATH(FoldBatchNormIntoScaleShift(nullptr, nullptr, nullptr, c3, c3, 0.0f, &scale, &shift),
                "FoldBatchNormIntoScaleShift: eps 0 must be positive");
-  EXPECT_DEATH(FoldBatchNormIntoScaleShift(nullptr, nullptr, nullptr, c3, c3, 1e-5f, nullptr, &shift),
-               "FoldBatchNormIntoScaleShift: scale is null");
+  EXPECT_DEATH(
+      FoldBatchNormIntoScaleShift(nullptr, nullptr, nullptr, c3, c3, 1e-5f, nullptr, &shift),
+      "FoldBatchNormIntoScaleShift: scale is null");
 }
 
 TEST(BatchNorm2dDeathTest, ContractViolations) {
