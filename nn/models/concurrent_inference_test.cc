@@ -37,12 +37,9 @@ DetectorOptions PaperReadoutOnTinyTrunk() {
 
 void ExpectConcurrentEvalMatchesSingleThreaded(const DetectorOptions& options, int rounds,
                                                int iterations) {
-  // nn/cpu's pool runs one task at a time: a second calling thread overwrites the first's
-  // task and chunks are skipped (issue 10, section 2, rewritten on another branch). Until
-  // that rewrite is merged, every kernel runs inline on its calling thread, so this test
-  // checks the model's own thread safety; delete this line once the pool takes concurrent
-  // callers.
-  base::SetNumThreads(1);
+  // Two pool threads: every Forward's kernels also go through base's shared pool, which
+  // the threads call at once.
+  base::SetNumThreads(2);
   Detector detector(options);
   testing::FillModule(detector);  // non-trivial running statistics
   detector.Eval();
