@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/status_macros.h"
 #include "nlohmann/json.hpp"
 #include "nn/models/presets.h"
 #include "serve/cli/flags.h"
@@ -77,9 +78,8 @@ absl::Status RunFacesCommand(const FacesCommandOptions& options,
     preprocess.sampling.max_decoded_frames = options.max_decoded_frames;
   }
 
-  absl::StatusOr<video::PreprocessedVideo> result =
-      video::PreprocessVideo(options.video_path, preprocessing, preprocess);
-  if (!result.ok()) return result.status();
+  ASSIGN_OR_RETURN(video::PreprocessedVideo result,
+                   video::PreprocessVideo(options.video_path, preprocessing, preprocess));
 
   std::error_code error;
   std::filesystem::create_directories(options.out_dir, error);
@@ -87,18 +87,17 @@ absl::Status RunFacesCommand(const FacesCommandOptions& options,
     return absl::PermissionDeniedError(
         absl::StrCat(options.out_dir, ": cannot create directory: ", error.message()));
   }
-  nlohmann::json json = video::PreprocessedVideoToJson(*result);
+  nlohmann::json json = video::PreprocessedVideoToJson(result);
   json["preset"] = preset->name;
   const int size = preprocessing.image_size;
-  for (size_t t = 0; t < result->tracks.size(); ++t) {
-    const video::PreprocessedTrack& track = result->tracks[t];
-    for (size_t i = 0; i < result->frames.size(); ++i) {
+  for (size_t t = 0; t < result.tracks.size(); ++t) {
+    const video::PreprocessedTrack& track = result.tracks[t];
+    for (size_t i = 0; i < result.frames.size(); ++i) {
       const std::string name =
-          absl::StrFormat("track%d_%02d_frame%06d.png", track.track.id, i, result->frames[i].index);
-      absl::Status saved =
+          absl::StrFormat("track%d_%02d_frame%06d.png", track.track.id, i, result.frames[i].index);
+      RETURN_IF_ERROR(
           SavePng(video::TensorFrameToRgb(track.faces, static_cast<int64_t>(i), preprocessing),
-                  size, (std::filesystem::path(options.out_dir) / name).string());
-      if (!saved.ok()) return saved;
+                  size, (std::filesystem::path(options.out_dir) / name).string()));
       json["tracks"][t]["frames"][i]["crop"] = name;
     }
   }
@@ -109,7 +108,7 @@ absl::Status RunFacesCommand(const FacesCommandOptions& options,
     if (!file) return absl::PermissionDeniedError(absl::StrCat(json_path, ": cannot write"));
   }
 
-  const video::PreprocessedVideo& v = *result;
+  const video::PreprocessedVideo& v = result;
   out << absl::StrFormat(
       "%s: %dx%d, %zu sampled frames, %zu face track(s), preset %s (%dx%d %s "
       "crops)\n",

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "base/status_macros.h"
 #include "nn/models/presets.h"
 #include "train/data/manifest.h"
 #include "video/library_versions.h"
@@ -35,12 +36,11 @@ std::string Reason(const VideoResult& result) {
 }  // namespace
 
 absl::StatusOr<std::vector<std::string>> ListDatasetVideos(const std::string& dataset_dir) {
-  absl::StatusOr<train::data::Manifest> manifest =
-      train::data::ReadManifest((fs::path(dataset_dir) / "manifest.json").string());
-  if (!manifest.ok()) return manifest.status();
+  ASSIGN_OR_RETURN(train::data::Manifest manifest,
+                   train::data::ReadManifest((fs::path(dataset_dir) / "manifest.json").string()));
   std::vector<std::string> videos;
-  videos.reserve(manifest->entries.size());
-  for (const train::data::ManifestEntry& entry : manifest->entries) {
+  videos.reserve(manifest.entries.size());
+  for (const train::data::ManifestEntry& entry : manifest.entries) {
     videos.push_back((fs::path(dataset_dir) / entry.file).string());
   }
   return videos;

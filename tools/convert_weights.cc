@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "base/status_macros.h"
 #include "nn/io/checkpoint.h"
 #include "nn/io/safetensors.h"
 #include "nn/io/safetensors_stream_writer.h"
@@ -224,27 +225,25 @@ std::string ConversionReport::Table(bool verbose) const {
 absl::StatusOr<ConversionReport> ConvertWeights(const std::string& input,
                                                 const std::string& preset_name,
                                                 const std::string& output) {
-  absl::StatusOr<nn::ModelPreset> preset = nn::GetPreset(preset_name);
-  if (!preset.ok()) return preset.status();
-  absl::StatusOr<WeightsFile> file = WeightsFile::Open(input);
-  if (!file.ok()) return file.status();
+  ASSIGN_OR_RETURN(nn::ModelPreset preset, nn::GetPreset(preset_name));
+  ASSIGN_OR_RETURN(WeightsFile file, WeightsFile::Open(input));
 
   ConversionReport report;
   report.input = input;
   report.output = output;
   report.preset = preset_name;
-  report.format = file->format();
-  report.notes = file->notes();
+  report.format = file.format();
+  report.notes = file.notes();
 
   // Which naming the file uses.
   bool torchvision = false, detector = false;
-  for (const StoredTensor& t : file->tensors()) {
+  for (const StoredTensor& t : file.tensors()) {
     torchvision |= t.name == "conv1.weight" || absl::StartsWith(t.name, "layer1.");
     detector |= absl::StartsWith(t.name, "model.");
   }
   if (torchvision == detector) {
     std::vector<std::string> first;
-    for (const StoredTensor& t : file->tensors()) first.push_back(t.name);
+    for (const StoredTensor& t : file.tensors()) first.push_back(t.name);
     return absl::InvalidArgumentError(absl::StrCat(
         input, ": the tensor names match ", torchvision ? "both" : "neither",
         " torchvision's ResNeXt (conv1.weight, layer1.0.conv1.weight, ..., fc.weight) ",
@@ -255,13 +254,13 @@ absl::StatusOr<ConversionReport> ConvertWeights(const std::string& input,
   }
   report.layout = torchvision ? SourceLayout::kTorchvisionResNeXt : SourceLayout::kDetector;
 
-  const std::vector<std::pair<std::string, nn::Shape>> spec = DetectorStateSpec(*preset);
+  const std::vector<std::pair<std::string, nn::Shape>> spec = DetectorStateSpec(preset);
   std::map<std::string, size_t> spec_index;
   for (size_t i = 0; i < spec.size(); ++i) spec_index[spec[i].first] = i;
 
   std::vector<const StoredTensor*> source_of(spec.size(), nullptr);
   std::vector<std::string> unexpected, mismatched, missing;
-  for (const StoredTensor& t : file->tensors()) {
+  for (const StoredTensor& t : file.tensors()) {
     std::optional<std::string> target = t.name;
     if (torchvision) {
       if (absl::StartsWith(t.name, "fc.")) {
@@ -334,7 +333,7 @@ absl::StatusOr<ConversionReport> ConvertWeights(const std::string& input,
   }
   if (!fresh_modules.empty()) {
     nn::SetInitSeed(0);
-    head = std::make_unique<DetectorHead>(*preset);
+    head = std::make_unique<DetectorHead>(preset);
     for (const auto& [name, tensor] : head->lstm.NamedState())
       fresh_values["lstm." + name] = tensor;
     for (const auto& [name, tensor] : head->linear1.NamedState()) {
@@ -344,23 +343,22 @@ absl::StatusOr<ConversionReport> ConvertWeights(const std::string& input,
 
   nn::io::CheckpointMetadata metadata;
   metadata.preset = preset_name;
-  metadata.input_size = preset->preprocessing.image_size;
-  metadata.mean = preset->preprocessing.mean;
-  metadata.std_dev = preset->preprocessing.std;
-  metadata.channel_order = nn::ChannelOrderName(preset->preprocessing.channel_order);
-  metadata.label_order = absl::StrJoin(preset->labels, ",");
-  metadata.extras["frames"] = absl::StrCat(preset->preprocessing.frames);
+  metadata.input_size = preset.preprocessing.image_size;
+  metadata.mean = preset.preprocessing.mean;
+  metadata.std_dev = preset.preprocessing.std;
+  metadata.channel_order = nn::ChannelOrderName(preset.preprocessing.channel_order);
+  metadata.label_order = absl::StrJoin(preset.labels, ",");
+  metadata.extras["frames"] = absl::StrCat(preset.preprocessing.frames);
   metadata.extras["converted_from"] = Basename(input);
-  metadata.extras["converted_from_format"] = WeightsFileFormatName(file->format());
+  metadata.extras["converted_from_format"] = WeightsFileFormatName(file.format());
   metadata.extras["converted_by"] = "tools/convert_weights";
   if (!fresh_modules.empty()) {
     metadata.extras["freshly_initialised"] = absl::StrJoin(fresh_modules, ",");
   }
 
-  absl::StatusOr<std::unique_ptr<nn::io::SafetensorsStreamWriter>> writer =
-      nn::io::SafetensorsStreamWriter::Create(output, spec,
-                                              nn::io::EncodeCheckpointMetadata(metadata));
-  if (!writer.ok()) return writer.status();
+  ASSIGN_OR_RETURN(std::unique_ptr<nn::io::SafetensorsStreamWriter> writer,
+                   nn::io::SafetensorsStreamWriter::Create(
+                       output, spec, nn::io::EncodeCheckpointMetadata(metadata)));
   std::vector<float> buffer;
   for (size_t i = 0; i < spec.size(); ++i) {
     const ConversionRow& row = report.rows[i];
@@ -368,7 +366,7 @@ absl::StatusOr<ConversionReport> ConvertWeights(const std::string& input,
     const float* data = nullptr;
     if (row.source == ConversionRow::Source::kFile) {
       buffer.resize(numel);
-      if (absl::Status s = file->ReadFloat32(*source_of[i], buffer.data()); !s.ok()) return s;
+      if (absl::Status s = file.ReadFloat32(*source_of[i], buffer.data()); !s.ok()) return s;
       data = buffer.data();
     } else if (row.source == ConversionRow::Source::kFreshInit) {
       const nn::Tensor* value = fresh_values.at(row.target);
@@ -378,18 +376,17 @@ absl::StatusOr<ConversionReport> ConvertWeights(const std::string& input,
       buffer.assign(numel, 0.0f);
       data = buffer.data();
     }
-    if (absl::Status s = (*writer)->Append(row.target, data, numel); !s.ok()) return s;
+    if (absl::Status s = writer->Append(row.target, data, numel); !s.ok()) return s;
   }
-  if (absl::Status s = (*writer)->Finish(); !s.ok()) return s;
+  if (absl::Status s = writer->Finish(); !s.ok()) return s;
   return report;
 }
 
 absl::StatusOr<VerifyResult> VerifyCheckpoint(const std::string& checkpoint,
                                               const std::string& reference) {
-  absl::StatusOr<nn::io::SafetensorsHeader> header = nn::io::ReadSafetensorsHeader(checkpoint);
-  if (!header.ok()) return header.status();
+  ASSIGN_OR_RETURN(nn::io::SafetensorsHeader header, nn::io::ReadSafetensorsHeader(checkpoint));
   nn::io::CheckpointMetadata metadata;
-  if (absl::Status s = nn::io::DecodeCheckpointMetadata(checkpoint, header->metadata, &metadata);
+  if (absl::Status s = nn::io::DecodeCheckpointMetadata(checkpoint, header.metadata, &metadata);
       !s.ok()) {
     return s;
   }
@@ -399,18 +396,17 @@ absl::StatusOr<VerifyResult> VerifyCheckpoint(const std::string& checkpoint,
                                                    metadata.preset,
                                                    "': ", preset.status().message()));
   }
-  absl::StatusOr<nn::io::TensorMap> ref = nn::io::ReadSafetensors(reference);
-  if (!ref.ok()) return ref.status();
-  auto input = ref->find("input");
-  auto logits = ref->find("logits");
-  auto features = ref->find("features");
-  if (input == ref->end() || (logits == ref->end()) == (features == ref->end())) {
+  ASSIGN_OR_RETURN(nn::io::TensorMap ref, nn::io::ReadSafetensors(reference));
+  auto input = ref.find("input");
+  auto logits = ref.find("logits");
+  auto features = ref.find("features");
+  if (input == ref.end() || (logits == ref.end()) == (features == ref.end())) {
     return absl::InvalidArgumentError(
         absl::StrCat(reference,
                      ": a reference file holds 'input' and one of 'logits' or 'features' "
                      "(tools/pytorch_ref/make_conversion_reference.py writes them)"));
   }
-  const bool compare_logits = logits != ref->end();
+  const bool compare_logits = logits != ref.end();
   const nn::Tensor& x = input->second;
   if ((compare_logits && (x.rank() != 5 || x.dim(2) != 3)) ||
       (!compare_logits && (x.rank() != 4 || x.dim(1) != 3))) {

@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/status_macros.h"
 #include "base/thread_pool.h"
 #include "video/landmarks.h"
 #include "video/library_versions.h"
@@ -302,9 +303,8 @@ absl::Status FinishPreprocessing(const std::string& name, std::deque<FrameFaces>
     crops[t][f] = CropFace(*items[f].frame, face.box, &face.landmarks, crop);
   });
   for (int t = 0; t < num_tracks; ++t) {
-    absl::StatusOr<nn::Tensor> faces = CropsToTensor(crops[t], preprocessing);
-    if (!faces.ok()) return faces.status();
-    result.tracks.push_back({std::move(tracks[t]), *std::move(faces)});
+    ASSIGN_OR_RETURN(nn::Tensor faces, CropsToTensor(crops[t], preprocessing));
+    result.tracks.push_back({std::move(tracks[t]), std::move(faces)});
   }
   result.times.crop_ms = MillisecondsSince(crop_start);
   return absl::OkStatus();
@@ -366,9 +366,8 @@ absl::StatusOr<PreprocessedVideo> PreprocessVideo(const std::string& path,
   SamplingOptions sampling = options.sampling;
   sampling.num_frames = preprocessing.frames;
   const Clock::time_point decode_start = Clock::now();
-  absl::StatusOr<std::unique_ptr<Decoder>> decoder = Decoder::Open(path, sampling.open_options);
-  if (!decoder.ok()) return decoder.status();
-  const VideoInfo& info = (*decoder)->info();
+  ASSIGN_OR_RETURN(std::unique_ptr<Decoder> decoder, Decoder::Open(path, sampling.open_options));
+  const VideoInfo& info = decoder->info();
   const double frame_memory =
       static_cast<double>(sampling.num_frames) * info.width * info.height * 3;
   if (options.max_frame_memory_bytes > 0 && frame_memory > options.max_frame_memory_bytes) {
@@ -381,11 +380,11 @@ absl::StatusOr<PreprocessedVideo> PreprocessVideo(const std::string& path,
   std::deque<Frame> frames;
   FaceDetector detector(options.detector);
   FaceStage stage(detector, model, DetectionWorkers(options));
-  absl::StatusOr<int> decoded = SampleFrames(**decoder, sampling, [&](Frame frame) {
+  absl::StatusOr<int> decoded = SampleFrames(*decoder, sampling, [&](Frame frame) {
     frames.push_back(std::move(frame));
     stage.Add(&frames.back());
   });
-  result.decode_report = (*decoder)->report();
+  result.decode_report = decoder->report();
   result.times.decode_ms = MillisecondsSince(decode_start);
   if (!decoded.ok()) {
     stage.Cancel();

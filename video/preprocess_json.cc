@@ -5,6 +5,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 
 namespace video {
 
@@ -82,13 +83,11 @@ absl::StatusOr<PreprocessedVideo> PreprocessedVideoFromJson(const json& in) {
     video.preprocessing.image_size = p.at("image_size").get<int>();
     video.preprocessing.mean = p.at("mean").get<std::array<float, 3>>();
     video.preprocessing.std = p.at("std").get<std::array<float, 3>>();
-    absl::StatusOr<nn::ChannelOrder> channel_order =
-        nn::ParseChannelOrder(p.at("channel_order").get<std::string>());
-    if (!channel_order.ok()) return channel_order.status();
-    video.preprocessing.channel_order = *channel_order;
-    absl::StatusOr<CropMode> mode = nn::ParseCropMode(in.at("crop").at("mode").get<std::string>());
-    if (!mode.ok()) return mode.status();
-    video.crop_mode = *mode;
+    ASSIGN_OR_RETURN(nn::ChannelOrder channel_order,
+                     nn::ParseChannelOrder(p.at("channel_order").get<std::string>()));
+    video.preprocessing.channel_order = channel_order;
+    ASSIGN_OR_RETURN(CropMode mode, nn::ParseCropMode(in.at("crop").at("mode").get<std::string>()));
+    video.crop_mode = mode;
     video.margin = in.at("crop").at("margin").get<double>();
     for (const json& f : in.at("frames")) {
       video.frames.push_back({f.at("index").get<int64_t>(), f.at("timestamp_seconds").get<double>(),

@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "base/status_macros.h"
 #include "nn/io/dtypes.h"
 
 namespace nn::io {
@@ -178,9 +179,8 @@ absl::Status DecodeCheckpointMetadata(const std::string& path, const Metadata& m
 
 absl::StatusOr<std::vector<Tensor>> ReadModuleState(const std::string& path,
                                                     const std::string& prefix, Module* model) {
-  absl::StatusOr<SafetensorsHeader> header = ReadSafetensorsHeader(path);
-  if (!header.ok()) return header.status();
-  return ReadModuleStateWithHeader(path, *header, prefix, model);
+  ASSIGN_OR_RETURN(SafetensorsHeader header, ReadSafetensorsHeader(path));
+  return ReadModuleStateWithHeader(path, header, prefix, model);
 }
 
 void AssignModuleState(const std::vector<Tensor>& state, Module* model) {
@@ -205,15 +205,13 @@ absl::Status SaveCheckpoint(const std::string& path, Module& model,
 }
 
 absl::Status LoadCheckpoint(const std::string& path, Module* model, CheckpointMetadata* metadata) {
-  absl::StatusOr<SafetensorsHeader> header = ReadSafetensorsHeader(path);
-  if (!header.ok()) return header.status();
+  ASSIGN_OR_RETURN(SafetensorsHeader header, ReadSafetensorsHeader(path));
   CheckpointMetadata decoded;
-  if (absl::Status s = DecodeCheckpointMetadata(path, header->metadata, &decoded); !s.ok()) {
+  if (absl::Status s = DecodeCheckpointMetadata(path, header.metadata, &decoded); !s.ok()) {
     return s;
   }
-  absl::StatusOr<std::vector<Tensor>> state = ReadModuleStateWithHeader(path, *header, "", model);
-  if (!state.ok()) return state.status();
-  AssignModuleState(*state, model);
+  ASSIGN_OR_RETURN(std::vector<Tensor> state, ReadModuleStateWithHeader(path, header, "", model));
+  AssignModuleState(state, model);
   if (metadata != nullptr) *metadata = std::move(decoded);
   return absl::OkStatus();
 }

@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/status_macros.h"
 #include "nn/io/dtypes.h"
 #include "nn/io/little_endian.h"
 
@@ -193,13 +194,11 @@ absl::StatusOr<ValuePtr> Unpickler::Reduce(const Value& callable, const Value& a
     ValuePtr tensor = Make(Kind::kTensor);
     tensor->tensor.storage = a[0];
     tensor->tensor.storage_offset = a[1]->integer;
-    absl::StatusOr<std::vector<int64_t>> shape = IntTuple(*a[2], "size");
-    if (!shape.ok()) return shape.status();
-    absl::StatusOr<std::vector<int64_t>> strides = IntTuple(*a[3], "stride");
-    if (!strides.ok()) return strides.status();
-    if (shape->size() != strides->size()) return Error("tensor size and stride ranks differ");
-    tensor->tensor.shape = std::move(*shape);
-    tensor->tensor.strides = std::move(*strides);
+    ASSIGN_OR_RETURN(std::vector<int64_t> shape, IntTuple(*a[2], "size"));
+    ASSIGN_OR_RETURN(std::vector<int64_t> strides, IntTuple(*a[3], "stride"));
+    if (shape.size() != strides.size()) return Error("tensor size and stride ranks differ");
+    tensor->tensor.shape = std::move(shape);
+    tensor->tensor.strides = std::move(strides);
     return tensor;
   }
   if (name == "torch._utils._rebuild_parameter") {
@@ -320,11 +319,9 @@ absl::StatusOr<ValuePtr> Unpickler::Run() {
         break;
       }
       case 't': {  // TUPLE
-        absl::StatusOr<std::vector<ValuePtr>> items = PopToMark();
-        if (!items.ok()) return items.status();
-        absl::StatusOr<ValuePtr> tuple = MakeTuple(std::move(*items));
-        if (!tuple.ok()) return tuple.status();
-        stack_.push_back(std::move(*tuple));
+        ASSIGN_OR_RETURN(std::vector<ValuePtr> items, PopToMark());
+        ASSIGN_OR_RETURN(ValuePtr tuple, MakeTuple(std::move(items)));
+        stack_.push_back(std::move(tuple));
         break;
       }
       case 0x85:  // TUPLE1
@@ -334,45 +331,38 @@ absl::StatusOr<ValuePtr> Unpickler::Run() {
         const size_t n = op - 0x84;
         std::vector<ValuePtr> items(n);
         for (size_t i = n; i-- > 0;) {
-          absl::StatusOr<ValuePtr> item = Pop();
-          if (!item.ok()) return item.status();
-          items[i] = std::move(*item);
+          ASSIGN_OR_RETURN(ValuePtr item, Pop());
+          items[i] = std::move(item);
         }
-        absl::StatusOr<ValuePtr> tuple = MakeTuple(std::move(items));
-        if (!tuple.ok()) return tuple.status();
-        stack_.push_back(std::move(*tuple));
+        ASSIGN_OR_RETURN(ValuePtr tuple, MakeTuple(std::move(items)));
+        stack_.push_back(std::move(tuple));
         break;
       }
       case 's': {  // SETITEM
-        absl::StatusOr<ValuePtr> value = Pop();
-        if (!value.ok()) return value.status();
-        absl::StatusOr<ValuePtr> key = Pop();
-        if (!key.ok()) return key.status();
+        ASSIGN_OR_RETURN(ValuePtr value, Pop());
+        ASSIGN_OR_RETURN(ValuePtr key, Pop());
         if (stack_.empty()) return Error("SETITEM without a dict");
-        std::vector<ValuePtr> items = {*key, *value};
+        std::vector<ValuePtr> items = {key, value};
         if (absl::Status s = SetItems(*stack_.back(), items, "SETITEM"); !s.ok()) return s;
         break;
       }
       case 'u': {  // SETITEMS
-        absl::StatusOr<std::vector<ValuePtr>> items = PopToMark();
-        if (!items.ok()) return items.status();
+        ASSIGN_OR_RETURN(std::vector<ValuePtr> items, PopToMark());
         if (stack_.empty()) return Error("SETITEMS without a dict");
-        if (absl::Status s = SetItems(*stack_.back(), *items, "SETITEMS"); !s.ok()) return s;
+        if (absl::Status s = SetItems(*stack_.back(), items, "SETITEMS"); !s.ok()) return s;
         break;
       }
       case 'a': {  // APPEND
-        absl::StatusOr<ValuePtr> value = Pop();
-        if (!value.ok()) return value.status();
+        ASSIGN_OR_RETURN(ValuePtr value, Pop());
         if (stack_.empty()) return Error("APPEND without a list");
-        std::vector<ValuePtr> items = {*value};
+        std::vector<ValuePtr> items = {value};
         if (absl::Status s = Append(*stack_.back(), items, "APPEND"); !s.ok()) return s;
         break;
       }
       case 'e': {  // APPENDS
-        absl::StatusOr<std::vector<ValuePtr>> items = PopToMark();
-        if (!items.ok()) return items.status();
+        ASSIGN_OR_RETURN(std::vector<ValuePtr> items, PopToMark());
         if (stack_.empty()) return Error("APPENDS without a list");
-        if (absl::Status s = Append(*stack_.back(), *items, "APPENDS"); !s.ok()) return s;
+        if (absl::Status s = Append(*stack_.back(), items, "APPENDS"); !s.ok()) return s;
         break;
       }
       case 'q':                         // BINPUT
@@ -406,51 +396,41 @@ absl::StatusOr<ValuePtr> Unpickler::Run() {
             line.push_back(ch);
           }
         }
-        absl::StatusOr<ValuePtr> g = Global(lines[0], lines[1]);
-        if (!g.ok()) return g.status();
-        stack_.push_back(std::move(*g));
+        ASSIGN_OR_RETURN(ValuePtr g, Global(lines[0], lines[1]));
+        stack_.push_back(std::move(g));
         break;
       }
       case 0x93: {  // STACK_GLOBAL
-        absl::StatusOr<ValuePtr> name = Pop();
-        if (!name.ok()) return name.status();
-        absl::StatusOr<ValuePtr> module = Pop();
-        if (!module.ok()) return module.status();
-        if ((*name)->kind != Kind::kString || (*module)->kind != Kind::kString) {
+        ASSIGN_OR_RETURN(ValuePtr name, Pop());
+        ASSIGN_OR_RETURN(ValuePtr module, Pop());
+        if (name->kind != Kind::kString || module->kind != Kind::kString) {
           return Error("STACK_GLOBAL without module and name strings");
         }
-        absl::StatusOr<ValuePtr> g = Global((*module)->text, (*name)->text);
-        if (!g.ok()) return g.status();
-        stack_.push_back(std::move(*g));
+        ASSIGN_OR_RETURN(ValuePtr g, Global(module->text, name->text));
+        stack_.push_back(std::move(g));
         break;
       }
       case 'R': {  // REDUCE
-        absl::StatusOr<ValuePtr> args = Pop();
-        if (!args.ok()) return args.status();
-        absl::StatusOr<ValuePtr> callable = Pop();
-        if (!callable.ok()) return callable.status();
-        absl::StatusOr<ValuePtr> result = Reduce(**callable, **args);
-        if (!result.ok()) return result.status();
-        stack_.push_back(std::move(*result));
+        ASSIGN_OR_RETURN(ValuePtr args, Pop());
+        ASSIGN_OR_RETURN(ValuePtr callable, Pop());
+        ASSIGN_OR_RETURN(ValuePtr result, Reduce(*callable, *args));
+        stack_.push_back(std::move(result));
         break;
       }
       case 'Q': {  // BINPERSID
-        absl::StatusOr<ValuePtr> id = Pop();
-        if (!id.ok()) return id.status();
+        ASSIGN_OR_RETURN(ValuePtr id, Pop());
         if (!persistent_load_) return Error("a persistent id (tensor storage) where none belongs");
-        absl::StatusOr<ValuePtr> storage = persistent_load_(**id);
-        if (!storage.ok()) return storage.status();
-        stack_.push_back(std::move(*storage));
+        ASSIGN_OR_RETURN(ValuePtr storage, persistent_load_(*id));
+        stack_.push_back(std::move(storage));
         break;
       }
       case 'b': {  // BUILD: only an OrderedDict's attributes (state_dict's _metadata)
-        absl::StatusOr<ValuePtr> state = Pop();
-        if (!state.ok()) return state.status();
+        ASSIGN_OR_RETURN(ValuePtr state, Pop());
         if (stack_.empty() || stack_.back()->kind != Kind::kDict ||
-            ((*state)->kind != Kind::kDict && (*state)->kind != Kind::kNone)) {
+            (state->kind != Kind::kDict && state->kind != Kind::kNone)) {
           return Error(absl::StrCat("BUILD of a ",
                                     stack_.empty() ? "nothing" : KindName(*stack_.back()),
-                                    " with a ", KindName(**state), ": refused. ", kWhatToDo));
+                                    " with a ", KindName(*state), ": refused. ", kWhatToDo));
         }
         break;  // the attributes (version numbers) are not needed
       }

@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/status_macros.h"
 #include "nn/io/dtypes.h"
 #include "nn/io/little_endian.h"
 #include "nn/io/pickle.h"
@@ -290,22 +291,19 @@ struct Contents {
 absl::StatusOr<Contents> TensorsFromPickle(const std::string& path, const Value& top,
                                            const StorageTable& storages) {
   Contents contents;
-  absl::StatusOr<const Value*> state_dict = FindStateDict(path, top, &contents.notes);
-  if (!state_dict.ok()) return state_dict.status();
-  absl::StatusOr<std::vector<StoredTensor>> tensors =
-      CollectTensors(path, **state_dict, storages, &contents.notes);
-  if (!tensors.ok()) return tensors.status();
-  contents.tensors = std::move(*tensors);
+  ASSIGN_OR_RETURN(const Value* state_dict, FindStateDict(path, top, &contents.notes));
+  ASSIGN_OR_RETURN(std::vector<StoredTensor> tensors,
+                   CollectTensors(path, *state_dict, storages, &contents.notes));
+  contents.tensors = std::move(tensors);
   return contents;
 }
 
 // torch.save since PyTorch 1.6: a ZIP archive of <name>/data.pkl, <name>/byteorder and
 // one stored entry <name>/data/<key> per storage.
 absl::StatusOr<Contents> OpenPyTorchZip(const std::string& path) {
-  absl::StatusOr<ZipArchive> zip = ZipArchive::Open(path);
-  if (!zip.ok()) return zip.status();
+  ASSIGN_OR_RETURN(ZipArchive zip, ZipArchive::Open(path));
   const ZipEntry* pickle_entry = nullptr;
-  for (const ZipEntry& entry : zip->entries()) {
+  for (const ZipEntry& entry : zip.entries()) {
     const size_t slash = entry.name.find('/');
     if (slash != std::string::npos && entry.name.substr(slash) == "/data.pkl") {
       pickle_entry = &entry;
@@ -316,27 +314,24 @@ absl::StatusOr<Contents> OpenPyTorchZip(const std::string& path) {
     return Invalid(path, "a ZIP archive without <name>/data.pkl: not a torch.save checkpoint");
   }
   const std::string root = pickle_entry->name.substr(0, pickle_entry->name.size() - 8);
-  if (const ZipEntry* order = zip->Find(root + "byteorder"); order != nullptr) {
-    absl::StatusOr<std::string> value = zip->ReadEntry(*order);
-    if (!value.ok()) return value.status();
-    if (*value != "little") {
+  if (const ZipEntry* order = zip.Find(root + "byteorder"); order != nullptr) {
+    ASSIGN_OR_RETURN(std::string value, zip.ReadEntry(*order));
+    if (value != "little") {
       return Invalid(path, "saved on a big-endian machine; only little-endian files are read");
     }
   }
-  absl::StatusOr<std::string> data = zip->ReadEntry(*pickle_entry);
-  if (!data.ok()) return data.status();
+  ASSIGN_OR_RETURN(std::string data, zip.ReadEntry(*pickle_entry));
   const std::string what = absl::StrCat(path, " (", pickle_entry->name, ")");
   StorageTable storages;
-  pickle::StringSource source(*data);
-  absl::StatusOr<ValuePtr> top = pickle::Unpickle(source, what, StorageLoader(what, &storages));
-  if (!top.ok()) return top.status();
+  pickle::StringSource source(data);
+  ASSIGN_OR_RETURN(ValuePtr top, pickle::Unpickle(source, what, StorageLoader(what, &storages)));
   for (const auto& [key, ref] : storages.refs) {
-    const ZipEntry* entry = zip->Find(root + "data/" + key);
+    const ZipEntry* entry = zip.Find(root + "data/" + key);
     if (entry == nullptr) {
       return absl::DataLossError(absl::StrCat(
           path, ": storage '", key, "' is missing from the archive (no ", root, "data/", key, ")"));
     }
-    if (absl::Status s = zip->CheckStored(*entry); !s.ok()) return s;
+    if (absl::Status s = zip.CheckStored(*entry); !s.ok()) return s;
     const uint64_t needed = static_cast<uint64_t>(ref.numel) * ElementBytes(ref.dtype);
     if (static_cast<uint64_t>(ref.numel) > entry->size / ElementBytes(ref.dtype)) {
       return absl::DataLossError(absl::StrCat(path, ": storage '", key, "' holds ", entry->size,
@@ -346,7 +341,7 @@ absl::StatusOr<Contents> OpenPyTorchZip(const std::string& path) {
     }
     storages.data_offsets[key] = entry->data_offset;
   }
-  return TensorsFromPickle(path, **top, storages);
+  return TensorsFromPickle(path, *top, storages);
 }
 
 // torch.save before PyTorch 1.6: pickles of the magic number, the protocol version and
@@ -363,27 +358,23 @@ absl::StatusOr<Contents> OpenPyTorchLegacy(const std::string& path, std::FILE* f
                                 "magic number)",
                                 magic.ok() ? "" : ": " + std::string(magic.status().message())));
   }
-  absl::StatusOr<ValuePtr> protocol = pickle::Unpickle(source, path, nullptr);
-  if (!protocol.ok()) return protocol.status();
-  if ((*protocol)->kind != Kind::kInt || (*protocol)->integer != 1001) {
+  ASSIGN_OR_RETURN(ValuePtr protocol, pickle::Unpickle(source, path, nullptr));
+  if (protocol->kind != Kind::kInt || protocol->integer != 1001) {
     return Invalid(path, absl::StrCat("unknown legacy protocol version; ", kResaveHint));
   }
-  absl::StatusOr<ValuePtr> sys_info = pickle::Unpickle(source, path, nullptr);
-  if (!sys_info.ok()) return sys_info.status();
-  for (const auto& [k, v] : (*sys_info)->entries) {
+  ASSIGN_OR_RETURN(ValuePtr sys_info, pickle::Unpickle(source, path, nullptr));
+  for (const auto& [k, v] : sys_info->entries) {
     if (k->kind == Kind::kString && k->text == "little_endian" &&
         !(v->kind == Kind::kBool && v->boolean)) {
       return Invalid(path, "saved on a big-endian machine; only little-endian files are read");
     }
   }
   StorageTable storages;
-  absl::StatusOr<ValuePtr> top = pickle::Unpickle(source, path, StorageLoader(path, &storages));
-  if (!top.ok()) return top.status();
-  absl::StatusOr<ValuePtr> keys = pickle::Unpickle(source, path, nullptr);
-  if (!keys.ok()) return keys.status();
-  if ((*keys)->kind != Kind::kList) return Invalid(path, "legacy storage key list is missing");
+  ASSIGN_OR_RETURN(ValuePtr top, pickle::Unpickle(source, path, StorageLoader(path, &storages)));
+  ASSIGN_OR_RETURN(ValuePtr keys, pickle::Unpickle(source, path, nullptr));
+  if (keys->kind != Kind::kList) return Invalid(path, "legacy storage key list is missing");
   uint64_t pos = source.Position();
-  for (const ValuePtr& key : (*keys)->items) {
+  for (const ValuePtr& key : keys->items) {
     if (key->kind != Kind::kString) return Invalid(path, "legacy storage key is not a string");
     auto ref = storages.refs.find(key->text);
     if (ref == storages.refs.end()) {
@@ -407,15 +398,14 @@ absl::StatusOr<Contents> OpenPyTorchLegacy(const std::string& path, std::FILE* f
     storages.data_offsets[key->text] = pos + 8;
     pos += 8 + static_cast<uint64_t>(numel) * element;
   }
-  return TensorsFromPickle(path, **top, storages);
+  return TensorsFromPickle(path, *top, storages);
 }
 
 // A safetensors file: its header, read by nn/io/safetensors.h.
 absl::StatusOr<Contents> OpenSafetensors(const std::string& path) {
-  absl::StatusOr<SafetensorsHeader> header = ReadSafetensorsHeader(path);
-  if (!header.ok()) return header.status();
+  ASSIGN_OR_RETURN(SafetensorsHeader header, ReadSafetensorsHeader(path));
   Contents contents;
-  for (const auto& [name, entry] : header->entries) {
+  for (const auto& [name, entry] : header.entries) {
     if (WeightDType(entry.dtype) == nullptr) {
       return Invalid(path, absl::StrCat("tensor '", name, "' has dtype ", entry.dtype,
                                         " (supported: F32, F16, BF16, F64, I64, I32)"));
@@ -425,7 +415,7 @@ absl::StatusOr<Contents> OpenSafetensors(const std::string& path) {
     t.dtype = entry.dtype;
     t.shape = entry.shape;
     t.strides = ContiguousStrides(t.shape);
-    t.data_offset = header->data_offset + entry.begin;
+    t.data_offset = header.data_offset + entry.begin;
     t.storage_numel = t.numel();
     contents.tensors.push_back(std::move(t));
   }
@@ -506,9 +496,8 @@ absl::StatusOr<WeightsFile> WeightsFile::Open(const std::string& path) {
   std::string head(std::min<uint64_t>(file_size, 512), '\0');
   if (!ReadAt(f, 0, head.data(), head.size())) return Invalid(path, "cannot read");
 
-  absl::StatusOr<WeightsFileFormat> format = DetectFormat(path, head, file_size);
-  if (!format.ok()) return format.status();
-  file.format_ = *format;
+  ASSIGN_OR_RETURN(WeightsFileFormat format, DetectFormat(path, head, file_size));
+  file.format_ = format;
   absl::StatusOr<Contents> contents;
   switch (file.format_) {
     case WeightsFileFormat::kPyTorchZip:
@@ -594,13 +583,11 @@ absl::StatusOr<Tensor> WeightsFile::ReadFloat32(const StoredTensor& t) const {
 }
 
 absl::StatusOr<TensorMap> ReadPyTorchStateDict(const std::string& path) {
-  absl::StatusOr<WeightsFile> file = WeightsFile::Open(path);
-  if (!file.ok()) return file.status();
+  ASSIGN_OR_RETURN(WeightsFile file, WeightsFile::Open(path));
   TensorMap out;
-  for (const StoredTensor& t : file->tensors()) {
-    absl::StatusOr<Tensor> tensor = file->ReadFloat32(t);
-    if (!tensor.ok()) return tensor.status();
-    out[t.name] = std::move(*tensor);
+  for (const StoredTensor& t : file.tensors()) {
+    ASSIGN_OR_RETURN(Tensor tensor, file.ReadFloat32(t));
+    out[t.name] = std::move(tensor);
   }
   return out;
 }

@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "nlohmann/json.hpp"
 #include "nn/io/dtypes.h"
 #include "nn/io/little_endian.h"
@@ -152,9 +153,8 @@ int SafetensorsDTypeBytes(const std::string& dtype) {
 }
 
 absl::StatusOr<SafetensorsHeader> ReadSafetensorsHeader(const std::string& path) {
-  absl::StatusOr<File> f = Open(path, "rb");
-  if (!f.ok()) return f.status();
-  return ParseHeader(path, f->get());
+  ASSIGN_OR_RETURN(File f, Open(path, "rb"));
+  return ParseHeader(path, f.get());
 }
 
 absl::StatusOr<TensorMap> ReadSafetensors(const std::string& path) {
@@ -162,14 +162,12 @@ absl::StatusOr<TensorMap> ReadSafetensors(const std::string& path) {
 }
 
 absl::StatusOr<TensorMap> ReadSafetensors(const std::string& path, Metadata* metadata) {
-  absl::StatusOr<File> f = Open(path, "rb");
-  if (!f.ok()) return f.status();
-  absl::StatusOr<SafetensorsHeader> header = ParseHeader(path, f->get());
-  if (!header.ok()) return header.status();
+  ASSIGN_OR_RETURN(File f, Open(path, "rb"));
+  ASSIGN_OR_RETURN(SafetensorsHeader header, ParseHeader(path, f.get()));
 
   TensorMap tensors;
   std::vector<char> scratch;
-  for (const auto& [name, entry] : header->entries) {
+  for (const auto& [name, entry] : header.entries) {
     Tensor t = Tensor::Empty(Shape(entry.shape));
     const uint64_t bytes = entry.end - entry.begin;
     char* destination = static_cast<char*>(t.raw_data());
@@ -177,18 +175,17 @@ absl::StatusOr<TensorMap> ReadSafetensors(const std::string& path, Metadata* met
       scratch.resize(bytes);
       destination = scratch.data();
     }
-    if (std::fseek(f->get(), static_cast<long>(header->data_offset + entry.begin), SEEK_SET) != 0 ||
-        std::fread(destination, 1, bytes, f->get()) != bytes) {
+    if (std::fseek(f.get(), static_cast<long>(header.data_offset + entry.begin), SEEK_SET) != 0 ||
+        std::fread(destination, 1, bytes, f.get()) != bytes) {
       return Error(path, "cannot read tensor '" + name + "'");
     }
     if (entry.dtype != "F32") {
-      absl::Status converted =
-          ConvertToFloat(path, name, entry.dtype, scratch.data(), t.numel(), t.data<float>());
-      if (!converted.ok()) return converted;
+      RETURN_IF_ERROR(
+          ConvertToFloat(path, name, entry.dtype, scratch.data(), t.numel(), t.data<float>()));
     }
     tensors.emplace(name, std::move(t));
   }
-  if (metadata != nullptr) *metadata = header->metadata;
+  if (metadata != nullptr) *metadata = header.metadata;
   return tensors;
 }
 
@@ -211,16 +208,15 @@ absl::Status WriteSafetensors(const std::string& path, const TensorMap& tensors,
 
   const std::string temporary = path + ".tmp";
   {
-    absl::StatusOr<File> f = Open(temporary, "wb");
-    if (!f.ok()) return f.status();
+    ASSIGN_OR_RETURN(File f, Open(temporary, "wb"));
     unsigned char length_bytes[8];
     StoreLittleEndian64(text.size(), length_bytes);
-    bool ok = std::fwrite(length_bytes, 1, 8, f->get()) == 8 &&
-              std::fwrite(text.data(), 1, text.size(), f->get()) == text.size();
+    bool ok = std::fwrite(length_bytes, 1, 8, f.get()) == 8 &&
+              std::fwrite(text.data(), 1, text.size(), f.get()) == text.size();
     for (const auto& [name, tensor] : tensors) {
-      ok = ok && std::fwrite(tensor.raw_data(), 1, tensor.bytes(), f->get()) == tensor.bytes();
+      ok = ok && std::fwrite(tensor.raw_data(), 1, tensor.bytes(), f.get()) == tensor.bytes();
     }
-    ok = ok && std::fflush(f->get()) == 0;
+    ok = ok && std::fflush(f.get()) == 0;
     if (!ok) {
       std::remove(temporary.c_str());
       return absl::InternalError(

@@ -6,6 +6,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "nn/io/checkpoint.h"
 #include "nn/io/safetensors.h"
 
@@ -64,8 +65,7 @@ absl::Status LoadTrainingState(const std::string& path, Module* model, optim::Op
   NN_CHECK(model != nullptr && optimizer != nullptr && progress != nullptr)
       << "LoadTrainingState: null model, optimizer or progress";
   Metadata metadata;
-  absl::StatusOr<TensorMap> tensors = ReadSafetensors(path, &metadata);
-  if (!tensors.ok()) return tensors.status();
+  ASSIGN_OR_RETURN(TensorMap tensors, ReadSafetensors(path, &metadata));
 
   auto format = metadata.find("format");
   if (format == metadata.end() || format->second != kFormat) {
@@ -95,9 +95,8 @@ absl::Status LoadTrainingState(const std::string& path, Module* model, optim::Op
   }
 
   // Check everything, then change everything.
-  absl::StatusOr<std::vector<Tensor>> model_state = ReadModuleState(path, kModelPrefix, model);
-  if (!model_state.ok()) return model_state.status();
-  if (absl::Status s = optimizer->CheckState(kOptimizerPrefix, *tensors, metadata); !s.ok()) {
+  ASSIGN_OR_RETURN(std::vector<Tensor> model_state, ReadModuleState(path, kModelPrefix, model));
+  if (absl::Status s = optimizer->CheckState(kOptimizerPrefix, tensors, metadata); !s.ok()) {
     return Problem(path, s.message());
   }
   const bool saved_schedule = metadata.count(absl::StrCat(kSchedulePrefix, "type")) > 0;
@@ -115,8 +114,8 @@ absl::Status LoadTrainingState(const std::string& path, Module* model, optim::Op
     }
   }
 
-  AssignModuleState(*model_state, model);
-  absl::Status imported = optimizer->ImportState(kOptimizerPrefix, *tensors, metadata);
+  AssignModuleState(model_state, model);
+  absl::Status imported = optimizer->ImportState(kOptimizerPrefix, tensors, metadata);
   NN_CHECK(imported.ok()) << "checked state failed to import: " << imported;
   if (schedule != nullptr) {
     imported = schedule->ImportState(kSchedulePrefix, metadata);

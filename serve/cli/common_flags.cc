@@ -7,8 +7,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "nn/build_info.h"
+#include "base/status_macros.h"
 #include "base/thread_pool.h"
+#include "nn/build_info.h"
 
 namespace serve::cli {
 
@@ -89,10 +90,9 @@ absl::StatusOr<CommonFlags::Applied> CommonFlags::Apply(unsigned which) const {
     applied.every_k = every_k;
   }
   if (which & kDeviceFlag) {
-    absl::StatusOr<nn::Device> parsed =
-        ParseDevice(device, nn::CudaCompiledIn(), nn::CudaDeviceCount());
-    if (!parsed.ok()) return parsed.status();
-    applied.device = *parsed;
+    ASSIGN_OR_RETURN(nn::Device parsed,
+                     ParseDevice(device, nn::CudaCompiledIn(), nn::CudaDeviceCount()));
+    applied.device = parsed;
   }
   if (which & kThreadsFlag) {
     if (threads < 0) {

@@ -222,15 +222,13 @@ absl::StatusOr<Manifest> GenerateDataset(const std::vector<ClipSpec>& input_clip
   const int n = static_cast<int>(clips.size());
   std::vector<ClipData> data(n);
   absl::Status status = ForEachItem(pool, n, [&](int i) -> absl::Status {
-    auto clip = LoadClip(clips[i].path, options.max_frames, options.max_side);
-    if (!clip.ok()) return clip.status();
-    auto track =
-        TrackLandmarks(clip->frames, landmark_source, options.landmark_sigma, clips[i].path);
-    if (!track.ok()) return track.status();
-    data[i].track = std::move(*track);
-    data[i].frames = static_cast<int>(clip->frames.size());
-    data[i].width = clip->frames[0].width, data[i].height = clip->frames[0].height;
-    data[i].frame_rate = clip->frame_rate;
+    ASSIGN_OR_RETURN(auto clip, LoadClip(clips[i].path, options.max_frames, options.max_side));
+    ASSIGN_OR_RETURN(auto track, TrackLandmarks(clip.frames, landmark_source,
+                                                options.landmark_sigma, clips[i].path));
+    data[i].track = std::move(track);
+    data[i].frames = static_cast<int>(clip.frames.size());
+    data[i].width = clip.frames[0].width, data[i].height = clip.frames[0].height;
+    data[i].frame_rate = clip.frame_rate;
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -300,8 +298,7 @@ absl::StatusOr<Manifest> GenerateDataset(const std::vector<ClipSpec>& input_clip
     const Job& job = jobs[j];
     const ClipSpec& target_spec = clips[job.target];
     const ClipData& target_data = data[job.target];
-    auto target = LoadClip(target_spec.path, options.max_frames, options.max_side);
-    if (!target.ok()) return target.status();
+    ASSIGN_OR_RETURN(auto target, LoadClip(target_spec.path, options.max_frames, options.max_side));
     LoadedClip source;
     std::vector<Triangle> triangles;
     if (job.method == "face_swap") {
@@ -314,8 +311,8 @@ absl::StatusOr<Manifest> GenerateDataset(const std::vector<ClipSpec>& input_clip
     video::EncoderOptions encoder_options;
     encoder_options.crf = job.crf;
     encoder_options.preset = options.preset;
-    encoder_options.frame_rate = target->frame_rate;
-    const int frames = static_cast<int>(target->frames.size());
+    encoder_options.frame_rate = target.frame_rate;
+    const int frames = static_cast<int>(target.frames.size());
     ASSIGN_OR_RETURN(
         std::unique_ptr<video::Encoder> encoder,
         video::Encoder::Open(path, target_data.width, target_data.height, encoder_options));
@@ -324,7 +321,7 @@ absl::StatusOr<Manifest> GenerateDataset(const std::vector<ClipSpec>& input_clip
     const int middle = frames / 2;
     Image middle_image;
     for (int t = 0; t < frames; ++t) {
-      const video::Frame& frame = target->frames[t];
+      const video::Frame& frame = target.frames[t];
       Image image = ImageFromRgb8(frame.rgb.data(), frame.width, frame.height);
       const Landmarks& lm = target_data.track[t];
       if (job.method == "face_swap") {
@@ -367,7 +364,7 @@ absl::StatusOr<Manifest> GenerateDataset(const std::vector<ClipSpec>& input_clip
     e.seed = job.seed;
     e.frames = frames;
     e.width = target_data.width, e.height = target_data.height;
-    e.frame_rate = target->frame_rate;
+    e.frame_rate = target.frame_rate;
     if (job.method == "face_swap") {
       e.params = FaceSwapJson(job.swap);
       e.params["source_frames"] = source.frames.size();
