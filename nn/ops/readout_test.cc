@@ -91,7 +91,11 @@ TEST(ReadoutTest, MeanOverAxisGradients) {
 }
 
 TEST(ReadoutTest, SelectIndexGradients) {
-  for (auto [axis, index] : std::vector<std::pair<int, int64_t>>{{1, -1}, {0, 1}, {2, 2}}) {
+  for (const auto& [axis_value, index_value] :
+       std::vector<std::pair<int, int64_t>>{{1, -1}, {0, 1}, {2, 2}}) {
+    // Lambdas capture copies: C++17 (and clang) cannot capture structured bindings.
+    const int axis = axis_value;
+    const int64_t index = index_value;
     Tensor x = RandomNormal({2, 3, 4}, 4);
     EXPECT_TRUE(CheckGradients(
         {&x},
