@@ -1,0 +1,73 @@
+// Batches for training and validation, prepared on the loader's own producer threads while
+// the model trains (a prefetch queue): sampling (shuffled, optionally class-balanced by
+// oversampling), frame choice (evenly spaced, or with temporal jitter), online self-blending
+// of real clips into fakes, augmentation, normalization. Every batch is a pure function of
+// (seed, epoch, batch index) and the data, never of worker count or timing, so a resumed
+// run sees exactly the batches of an uninterrupted one.
+#ifndef TRAIN_DATA_LOADER_H_
+#define TRAIN_DATA_LOADER_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "nlohmann/json.hpp"
+#include "nn/models/preprocessing.h"
+#include "nn/tensor.h"
+#include "train/data/augment.h"
+#include "train/data/face_store.h"
+
+namespace train::data {
+
+enum class ClassBalance {
+  kNone,        // every track once per epoch
+  kOversample,  // the minority class's tracks repeated so each epoch is half real, half fake
+};
+
+struct LoaderOptions {
+  int batch_size = 8;
+  int sequence_length = 16;  // frames per sample (the preset's)
+  bool shuffle = true;
+  bool drop_last = false;    // drop a final partial batch
+  ClassBalance balance = ClassBalance::kNone;
+  // Choose sequence_length of a track's stored frames: evenly spaced, or (jitter) each one
+  // uniformly from its stretch of the track.
+  bool temporal_jitter = false;
+  bool augment = false;
+  AugmentOptions augment_options;
+  // Probability that a real track becomes a self-blended fake (train/synth/online_self_blend.h).
+  double self_blend_ratio = 0;
+  int num_workers = 1;         // producer threads
+  int prefetch_batches = 4;    // queue depth
+  uint64_t seed = 0;
+  nn::Preprocessing preprocessing;  // size, mean/std, channel order of the output
+};
+nlohmann::json LoaderOptionsToJson(const LoaderOptions& options);
+
+struct Batch {
+  nn::Tensor frames;  // [B, T, 3, H, W] float32 CPU, normalized as the preset says
+  nn::Tensor labels;  // [B, 1] float32, 1 = fake
+  std::vector<int> tracks;         // FaceStore::tracks() index per row
+  std::vector<bool> self_blended;  // per row
+};
+
+class BatchLoader {
+ public:
+  // `track_indices`: which of store's tracks this loader serves (e.g. the training split's).
+  BatchLoader(const FaceStore* store, std::vector<int> track_indices, const LoaderOptions& options);
+  ~BatchLoader();  // stops and joins the producers
+  BatchLoader(const BatchLoader&) = delete;
+  BatchLoader& operator=(const BatchLoader&) = delete;
+
+  int64_t BatchesPerEpoch() const;
+  // Starts producing epoch `epoch` (abandoning what is left of the previous one).
+  void StartEpoch(int64_t epoch);
+  // The epoch's next batch in order, blocking until it is ready; nullopt after the last.
+  // `wait_seconds` (optional): how long this call blocked (data-loading stall).
+  std::optional<Batch> Next(double* wait_seconds = nullptr);
+};
+
+}  // namespace train::data
+
+#endif  // TRAIN_DATA_LOADER_H_
