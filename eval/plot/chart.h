@@ -13,9 +13,9 @@
 namespace eval::plot {
 
 struct Series {
-  std::string label;         // in the legend; empty = not listed
+  std::string label;  // in the legend; empty = not listed
   std::vector<double> x, y;  // same length; NaN points are gaps
-  uint32_t rgb = 0;          // 0xRRGGBB; 0 = the next colour of the default palette
+  uint32_t rgb = 0;   // 0xRRGGBB; 0 = the next colour of the default palette
   bool dashed = false;
   bool markers = false;  // a dot at every point (useful for few points)
 };
