@@ -18,7 +18,8 @@ spinning (GOMP's default); when other processes hold the cores, a spinning threa
 a descheduled one and a step gets several times slower (2 threads under load 9: 12 s vs 2 s
 a step, 4.1 vs 0.8 CPU s). Our thread pool (base/thread_pool.h) sleeps on a condition
 variable, so the like-for-like setting, and the default here, is OMP_WAIT_POLICY=PASSIVE
-(--omp_wait_policy active|default to measure the other; on an idle machine they are close).
+(--omp_wait_policy active|default measures the other; on an idle machine spinning is
+expected to cost little or gain a little, not measured here).
 
 Run with Debian's PyTorch, one image size per process (each peak RSS is then that run's):
     /usr/bin/python3 tools/pytorch_ref/train_throughput.py --image_size 112 --threads 2
