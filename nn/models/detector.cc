@@ -133,6 +133,17 @@ void Detector::Backward(const Tensor& video_logits_grad) {
   backbone_->Backward(avgpool_->Backward(feature_grad.Reshape(pooled_shape_)));
 }
 
+std::vector<uint64_t> Detector::DropoutCounters() const {
+  return {lstm_->calls(), feature_dropout_->calls(), logit_dropout_->calls()};
+}
+
+void Detector::SetDropoutCounters(const std::vector<uint64_t>& counters) {
+  NN_CHECK_EQ(counters.size(), 3u) << "Detector::SetDropoutCounters: lstm, feature, logit";
+  lstm_->set_calls(counters[0]);
+  feature_dropout_->set_calls(counters[1]);
+  logit_dropout_->set_calls(counters[2]);
+}
+
 void Detector::OnTrainingChanged() {
   batch_ = frames_ = 0;
   pooled_shape_ = Shape();

@@ -22,6 +22,7 @@
 #define NN_MODELS_DETECTOR_H_
 
 #include <cstdint>
+#include <vector>
 
 #include "nn/layers/activation_layers.h"
 #include "nn/layers/linear.h"
@@ -73,6 +74,11 @@ class Detector : public Module {
   // a frozen trunk back into evaluation mode.)
   void SetBackboneFrozen(bool frozen);
   bool backbone_frozen() const { return backbone_frozen_; }
+
+  // Resumable training: the dropout counters (masks drawn by the LSTM and both dropouts),
+  // which the state_dict does not hold; restoring them continues the same mask sequence.
+  std::vector<uint64_t> DropoutCounters() const;
+  void SetDropoutCounters(const std::vector<uint64_t>& counters);
 
   const DetectorOptions& options() const { return options_; }
   ResNeXt& backbone() { return *backbone_; }

@@ -144,7 +144,8 @@ TEST(DetectorFeatureModeTest, FrozenBackboneTrainsOnlyTheHeadAndMatchesFeatureMo
 
   // Running statistics before.
   std::vector<std::pair<std::string, Tensor>> state_before;
-  for (auto& [name, tensor] : detector.NamedState()) state_before.emplace_back(name, tensor->Clone());
+  for (auto& [name, tensor] : detector.NamedState())
+    state_before.emplace_back(name, tensor->Clone());
 
   const Tensor frames = RandomNormal({2, 4, 3, 32, 32}, 8);
   const Tensor dy = RandomNormal({2, 1}, 9);
@@ -204,8 +205,7 @@ TEST(DetectorFeatureModeTest, FrozenBackboneTrainsOnlyTheHeadAndMatchesFeatureMo
 TEST(DetectorFeatureModeTest, HeadGradientsFromFeatures) {
   Detector detector(GetPreset("tiny")->detector);
   detector.Train();
-  const Tensor features =
-      RandomNormal({3, 4, detector.options().backbone.feature_channels()}, 10);
+  const Tensor features = RandomNormal({3, 4, detector.options().backbone.feature_channels()}, 10);
   std::vector<Tensor*> inputs;
   std::vector<Parameter*> params;
   for (auto& [name, p] : detector.NamedParameters()) {
@@ -225,6 +225,27 @@ TEST(DetectorFeatureModeTest, HeadGradientsFromFeatures) {
         for (size_t i = 0; i < params.size(); ++i) grads[i]->CopyFrom(params[i]->grad);
       },
       check));
+}
+
+TEST(DetectorTest, DropoutCountersContinueTheMaskSequence) {
+  DetectorOptions options = GetPreset("tiny")->detector;
+  options.lstm.dropout = 0.3f;
+  options.feature_dropout = 0.5f;
+  Detector a(options), b(options);
+  a.Train();
+  b.Train();
+  const Tensor frames = RandomNormal({2, 4, 3, 32, 32}, 11);
+  a.Forward(frames);
+  a.Forward(frames);
+  EXPECT_EQ(a.DropoutCounters(), (std::vector<uint64_t>{2, 2, 0}));
+  b.SetDropoutCounters(a.DropoutCounters());
+  auto state_a = a.NamedState();
+  auto state_b = b.NamedState();
+  for (size_t i = 0; i < state_a.size(); ++i) state_b[i].second->CopyFrom(*state_a[i].second);
+  const Tensor third_a = a.Forward(frames).video_logits.Clone();
+  const Tensor third_b = b.Forward(frames).video_logits;
+  EXPECT_EQ(third_a.data<float>()[0], third_b.data<float>()[0]);
+  EXPECT_EQ(third_a.data<float>()[1], third_b.data<float>()[1]);
 }
 
 TEST(DetectorDeathTest, ExtractFeaturesNeedsAnEvalTrunk) {
