@@ -56,6 +56,10 @@ struct DatasetSplit {
 absl::StatusOr<DatasetSplit> SplitForValidation(const std::vector<VideoItem>& items,
                                                 double val_fraction, uint64_t seed);
 
+// The manifest's own splits (method "manifest"): "val" entries validate, "test" entries are
+// held out, the rest ("train" or none) train. An error names a split lacking a class.
+absl::StatusOr<DatasetSplit> SplitFromManifest(const std::vector<VideoItem>& items);
+
 }  // namespace train::data
 
 #endif  // TRAIN_DATA_DATASET_H_

@@ -6,6 +6,7 @@
 #ifndef TRAIN_DATA_FACE_STORE_H_
 #define TRAIN_DATA_FACE_STORE_H_
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -21,10 +22,10 @@ namespace train::data {
 
 // One stored face track: `frames` crops of size x size packed RGB.
 struct StoredTrack {
-  int video = 0;        // index into FaceStore::videos()
-  int track_id = 0;     // video::FaceTrack::id
+  int video = 0;     // index into FaceStore::videos()
+  int track_id = 0;  // video::FaceTrack::id
   int frames = 0, size = 0;
-  std::vector<uint8_t> rgb;                            // frames * size * size * 3
+  std::vector<uint8_t> rgb;                                  // frames * size * size * 3
   std::vector<std::vector<std::array<float, 2>>> landmarks;  // per frame: 68 points, crop px
 };
 
@@ -43,8 +44,8 @@ struct FaceStoreOptions {
 };
 
 // Progress: called after each video with (done, total, path, error or "").
-using FaceStoreProgress = std::function<void(int done, int total, const std::string& path,
-                                             const std::string& error)>;
+using FaceStoreProgress =
+    std::function<void(int done, int total, const std::string& path, const std::string& error)>;
 
 class FaceStore {
  public:
