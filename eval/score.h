@@ -11,6 +11,7 @@
 
 #include "nlohmann/json.hpp"
 #include "nn/models/detector.h"
+#include "nn/models/presets.h"
 #include "nn/tensor.h"
 
 namespace eval {
@@ -23,10 +24,10 @@ struct TrackScore {
 
 struct VideoScore {
   std::string path;
-  int label = -1;      // 1 fake, 0 real, -1 unknown
-  bool scored = false; // false: `error` says why (unreadable, no face, ...)
+  int label = -1;       // 1 fake, 0 real, -1 unknown
+  bool scored = false;  // false: `error` says why (unreadable, no face, ...)
   std::string error;
-  double score = 0;    // max over tracks
+  double score = 0;  // max over tracks
   std::vector<TrackScore> tracks;
 };
 
@@ -35,6 +36,14 @@ struct VideoScore {
 // call this on one model at once. Output in input order.
 std::vector<TrackScore> ScoreTracks(nn::Detector& model, const std::vector<nn::Tensor>& tracks,
                                     int batch_size);
+// The same for any number of outputs: with one output P(fake) is its sigmoid
+// (`fake_output` is ignored); with several it is softmax entry `fake_output`
+// (FakeOutputIndex of the preset, e.g. jadhav2020's FAKE = 0).
+std::vector<TrackScore> ScoreTracks(nn::Detector& model, const std::vector<nn::Tensor>& tracks,
+                                    int batch_size, int fake_output);
+// -1 for one-output presets; else the index of the label "FAKE" (programmer error when
+// there is none).
+int FakeOutputIndex(const nn::ModelPreset& preset);
 
 // The video's score from its tracks (maximum; 0 tracks: not scored).
 void SetVideoScore(VideoScore* video);
