@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "nn/check.h"
 #include "video/align.h"
 #include "video/face_cache.h"
 
@@ -131,6 +132,21 @@ absl::StatusOr<FaceStore> FaceStore::Build(const std::vector<VideoItem>& items,
     if (!error.empty()) store.skipped_.push_back({item.path, item.label, error});
     if (progress) progress(v + 1, total, item.path, error);
   }
+  return store;
+}
+
+FaceStore FaceStore::FromTracks(std::vector<VideoItem> videos, std::vector<StoredTrack> tracks,
+                                std::vector<SkippedVideo> skipped) {
+  for (const StoredTrack& track : tracks) {
+    NN_CHECK(track.video >= 0 && track.video < static_cast<int>(videos.size()))
+        << "track of video " << track.video << " of " << videos.size();
+    NN_CHECK_EQ(track.rgb.size(), static_cast<size_t>(track.frames) * track.size * track.size * 3);
+    NN_CHECK_EQ(track.landmarks.size(), static_cast<size_t>(track.frames));
+  }
+  FaceStore store;
+  store.videos_ = std::move(videos);
+  store.tracks_ = std::move(tracks);
+  store.skipped_ = std::move(skipped);
   return store;
 }
 

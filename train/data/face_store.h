@@ -56,6 +56,10 @@ class FaceStore {
                                          const FaceStoreOptions& options,
                                          const FaceStoreProgress& progress = nullptr);
 
+  // A store of tracks made elsewhere (tests, tools); tracks[i].video indexes `videos`.
+  static FaceStore FromTracks(std::vector<VideoItem> videos, std::vector<StoredTrack> tracks,
+                              std::vector<SkippedVideo> skipped = {});
+
   const std::vector<VideoItem>& videos() const { return videos_; }  // as given
   const std::vector<StoredTrack>& tracks() const { return tracks_; }
   const std::vector<SkippedVideo>& skipped() const { return skipped_; }

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "nlohmann/json.hpp"
@@ -29,7 +30,7 @@ struct LoaderOptions {
   int batch_size = 8;
   int sequence_length = 16;  // frames per sample (the preset's)
   bool shuffle = true;
-  bool drop_last = false;    // drop a final partial batch
+  bool drop_last = false;  // drop a final partial batch
   ClassBalance balance = ClassBalance::kNone;
   // Choose sequence_length of a track's stored frames: evenly spaced, or (jitter) each one
   // uniformly from its stretch of the track.
@@ -38,16 +39,16 @@ struct LoaderOptions {
   AugmentOptions augment_options;
   // Probability that a real track becomes a self-blended fake (train/synth/online_self_blend.h).
   double self_blend_ratio = 0;
-  int num_workers = 1;         // producer threads
-  int prefetch_batches = 4;    // queue depth
+  int num_workers = 1;       // producer threads
+  int prefetch_batches = 4;  // queue depth
   uint64_t seed = 0;
   nn::Preprocessing preprocessing;  // size, mean/std, channel order of the output
 };
 nlohmann::json LoaderOptionsToJson(const LoaderOptions& options);
 
 struct Batch {
-  nn::Tensor frames;  // [B, T, 3, H, W] float32 CPU, normalized as the preset says
-  nn::Tensor labels;  // [B, 1] float32, 1 = fake
+  nn::Tensor frames;               // [B, T, 3, H, W] float32 CPU, normalized as the preset says
+  nn::Tensor labels;               // [B, 1] float32, 1 = fake
   std::vector<int> tracks;         // FaceStore::tracks() index per row
   std::vector<bool> self_blended;  // per row
 };
@@ -66,6 +67,13 @@ class BatchLoader {
   // The epoch's next batch in order, blocking until it is ready; nullopt after the last.
   // `wait_seconds` (optional): how long this call blocked (data-loading stall).
   std::optional<Batch> Next(double* wait_seconds = nullptr);
+
+ private:
+  struct State;
+  void Produce();  // a producer thread's loop
+
+  std::unique_ptr<State> state_;
+  std::vector<std::thread> workers_;
 };
 
 }  // namespace train::data
