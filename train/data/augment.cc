@@ -451,9 +451,10 @@ struct H264Codecs {
   AVPacket* packet = nullptr;
 };
 
-#define AV_CHECK(call, what)                 \
-  if (int av_result = (call); av_result < 0) \
-  NN_CHECK(false) << "H.264 augmentation: " << what << ": " << AvErrorText(av_result)
+// FFmpeg failures here are out-of-memory or a broken FFmpeg build, not bad input.
+void CheckAv(int result, const std::string& what) {
+  NN_CHECK(result >= 0) << "H.264 augmentation: " << what << ": " << AvErrorText(result);
+}
 
 class H264RoundTrip {
  public:
@@ -490,13 +491,13 @@ class H264RoundTrip {
                 0);
     const int opened = avcodec_open2(e, x264, &opts);
     av_dict_free(&opts);
-    AV_CHECK(opened, "cannot open libx264 for " << width_ << "x" << height_);
+    CheckAv(opened, absl::StrCat("cannot open libx264 for ", width_, "x", height_));
     c_.decoder->thread_count = 1;
-    AV_CHECK(avcodec_open2(c_.decoder, h264, nullptr), "cannot open the H.264 decoder");
+    CheckAv(avcodec_open2(c_.decoder, h264, nullptr), "cannot open the H.264 decoder");
     c_.input->format = AV_PIX_FMT_YUV420P;
     c_.input->width = width_;
     c_.input->height = height_;
-    AV_CHECK(av_frame_get_buffer(c_.input, 0), "cannot allocate a frame");
+    CheckAv(av_frame_get_buffer(c_.input, 0), "cannot allocate a frame");
     chroma_.resize(size_t(width_ / 2) * (height_ / 2));
     chroma_full_[0].resize(size_t(width_) * height_);
     chroma_full_[1].resize(size_t(width_) * height_);
@@ -504,7 +505,7 @@ class H264RoundTrip {
 
   void Run() {
     for (int t = 0; t < clip_.frames; ++t) {
-      AV_CHECK(av_frame_make_writable(c_.input), "cannot write a frame");
+      CheckAv(av_frame_make_writable(c_.input), "cannot write a frame");
       ToYuv(t);
       c_.input->pts = t;
       Encode(c_.input);
@@ -587,21 +588,21 @@ class H264RoundTrip {
 
   // Sends `frame` (null flushes) and decodes every packet the encoder returns.
   void Encode(const AVFrame* frame) {
-    AV_CHECK(avcodec_send_frame(c_.encoder, frame), "encoding failed");
+    CheckAv(avcodec_send_frame(c_.encoder, frame), "encoding failed");
     for (;;) {
       const int r = avcodec_receive_packet(c_.encoder, c_.packet);
       if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return;
-      AV_CHECK(r, "encoding failed");
+      CheckAv(r, "encoding failed");
       Decode(c_.packet);
       av_packet_unref(c_.packet);
     }
   }
   void Decode(const AVPacket* packet) {
-    AV_CHECK(avcodec_send_packet(c_.decoder, packet), "decoding failed");
+    CheckAv(avcodec_send_packet(c_.decoder, packet), "decoding failed");
     for (;;) {
       const int r = avcodec_receive_frame(c_.decoder, c_.output);
       if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return;
-      AV_CHECK(r, "decoding failed");
+      CheckAv(r, "decoding failed");
       NN_CHECK_LT(decoded_, clip_.frames) << "H.264 augmentation: too many decoded frames";
       FromYuv(c_.output, decoded_++);
       av_frame_unref(c_.output);

@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <functional>
 #include <string>
+#include <thread>
+#include <tuple>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -148,6 +150,15 @@ TEST_P(EachAugmentation, SameTransformOnEveryFrame) {
     std::mt19937_64 rng(seed);
     AugmentClip(&clip, Options(), rng);
     EXPECT_TRUE(FramesIdentical(clip)) << "seed " << seed;
+  }
+}
+
+TEST_P(EachAugmentation, WorksOnTinyOddClips) {
+  for (const auto& [frames, height, width] : {std::tuple{1, 1, 1}, {2, 5, 7}, {3, 2, 9}}) {
+    nn::Tensor clip = MakeClip(frames, height, width);
+    std::mt19937_64 rng(2);
+    AugmentClip(&clip, Options(), rng);
+    for (float v : Values(clip)) ASSERT_TRUE(v >= 0 && v <= 1) << height << "x" << width;
   }
 }
 
@@ -394,6 +405,31 @@ TEST(AugmentClipTest, AllTogetherStayInRangeAndConsistentAcrossFrames) {
     EXPECT_TRUE(FramesIdentical(clip));
     for (float v : Values(clip)) ASSERT_TRUE(v >= 0 && v <= 1);
   }
+}
+
+// The loader augments clips on several threads at once: results must not depend on it.
+TEST(AugmentClipTest, ConcurrentCallsGiveTheSerialResults) {
+  AugmentOptions options = NoAugmentation();
+  options.hflip_probability = options.color_jitter_probability = options.downscale_probability =
+      options.blur_probability = options.noise_probability = options.jpeg_probability =
+          options.h264_probability = options.erase_probability = 1;
+  const int kClips = 6;
+  std::vector<nn::Tensor> serial, parallel;
+  for (int i = 0; i < kClips; ++i) {
+    serial.push_back(MakeClip(3, 24, 24, i));
+    parallel.push_back(serial.back().Clone());
+    std::mt19937_64 rng(100 + i);
+    AugmentClip(&serial.back(), options, rng);
+  }
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kClips; ++i) {
+    threads.emplace_back([&, i] {
+      std::mt19937_64 rng(100 + i);
+      AugmentClip(&parallel[i], options, rng);
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (int i = 0; i < kClips; ++i) EXPECT_EQ(Values(parallel[i]), Values(serial[i])) << i;
 }
 
 TEST(AugmentClipDeathTest, RejectsABadClipOrBadOptions) {
