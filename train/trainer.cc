@@ -448,7 +448,9 @@ class Run {
   nn::optim::NamedParameterList head_parameters_, backbone_parameters_;
   Schedule schedule_;
   json init_report_ = nullptr;
-  nn::Tensor pos_weight_;  // balance=loss_weight
+  nn::Tensor pos_weight_;     // balance=loss_weight: fake weight real/fake (BCE)
+  nn::Tensor class_weights_;  // the same for several outputs (cross-entropy)
+  int fake_output_ = -1;      // -1: one output (sigmoid = P(fake)); else the FAKE index
 
   data::LoaderOptions train_options_, val_options_;
   std::unique_ptr<data::BatchLoader> train_loader_, val_loader_;
@@ -525,23 +527,18 @@ absl::Status Run::LoadData() {
   // Which videos.
   if (!config_.manifest.empty()) {
     ASSIGN_OR_RETURN(std::vector<data::VideoItem> items, data::ItemsFromManifest(config_.manifest));
-    data::DatasetSplit given;
-    given.method = "manifest";
-    for (const data::VideoItem& item : items) {
-      if (item.split == "train") given.train.push_back(item);
-      if (item.split == "val") given.val.push_back(item);
-      if (item.split == "test") given.test.push_back(item);
-    }
-    if (!given.train.empty() && !given.val.empty()) {
-      split_ = std::move(given);
+    const bool has_val = std::any_of(items.begin(), items.end(), [](const data::VideoItem& item) {
+      return item.split == "val";
+    });
+    if (has_val) {
+      ASSIGN_OR_RETURN(split_, data::SplitFromManifest(items));
     } else {
-      // No usable splits in the manifest: hold out by identity.
-      std::vector<data::VideoItem> pool;
-      for (const data::VideoItem& item : items) {
-        if (item.split != "test") pool.push_back(item);
-      }
+      // No validation split in the manifest: hold one out by identity (test stays out).
+      std::vector<data::VideoItem> pool, test;
+      for (const data::VideoItem& item : items)
+        (item.split == "test" ? test : pool).push_back(item);
       ASSIGN_OR_RETURN(split_, data::SplitForValidation(pool, config_.val_fraction, config_.seed));
-      split_.test = given.test;
+      split_.test = std::move(test);
     }
   } else {
     ASSIGN_OR_RETURN(std::vector<data::VideoItem> items,
@@ -636,6 +633,11 @@ absl::Status Run::LoadData() {
 absl::Status Run::BuildModel() {
   nn::DetectorOptions options = preset_.detector;
   options.seed = config_.seed;
+  fake_output_ = eval::FakeOutputIndex(preset_);
+  if (fake_output_ >= 0 && preset_.detector.num_outputs != 2) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--preset ", preset_.name, ": training supports one output (sigmoid) or two (softmax)"));
+  }
   model_ = std::make_unique<nn::Detector>(options);
   if (!config_.init.empty()) {
     ASSIGN_OR_RETURN(init_report_, LoadInit(config_, *model_, log_));
@@ -651,7 +653,14 @@ absl::Status Run::BuildModel() {
   if (config_.balance == "loss_weight") {
     int real = 0, fake = 0;
     for (int label : train_track_labels_) (label ? fake : real)++;
-    pos_weight_ = nn::Tensor::FromVector({1}, {static_cast<float>(real) / std::max(fake, 1)});
+    const float weight = static_cast<float>(real) / std::max(fake, 1);
+    pos_weight_ = nn::Tensor::FromVector({1}, {weight});
+    if (fake_output_ >= 0) {
+      std::vector<float> weights(preset_.detector.num_outputs, 1.0f);
+      weights[fake_output_] = weight;
+      class_weights_ = nn::Tensor::FromVector({preset_.detector.num_outputs}, weights);
+      if (!device_.is_cpu()) class_weights_ = class_weights_.To(device_);
+    }
     if (!device_.is_cpu()) pos_weight_ = pos_weight_.To(device_);
   }
   Print(absl::StrFormat("model: preset %s, %d parameters (%d in the LSTM and head)", preset_.name,
@@ -788,11 +797,26 @@ double Run::TrainEpoch(int epoch, EpochRecord* record) {
       frames += batch->frames.dim(0) * batch->frames.dim(1);
       out = model_->Forward(device_.is_cpu() ? batch->frames : batch->frames.To(device_));
     }
-    const nn::Tensor* pos_weight = pos_weight_.defined() ? &pos_weight_ : nullptr;
-    const float loss = nn::BCEWithLogitsForward(out.video_logits, labels, pos_weight);
+    float loss;
     nn::Tensor grad = nn::Tensor::Zeros(out.video_logits.shape(), nn::DType::kFloat32, device_);
-    nn::BCEWithLogitsBackward(out.video_logits, labels, pos_weight, 1.0f / config_.grad_accum,
-                              &grad);
+    if (fake_output_ < 0) {
+      const nn::Tensor* pos_weight = pos_weight_.defined() ? &pos_weight_ : nullptr;
+      loss = nn::BCEWithLogitsForward(out.video_logits, labels, pos_weight);
+      nn::BCEWithLogitsBackward(out.video_logits, labels, pos_weight, 1.0f / config_.grad_accum,
+                                &grad);
+    } else {
+      // Several outputs (e.g. the paper's FAKE/REAL softmax): cross-entropy on class indices.
+      const nn::Tensor host = labels.device().is_cpu() ? labels : labels.To(nn::Device::CPU());
+      std::vector<int64_t> targets;
+      for (int64_t r = 0; r < host.numel(); ++r) {
+        targets.push_back(host.data<float>()[r] > 0.5f ? fake_output_ : 1 - fake_output_);
+      }
+      nn::CrossEntropyOptions options;
+      if (pos_weight_.defined()) options.class_weights = &class_weights_;
+      loss = nn::CrossEntropyForward(out.video_logits, targets, options);
+      nn::CrossEntropyBackward(out.video_logits, targets, options, 1.0f / config_.grad_accum,
+                               &grad);
+    }
     model_->Backward(grad);
     const int64_t rows = out.video_logits.dim(0);
     loss_sum += static_cast<double>(loss) * rows;
@@ -857,7 +881,7 @@ std::vector<eval::VideoScore> Run::Validate() {
         clips.push_back(f.Slice(r, r + 1).Reshape({f.dim(1), f.dim(2), f.dim(3), f.dim(4)}));
       }
       std::vector<eval::TrackScore> batch_scores =
-          eval::ScoreTracks(*model_, clips, val_options_.batch_size);
+          eval::ScoreTracks(*model_, clips, val_options_.batch_size, fake_output_);
       for (size_t r = 0; r < batch_scores.size(); ++r) {
         batch_scores[r].track_id = tracks[batch->tracks[r]].track_id;
         scores[batch->tracks[r]] = std::move(batch_scores[r]);
