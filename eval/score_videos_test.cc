@@ -39,8 +39,7 @@ TEST_F(ScoreVideosTest, ScoresClipsAndReportsBadFilesInOrder) {
   const std::string text = base::testing::TestTempPath("notes.mp4");
   std::ofstream(text) << "not a video\n";
   const std::string missing = base::testing::TestTempPath("missing.mp4");
-  const std::vector<LabelledVideo> videos = {
-      {kClipA, 0}, {text, 1}, {kClipB, 1}, {missing, -1}};
+  const std::vector<LabelledVideo> videos = {{kClipA, 0}, {text, 1}, {kClipB, 1}, {missing, -1}};
   std::vector<ScoreVideosProgress> reports;
   std::vector<std::string> paths;
   const std::vector<VideoScore> scores =
