@@ -31,6 +31,7 @@
 #include "nn/build_info.h"
 #include "nn/io/checkpoint.h"
 #include "nn/io/safetensors.h"
+#include "nn/layers/init.h"
 #include "nn/models/detector.h"
 #include "nn/models/presets.h"
 #include "nn/ops/activation.h"
@@ -633,6 +634,9 @@ absl::Status Run::LoadData() {
 absl::Status Run::BuildModel() {
   nn::DetectorOptions options = preset_.detector;
   options.seed = config_.seed;
+  // The initial weights come from the process-wide init generator: seed it, so the run is
+  // a function of --seed (and not of what this process constructed before).
+  nn::SetInitSeed(config_.seed);
   fake_output_ = eval::FakeOutputIndex(preset_);
   if (fake_output_ >= 0 && preset_.detector.num_outputs != 2) {
     return absl::InvalidArgumentError(absl::StrCat(
