@@ -5,6 +5,7 @@
 // user error is reported before training.
 #include "train/trainer.h"
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -177,6 +178,42 @@ TEST(TrainerTest, ResumeIsBitIdenticalToAStraightRun) {
     EXPECT_EQ(ja["val_loss"], jb["val_loss"]) << "epoch " << epoch;
     EXPECT_EQ(ja["lr"], jb["lr"]) << "epoch " << epoch;
   }
+}
+
+TEST(TrainerTest, ResumeRefusesDifferentFlags) {
+  const std::string out = base::testing::TestTempDir("run");
+  ASSERT_TRUE(RunTraining(Parse(With(TinyArgs(out, 1), {"--augment", "none"}))).ok());
+  absl::StatusOr<TrainResult> resumed = RunTraining(
+      Parse(With(TinyArgs(out, 2), {"--augment", "none", "--resume", "--batch_size", "2"})));
+  EXPECT_EQ(resumed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(resumed.status().message(), HasSubstr("--resume: the flags differ from the run in"));
+  EXPECT_THAT(resumed.status().message(), HasSubstr("--batch_size 2 (the run has 4)"));
+}
+
+TEST(TrainerTest, SgdCosineAccumulationLossWeightAndMaxHours) {
+  const std::string out = base::testing::TestTempDir("sgd");
+  absl::StatusOr<TrainResult> result = RunTraining(
+      Parse(With(TinyArgs(out, 3),
+                 {"--augment", "none", "--optimizer", "sgd", "--scheduler", "cosine",
+                  "--grad_accum", "2", "--clip_grad_norm", "1", "--balance", "loss_weight"})));
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->history.size(), 3u);
+  EXPECT_EQ(result->stop_reason, "epochs");
+  // Cosine over 3 epochs from 3e-3, as torch.optim.lr_scheduler.CosineAnnealingLR.
+  EXPECT_DOUBLE_EQ(result->history[0].lr, 3e-3);
+  EXPECT_NEAR(result->history[1].lr, 3e-3 * (1 + std::cos(M_PI / 3)) / 2, 1e-12);
+  const nlohmann::json run = ReadJson(out + "/run.json");
+  EXPECT_EQ(run["config"]["optimizer"], "sgd");
+  EXPECT_EQ(run["optimizer_steps"], 6);  // 4 batches per epoch, 2 per step: 2 steps x 3
+
+  // --max_hours: stops once another epoch would not fit.
+  const std::string limited = base::testing::TestTempDir("limited");
+  absl::StatusOr<TrainResult> stopped =
+      RunTraining(Parse(With(TinyArgs(limited, 5), {"--augment", "none", "--max_hours", "1e-7"})));
+  ASSERT_TRUE(stopped.ok()) << stopped.status();
+  EXPECT_EQ(stopped->history.size(), 1u);
+  EXPECT_EQ(stopped->stop_reason, "max_hours");
+  EXPECT_EQ(ReadJson(limited + "/run.json")["stop_reason"], "max_hours");
 }
 
 TEST(TrainerTest, FeatureCacheModeTrainsOnlyTheHead) {
