@@ -12,7 +12,13 @@ Fairness (/work/shared/docs/PERF_NOTES.md): the thread count is set explicitly (
 default on the 2-core VM is 1; OMP_NUM_THREADS is set before torch loads), BLAS should be
 OpenBLAS (libopenblas0-openmp, Debian's alternative), warm-up steps are not timed, and the
 median of the timed steps is reported. The machine is shared: the load average before and
-after is printed so a busy run can be recognised.
+after is printed so a busy run can be recognised, and the process's CPU seconds per step
+are reported beside the wall-clock time. OpenMP threads wait at each parallel region's end by
+spinning (GOMP's default); when other processes hold the cores, a spinning thread waits for
+a descheduled one and a step gets several times slower (2 threads under load 9: 12 s vs 2 s
+a step, 4.1 vs 0.8 CPU s). Our thread pool (base/thread_pool.h) sleeps on a condition
+variable, so the like-for-like setting, and the default here, is OMP_WAIT_POLICY=PASSIVE
+(--omp_wait_policy active|default to measure the other; on an idle machine they are close).
 
 Run with Debian's PyTorch, one image size per process (each peak RSS is then that run's):
     /usr/bin/python3 tools/pytorch_ref/train_throughput.py --image_size 112 --threads 2
@@ -50,6 +56,9 @@ def parse_args():
                         default="contiguous",
                         help="layout of the conv trunk's weights and inputs (channels_last "
                              "sends convolutions to oneDNN's NHWC kernels)")
+    parser.add_argument("--omp_wait_policy", choices=["passive", "active", "default"],
+                        default="passive",
+                        help="OMP_WAIT_POLICY for PyTorch's OpenMP threads (see above)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     for name in ("image_size", "batch_size", "sequence_length", "threads", "steps"):
@@ -70,6 +79,11 @@ def loaded_blas():
     return "reference"
 
 
+def cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def cpu_model():
     try:
         with open("/proc/cpuinfo") as info:
@@ -85,6 +99,8 @@ def main():
     args = parse_args()
     # Before torch loads: OpenMP (PyTorch's and OpenBLAS's) reads it once.
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
+    if args.omp_wait_policy != "default":
+        os.environ["OMP_WAIT_POLICY"] = args.omp_wait_policy.upper()
     import torch  # noqa: E402 (after OMP_NUM_THREADS)
 
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -136,13 +152,15 @@ def main():
           f"BLAS {loaded_blas()}; {args.warmup_steps} warm-up + {args.steps} timed steps; "
           f"load average {load_before[0]:.2f}", file=sys.stderr, flush=True)
     run_start = time.perf_counter()
+    cpu_times = []
     for i in range(total):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), cpu_seconds()
         loss = step(i)
         seconds = time.perf_counter() - start
         timed = i >= args.warmup_steps
         if timed:
             times.append(seconds)
+            cpu_times.append(cpu_seconds() - cpu_start)
         elapsed = time.perf_counter() - run_start
         left = (elapsed / (i + 1)) * (total - i - 1)
         print(f"  step {i + 1}/{total} ({'timed' if timed else 'warm-up'}): {seconds:.2f} s, "
@@ -165,12 +183,19 @@ def main():
         "step_seconds_median": round(median, 4),
         "frames_per_second": round(frames / median, 3),
         "data_wait_share": 0.0,
+        # CPU time of this process per step (user + system, all threads): on a shared
+        # machine, cpu / threads is what a step would take with the cores to itself (if
+        # the threads scale perfectly), a figure less at the mercy of the other load.
+        "step_cpu_seconds": [round(x, 4) for x in cpu_times],
+        "step_cpu_seconds_median": round(statistics.median(cpu_times), 4),
+        "frames_per_cpu_second": round(frames / statistics.median(cpu_times), 3),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "torch": torch.__version__,
         "blas": loaded_blas(),
         "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "default"),
         "cpu": cpu_model(),
         "cpus": os.cpu_count(),
     }

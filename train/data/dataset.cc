@@ -105,9 +105,13 @@ absl::StatusOr<std::vector<std::string>> ResolveEntry(const std::string& entry,
       if (fs::is_directory(match, error)) {
         ASSIGN_OR_RETURN(std::vector<std::string> videos, base::ListVideoFiles(match));
         paths.insert(paths.end(), videos.begin(), videos.end());
-      } else {
+      } else if (base::HasVideoExtension(match)) {
+        // 'clips/*' names the videos in clips/, not its README or list files.
         paths.push_back(fs::path(match).lexically_normal().string());
       }
+    }
+    if (paths.empty()) {
+      return absl::NotFoundError(absl::StrCat(flag, " '", entry, "' matched no video file"));
     }
     return paths;
   }

@@ -74,6 +74,17 @@ TEST_F(ResolveTest, GlobMatchingAFolderTakesItsVideos) {
   EXPECT_THAT(Paths(*items, 1), ElementsAre("z.webm"));
 }
 
+TEST_F(ResolveTest, GlobsTakeOnlyVideoFiles) {
+  absl::StatusOr<std::vector<VideoItem>> items =
+      ResolveLabelledPaths({dir_ + "/real/*"}, {dir_ + "/fake/*"});
+  ASSERT_TRUE(items.ok()) << items.status();
+  EXPECT_THAT(Paths(*items, 0), ElementsAre("a.mp4", "b.MP4", "c.mov"));  // not notes.txt
+  items = ResolveLabelledPaths({dir_ + "/real/*.txt"}, {dir_ + "/fake"});
+  ASSERT_FALSE(items.ok());
+  EXPECT_EQ(items.status().message(),
+            "--real_paths '" + dir_ + "/real/*.txt' matched no video file");
+}
+
 TEST_F(ResolveTest, ListFiles) {
   std::ofstream(dir_ + "/real.lst") << "# real clips\nreal/a.mp4\n\n  real/sub  \n";
   std::ofstream(dir_ + "/fake.txt") << dir_ << "/fake/x.mp4\n";
