@@ -97,6 +97,32 @@ class Stroke {
   // A segment of half-width `half`; dashed strokes continue their pattern from `*arc`
   // (the length drawn so far), which is advanced by the segment's length.
   void Segment(double ax, double ay, double bx, double by, double half, bool dashed, double* arc) {
+    const double full_length = std::hypot(bx - ax, by - ay);
+    const double arc_start = *arc;
+    *arc += full_length;
+    // Clip to the clip rectangle (plus the pen) first (Liang-Barsky), so points far outside
+    // the axes (a diverging loss on a fixed axis) keep their slope and never overflow ints.
+    double t0 = 0, t1 = 1;
+    const double margin = half + 2;
+    const double p[4] = {-(bx - ax), bx - ax, -(by - ay), by - ay};
+    const double q[4] = {ax - (clip_.x0 - margin), (clip_.x1 + margin) - ax,
+                         ay - (clip_.y0 - margin), (clip_.y1 + margin) - ay};
+    for (int i = 0; i < 4; ++i) {
+      if (p[i] == 0) {
+        if (q[i] < 0) return;  // parallel to this edge and outside it
+        continue;
+      }
+      const double r = q[i] / p[i];
+      if (p[i] < 0) t0 = std::max(t0, r);
+      if (p[i] > 0) t1 = std::min(t1, r);
+    }
+    if (t0 > t1) return;
+    const double cx = ax + t0 * (bx - ax), cy = ay + t0 * (by - ay);
+    bx = ax + t1 * (bx - ax);
+    by = ay + t1 * (by - ay);
+    ax = cx;
+    ay = cy;
+    const double dash_start = arc_start + t0 * full_length;
     const double dx = bx - ax, dy = by - ay, length2 = dx * dx + dy * dy;
     const double length = std::sqrt(length2);
     const int x0 = static_cast<int>(std::floor(std::min(ax, bx) - half - 1));
@@ -110,16 +136,19 @@ class Stroke {
         const double distance = std::hypot(px - t * dx, py - t * dy);
         double c = std::clamp(half + 0.5 - distance, 0.0, 1.0);
         if (dashed && c > 0) {
-          const double phase = std::fmod(*arc + t * length, kDashOn + kDashOff);
+          const double phase = std::fmod(dash_start + t * length, kDashOn + kDashOff);
           c *= std::clamp(std::min(phase, kDashOn - phase) + 0.5, 0.0, 1.0);
         }
         Cover(x, y, c);
       }
     }
-    *arc += length;
   }
 
   void Dot(double cx, double cy, double radius) {
+    if (cx < clip_.x0 - radius - 1 || cx > clip_.x1 + radius + 1 || cy < clip_.y0 - radius - 1 ||
+        cy > clip_.y1 + radius + 1) {
+      return;
+    }
     for (int y = static_cast<int>(cy - radius - 1); y <= static_cast<int>(cy + radius + 1); ++y) {
       for (int x = static_cast<int>(cx - radius - 1); x <= static_cast<int>(cx + radius + 1); ++x) {
         if (!clip_.Contains(x, y)) continue;
@@ -214,7 +243,7 @@ std::string FormatTick(double value, double step) {
 // Ticks at multiples of 1, 2, 2.5 or 5 x 10^k, about one per `spacing` pixels.
 Scale MakeScale(const Axis& axis, const std::vector<const std::vector<double>*>& values,
                 int length_px, int spacing) {
-  NN_CHECK(!(axis.min > axis.max))
+  NN_CHECK(std::isfinite(axis.min) && std::isfinite(axis.max) && axis.min <= axis.max)
       << "axis '" << axis.label << "': min " << axis.min << " > max " << axis.max;
   Scale scale;
   if (axis.min == axis.max) {
@@ -237,7 +266,9 @@ Scale MakeScale(const Axis& axis, const std::vector<const std::vector<double>*>&
   if (AllIntegers(values) && step < 1 && scale.max - scale.min >= 2) step = 1;  // e.g. epochs
   const double first = std::ceil(scale.min / step - 1e-9),
                last = std::floor(scale.max / step + 1e-9);
-  for (double k = first; k <= last; ++k) {
+  // At most 100 ticks: with a range tiny next to its values (1e17 + [0, 1e-7]) k * step
+  // cannot resolve the steps.
+  for (double k = first; k <= last && scale.ticks.size() < 100; ++k) {
     scale.ticks.push_back(k * step);
     scale.labels.push_back(FormatTick(k * step, step));
   }

@@ -268,6 +268,34 @@ TEST(ChartTest, SinglePointIsVisible) {
   EXPECT_GT(CountInsidePlot(image, kRed) - CountInRuns(image, kRed, 10), 3);
 }
 
+TEST(ChartTest, PointsFarOutsideTheAxesKeepTheirSlope) {
+  // From (0, 0) to (1e12, 1e12) on [0, 1] x [0, 1]: the visible part is the diagonal.
+  Chart chart;
+  chart.x = chart.y = {"", 0, 1};
+  chart.series.push_back({"", {0, 1e12}, {0, 1e12}, kRed});
+  chart.series.push_back({"", {0.5, 1e300, 0.7}, {0.2, -1e300, 0.1}, 0x00aa00, true, true});
+  Figure figure;
+  figure.charts.push_back(chart);
+  const Image image = RenderFigure(figure);
+  const auto [top, bottom] = SpineRows(image, image.width / 2);
+  const auto [left, right] = SpineColumns(image, image.height / 2);
+  int red = 0;
+  for (int y = top + 1; y < bottom; ++y) {
+    for (int x = left + 1; x < right; ++x) {
+      if (Pixel(image, x, y) != kRed) continue;
+      ++red;
+      EXPECT_NEAR(static_cast<double>(x - left) / (right - left),
+                  static_cast<double>(bottom - y) / (bottom - top), 0.01);
+    }
+  }
+  EXPECT_GT(red, 300);
+  // Ranges a double cannot step through still end (with at most 100 ticks).
+  Chart tiny;
+  tiny.series.push_back({"", {1e17, 1e17 + 32}, {1, 2}});
+  figure.charts = {tiny};
+  EXPECT_EQ(RenderFigure(figure).width, 640);
+}
+
 TEST(ChartTest, MismatchedSeriesDies) {
   Figure figure;
   Chart chart;
