@@ -56,6 +56,8 @@ using json = nlohmann::json;
 constexpr char kStateFormat[] = "deepfake-trainer-state";
 constexpr char kStateVersion[] = "1";
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+// The project version (serve/version.h's kProjectVersion; train/ does not depend on serve/).
+constexpr char kVersion[] = "deepfake 0.1.0";
 
 std::string PathIn(const std::string& dir, const std::string& name) {
   return (fs::path(dir) / name).string();
@@ -947,7 +949,7 @@ absl::Status Run::WriteRunJson(const std::string& status) {
        {{"frames_per_second", last ? Number(last->frames_per_second) : json(nullptr)},
         {"data_wait_share", last ? Number(last->data_wait_share) : json(nullptr)}}},
       {"time", {{"started", started_}, {"updated", UtcNow()}, {"seconds", seconds}}},
-      {"version", nn::EigenVersion().empty() ? "" : "deepfake 0.1.0"},
+      {"version", kVersion},
   };
   return base::WriteFileAtomically(PathIn(config_.out_dir, "run.json"), run.dump(2) + "\n");
 }
@@ -969,7 +971,7 @@ absl::Status Run::SaveEpoch(const EpochRecord& record, const eval::EvaluationSum
                         : json(nullptr)},
         {"validation", eval::SummaryToJson(summary)},
         {"seconds", elapsed_before_ + Seconds() - start_seconds_},
-        {"version", "deepfake 0.1.0"}};
+        {"version", kVersion}};
     return eval::MetadataForModel(preset_, provenance, steps_);
   };
   if (record.best) {
