@@ -19,6 +19,9 @@ class Lstm : public Layer {
   Tensor Forward(const Tensor& input) override;
   Tensor Backward(const Tensor& output_grad) override;
   const LstmOptions& options() const { return options_; }
+  // Resumable training: the number of training-mode calls (dropout masks drawn) so far.
+  uint64_t calls() const { return calls_; }
+  void set_calls(uint64_t calls) { calls_ = calls; }
 
  protected:
   void OnTrainingChanged() override;

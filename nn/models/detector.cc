@@ -28,27 +28,71 @@ DetectorOutput Detector::Forward(const Tensor& frames) {
   NN_CHECK(frames.rank() == 5 && frames.dim(2) == 3)
       << "Detector input " << frames.shape() << ", expected [B, T, 3, H, W]";
   TrainingCall call(*this, "Detector::Forward");
+  KeepFrozenBackboneInEval();
   const int64_t batch = frames.dim(0), num_frames = frames.dim(1);
-  const int64_t channels = options_.backbone.feature_channels();
+  const Tensor pooled = Pooled(frames);  // [B*T, C, 1, 1]
+  DetectorOutput output =
+      Head(pooled.Reshape({batch, num_frames, options_.backbone.feature_channels()}));
+  // A frozen trunk is in eval mode: nothing of it to backpropagate.
+  if (is_training() && !backbone_frozen_) pooled_shape_ = pooled.shape();
+  return output;
+}
 
+Tensor Detector::ExtractFeatures(const Tensor& frames) {
+  NN_CHECK(frames.rank() == 5 && frames.dim(2) == 3)
+      << "Detector::ExtractFeatures input " << frames.shape() << ", expected [B, T, 3, H, W]";
+  TrainingCall call(*this, "Detector::ExtractFeatures");
+  KeepFrozenBackboneInEval();
+  NN_CHECK(!backbone_->is_training())
+      << "Detector::ExtractFeatures needs the trunk in eval mode (Eval() or a frozen backbone)";
+  return Pooled(frames).Reshape(
+      {frames.dim(0), frames.dim(1), options_.backbone.feature_channels()});
+}
+
+DetectorOutput Detector::ForwardFeatures(const Tensor& features) {
+  NN_CHECK(features.rank() == 3 && features.dim(2) == options_.backbone.feature_channels())
+      << "Detector::ForwardFeatures input " << features.shape() << ", expected [B, T, "
+      << options_.backbone.feature_channels() << "]";
+  TrainingCall call(*this, "Detector::ForwardFeatures");
+  return Head(features);
+}
+
+void Detector::SetBackboneFrozen(bool frozen) {
+  backbone_frozen_ = frozen;
+  backbone_->Train(is_training() && !frozen);
+  batch_ = frames_ = 0;
+  pooled_shape_ = Shape();
+}
+
+void Detector::KeepFrozenBackboneInEval() {
+  // Only in training mode (one thread at a time); in eval mode the trunk is in eval anyway.
+  if (backbone_frozen_ && backbone_->is_training()) backbone_->Eval();
+}
+
+Tensor Detector::Pooled(const Tensor& frames) {
+  const int64_t batch = frames.dim(0), num_frames = frames.dim(1);
   const Tensor maps =
       backbone_->Forward(frames.Reshape({batch * num_frames, 3, frames.dim(3), frames.dim(4)}));
-  const Tensor pooled = avgpool_->Forward(maps);  // [B*T, C, 1, 1]
+  return avgpool_->Forward(maps);
+}
+
+DetectorOutput Detector::Head(const Tensor& features) {
+  const int64_t batch = features.dim(0), num_frames = features.dim(1);
   // Both readouts view the features as [B, T, C]; only the LSTM's batch_first differs.
-  const Tensor sequence = lstm_->Forward(pooled.Reshape({batch, num_frames, channels}));
+  const Tensor sequence = lstm_->Forward(features);
   const int64_t width = sequence.dim(2);
   if (is_training()) {
     batch_ = batch;
     frames_ = num_frames;
-    pooled_shape_ = pooled.shape();
+    pooled_shape_ = Shape();  // Forward sets it after the head when the trunk trains
   }
 
   DetectorOutput output;
   if (options_.readout == DetectorReadout::kMeanOfFrames) {
-    const Tensor features =
+    const Tensor head_input =
         feature_dropout_->Forward(sequence).Reshape({batch * num_frames, width});
     output.frame_logits =
-        linear1_->Forward(features).Reshape({batch, num_frames, options_.num_outputs});
+        linear1_->Forward(head_input).Reshape({batch, num_frames, options_.num_outputs});
     // video = mean over the frames axis of [B, T, K].
     output.video_logits = Tensor::Empty(ReadoutOutputShape(output.frame_logits.shape(), 1),
                                         DType::kFloat32, device());
@@ -84,12 +128,26 @@ void Detector::Backward(const Tensor& video_logits_grad) {
     SelectIndexBackward(last_grad, /*axis=*/1, /*index=*/-1, &sequence_grad);
   }
   const Tensor feature_grad = lstm_->Backward(sequence_grad);
+  // Feature mode or a frozen trunk: stop at the LSTM input.
+  if (pooled_shape_.rank() == 0) return;
   backbone_->Backward(avgpool_->Backward(feature_grad.Reshape(pooled_shape_)));
+}
+
+std::vector<uint64_t> Detector::DropoutCounters() const {
+  return {lstm_->calls(), feature_dropout_->calls(), logit_dropout_->calls()};
+}
+
+void Detector::SetDropoutCounters(const std::vector<uint64_t>& counters) {
+  NN_CHECK_EQ(counters.size(), 3u) << "Detector::SetDropoutCounters: lstm, feature, logit";
+  lstm_->set_calls(counters[0]);
+  feature_dropout_->set_calls(counters[1]);
+  logit_dropout_->set_calls(counters[2]);
 }
 
 void Detector::OnTrainingChanged() {
   batch_ = frames_ = 0;
   pooled_shape_ = Shape();
+  if (backbone_frozen_ && is_training()) backbone_->Eval();
 }
 
 }  // namespace nn

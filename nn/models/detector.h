@@ -9,12 +9,20 @@
 //    and treats frames as the batch; the logits come from x_lstm[:, -1, :] (the last
 //    frame of each video) followed by dropout on the logits.
 // Both readouts are ops (nn/ops/readout.h): MeanOverAxis and SelectIndex along axis 1.
+//
+// Training with a frozen backbone (SetBackboneFrozen): the trunk runs in evaluation mode
+// (running statistics, not updated) and Backward stops at the LSTM input, so only the
+// LSTM and the head learn. The feature mode splits Forward in two: ExtractFeatures (trunk
+// + pool, per frame) and ForwardFeatures (LSTM + head on [B, T, C] features), so a
+// frozen trunk's features can be computed once and cached (train/feature_cache.h);
+// Forward(x) == ForwardFeatures(ExtractFeatures(x)).
 // Parameter names follow the paper's module: model.<i>..., lstm.*, linear1.*.
 // Threads and devices: the rules of nn/module.h (eval Forward may run concurrently).
 #ifndef NN_MODELS_DETECTOR_H_
 #define NN_MODELS_DETECTOR_H_
 
 #include <cstdint>
+#include <vector>
 
 #include "nn/layers/activation_layers.h"
 #include "nn/layers/linear.h"
@@ -52,6 +60,26 @@ class Detector : public Module {
   // are data: no gradient is computed for them.
   void Backward(const Tensor& video_logits_grad);
 
+  // The per-frame features [B, T, C] (C = backbone feature channels) of frames
+  // [B, T, 3, H, W]: trunk + global average pool. Must not be followed by Backward; use it
+  // in eval mode or with a frozen backbone (checked), e.g. to fill a feature cache.
+  Tensor ExtractFeatures(const Tensor& frames);
+  // LSTM + readout on features [B, T, C] as ExtractFeatures returns them. A Backward after a
+  // training-mode ForwardFeatures stops at the LSTM input (the trunk gets no gradient).
+  DetectorOutput ForwardFeatures(const Tensor& features);
+
+  // Frozen: the trunk runs in evaluation mode whatever the detector's mode and gets no
+  // gradient (its parameters' gradients stay as they are). Not while a Forward runs.
+  // (Train() on an already training detector reaches the trunk too; the next Forward puts
+  // a frozen trunk back into evaluation mode.)
+  void SetBackboneFrozen(bool frozen);
+  bool backbone_frozen() const { return backbone_frozen_; }
+
+  // Resumable training: the dropout counters (masks drawn by the LSTM and both dropouts),
+  // which the state_dict does not hold; restoring them continues the same mask sequence.
+  std::vector<uint64_t> DropoutCounters() const;
+  void SetDropoutCounters(const std::vector<uint64_t>& counters);
+
   const DetectorOptions& options() const { return options_; }
   ResNeXt& backbone() { return *backbone_; }
 
@@ -59,6 +87,13 @@ class Detector : public Module {
   void OnTrainingChanged() override;
 
  private:
+  // Trunk + pool -> [B*T, C, 1, 1].
+  Tensor Pooled(const Tensor& frames);
+  // LSTM + readout on [B, T, C]; records the shapes for Backward in training mode.
+  DetectorOutput Head(const Tensor& features);
+  // Puts a frozen trunk back into evaluation mode (Train() on the detector reaches it).
+  void KeepFrozenBackboneInEval();
+
   DetectorOptions options_;
   ResNeXt* backbone_;
   GlobalAvgPool2d* avgpool_;
@@ -69,7 +104,8 @@ class Detector : public Module {
   Dropout* logit_dropout_;
   // Training only: the shapes of the last training-mode Forward, for Backward.
   int64_t batch_ = 0, frames_ = 0;
-  Shape pooled_shape_;
+  Shape pooled_shape_;  // empty: the last Forward started at the features (no trunk backward)
+  bool backbone_frozen_ = false;
 };
 
 }  // namespace nn

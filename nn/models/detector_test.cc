@@ -1,5 +1,10 @@
 #include "nn/models/detector.h"
 
+#include <cmath>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "gtest/gtest.h"
 #include "nn/models/presets.h"
 #include "nn/testing/gradient_check.h"
@@ -100,6 +105,154 @@ TEST(DetectorTest, VideoLogitIsTheMeanOfFrameLogits) {
   float mean = 0;
   for (int t = 0; t < 4; ++t) mean += out.frame_logits.data<float>()[t] / 4;
   EXPECT_NEAR(out.video_logits.data<float>()[0], mean, 1e-6);
+}
+
+// Sum of |x| over a tensor (CPU).
+double AbsSum(const Tensor& t) {
+  double sum = 0;
+  for (int64_t i = 0; i < t.numel(); ++i) sum += std::abs(t.data<float>()[i]);
+  return sum;
+}
+
+bool IsBackboneName(const std::string& name) { return name.rfind("model.", 0) == 0; }
+
+TEST(DetectorFeatureModeTest, ForwardEqualsForwardFeaturesOfExtractFeatures) {
+  Detector detector(GetPreset("tiny")->detector);
+  detector.Eval();
+  const Tensor frames = RandomNormal({2, 4, 3, 32, 32}, 7);
+  const DetectorOutput direct = detector.Forward(frames);
+  const Tensor features = detector.ExtractFeatures(frames);
+  EXPECT_EQ(features.shape(), (Shape{2, 4, detector.options().backbone.feature_channels()}));
+  const DetectorOutput split = detector.ForwardFeatures(features);
+  for (int64_t i = 0; i < direct.video_logits.numel(); ++i) {
+    EXPECT_EQ(direct.video_logits.data<float>()[i], split.video_logits.data<float>()[i]) << i;
+  }
+  for (int64_t i = 0; i < direct.frame_logits.numel(); ++i) {
+    EXPECT_EQ(direct.frame_logits.data<float>()[i], split.frame_logits.data<float>()[i]) << i;
+  }
+}
+
+TEST(DetectorFeatureModeTest, FrozenBackboneTrainsOnlyTheHeadAndMatchesFeatureMode) {
+  Detector detector(GetPreset("tiny")->detector);
+  detector.Train();
+  detector.SetBackboneFrozen(true);
+  EXPECT_FALSE(detector.backbone().is_training());
+  detector.Eval();
+  detector.Train();  // eval -> train must not wake a frozen trunk
+  EXPECT_TRUE(detector.is_training());
+  EXPECT_FALSE(detector.backbone().is_training());
+
+  // Running statistics before.
+  std::vector<std::pair<std::string, Tensor>> state_before;
+  for (auto& [name, tensor] : detector.NamedState())
+    state_before.emplace_back(name, tensor->Clone());
+
+  const Tensor frames = RandomNormal({2, 4, 3, 32, 32}, 8);
+  const Tensor dy = RandomNormal({2, 1}, 9);
+  detector.Train();  // train -> train reaches the trunk; the next Forward re-freezes it
+  detector.ZeroGrad();
+  const DetectorOutput full = detector.Forward(frames);
+  EXPECT_FALSE(detector.backbone().is_training());
+  detector.Backward(dy);
+  std::vector<std::pair<std::string, Tensor>> full_grads;
+  for (auto& [name, p] : detector.NamedParameters()) {
+    if (IsBackboneName(name)) {
+      EXPECT_EQ(AbsSum(p->grad), 0) << name << " got a gradient while frozen";
+    } else {
+      full_grads.emplace_back(name, p->grad.Clone());
+    }
+  }
+  int index = 0;
+  for (auto& [name, tensor] : detector.NamedState()) {
+    const Tensor& before = state_before[index++].second;
+    for (int64_t i = 0; i < tensor->numel(); ++i) {
+      ASSERT_EQ(tensor->data<float>()[i], before.data<float>()[i]) << name << " changed";
+    }
+  }
+  double head_grad = 0;
+  for (auto& [name, grad] : full_grads) head_grad += AbsSum(grad);
+  EXPECT_GT(head_grad, 0);
+
+  // The same step from cached features: the same logits and head gradients, bit for bit.
+  const Tensor features = detector.ExtractFeatures(frames);
+  detector.ZeroGrad();
+  const DetectorOutput cached = detector.ForwardFeatures(features);
+  detector.Backward(dy);
+  EXPECT_EQ(full.video_logits.data<float>()[0], cached.video_logits.data<float>()[0]);
+  EXPECT_EQ(full.video_logits.data<float>()[1], cached.video_logits.data<float>()[1]);
+  size_t k = 0;
+  for (auto& [name, p] : detector.NamedParameters()) {
+    if (IsBackboneName(name)) continue;
+    const Tensor& expected = full_grads[k++].second;
+    for (int64_t i = 0; i < expected.numel(); ++i) {
+      ASSERT_EQ(p->grad.data<float>()[i], expected.data<float>()[i]) << name << "[" << i << "]";
+    }
+  }
+
+  // Unfrozen again: the trunk trains and gets gradients.
+  detector.SetBackboneFrozen(false);
+  EXPECT_TRUE(detector.backbone().is_training());
+  detector.ZeroGrad();
+  detector.Forward(frames);
+  detector.Backward(dy);
+  double trunk_grad = 0;
+  for (auto& [name, p] : detector.NamedParameters()) {
+    if (IsBackboneName(name)) trunk_grad += AbsSum(p->grad);
+  }
+  EXPECT_GT(trunk_grad, 0);
+}
+
+TEST(DetectorFeatureModeTest, HeadGradientsFromFeatures) {
+  Detector detector(GetPreset("tiny")->detector);
+  detector.Train();
+  const Tensor features = RandomNormal({3, 4, detector.options().backbone.feature_channels()}, 10);
+  std::vector<Tensor*> inputs;
+  std::vector<Parameter*> params;
+  for (auto& [name, p] : detector.NamedParameters()) {
+    if (IsBackboneName(name)) continue;
+    inputs.push_back(&p->value);
+    params.push_back(p);
+  }
+  GradientCheckOptions check;
+  check.max_elements_per_input = 8;
+  check.epsilon = 1e-2f;
+  EXPECT_TRUE(CheckGradients(
+      inputs, [&] { return detector.ForwardFeatures(features).video_logits.Clone(); },
+      [&](const Tensor& dy, const std::vector<Tensor*>& grads) {
+        detector.ZeroGrad();
+        detector.ForwardFeatures(features);
+        detector.Backward(dy);
+        for (size_t i = 0; i < params.size(); ++i) grads[i]->CopyFrom(params[i]->grad);
+      },
+      check));
+}
+
+TEST(DetectorTest, DropoutCountersContinueTheMaskSequence) {
+  DetectorOptions options = GetPreset("tiny")->detector;
+  options.lstm.dropout = 0.3f;
+  options.feature_dropout = 0.5f;
+  Detector a(options), b(options);
+  a.Train();
+  b.Train();
+  const Tensor frames = RandomNormal({2, 4, 3, 32, 32}, 11);
+  a.Forward(frames);
+  a.Forward(frames);
+  EXPECT_EQ(a.DropoutCounters(), (std::vector<uint64_t>{2, 2, 0}));
+  b.SetDropoutCounters(a.DropoutCounters());
+  auto state_a = a.NamedState();
+  auto state_b = b.NamedState();
+  for (size_t i = 0; i < state_a.size(); ++i) state_b[i].second->CopyFrom(*state_a[i].second);
+  const Tensor third_a = a.Forward(frames).video_logits.Clone();
+  const Tensor third_b = b.Forward(frames).video_logits;
+  EXPECT_EQ(third_a.data<float>()[0], third_b.data<float>()[0]);
+  EXPECT_EQ(third_a.data<float>()[1], third_b.data<float>()[1]);
+}
+
+TEST(DetectorDeathTest, ExtractFeaturesNeedsAnEvalTrunk) {
+  Detector detector(GetPreset("tiny")->detector);
+  detector.Train();
+  EXPECT_DEATH(detector.ExtractFeatures(Tensor::Zeros({1, 4, 3, 32, 32})),
+               "ExtractFeatures needs the trunk in eval mode");
 }
 
 TEST(DetectorDeathTest, RejectsABadInputShape) {
