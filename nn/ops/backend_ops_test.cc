@@ -41,11 +41,13 @@
 #include "nn/ops/pool.h"
 #include "nn/ops/readout.h"
 #include "nn/testing/op_case.h"
+#include "nn/testing/op_params.h"
 
 namespace nn {
 namespace {
 
 using testing::AwayFromZero;
+using testing::Conv2dParamsOf;
 using testing::DistinctValues;
 using testing::EmptyOn;
 using testing::Normal;
@@ -108,19 +110,6 @@ OpInstance LogSoftmax(Device device, uint32_t seed) {
 
 // --- convolution ---
 
-Conv2dParams ConvParams(int stride_h, int stride_w, int pad_h, int pad_w, int dilation_h,
-                        int dilation_w, int groups) {
-  Conv2dParams p;
-  p.stride_h = stride_h;
-  p.stride_w = stride_w;
-  p.pad_h = pad_h;
-  p.pad_w = pad_w;
-  p.dilation_h = dilation_h;
-  p.dilation_w = dilation_w;
-  p.groups = groups;
-  return p;
-}
-
 // y = conv(x, w) + b.
 OpInstance Conv(Device device, uint32_t seed, const Shape& input, const Shape& weight,
                 const Conv2dParams& params) {
@@ -141,22 +130,22 @@ OpInstance Conv(Device device, uint32_t seed, const Shape& input, const Shape& w
 }
 
 OpInstance ConvGroupedStridedDilated(Device device, uint32_t seed) {
-  return Conv(device, seed, {2, 6, 9, 8}, {4, 3, 3, 3}, ConvParams(2, 1, 1, 2, 2, 1, 2));
+  return Conv(device, seed, {2, 6, 9, 8}, {4, 3, 3, 3}, Conv2dParamsOf(2, 1, 1, 2, 2, 1, 2));
 }
 
 OpInstance ConvPointwise(Device device, uint32_t seed) {  // 1x1: no im2col
-  return Conv(device, seed, {2, 5, 4, 3}, {7, 5, 1, 1}, ConvParams(1, 1, 0, 0, 1, 1, 1));
+  return Conv(device, seed, {2, 5, 4, 3}, {7, 5, 1, 1}, Conv2dParamsOf(1, 1, 0, 0, 1, 1, 1));
 }
 
 OpInstance ConvStem(Device device, uint32_t seed) {  // 7x7 stride 2 on 3 channels
-  return Conv(device, seed, {1, 3, 11, 10}, {4, 3, 7, 7}, ConvParams(2, 2, 3, 3, 1, 1, 1));
+  return Conv(device, seed, {1, 3, 11, 10}, {4, 3, 7, 7}, Conv2dParamsOf(2, 2, 3, 3, 1, 1, 1));
 }
 
 // The fused epilogue y = relu(conv(x, w) + b + r), differentiated by composition:
 // dpre = dy * [y > 0], dr += dpre, then the convolution's backward of dpre.
 OpInstance ConvBiasResidualRelu(Device device, uint32_t seed) {
   const Shape input({2, 4, 7, 6}), weight({6, 2, 3, 3});
-  const Conv2dParams params = ConvParams(1, 2, 1, 1, 1, 1, 2);
+  const Conv2dParams params = Conv2dParamsOf(1, 2, 1, 1, 1, 1, 2);
   const Shape out_shape = Conv2dOutputShape(input, weight, params);
   const Tensor x = Normal(input, seed, device), w = Normal(weight, seed + 1, device, 0.5f),
                b = Normal({weight[0]}, seed + 2, device), r = Normal(out_shape, seed + 3, device);
@@ -183,7 +172,7 @@ OpInstance ConvBiasResidualRelu(Device device, uint32_t seed) {
 // Forward only: the eval-mode epilogue with a folded batch norm's per-channel scale.
 OpInstance ConvScaleBiasResidualRelu(Device device, uint32_t seed) {
   const Shape input({1, 6, 5, 9}), weight({9, 2, 3, 1});
-  const Conv2dParams params = ConvParams(1, 1, 1, 0, 1, 1, 3);
+  const Conv2dParams params = Conv2dParamsOf(1, 1, 1, 0, 1, 1, 3);
   const Shape out_shape = Conv2dOutputShape(input, weight, params);
   const Tensor x = Normal(input, seed, device), w = Normal(weight, seed + 1, device, 0.5f),
                scale = Uniform({weight[0]}, seed + 2, device, 0.5f, 1.5f),
@@ -262,27 +251,6 @@ OpInstance MaxPool(Device device, uint32_t seed, const Shape& input, const MaxPo
     MaxPool2dBackward(dy, *indices, grads[0]);
   };
   return op;
-}
-
-MaxPool2dParams PoolParams(int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw) {
-  MaxPool2dParams p;
-  p.kernel_h = kh;
-  p.kernel_w = kw;
-  p.stride_h = sh;
-  p.stride_w = sw;
-  p.pad_h = ph;
-  p.pad_w = pw;
-  p.dilation_h = dh;
-  p.dilation_w = dw;
-  return p;
-}
-
-OpInstance MaxPoolStem(Device device, uint32_t seed) {  // ResNet's 3x3 stride 2 pad 1
-  return MaxPool(device, seed, {2, 3, 9, 10}, PoolParams(3, 3, 2, 2, 1, 1, 1, 1));
-}
-
-OpInstance MaxPoolDilated(Device device, uint32_t seed) {
-  return MaxPool(device, seed, {1, 2, 8, 9}, PoolParams(2, 3, 1, 2, 1, 0, 2, 1));
 }
 
 OpInstance GlobalAvgPool(Device device, uint32_t seed) {
@@ -601,7 +569,7 @@ std::vector<OpCase> AllCases() {
     op_case.forward_only = std::move(reason);
     return op_case;
   };
-  return {
+  std::vector<OpCase> cases = {
       {"add", &Add},
       {"relu", &Relu},
       {"sigmoid", &Sigmoid},
@@ -618,8 +586,6 @@ std::vector<OpCase> AllCases() {
       forward_only("fold_batch_norm_into_conv", &FoldBatchNorm,
                    "folding prepares inference weights; training differentiates the unfolded "
                    "batch norm"),
-      {"max_pool2d_3x3_stride2_pad1", &MaxPoolStem},
-      {"max_pool2d_dilated", &MaxPoolDilated},
       {"global_avg_pool2d", &GlobalAvgPool},
       {"linear_3d_input", &Linear},
       {"dropout_seeded", &Dropout},
@@ -648,6 +614,12 @@ std::vector<OpCase> AllCases() {
       forward_only("scale_in_place", &ScaleSmall, kNotDifferentiated),
       forward_only("scale_in_place_large", &ScaleLarge, kNotDifferentiated),
   };
+  for (const testing::MaxPool2dCase& pool : testing::MaxPool2dCases()) {  // as pool_test's
+    cases.push_back({std::string("max_pool2d_") + pool.name, [pool](Device device, uint32_t seed) {
+                       return MaxPool(device, seed, pool.input, pool.params);
+                     }});
+  }
+  return cases;
 }
 
 constexpr uint32_t kSeed = 1;
