@@ -9,6 +9,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "nn/cpu_allocator.h"
 #if NN_HAVE_CUDA
 #include "nn/cuda/runtime.h"
 #endif
@@ -98,11 +99,12 @@ std::ostream& operator<<(std::ostream& os, const Shape& shape) { return os << sh
 
 namespace {
 
-// Activations are tens of MB and are freed and reallocated every step. glibc serves blocks
-// above its mmap threshold (dynamic, at most 32 MB) with fresh mmap()s, which the kernel
-// zero-fills page by page on first touch, and returns heap tops above the trim threshold
-// to the kernel. Keeping both above any activation size lets freed blocks be reused as
-// they are: measured ~3% of a training step in page faults otherwise.
+// Blocks of 1 MiB and more (activations, most weights) come from nn/cpu_allocator.h's
+// cache of mapped blocks, apart from the malloc heap. Smaller tensors are freed and
+// reallocated every step too: glibc serves blocks above its mmap threshold (dynamic) with
+// fresh mmap()s, which the kernel zero-fills page by page on first touch, and returns heap
+// tops above the trim threshold to the kernel. Keeping both high lets freed blocks be
+// reused as they are: measured ~3% of a training step in page faults otherwise.
 void ConfigureAllocatorOnce() {
   static const bool configured = [] {
     mallopt(M_MMAP_THRESHOLD, 512 << 20);
@@ -117,10 +119,7 @@ void ConfigureAllocatorOnce() {
 Storage::Storage(size_t bytes, Device device) : bytes_(bytes), device_(device) {
   if (device.is_cpu()) {
     ConfigureAllocatorOnce();
-    // aligned_alloc wants a multiple of the alignment; never zero bytes.
-    const size_t rounded = ((bytes + kCpuAlignment - 1) / kCpuAlignment) * kCpuAlignment;
-    data_ = std::aligned_alloc(kCpuAlignment, rounded == 0 ? kCpuAlignment : rounded);
-    NN_CHECK(data_ != nullptr) << "out of memory allocating " << bytes << " bytes";
+    data_ = AllocateHost(bytes, kCpuAlignment);
     return;
   }
 #if NN_HAVE_CUDA
@@ -133,7 +132,7 @@ Storage::Storage(size_t bytes, Device device) : bytes_(bytes), device_(device) {
 
 Storage::~Storage() {
   if (device_.is_cpu()) {
-    std::free(data_);
+    FreeHost(data_, bytes_);
     return;
   }
 #if NN_HAVE_CUDA

@@ -5,21 +5,22 @@
 #include <sys/wait.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
+#include "base/testing/test_paths.h"
 #include "nlohmann/json.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
+using ::base::testing::kLandmarkModelPath;
+using ::base::testing::TestTempDir;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
 constexpr char kBinary[] = "tools/cache_faces";
-constexpr char kModel[] = "external/dlib/shape_predictor_68_face_landmarks.dat";
 constexpr char kClip[] = "video/testdata/retalking_face5_2s.mp4";
 
 struct Result {
@@ -40,20 +41,13 @@ Result RunTool(const std::string& args) {
   return result;
 }
 
-std::string TempDir(const std::string& name) {
-  const std::string dir = std::string(std::getenv("TEST_TMPDIR")) + "/" + name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
 TEST(CacheFacesCliTest, ExitCodesProgressSummaryAndReport) {
-  const std::string videos = TempDir("videos");
-  const std::string cache = TempDir("cache") + "/faces";  // created by the tool
+  const std::string videos = TestTempDir("videos");
+  const std::string cache = TestTempDir("cache") + "/faces";  // created by the tool
   fs::copy_file(kClip, videos + "/clip.mp4");
   std::ofstream(videos + "/readme.txt") << "not a video\n";
   const std::string common =
-      "--cache_dir=" + cache + " --preset=tiny --landmark_model=" + std::string(kModel);
+      "--cache_dir=" + cache + " --preset=tiny --landmark_model=" + std::string(kLandmarkModelPath);
 
   Result first = RunTool(common + " --videos=" + videos);
   EXPECT_EQ(first.exit_code, 0) << first.output;
@@ -75,7 +69,7 @@ TEST(CacheFacesCliTest, ExitCodesProgressSummaryAndReport) {
 
   // A file that is not a video: the good one is still done, exit 1, the failure listed.
   std::ofstream(videos + "/broken.mp4") << "text, not a video\n";
-  const std::string report_path = TempDir("report") + "/run.json";
+  const std::string report_path = TestTempDir("report") + "/run.json";
   Result failed = RunTool(common + " --videos=" + videos + " --report=" + report_path);
   EXPECT_EQ(failed.exit_code, 1) << failed.output;
   EXPECT_THAT(failed.output, HasSubstr("[1/2] " + videos + "/broken.mp4: error: "));
@@ -86,7 +80,7 @@ TEST(CacheFacesCliTest, ExitCodesProgressSummaryAndReport) {
 }
 
 TEST(CacheFacesCliTest, BadUsageExitsTwoNamingTheFlagOrFile) {
-  const std::string dir = TempDir("usage");
+  const std::string dir = TestTempDir("usage");
   const std::string cache = "--cache_dir=" + dir + "/cache";
   struct Case {
     std::string args, message;

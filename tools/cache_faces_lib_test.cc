@@ -6,7 +6,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +14,7 @@
 #include <vector>
 
 #include "base/hash.h"
+#include "base/testing/test_paths.h"
 #include "base/video_files.h"
 #include "nlohmann/json.hpp"
 #include "nn/tensor.h"
@@ -25,19 +25,13 @@ namespace tools {
 namespace {
 
 namespace fs = std::filesystem;
+using ::base::testing::kLandmarkModelPath;
+using ::base::testing::TestTempDir;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-constexpr char kModel[] = "external/dlib/shape_predictor_68_face_landmarks.dat";
 constexpr char kClip2[] = "video/testdata/retalking_face2_2s.mp4";
 constexpr char kClip5[] = "video/testdata/retalking_face5_2s.mp4";
-
-std::string TempDir(const std::string& name) {
-  const std::string dir = std::string(std::getenv("TEST_TMPDIR")) + "/" + name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -57,7 +51,7 @@ struct VideoFolder {
 
 VideoFolder MakeVideoFolder(const std::string& name) {
   VideoFolder f;
-  f.dir = TempDir(name);
+  f.dir = TestTempDir(name);
   f.face2 = f.dir + "/a/retalking_face2_2s.mp4";
   f.face5 = f.dir + "/retalking_face5_2s.mp4";
   f.broken = f.dir + "/broken.mp4";
@@ -75,7 +69,7 @@ CacheFacesOptions Options(const std::string& cache_dir) {
   CacheFacesOptions options;
   options.cache_dir = cache_dir;
   options.preset = "tiny";  // 4 frames of 32x32: fast
-  options.landmark_model = kModel;
+  options.landmark_model = kLandmarkModelPath;
   return options;
 }
 
@@ -129,7 +123,7 @@ TEST(ListVideoFilesTest, RecursiveSortedAndOnlyVideos) {
 
 TEST(CacheFacesTest, MissThenHitThenRecomputedAndBadVideosNeverStopTheRun) {
   const VideoFolder f = MakeVideoFolder("run");
-  const std::string cache_dir = TempDir("run_cache");
+  const std::string cache_dir = TestTempDir("run_cache");
   const std::vector<std::string> videos = base::ListVideoFiles(f.dir).value();
   ASSERT_EQ(videos.size(), 4u);
   const CacheFacesOptions options = Options(cache_dir);
@@ -229,7 +223,7 @@ TEST(CacheFacesTest, MissThenHitThenRecomputedAndBadVideosNeverStopTheRun) {
 }
 
 TEST(CacheFacesTest, DatasetManifestVideosRelativeToTheDataset) {
-  const std::string dataset = TempDir("dataset");
+  const std::string dataset = TestTempDir("dataset");
   WriteFile(dataset + "/videos/real_0.mp4", ReadFile(kClip5));
   train::data::Manifest manifest;
   train::data::ManifestEntry real;
@@ -245,7 +239,7 @@ TEST(CacheFacesTest, DatasetManifestVideosRelativeToTheDataset) {
   absl::StatusOr<std::vector<std::string>> videos = ListDatasetVideos(dataset);
   ASSERT_TRUE(videos.ok()) << videos.status();
   EXPECT_THAT(*videos, ElementsAre(dataset + "/videos/real_0.mp4", dataset + "/videos/gone.mp4"));
-  const CacheRun run = RunCache(*videos, Options(TempDir("dataset_cache")));
+  const CacheRun run = RunCache(*videos, Options(TestTempDir("dataset_cache")));
   EXPECT_EQ(run.summary.misses, 1);
   EXPECT_EQ(run.summary.failed, 1);
   EXPECT_TRUE(run.summary.videos[0].ok) << run.summary.videos[0].error;
@@ -262,7 +256,7 @@ TEST(CacheFacesTest, DatasetManifestVideosRelativeToTheDataset) {
 }
 
 TEST(CacheFacesTest, UsageErrorsProcessNothing) {
-  const std::string cache_dir = TempDir("usage_cache");
+  const std::string cache_dir = TestTempDir("usage_cache");
   CacheFacesOptions options = Options(cache_dir);
   options.preset = "nosuch";
   absl::StatusOr<CacheRunSummary> summary = CacheFaces({kClip5}, options);
@@ -280,7 +274,7 @@ TEST(CacheFacesTest, UsageErrorsProcessNothing) {
 
 TEST(WriteReportTest, UnwritablePathIsAnErrorNamingIt) {
   CacheRunSummary summary;
-  const std::string file = TempDir("report") + "/file";
+  const std::string file = TestTempDir("report") + "/file";
   WriteFile(file, "x");
   absl::Status status = WriteReport(summary, file + "/report.json");
   ASSERT_FALSE(status.ok());

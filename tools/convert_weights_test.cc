@@ -5,9 +5,9 @@
 
 #include <sys/stat.h>
 
-#include <cstdlib>
 #include <string>
 
+#include "base/testing/test_paths.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nn/io/checkpoint.h"
@@ -18,14 +18,11 @@
 namespace tools {
 namespace {
 
+using ::base::testing::TestTempPath;
+
 using ::testing::HasSubstr;
 
 const std::string kDir = "tests/fixtures/checkpoints/";
-
-std::string TempPath(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return std::string(dir != nullptr ? dir : "/tmp") + "/" + name;
-}
 
 bool Exists(const std::string& path) {
   struct stat st;
@@ -57,7 +54,7 @@ TEST(TorchvisionToDetectorNameTest, FollowsThePapersSequentialNumbering) {
 }
 
 TEST(ConvertWeightsTest, DetectorStateDictRoundTripsIntoTheModel) {
-  const std::string output = TempPath("tiny.safetensors");
+  const std::string output = TestTempPath("tiny.safetensors");
   absl::StatusOr<ConversionReport> report =
       ConvertWeights(kDir + "tiny_detector.pt", "tiny", output);
   ASSERT_TRUE(report.ok()) << report.status();
@@ -87,7 +84,7 @@ TEST(ConvertWeightsTest, DetectorStateDictRoundTripsIntoTheModel) {
 }
 
 TEST(ConvertWeightsTest, TorchvisionBackboneLeavesTheHeadFreshAndSaysSo) {
-  const std::string output = TempPath("tiny_from_imagenet.safetensors");
+  const std::string output = TestTempPath("tiny_from_imagenet.safetensors");
   absl::StatusOr<ConversionReport> report =
       ConvertWeights(kDir + "tiny_torchvision.pth", "tiny", output);
   ASSERT_TRUE(report.ok()) << report.status();
@@ -124,7 +121,7 @@ TEST(ConvertWeightsTest, TorchvisionBackboneLeavesTheHeadFreshAndSaysSo) {
 }
 
 TEST(ConvertWeightsTest, RefusesAShapeThePresetDoesNotHaveAndWritesNothing) {
-  const std::string output = TempPath("wrong.safetensors");
+  const std::string output = TestTempPath("wrong.safetensors");
   absl::StatusOr<ConversionReport> report = ConvertWeights(kDir + "wrong_shape.pt", "tiny", output);
   ASSERT_FALSE(report.ok());
   EXPECT_THAT(std::string(report.status().message()),
@@ -135,7 +132,7 @@ TEST(ConvertWeightsTest, RefusesAShapeThePresetDoesNotHaveAndWritesNothing) {
 
 TEST(ConvertWeightsTest, RefusesTheWrongPresetListingTheDifferences) {
   absl::StatusOr<ConversionReport> report =
-      ConvertWeights(kDir + "tiny_detector.pt", "jadhav2020", TempPath("x.safetensors"));
+      ConvertWeights(kDir + "tiny_detector.pt", "jadhav2020", TestTempPath("x.safetensors"));
   ASSERT_FALSE(report.ok());
   const std::string message(report.status().message());
   EXPECT_THAT(message, HasSubstr("does not fit preset 'jadhav2020'"));
@@ -147,14 +144,14 @@ TEST(ConvertWeightsTest, RefusesTheWrongPresetListingTheDifferences) {
 TEST(ConvertWeightsTest, RefusesHostileAndBrokenFiles) {
   for (const char* name : {"exploit.pt", "truncated.pt", "short_storage.pt", "extent.pt",
                            "not_a_checkpoint.pt", "dtypes.pt"}) {
-    const std::string output = TempPath(std::string(name) + ".safetensors");
+    const std::string output = TestTempPath(std::string(name) + ".safetensors");
     absl::StatusOr<ConversionReport> report = ConvertWeights(kDir + name, "tiny", output);
     EXPECT_FALSE(report.ok()) << name;
     EXPECT_THAT(std::string(report.status().message()), HasSubstr(kDir + name));
     EXPECT_FALSE(Exists(output)) << name;
   }
   absl::StatusOr<ConversionReport> report =
-      ConvertWeights(kDir + "tiny_detector.pt", "huge", TempPath("y.safetensors"));
+      ConvertWeights(kDir + "tiny_detector.pt", "huge", TestTempPath("y.safetensors"));
   EXPECT_THAT(std::string(report.status().message()), HasSubstr("unknown model preset 'huge'"));
 }
 

@@ -5,25 +5,23 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
+#include "base/testing/test_paths.h"
 #include "video/testing/synthetic_clips.h"
 
 namespace video {
 namespace {
 
-constexpr char kModel[] = "external/dlib/shape_predictor_68_face_landmarks.dat";
-constexpr char kClip[] = "video/testdata/retalking_face5_2s.mp4";
+using ::base::testing::kLandmarkModelPath;
+using ::base::testing::TestTempPath;
 
-std::string TempPath(const std::string& name) {
-  return std::string(std::getenv("TEST_TMPDIR")) + "/" + name;
-}
+constexpr char kClip[] = "video/testdata/retalking_face5_2s.mp4";
 
 PreprocessOptions Options() {
   PreprocessOptions options;
-  options.landmark_model_path = kModel;
+  options.landmark_model_path = kLandmarkModelPath;
   return options;
 }
 
@@ -143,7 +141,7 @@ TEST(PreprocessVideoTest, Jadhav2020UsesTheExactBoxAt112InBgr) {
   PreprocessOptions options = PreprocessOptionsForPreset(preset);
   EXPECT_EQ(options.crop_mode, CropMode::kExactBox);
   EXPECT_EQ(options.sampling.strategy, SamplingStrategy::kFirstConsecutive);
-  options.landmark_model_path = kModel;
+  options.landmark_model_path = kLandmarkModelPath;
   absl::StatusOr<PreprocessedVideo> video = PreprocessVideo(kClip, preset.preprocessing, options);
   ASSERT_TRUE(video.ok()) << video.status();
   ASSERT_EQ(video->tracks.size(), 1u);
@@ -205,7 +203,7 @@ TEST(PreprocessVideoTest, RotatedVariableFrameRateOddSizeClipsInSeveralCodecs) {
     clip.variable_frame_rate = true;
     clip.draw = DrawFace(/*ccw=*/true);
     const std::string path =
-        TempPath("rotated_" + codec + ".mp4");  // MP4 keeps the display matrix for all three
+        TestTempPath("rotated_" + codec + ".mp4");  // MP4 keeps the display matrix for all three
     ASSERT_TRUE(testing::WriteSyntheticClip(path, clip).ok());
     PreprocessOptions options = Options();
     absl::StatusOr<PreprocessedVideo> video = PreprocessVideo(path, Default(), options);
@@ -238,7 +236,7 @@ TEST(PreprocessVideoTest, TwoPeopleAreTwoTracks) {
     testing::PasteImage(mirrored.rgb.data(), face.width, face.height, 400 + frame_index, 40, width,
                         height, rgb);
   };
-  const std::string path = TempPath("two_people.mp4");
+  const std::string path = TestTempPath("two_people.mp4");
   ASSERT_TRUE(testing::WriteSyntheticClip(path, clip).ok());
   absl::StatusOr<PreprocessedVideo> video = PreprocessVideo(path, Default(), Options());
   ASSERT_TRUE(video.ok()) << video.status();
@@ -259,10 +257,10 @@ TEST(PreprocessVideoTest, TwoPeopleAreTwoTracks) {
 }
 
 TEST(PreprocessVideoTest, ErrorsNameTheFileAndTheProblem) {
-  const std::string missing = TempPath("missing.mp4");
-  const std::string empty = TempPath("empty.mp4");
+  const std::string missing = TestTempPath("missing.mp4");
+  const std::string empty = TestTempPath("empty.mp4");
   std::ofstream(empty).close();
-  const std::string text = TempPath("notes.mp4");
+  const std::string text = TestTempPath("notes.mp4");
   std::ofstream(text) << "this is not a video, just some text\n";
   for (const std::string& path : {missing, empty, text}) {
     absl::StatusOr<PreprocessedVideo> video = PreprocessVideo(path, Default(), Options());
@@ -272,7 +270,7 @@ TEST(PreprocessVideoTest, ErrorsNameTheFileAndTheProblem) {
 }
 
 TEST(PreprocessVideoTest, NoFaceInAnySampledFrame) {
-  const std::string path = TempPath("pattern.mp4");
+  const std::string path = TestTempPath("pattern.mp4");
   testing::SyntheticClipOptions clip;
   clip.width = 320;
   clip.height = 240;
@@ -284,7 +282,7 @@ TEST(PreprocessVideoTest, NoFaceInAnySampledFrame) {
 }
 
 TEST(PreprocessVideoTest, OneFrameVideoIsAnErrorUnlessAllowed) {
-  const std::string path = TempPath("one_frame.mp4");
+  const std::string path = TestTempPath("one_frame.mp4");
   testing::SyntheticClipOptions clip;
   clip.width = 320;
   clip.height = 300;
@@ -304,7 +302,7 @@ TEST(PreprocessVideoTest, OneFrameVideoIsAnErrorUnlessAllowed) {
 }
 
 TEST(PreprocessVideoTest, TooLargeAResolutionIsAnError) {
-  const std::string path = TempPath("large.mp4");
+  const std::string path = TestTempPath("large.mp4");
   testing::SyntheticClipOptions clip;
   clip.width = 640;
   clip.height = 360;
@@ -319,7 +317,7 @@ TEST(PreprocessVideoTest, TooLargeAResolutionIsAnError) {
 }
 
 TEST(PreprocessVideoTest, TruncatedClipDecodesWhatIsReadable) {
-  const std::string path = TempPath("truncated.mp4");
+  const std::string path = TestTempPath("truncated.mp4");
   {
     std::ifstream in(kClip, std::ios::binary);
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -2,14 +2,15 @@
 // the reason, where no GPU is usable.
 #include "nn/ops/elementwise.h"
 
-#include <random>
-
 #include "gtest/gtest.h"
 #include "nn/cuda/runtime.h"
 #include "nn/tensor.h"
+#include "nn/testing/tensor_matchers.h"
 
 namespace nn {
 namespace {
+
+using testing::RandomNormal;
 
 class CudaElementwiseTest : public ::testing::Test {
  protected:
@@ -19,17 +20,9 @@ class CudaElementwiseTest : public ::testing::Test {
   }
 };
 
-Tensor RandomTensor(const Shape& shape, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal;
-  Tensor t = Tensor::Empty(shape);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = normal(rng);
-  return t;
-}
-
 TEST_F(CudaElementwiseTest, AddMatchesCpu) {
   for (int64_t n : {1, 255, 257, 1000003}) {
-    const Tensor a = RandomTensor({n}, 1), b = RandomTensor({n}, 2);
+    const Tensor a = RandomNormal({n}, 1), b = RandomNormal({n}, 2);
     Tensor expected = Tensor::Empty({n});
     AddForward(a, b, &expected);
 
@@ -45,8 +38,8 @@ TEST_F(CudaElementwiseTest, AddMatchesCpu) {
 
 TEST_F(CudaElementwiseTest, AddBackwardAccumulatesLikeCpu) {
   const int64_t n = 4099;
-  const Tensor dout = RandomTensor({n}, 3);
-  Tensor da = RandomTensor({n}, 4);
+  const Tensor dout = RandomNormal({n}, 3);
+  Tensor da = RandomNormal({n}, 4);
   Tensor da_gpu = da.To(Device::CUDA());
   AddBackward(dout, &da, nullptr);
   AddBackward(dout.To(Device::CUDA()), &da_gpu, nullptr);
@@ -57,7 +50,7 @@ TEST_F(CudaElementwiseTest, AddBackwardAccumulatesLikeCpu) {
 TEST_F(CudaElementwiseTest, ZerosAndRoundTrip) {
   Tensor z = Tensor::Zeros({37, 3}, DType::kFloat32, Device::CUDA()).To(Device::CPU());
   for (int64_t i = 0; i < z.numel(); ++i) ASSERT_EQ(z.data<float>()[i], 0.0f);
-  const Tensor a = RandomTensor({5, 7}, 5);
+  const Tensor a = RandomNormal({5, 7}, 5);
   const Tensor back = a.To(Device::CUDA()).Clone().To(Device::CPU());
   for (int64_t i = 0; i < a.numel(); ++i) ASSERT_EQ(back.data<float>()[i], a.data<float>()[i]);
 }

@@ -8,19 +8,17 @@
 #include <string>
 #include <vector>
 
+#include "base/testing/test_paths.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace nn::io {
 namespace {
 
+using ::base::testing::TestTempPath;
+
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-std::string TempPath(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return std::string(dir ? dir : "/tmp") + "/" + name;
-}
 
 std::string ReadBytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -88,7 +86,7 @@ CheckpointMetadata SampleMetadata() {
 }
 
 TEST(CheckpointTest, RoundTripsStateAndMetadata) {
-  const std::string path = TempPath("roundtrip.safetensors");
+  const std::string path = TestTempPath("roundtrip.safetensors");
   TinyNet saved;
   saved.Fill(1.0f);
   ASSERT_TRUE(SaveCheckpoint(path, saved, SampleMetadata()).ok());
@@ -115,7 +113,7 @@ TEST(CheckpointTest, RoundTripsStateAndMetadata) {
 // Tensor::CopyFrom (which crosses devices): every tensor keeps its storage, so a model that
 // lives on another device is loaded in place, and no tensor is replaced.
 TEST(CheckpointTest, LoadsIntoTheModelsOwnTensors) {
-  const std::string path = TempPath("in_place.safetensors");
+  const std::string path = TestTempPath("in_place.safetensors");
   TinyNet saved;
   saved.Fill(3.0f);
   ASSERT_TRUE(SaveCheckpoint(path, saved, {}).ok());
@@ -141,7 +139,7 @@ TEST(CheckpointTest, LoadsIntoTheModelsOwnTensors) {
 }
 
 TEST(CheckpointTest, UsesPyTorchStateDictNames) {
-  const std::string path = TempPath("names.safetensors");
+  const std::string path = TestTempPath("names.safetensors");
   TinyNet net;
   ASSERT_TRUE(SaveCheckpoint(path, net, {}).ok());
   absl::StatusOr<SafetensorsHeader> header = ReadSafetensorsHeader(path);
@@ -154,7 +152,7 @@ TEST(CheckpointTest, UsesPyTorchStateDictNames) {
 }
 
 TEST(CheckpointTest, FileWithoutMetadataLoadsWithDefaults) {
-  const std::string path = TempPath("plain.safetensors");
+  const std::string path = TestTempPath("plain.safetensors");
   TinyNet source;
   source.Fill(2.0f);
   TensorMap tensors;
@@ -188,7 +186,7 @@ class CheckpointErrorTest : public ::testing::Test {
     return status;
   }
   std::string Save(const std::string& name, int hidden = 4, bool head = true) {
-    const std::string path = TempPath(name);
+    const std::string path = TestTempPath(name);
     TinyNet net(hidden, head);
     EXPECT_TRUE(SaveCheckpoint(path, net, SampleMetadata()).ok());
     return path;
@@ -222,7 +220,7 @@ TEST_F(CheckpointErrorTest, EverythingAtOnce) {
 }
 
 TEST_F(CheckpointErrorTest, WrongDType) {
-  const std::string path = TempPath("f16.safetensors");
+  const std::string path = TestTempPath("f16.safetensors");
   TinyNet net;
   TensorMap tensors;
   for (auto& [name, t] : net.NamedState()) tensors[name] = *t;
@@ -242,7 +240,7 @@ TEST_F(CheckpointErrorTest, Truncated) {
 }
 
 TEST_F(CheckpointErrorTest, NotSafetensors) {
-  const std::string path = TempPath("text.safetensors");
+  const std::string path = TestTempPath("text.safetensors");
   WriteBytes(path, "this is a text file, not a checkpoint at all\n");
   EXPECT_THAT(Load(path).message(), HasSubstr("not a valid safetensors file"));
   WriteBytes(path, "abc");
@@ -250,13 +248,13 @@ TEST_F(CheckpointErrorTest, NotSafetensors) {
 }
 
 TEST_F(CheckpointErrorTest, NoSuchFile) {
-  const absl::Status s = Load(TempPath("does_not_exist.safetensors"));
+  const absl::Status s = Load(TestTempPath("does_not_exist.safetensors"));
   EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(s.message(), HasSubstr("cannot open"));
 }
 
 TEST_F(CheckpointErrorTest, MalformedMetadata) {
-  const std::string path = TempPath("meta.safetensors");
+  const std::string path = TestTempPath("meta.safetensors");
   TinyNet net;
   TensorMap tensors;
   for (auto& [name, t] : net.NamedState()) tensors[name] = *t;
@@ -279,7 +277,7 @@ TEST(CheckpointSaveTest, RejectsReservedExtras) {
   TinyNet net;
   CheckpointMetadata m;
   m.extras["step"] = "3";
-  const std::string path = TempPath("reserved.safetensors");
+  const std::string path = TestTempPath("reserved.safetensors");
   const absl::Status s = SaveCheckpoint(path, net, m);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(s.message(), HasSubstr("extra metadata key 'step' is reserved"));

@@ -3,19 +3,16 @@
 
 #include <sys/stat.h>
 
-#include <cstdlib>
 #include <string>
 
+#include "base/testing/test_paths.h"
 #include "gtest/gtest.h"
 #include "nn/io/safetensors.h"
 
 namespace nn::io {
 namespace {
 
-std::string TempPath(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return std::string(dir != nullptr ? dir : "/tmp") + "/" + name;
-}
+using ::base::testing::TestTempPath;
 
 bool Exists(const std::string& path) {
   struct stat st;
@@ -25,7 +22,7 @@ bool Exists(const std::string& path) {
 // Bytes tensors ("U8", e.g. image crops) beside float32 ones: ReadSafetensors reads them
 // back as the same values in float32.
 TEST(SafetensorsStreamWriterTest, WritesU8TensorsBesideFloat32) {
-  const std::string path = TempPath("u8.safetensors");
+  const std::string path = TestTempPath("u8.safetensors");
   auto writer = SafetensorsStreamWriter::CreateTyped(
       path, {{"pixels", Shape{2, 2}, "U8"}, {"f", Shape{1}, "F32"}}, {});
   ASSERT_TRUE(writer.ok()) << writer.status();
@@ -50,7 +47,7 @@ TEST(SafetensorsStreamWriterTest, WritesU8TensorsBesideFloat32) {
 }
 
 TEST(SafetensorsStreamWriterTest, WritesTensorsInHeaderOrderWithMetadata) {
-  const std::string path = TempPath("streamed.safetensors");
+  const std::string path = TestTempPath("streamed.safetensors");
   auto writer = SafetensorsStreamWriter::Create(
       path, {{"b", Shape{2, 3}}, {"a", Shape{}}, {"e", Shape{0}}}, {{"preset", "tiny"}});
   ASSERT_TRUE(writer.ok()) << writer.status();
@@ -73,7 +70,7 @@ TEST(SafetensorsStreamWriterTest, WritesTensorsInHeaderOrderWithMetadata) {
 }
 
 TEST(SafetensorsStreamWriterTest, AbandonedWriterLeavesNoFile) {
-  const std::string path = TempPath("abandoned.safetensors");
+  const std::string path = TestTempPath("abandoned.safetensors");
   {
     auto writer = SafetensorsStreamWriter::Create(path, {{"x", Shape{4}}}, {});
     ASSERT_TRUE(writer.ok());
@@ -83,7 +80,7 @@ TEST(SafetensorsStreamWriterTest, AbandonedWriterLeavesNoFile) {
 }
 
 TEST(SafetensorsStreamWriterDeathTest, AppendOutOfOrderIsAProgrammerError) {
-  const std::string path = TempPath("order.safetensors");
+  const std::string path = TestTempPath("order.safetensors");
   auto writer = SafetensorsStreamWriter::Create(path, {{"x", Shape{1}}, {"y", Shape{1}}}, {});
   ASSERT_TRUE(writer.ok());
   const float v = 1;

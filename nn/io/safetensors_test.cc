@@ -5,19 +5,17 @@
 #include <fstream>
 #include <string>
 
+#include "base/testing/test_paths.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace nn::io {
 namespace {
 
+using ::base::testing::TestTempPath;
+
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-std::string TempPath(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return std::string(dir ? dir : "/tmp") + "/" + name;
-}
 
 void WriteBytes(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
@@ -40,7 +38,7 @@ std::vector<float> Values(const Tensor& t) {
 }
 
 TEST(SafetensorsTest, RoundTripWithMetadata) {
-  const std::string path = TempPath("roundtrip.safetensors");
+  const std::string path = TestTempPath("roundtrip.safetensors");
   TensorMap tensors;
   tensors["layer1.0.conv1.weight"] = Tensor::FromVector({2, 1, 1, 2}, {1, 2, 3, 4});
   tensors["bn1.running_var"] = Tensor::FromVector({3}, {0.5f, 1, 2});
@@ -81,12 +79,12 @@ TEST(SafetensorsTest, ReadsEveryDTypeWrittenByPython) {
 }
 
 TEST(SafetensorsTest, WriteIsAtomicAndKeepsTheOldFileOnFailure) {
-  const std::string path = TempPath("no_such_dir/model.safetensors");
+  const std::string path = TestTempPath("no_such_dir/model.safetensors");
   absl::Status status = WriteSafetensors(path, {{"x", Tensor::Zeros({1})}});
   EXPECT_FALSE(status.ok());
   EXPECT_THAT(std::string(status.message()), HasSubstr("no_such_dir/model.safetensors.tmp"));
 
-  const std::string existing = TempPath("existing.safetensors");
+  const std::string existing = TestTempPath("existing.safetensors");
   ASSERT_TRUE(WriteSafetensors(existing, {{"x", Tensor::Full({2}, 3)}}).ok());
   const std::string before = ReadBytes(existing);
   ASSERT_TRUE(WriteSafetensors(existing, {{"x", Tensor::Full({2}, 4)}}).ok());
@@ -103,7 +101,7 @@ struct BadFileCase {
 class SafetensorsBadFileTest : public ::testing::TestWithParam<BadFileCase> {};
 
 TEST_P(SafetensorsBadFileTest, IsAClearErrorNamingTheFile) {
-  const std::string path = TempPath(GetParam().name + ".safetensors");
+  const std::string path = TestTempPath(GetParam().name + ".safetensors");
   WriteBytes(path, GetParam().bytes);
   absl::StatusOr<TensorMap> read = ReadSafetensors(path);
   ASSERT_FALSE(read.ok());
@@ -140,7 +138,7 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<BadFileCase>& info) { return info.param.name; });
 
 TEST(SafetensorsTest, MissingFileIsNotFound) {
-  absl::StatusOr<TensorMap> read = ReadSafetensors(TempPath("absent.safetensors"));
+  absl::StatusOr<TensorMap> read = ReadSafetensors(TestTempPath("absent.safetensors"));
   EXPECT_EQ(read.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(std::string(read.status().message()), HasSubstr("absent.safetensors: cannot open"));
 }

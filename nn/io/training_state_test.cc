@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "base/testing/test_paths.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nn/optim/adam.h"
@@ -19,12 +20,9 @@
 namespace nn::io {
 namespace {
 
-using ::testing::HasSubstr;
+using ::base::testing::TestTempPath;
 
-std::string TempPath(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return std::string(dir ? dir : "/tmp") + "/" + name;
-}
+using ::testing::HasSubstr;
 
 class Net : public Module {
  public:
@@ -108,7 +106,7 @@ void ExpectBitIdenticalResume(bool adam, const std::string& name) {
   TrainingRun reference(1, adam);
   for (int s = 0; s < kTotal; ++s) reference.TrainStep();
 
-  const std::string path = TempPath(name);
+  const std::string path = TestTempPath(name);
   {
     TrainingRun first(1, adam);
     for (int s = 0; s < kStop; ++s) first.TrainStep();
@@ -146,7 +144,7 @@ TEST(TrainingStateTest, NesterovSGDWithCosineResumesBitIdentically) {
 TEST(TrainingStateTest, FileLayout) {
   TrainingRun run(1, true);
   for (int s = 0; s < 4; ++s) run.TrainStep();
-  const std::string path = TempPath("layout.state");
+  const std::string path = TestTempPath("layout.state");
   ASSERT_TRUE(run.Save(path).ok());
   Metadata metadata;
   absl::StatusOr<TensorMap> tensors = ReadSafetensors(path, &metadata);
@@ -190,7 +188,7 @@ class TrainingStateErrorTest : public ::testing::Test {
     EXPECT_EQ(run.progress.step, 0);
     EXPECT_EQ(run.schedule->last_epoch(), 0);
   }
-  const std::string path_ = TempPath("error.state");
+  const std::string path_ = TestTempPath("error.state");
 };
 
 TEST_F(TrainingStateErrorTest, ModelMismatch) {
@@ -231,7 +229,7 @@ TEST_F(TrainingStateErrorTest, CheckpointIsNotATrainingState) {
   Metadata metadata = {{"format", "deepfake-checkpoint"}};
   TensorMap tensors;
   for (auto& [name, t] : run.net.NamedState()) tensors[name] = *t;
-  const std::string path = TempPath("checkpoint.safetensors");
+  const std::string path = TestTempPath("checkpoint.safetensors");
   ASSERT_TRUE(WriteSafetensors(path, tensors, metadata).ok());
   EXPECT_THAT(run.Load(path).message(), HasSubstr(path + ": not a training state"));
 }
@@ -239,7 +237,7 @@ TEST_F(TrainingStateErrorTest, CheckpointIsNotATrainingState) {
 TEST_F(TrainingStateErrorTest, TruncatedFile) {
   std::ifstream in(path_, std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), {});
-  const std::string path = TempPath("truncated.state");
+  const std::string path = TestTempPath("truncated.state");
   std::ofstream(path, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
   TrainingRun run(3, true);
   const std::vector<float> values = run.net.Values();
@@ -254,7 +252,7 @@ TEST_F(TrainingStateErrorTest, CorruptedRngState) {
   absl::StatusOr<TensorMap> tensors = ReadSafetensors(path_, &metadata);
   ASSERT_TRUE(tensors.ok());
   metadata["rng"] = "not numbers";
-  const std::string path = TempPath("badrng.state");
+  const std::string path = TestTempPath("badrng.state");
   ASSERT_TRUE(WriteSafetensors(path, *tensors, metadata).ok());
   TrainingRun run(3, true);
   const std::vector<float> values = run.net.Values();

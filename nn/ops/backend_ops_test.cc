@@ -14,11 +14,16 @@
 // forward writes), and, when needed, a parity tolerance and gradient-check options. Draw
 // inputs with the helpers of op_case.h (Normal, Uniform, AwayFromZero for kinks at 0,
 // DistinctValues for maxima), which give the same values on every device; allocate outputs
-// and caches with EmptyOn / ZerosOn on the case's device, never with data<float>(). A new op
-// family (readouts, optimizer updates) adds its builders next to the others and its entries
-// to the table; once its CUDA kernel exists, DeviceParity compares it with the CPU on these
-// shapes with no further test code. Prefer odd sizes (tails of vector loops and tiles).
+// and caches with EmptyOn / ZerosOn on the case's device, never with data<float>(). An op
+// without a backward (optimizer updates, inference-only folding) is a forward-only case: its
+// entry says why (OpCase::forward_only), its instance has no backward and no differentiable
+// inputs, and its output and state are compared across devices. Once an op's CUDA kernel
+// exists, DeviceParity compares it with the CPU on these shapes with no further test code.
+// Prefer odd sizes (tails of vector loops and tiles), and sizes above a kernel's parallel
+// threshold where it has one.
 #include <algorithm>
+#include <cmath>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,13 +37,17 @@
 #include "nn/ops/linear.h"
 #include "nn/ops/loss.h"
 #include "nn/ops/lstm.h"
+#include "nn/ops/optimizer_ops.h"
 #include "nn/ops/pool.h"
+#include "nn/ops/readout.h"
 #include "nn/testing/op_case.h"
+#include "nn/testing/op_params.h"
 
 namespace nn {
 namespace {
 
 using testing::AwayFromZero;
+using testing::Conv2dParamsOf;
 using testing::DistinctValues;
 using testing::EmptyOn;
 using testing::Normal;
@@ -101,19 +110,6 @@ OpInstance LogSoftmax(Device device, uint32_t seed) {
 
 // --- convolution ---
 
-Conv2dParams ConvParams(int stride_h, int stride_w, int pad_h, int pad_w, int dilation_h,
-                        int dilation_w, int groups) {
-  Conv2dParams p;
-  p.stride_h = stride_h;
-  p.stride_w = stride_w;
-  p.pad_h = pad_h;
-  p.pad_w = pad_w;
-  p.dilation_h = dilation_h;
-  p.dilation_w = dilation_w;
-  p.groups = groups;
-  return p;
-}
-
 // y = conv(x, w) + b.
 OpInstance Conv(Device device, uint32_t seed, const Shape& input, const Shape& weight,
                 const Conv2dParams& params) {
@@ -134,22 +130,22 @@ OpInstance Conv(Device device, uint32_t seed, const Shape& input, const Shape& w
 }
 
 OpInstance ConvGroupedStridedDilated(Device device, uint32_t seed) {
-  return Conv(device, seed, {2, 6, 9, 8}, {4, 3, 3, 3}, ConvParams(2, 1, 1, 2, 2, 1, 2));
+  return Conv(device, seed, {2, 6, 9, 8}, {4, 3, 3, 3}, Conv2dParamsOf(2, 1, 1, 2, 2, 1, 2));
 }
 
 OpInstance ConvPointwise(Device device, uint32_t seed) {  // 1x1: no im2col
-  return Conv(device, seed, {2, 5, 4, 3}, {7, 5, 1, 1}, ConvParams(1, 1, 0, 0, 1, 1, 1));
+  return Conv(device, seed, {2, 5, 4, 3}, {7, 5, 1, 1}, Conv2dParamsOf(1, 1, 0, 0, 1, 1, 1));
 }
 
 OpInstance ConvStem(Device device, uint32_t seed) {  // 7x7 stride 2 on 3 channels
-  return Conv(device, seed, {1, 3, 11, 10}, {4, 3, 7, 7}, ConvParams(2, 2, 3, 3, 1, 1, 1));
+  return Conv(device, seed, {1, 3, 11, 10}, {4, 3, 7, 7}, Conv2dParamsOf(2, 2, 3, 3, 1, 1, 1));
 }
 
 // The fused epilogue y = relu(conv(x, w) + b + r), differentiated by composition:
 // dpre = dy * [y > 0], dr += dpre, then the convolution's backward of dpre.
 OpInstance ConvBiasResidualRelu(Device device, uint32_t seed) {
   const Shape input({2, 4, 7, 6}), weight({6, 2, 3, 3});
-  const Conv2dParams params = ConvParams(1, 2, 1, 1, 1, 1, 2);
+  const Conv2dParams params = Conv2dParamsOf(1, 2, 1, 1, 1, 1, 2);
   const Shape out_shape = Conv2dOutputShape(input, weight, params);
   const Tensor x = Normal(input, seed, device), w = Normal(weight, seed + 1, device, 0.5f),
                b = Normal({weight[0]}, seed + 2, device), r = Normal(out_shape, seed + 3, device);
@@ -176,7 +172,7 @@ OpInstance ConvBiasResidualRelu(Device device, uint32_t seed) {
 // Forward only: the eval-mode epilogue with a folded batch norm's per-channel scale.
 OpInstance ConvScaleBiasResidualRelu(Device device, uint32_t seed) {
   const Shape input({1, 6, 5, 9}), weight({9, 2, 3, 1});
-  const Conv2dParams params = ConvParams(1, 1, 1, 0, 1, 1, 3);
+  const Conv2dParams params = Conv2dParamsOf(1, 1, 1, 0, 1, 1, 3);
   const Shape out_shape = Conv2dOutputShape(input, weight, params);
   const Tensor x = Normal(input, seed, device), w = Normal(weight, seed + 1, device, 0.5f),
                scale = Uniform({weight[0]}, seed + 2, device, 0.5f, 1.5f),
@@ -255,27 +251,6 @@ OpInstance MaxPool(Device device, uint32_t seed, const Shape& input, const MaxPo
     MaxPool2dBackward(dy, *indices, grads[0]);
   };
   return op;
-}
-
-MaxPool2dParams PoolParams(int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw) {
-  MaxPool2dParams p;
-  p.kernel_h = kh;
-  p.kernel_w = kw;
-  p.stride_h = sh;
-  p.stride_w = sw;
-  p.pad_h = ph;
-  p.pad_w = pw;
-  p.dilation_h = dh;
-  p.dilation_w = dw;
-  return p;
-}
-
-OpInstance MaxPoolStem(Device device, uint32_t seed) {  // ResNet's 3x3 stride 2 pad 1
-  return MaxPool(device, seed, {2, 3, 9, 10}, PoolParams(3, 3, 2, 2, 1, 1, 1, 1));
-}
-
-OpInstance MaxPoolDilated(Device device, uint32_t seed) {
-  return MaxPool(device, seed, {1, 2, 8, 9}, PoolParams(2, 3, 1, 2, 1, 0, 2, 1));
 }
 
 OpInstance GlobalAvgPool(Device device, uint32_t seed) {
@@ -401,6 +376,185 @@ OpInstance CrossEntropy(Device device, uint32_t seed) {
   return op;
 }
 
+// --- readouts: the detector's mean over frames and last step ---
+
+OpInstance MeanOverAxis(Device device, uint32_t seed, const Shape& shape, int axis) {
+  const Tensor x = Normal(shape, seed, device);
+  const Shape out_shape = ReadoutOutputShape(shape, axis);
+  OpInstance op;
+  op.inputs = {{"x", x}};
+  op.forward = [=] {
+    Tensor y = EmptyOn(out_shape, device);
+    MeanOverAxisForward(x, axis, &y);
+    return y;
+  };
+  op.backward = [=](const Tensor& dy, const Grads& grads) {
+    MeanOverAxisBackward(dy, axis, grads[0]);
+  };
+  return op;
+}
+
+OpInstance MeanOverFrames(Device device, uint32_t seed) {  // [B, T, K], axis 1
+  return MeanOverAxis(device, seed, {3, 7, 5}, 1);
+}
+
+OpInstance MeanOverBatchAxis(Device device, uint32_t seed) {  // the paper's axis-0 quirk
+  return MeanOverAxis(device, seed, {5, 3, 2}, 0);
+}
+
+OpInstance MeanOverLastAxis(Device device, uint32_t seed) {  // inner = 1, negative axis
+  return MeanOverAxis(device, seed, {2, 3, 9}, -1);
+}
+
+OpInstance SelectIndex(Device device, uint32_t seed, const Shape& shape, int axis, int64_t index) {
+  const Tensor x = Normal(shape, seed, device);
+  const Shape out_shape = ReadoutOutputShape(shape, axis);
+  OpInstance op;
+  op.inputs = {{"x", x}};
+  op.forward = [=] {
+    Tensor y = EmptyOn(out_shape, device);
+    SelectIndexForward(x, axis, index, &y);
+    return y;
+  };
+  op.backward = [=](const Tensor& dy, const Grads& grads) {
+    SelectIndexBackward(dy, axis, index, grads[0]);
+  };
+  return op;
+}
+
+OpInstance SelectLastStep(Device device, uint32_t seed) {  // x_lstm[:, -1, :]
+  return SelectIndex(device, seed, {3, 7, 5}, 1, -1);
+}
+
+OpInstance SelectFirstOfAxis0(Device device, uint32_t seed) {  // outer = 1
+  return SelectIndex(device, seed, {4, 3, 5}, 0, 0);
+}
+
+OpInstance SelectMiddleOfLastAxis(Device device, uint32_t seed) {  // inner = 1
+  return SelectIndex(device, seed, {2, 3, 7}, -1, 3);
+}
+
+// --- optimizer updates: in place, forward only ---
+// The forward copies the starting values into the updated tensors and applies one step, so
+// every run starts from the same values; the output is the updated parameter, the state the
+// updated optimizer buffers. Odd sizes (scalar tails) and, for the parallel kernels, sizes
+// above their chunk thresholds.
+
+const char kNotDifferentiated[] = "an optimizer update is not differentiated through";
+
+OpInstance Sgd(Device device, uint32_t seed, const Shape& shape, const SgdStepOptions& options) {
+  const Tensor grad = Normal(shape, seed, device), param0 = Normal(shape, seed + 1, device),
+               buffer0 = Normal(shape, seed + 2, device, 0.5f);
+  const Tensor buffer = EmptyOn(shape, device);
+  const bool has_momentum = options.momentum != 0;
+  OpInstance op;
+  if (has_momentum) op.state = {{"momentum_buffer", buffer}};
+  op.forward = [=] {
+    Tensor param = param0.Clone(), b = buffer;
+    b.CopyFrom(buffer0);
+    SgdStep(grad, options, &param, has_momentum ? &b : nullptr);
+    return param;
+  };
+  return op;
+}
+
+OpInstance SgdNesterovWeightDecay(Device device, uint32_t seed) {
+  SgdStepOptions options;
+  options.lr = 0.1, options.momentum = 0.9, options.weight_decay = 0.01, options.nesterov = true;
+  return Sgd(device, seed, {3, 37}, options);
+}
+
+OpInstance SgdDampeningFirstStep(Device device, uint32_t seed) {
+  SgdStepOptions options;
+  options.lr = 0.05, options.momentum = 0.8, options.dampening = 0.1, options.first_step = true;
+  return Sgd(device, seed, {7, 9}, options);
+}
+
+OpInstance SgdDampeningLarge(Device device, uint32_t seed) {  // parallel chunks + tail
+  SgdStepOptions options;
+  options.lr = 0.05, options.momentum = 0.8, options.dampening = 0.1, options.weight_decay = 1e-3;
+  return Sgd(device, seed, {5, 8209}, options);
+}
+
+OpInstance SgdPlain(Device device, uint32_t seed) {  // no momentum buffer
+  SgdStepOptions options;
+  options.lr = 0.3;
+  return Sgd(device, seed, {61}, options);
+}
+
+OpInstance Adam(Device device, uint32_t seed, const Shape& shape, const AdamStepOptions& options) {
+  const Tensor grad = Normal(shape, seed, device), param0 = Normal(shape, seed + 1, device),
+               exp_avg0 = Normal(shape, seed + 2, device, 0.1f),
+               exp_avg_sq0 = Uniform(shape, seed + 3, device, 0.0f, 0.05f);
+  const Tensor exp_avg = EmptyOn(shape, device), exp_avg_sq = EmptyOn(shape, device);
+  OpInstance op;
+  op.state = {{"exp_avg", exp_avg}, {"exp_avg_sq", exp_avg_sq}};
+  op.forward = [=] {
+    Tensor param = param0.Clone(), m = exp_avg, v = exp_avg_sq;
+    m.CopyFrom(exp_avg0);
+    v.CopyFrom(exp_avg_sq0);
+    AdamStep(grad, options, &param, &m, &v);
+    return param;
+  };
+  return op;
+}
+
+AdamStepOptions AdamOptions(double weight_decay, bool decoupled, int step) {
+  AdamStepOptions options;
+  options.lr = 1e-2;
+  options.weight_decay = weight_decay;
+  options.decoupled_weight_decay = decoupled;
+  options.bias_correction1 = 1 - std::pow(options.beta1, step);
+  options.bias_correction2 = 1 - std::pow(options.beta2, step);
+  return options;
+}
+
+OpInstance AdamL2(Device device, uint32_t seed) {
+  return Adam(device, seed, {5, 13}, AdamOptions(0.01, /*decoupled=*/false, /*step=*/3));
+}
+
+OpInstance AdamFirstStep(Device device, uint32_t seed) {  // no weight decay
+  return Adam(device, seed, {31}, AdamOptions(0.0, /*decoupled=*/false, /*step=*/1));
+}
+
+OpInstance AdamW(Device device, uint32_t seed) {
+  return Adam(device, seed, {3, 11, 7}, AdamOptions(0.05, /*decoupled=*/true, /*step=*/7));
+}
+
+OpInstance AdamWLarge(Device device, uint32_t seed) {  // parallel chunks + tail
+  return Adam(device, seed, {3, 13003}, AdamOptions(0.05, /*decoupled=*/true, /*step=*/2));
+}
+
+// The gradient-clipping pair: a norm (returned as [1]) and a scale.
+
+OpInstance Norm(Device device, uint32_t seed, const Shape& shape, double norm_type) {
+  const Tensor x = Normal(shape, seed, device);
+  OpInstance op;
+  op.forward = [=] { return Scalar(VectorNorm(x, norm_type), device); };
+  return op;
+}
+
+OpInstance NormL2(Device device, uint32_t seed) { return Norm(device, seed, {7, 13}, 2.0); }
+OpInstance NormL1(Device device, uint32_t seed) { return Norm(device, seed, {101}, 1.0); }
+OpInstance NormInf(Device device, uint32_t seed) { return Norm(device, seed, {3, 5, 7}, INFINITY); }
+OpInstance NormL3Blocks(Device device, uint32_t seed) {  // 3 reduction blocks + a tail
+  return Norm(device, seed, {3, 16411}, 3.0);
+}
+
+OpInstance Scale(Device device, uint32_t seed, const Shape& shape) {
+  const Tensor x0 = Normal(shape, seed, device);
+  OpInstance op;
+  op.forward = [=] {
+    Tensor x = x0.Clone();
+    ScaleInPlace(0.37f, &x);
+    return x;
+  };
+  return op;
+}
+
+OpInstance ScaleSmall(Device device, uint32_t seed) { return Scale(device, seed, {5, 9}); }
+OpInstance ScaleLarge(Device device, uint32_t seed) { return Scale(device, seed, {2, 20483}); }
+
 // --- the table ---
 
 std::vector<OpCase> AllCases() {
@@ -408,7 +562,14 @@ std::vector<OpCase> AllCases() {
   kinks.skip_nonsmooth = true;
   testing::GradientCheckOptions lstm;
   lstm.max_elements_per_input = 48;
-  return {
+  // A forward-only case: default tolerance, no gradient check, and why.
+  auto forward_only = [](std::string name, std::function<OpInstance(Device, uint32_t)> build,
+                         std::string reason) {
+    OpCase op_case{std::move(name), std::move(build)};
+    op_case.forward_only = std::move(reason);
+    return op_case;
+  };
+  std::vector<OpCase> cases = {
       {"add", &Add},
       {"relu", &Relu},
       {"sigmoid", &Sigmoid},
@@ -418,19 +579,47 @@ std::vector<OpCase> AllCases() {
       {"conv2d_pointwise_bias", &ConvPointwise},
       {"conv2d_stem_7x7_stride2", &ConvStem},
       {"conv2d_bias_residual_relu_epilogue", &ConvBiasResidualRelu, 1e-4, kinks},
-      {"conv2d_scale_bias_residual_relu_forward", &ConvScaleBiasResidualRelu},
+      forward_only("conv2d_scale_bias_residual_relu_forward", &ConvScaleBiasResidualRelu,
+                   "the folded eval-mode epilogue is inference only"),
       {"batch_norm2d_training", &BatchNormTraining},
       {"batch_norm2d_eval", &BatchNormEval},
-      {"fold_batch_norm_into_conv", &FoldBatchNorm},
-      {"max_pool2d_3x3_stride2_pad1", &MaxPoolStem},
-      {"max_pool2d_dilated", &MaxPoolDilated},
+      forward_only("fold_batch_norm_into_conv", &FoldBatchNorm,
+                   "folding prepares inference weights; training differentiates the unfolded "
+                   "batch norm"),
       {"global_avg_pool2d", &GlobalAvgPool},
       {"linear_3d_input", &Linear},
       {"dropout_seeded", &Dropout},
       {"lstm_2layer_bidirectional_batch_first_dropout", &Lstm, 1e-4, lstm},
       {"bce_with_logits_pos_weight", &BCEWithLogits},
       {"cross_entropy_weights_smoothing_ignore", &CrossEntropy},
+      {"mean_over_axis_frames", &MeanOverFrames},
+      {"mean_over_axis_batch_axis", &MeanOverBatchAxis},
+      {"mean_over_axis_last_negative", &MeanOverLastAxis},
+      {"select_index_last_step", &SelectLastStep},
+      {"select_index_axis0_first", &SelectFirstOfAxis0},
+      {"select_index_last_axis", &SelectMiddleOfLastAxis},
+      forward_only("sgd_step_nesterov_weight_decay", &SgdNesterovWeightDecay, kNotDifferentiated),
+      forward_only("sgd_step_dampening_first_step", &SgdDampeningFirstStep, kNotDifferentiated),
+      forward_only("sgd_step_dampening_weight_decay_large", &SgdDampeningLarge, kNotDifferentiated),
+      forward_only("sgd_step_no_momentum", &SgdPlain, kNotDifferentiated),
+      forward_only("adam_step_l2_weight_decay", &AdamL2, kNotDifferentiated),
+      forward_only("adam_step_first_step", &AdamFirstStep, kNotDifferentiated),
+      forward_only("adamw_step_decoupled_weight_decay", &AdamW, kNotDifferentiated),
+      forward_only("adamw_step_large", &AdamWLarge, kNotDifferentiated),
+      forward_only("vector_norm_l2", &NormL2, "gradient clipping's norm is not differentiated"),
+      forward_only("vector_norm_l1", &NormL1, "gradient clipping's norm is not differentiated"),
+      forward_only("vector_norm_inf", &NormInf, "gradient clipping's norm is not differentiated"),
+      forward_only("vector_norm_l3_blocks", &NormL3Blocks,
+                   "gradient clipping's norm is not differentiated"),
+      forward_only("scale_in_place", &ScaleSmall, kNotDifferentiated),
+      forward_only("scale_in_place_large", &ScaleLarge, kNotDifferentiated),
   };
+  for (const testing::MaxPool2dCase& pool : testing::MaxPool2dCases()) {  // as pool_test's
+    cases.push_back({std::string("max_pool2d_") + pool.name, [pool](Device device, uint32_t seed) {
+                       return MaxPool(device, seed, pool.input, pool.params);
+                     }});
+  }
+  return cases;
 }
 
 constexpr uint32_t kSeed = 1;
@@ -509,8 +698,21 @@ TEST_P(BackendOpsTest, CpuRunsAreComplete) {
 
 TEST_P(BackendOpsTest, CpuGradients) {
   const OpCase& op_case = GetParam();
-  if (!op_case.build(Device::CPU(), kSeed).backward) GTEST_SKIP() << "forward only";
+  if (!op_case.forward_only.empty()) GTEST_SKIP() << "forward only: " << op_case.forward_only;
   EXPECT_TRUE(testing::CheckOpCaseGradients(op_case, kSeed));
+}
+
+// A case has a backward exactly when it does not say it is forward only; a forward-only
+// case has no differentiable inputs (nothing would receive a gradient).
+TEST_P(BackendOpsTest, DeclaresWhetherItHasABackward) {
+  const OpCase& op_case = GetParam();
+  const testing::OpInstance instance = op_case.build(Device::CPU(), kSeed);
+  if (op_case.forward_only.empty()) {
+    EXPECT_TRUE(instance.backward) << "no backward; a forward-only case says why";
+  } else {
+    EXPECT_FALSE(instance.backward) << "has a backward but says: " << op_case.forward_only;
+    EXPECT_TRUE(instance.inputs.empty()) << instance.inputs.size() << " differentiable inputs";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Ops, BackendOpsTest, ::testing::ValuesIn(AllCases()),

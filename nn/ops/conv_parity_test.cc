@@ -9,6 +9,7 @@
 #include "nn/io/safetensors.h"
 #include "nn/ops/conv.h"
 #include "nn/ops/pool.h"
+#include "nn/testing/tensor_matchers.h"
 
 namespace nn {
 namespace {
@@ -34,26 +35,9 @@ class ConvPoolParityTest : public ::testing::Test {
   }
   static bool Has(const std::string& name) { return fixture_->count(name) > 0; }
 
-  // max |got - want| <= 1e-4 * max(1, max |want|).
-  static void ExpectClose(const Tensor& got, const std::string& name) {
-    const Tensor& want = Get(name);
-    ASSERT_EQ(got.shape(), want.shape()) << name;
-    double scale = 1, worst = 0;
-    int64_t worst_index = 0;
-    for (int64_t i = 0; i < want.numel(); ++i) {
-      scale = std::max(scale, std::abs(static_cast<double>(want.data<float>()[i])));
-    }
-    for (int64_t i = 0; i < want.numel(); ++i) {
-      const double diff =
-          std::abs(static_cast<double>(got.data<float>()[i]) - want.data<float>()[i]);
-      if (!(diff <= worst)) {  // also catches NaN
-        worst = diff;
-        worst_index = i;
-      }
-    }
-    EXPECT_LE(worst, 1e-4 * scale)
-        << name << ": worst element " << worst_index << " got " << got.data<float>()[worst_index]
-        << ", PyTorch " << want.data<float>()[worst_index];
+  // |got - want| <= 1e-4 * max(1, max |want|) for every element.
+  static void ExpectMatchesFixture(const Tensor& got, const std::string& name) {
+    EXPECT_TRUE(testing::TensorsNear(got, Get(name), testing::RelativeToLargest(1e-4))) << name;
   }
 
   static void CheckConv(const std::string& name, int stride, int pad, int dilation, int groups) {
@@ -69,14 +53,14 @@ class ConvPoolParityTest : public ::testing::Test {
     const Tensor* b = has_bias ? &Get(name + "/b") : nullptr;
     Tensor y = Tensor::Empty(Conv2dOutputShape(x.shape(), w.shape(), p));
     Conv2dForward(x, w, b, p, &y);
-    ExpectClose(y, name + "/y");
+    ExpectMatchesFixture(y, name + "/y");
 
     Tensor dx = Tensor::Zeros(x.shape()), dw = Tensor::Zeros(w.shape());
     Tensor db = Tensor::Zeros({w.dim(0)});
     Conv2dBackward(x, w, Get(name + "/dy"), p, &dx, &dw, has_bias ? &db : nullptr);
-    ExpectClose(dx, name + "/dx");
-    ExpectClose(dw, name + "/dw");
-    if (has_bias) ExpectClose(db, name + "/db");
+    ExpectMatchesFixture(dx, name + "/dx");
+    ExpectMatchesFixture(dw, name + "/dw");
+    if (has_bias) ExpectMatchesFixture(db, name + "/db");
   }
 
   static io::TensorMap* fixture_;
@@ -99,7 +83,7 @@ TEST_F(ConvPoolParityTest, FusedBiasResidualRelu) {
   Tensor y = Tensor::Empty(Conv2dOutputShape(x.shape(), w.shape(), p));
   Conv2dForward(x, w, &Get("conv_epilogue/b"), p, &y,
                 {nullptr, &Get("conv_epilogue/residual"), true});
-  ExpectClose(y, "conv_epilogue/y");
+  ExpectMatchesFixture(y, "conv_epilogue/y");
 }
 
 TEST_F(ConvPoolParityTest, MaxPool3x3Stride2Pad1) {
@@ -111,20 +95,20 @@ TEST_F(ConvPoolParityTest, MaxPool3x3Stride2Pad1) {
   Tensor y = Tensor::Empty(MaxPool2dOutputShape(x.shape(), p));
   MaxPool2dIndices indices;
   MaxPool2dForward(x, p, &y, &indices);
-  ExpectClose(y, "maxpool/y");
+  ExpectMatchesFixture(y, "maxpool/y");
   Tensor dx = Tensor::Zeros(x.shape());
   MaxPool2dBackward(Get("maxpool/dy"), indices, &dx);
-  ExpectClose(dx, "maxpool/dx");
+  ExpectMatchesFixture(dx, "maxpool/dx");
 }
 
 TEST_F(ConvPoolParityTest, GlobalAvgPool) {
   const Tensor& x = Get("avgpool/x");
   Tensor y = Tensor::Empty({x.dim(0), x.dim(1), 1, 1});
   GlobalAvgPool2dForward(x, &y);
-  ExpectClose(y, "avgpool/y");
+  ExpectMatchesFixture(y, "avgpool/y");
   Tensor dx = Tensor::Zeros(x.shape());
   GlobalAvgPool2dBackward(Get("avgpool/dy"), &dx);
-  ExpectClose(dx, "avgpool/dx");
+  ExpectMatchesFixture(dx, "avgpool/dx");
 }
 
 }  // namespace

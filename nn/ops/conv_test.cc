@@ -9,12 +9,16 @@
 #include "base/thread_pool.h"
 #include "gtest/gtest.h"
 #include "nn/testing/gradient_check.h"
+#include "nn/testing/op_params.h"
 
 namespace nn {
 namespace {
 
 using testing::CheckGradients;
+using testing::Conv2dParamsOf;
 using testing::RandomNormal;
+using testing::RelativeToLargest;
+using testing::TensorsNear;
 
 struct Case {
   const char* name;
@@ -22,31 +26,18 @@ struct Case {
   Conv2dParams params;
 };
 
-Conv2dParams Params(int stride_h, int stride_w, int pad_h, int pad_w, int dilation_h,
-                    int dilation_w, int groups) {
-  Conv2dParams p;
-  p.stride_h = stride_h;
-  p.stride_w = stride_w;
-  p.pad_h = pad_h;
-  p.pad_w = pad_w;
-  p.dilation_h = dilation_h;
-  p.dilation_w = dilation_w;
-  p.groups = groups;
-  return p;
-}
-
 // Small cases for the finite-difference checks.
 std::vector<Case> GradientCases() {
   return {
-      {"plain_3x3", {2, 3, 6, 6}, {4, 3, 3, 3}, Params(1, 1, 0, 0, 1, 1, 1)},
-      {"stride2_pad1", {2, 3, 7, 8}, {5, 3, 3, 3}, Params(2, 2, 1, 1, 1, 1, 1)},
-      {"asymmetric_stride_pad", {1, 2, 7, 6}, {3, 2, 3, 2}, Params(2, 1, 0, 1, 1, 1, 1)},
-      {"dilation2", {1, 2, 9, 9}, {3, 2, 3, 3}, Params(1, 1, 2, 2, 2, 2, 1)},
-      {"groups4_odd_channels", {2, 12, 5, 7}, {20, 3, 3, 3}, Params(1, 1, 1, 1, 1, 1, 4)},
-      {"groups2_direct_wide", {1, 4, 4, 33}, {6, 2, 3, 3}, Params(1, 1, 1, 1, 1, 1, 2)},
-      {"pointwise_1x1", {2, 7, 4, 5}, {5, 7, 1, 1}, Params(1, 1, 0, 0, 1, 1, 1)},
-      {"pointwise_1x1_stride2", {2, 6, 5, 5}, {4, 6, 1, 1}, Params(2, 2, 0, 0, 1, 1, 1)},
-      {"stem_7x7_stride2_pad3", {1, 3, 12, 12}, {4, 3, 7, 7}, Params(2, 2, 3, 3, 1, 1, 1)},
+      {"plain_3x3", {2, 3, 6, 6}, {4, 3, 3, 3}, Conv2dParamsOf(1, 1, 0, 0, 1, 1, 1)},
+      {"stride2_pad1", {2, 3, 7, 8}, {5, 3, 3, 3}, Conv2dParamsOf(2, 2, 1, 1, 1, 1, 1)},
+      {"asymmetric_stride_pad", {1, 2, 7, 6}, {3, 2, 3, 2}, Conv2dParamsOf(2, 1, 0, 1, 1, 1, 1)},
+      {"dilation2", {1, 2, 9, 9}, {3, 2, 3, 3}, Conv2dParamsOf(1, 1, 2, 2, 2, 2, 1)},
+      {"groups4_odd_channels", {2, 12, 5, 7}, {20, 3, 3, 3}, Conv2dParamsOf(1, 1, 1, 1, 1, 1, 4)},
+      {"groups2_direct_wide", {1, 4, 4, 33}, {6, 2, 3, 3}, Conv2dParamsOf(1, 1, 1, 1, 1, 1, 2)},
+      {"pointwise_1x1", {2, 7, 4, 5}, {5, 7, 1, 1}, Conv2dParamsOf(1, 1, 0, 0, 1, 1, 1)},
+      {"pointwise_1x1_stride2", {2, 6, 5, 5}, {4, 6, 1, 1}, Conv2dParamsOf(2, 2, 0, 0, 1, 1, 1)},
+      {"stem_7x7_stride2_pad3", {1, 3, 12, 12}, {4, 3, 7, 7}, Conv2dParamsOf(2, 2, 3, 3, 1, 1, 1)},
   };
 }
 
@@ -56,24 +47,42 @@ std::vector<Case> GradientCases() {
 // per group, and forward with <= 4 input channels).
 std::vector<Case> TilingCases() {
   return {
-      {"spanning_row_tiles", {3, 8, 15, 15}, {300, 8, 3, 3}, Params(1, 1, 1, 1, 1, 1, 1)},
-      {"grouped_1x1_spanning", {3, 64, 14, 14}, {64, 32, 1, 1}, Params(1, 1, 0, 0, 1, 1, 2)},
-      {"resnext_groups32_stride2", {2, 128, 13, 13}, {128, 4, 3, 3}, Params(2, 2, 1, 1, 1, 1, 32)},
-      {"wide_1x1_channel_tiles", {2, 600, 5, 6}, {40, 600, 1, 1}, Params(1, 1, 0, 0, 1, 1, 1)},
-      {"1x1_stride2_disjoint", {4, 20, 9, 9}, {24, 20, 1, 1}, Params(2, 2, 0, 0, 1, 1, 1)},
-      {"stem_7x7", {2, 3, 40, 36}, {16, 3, 7, 7}, Params(2, 2, 3, 3, 1, 1, 1)},
-      {"im2col_stride2_dilation", {2, 5, 13, 12}, {64, 5, 3, 3}, Params(2, 2, 2, 1, 2, 1, 1)},
-      {"direct_grouped_wide", {1, 8, 6, 40}, {8, 2, 3, 3}, Params(1, 1, 1, 1, 2, 1, 4)},
-      {"direct_strided_wide", {1, 6, 5, 70}, {9, 2, 3, 3}, Params(1, 2, 1, 1, 1, 2, 3)},
-      {"dilated_grouped", {2, 6, 11, 10}, {9, 2, 3, 3}, Params(1, 2, 2, 1, 2, 3, 3)},
+      {"spanning_row_tiles", {3, 8, 15, 15}, {300, 8, 3, 3}, Conv2dParamsOf(1, 1, 1, 1, 1, 1, 1)},
+      {"grouped_1x1_spanning",
+       {3, 64, 14, 14},
+       {64, 32, 1, 1},
+       Conv2dParamsOf(1, 1, 0, 0, 1, 1, 2)},
+      {"resnext_groups32_stride2",
+       {2, 128, 13, 13},
+       {128, 4, 3, 3},
+       Conv2dParamsOf(2, 2, 1, 1, 1, 1, 32)},
+      {"wide_1x1_channel_tiles",
+       {2, 600, 5, 6},
+       {40, 600, 1, 1},
+       Conv2dParamsOf(1, 1, 0, 0, 1, 1, 1)},
+      {"1x1_stride2_disjoint", {4, 20, 9, 9}, {24, 20, 1, 1}, Conv2dParamsOf(2, 2, 0, 0, 1, 1, 1)},
+      {"stem_7x7", {2, 3, 40, 36}, {16, 3, 7, 7}, Conv2dParamsOf(2, 2, 3, 3, 1, 1, 1)},
+      {"im2col_stride2_dilation",
+       {2, 5, 13, 12},
+       {64, 5, 3, 3},
+       Conv2dParamsOf(2, 2, 2, 1, 2, 1, 1)},
+      {"direct_grouped_wide", {1, 8, 6, 40}, {8, 2, 3, 3}, Conv2dParamsOf(1, 1, 1, 1, 2, 1, 4)},
+      {"direct_strided_wide", {1, 6, 5, 70}, {9, 2, 3, 3}, Conv2dParamsOf(1, 2, 1, 1, 1, 2, 3)},
+      {"dilated_grouped", {2, 6, 11, 10}, {9, 2, 3, 3}, Conv2dParamsOf(1, 2, 2, 1, 2, 3, 3)},
       // Flat phase-plane direct path (groups > 1, <= 64 channels per group): stride-2
       // vectorized packing with a tail and odd/even padding, output-channel chunks with a
       // remainder, 8/16/24-wide blocks, 32 input channels per group, mixed strides/dilation.
-      {"flat_stride2_odd_pad_chunks", {2, 6, 9, 37}, {38, 3, 3, 3}, Params(2, 2, 1, 1, 1, 1, 2)},
-      {"flat_stride2_pad0", {1, 8, 8, 34}, {8, 4, 3, 3}, Params(2, 2, 0, 0, 1, 1, 2)},
-      {"flat_block8_tiny", {3, 4, 4, 4}, {6, 2, 3, 3}, Params(1, 1, 0, 0, 1, 1, 2)},
-      {"flat_block16_7x7", {2, 64, 7, 7}, {64, 32, 3, 3}, Params(1, 1, 1, 1, 1, 1, 2)},
-      {"flat_5x5_stride3x2_dilated", {2, 6, 17, 23}, {10, 3, 5, 5}, Params(3, 2, 2, 3, 2, 1, 2)},
+      {"flat_stride2_odd_pad_chunks",
+       {2, 6, 9, 37},
+       {38, 3, 3, 3},
+       Conv2dParamsOf(2, 2, 1, 1, 1, 1, 2)},
+      {"flat_stride2_pad0", {1, 8, 8, 34}, {8, 4, 3, 3}, Conv2dParamsOf(2, 2, 0, 0, 1, 1, 2)},
+      {"flat_block8_tiny", {3, 4, 4, 4}, {6, 2, 3, 3}, Conv2dParamsOf(1, 1, 0, 0, 1, 1, 2)},
+      {"flat_block16_7x7", {2, 64, 7, 7}, {64, 32, 3, 3}, Conv2dParamsOf(1, 1, 1, 1, 1, 1, 2)},
+      {"flat_5x5_stride3x2_dilated",
+       {2, 6, 17, 23},
+       {10, 3, 5, 5},
+       Conv2dParamsOf(3, 2, 2, 3, 2, 1, 2)},
   };
 }
 
@@ -126,23 +135,6 @@ Reference ReferenceConv(const Tensor& x, const Tensor& w, const Tensor* b, const
   return r;
 }
 
-// |got - want| <= tol * (1 + max |want|), element by element.
-void ExpectNear(const Tensor& got, const std::vector<double>& want, double tol,
-                const std::string& what) {
-  ASSERT_EQ(got.numel(), static_cast<int64_t>(want.size())) << what;
-  double scale = 1;
-  for (double v : want) scale = std::max(scale, std::abs(v));
-  int failures = 0;
-  for (int64_t i = 0; i < got.numel(); ++i) {
-    const double diff = std::abs(got.data<float>()[i] - want[i]);
-    if (diff > tol * scale && ++failures <= 5) {
-      ADD_FAILURE() << what << " element " << i << ": got " << got.data<float>()[i] << ", want "
-                    << want[i];
-    }
-  }
-  EXPECT_EQ(failures, 0) << what;
-}
-
 class ConvGradientTest : public ::testing::TestWithParam<Case> {};
 
 TEST_P(ConvGradientTest, FiniteDifferencesMatchBackward) {
@@ -178,14 +170,14 @@ TEST_P(ConvReferenceTest, ForwardAndBackwardMatchDoublePrecisionReference) {
 
   Tensor y = Tensor::Full(out_shape, NAN);  // forward must overwrite every element
   Conv2dForward(x, w, &b, c.params, &y);
-  ExpectNear(y, ref.y, 1e-5, "y");
+  EXPECT_TRUE(TensorsNear(y, ref.y, RelativeToLargest(1e-5))) << "y";
 
   Tensor dx = Tensor::Zeros(c.input), dw = Tensor::Zeros(c.weight),
          db = Tensor::Zeros({c.weight[0]});
   Conv2dBackward(x, w, dy, c.params, &dx, &dw, &db);
-  ExpectNear(dx, ref.dx, 1e-5, "dx");
-  ExpectNear(dw, ref.dw, 1e-5, "dw");
-  ExpectNear(db, ref.db, 1e-5, "db");
+  EXPECT_TRUE(TensorsNear(dx, ref.dx, RelativeToLargest(1e-5))) << "dx";
+  EXPECT_TRUE(TensorsNear(dw, ref.dw, RelativeToLargest(1e-5))) << "dw";
+  EXPECT_TRUE(TensorsNear(db, ref.db, RelativeToLargest(1e-5))) << "db";
 }
 
 TEST_P(ConvReferenceTest, SameBitsForAnyThreadCount) {
@@ -217,11 +209,13 @@ INSTANTIATE_TEST_SUITE_P(Shapes, ConvReferenceTest, ::testing::ValuesIn(TilingCa
                          [](const auto& info) { return std::string(info.param.name); });
 
 TEST(ConvTest, OutputShapeFollowsPyTorch) {
-  EXPECT_EQ(Conv2dOutputShape({16, 3, 224, 224}, {64, 3, 7, 7}, Params(2, 2, 3, 3, 1, 1, 1)),
-            Shape({16, 64, 112, 112}));
-  EXPECT_EQ(Conv2dOutputShape({1, 128, 56, 56}, {128, 4, 3, 3}, Params(2, 2, 1, 1, 1, 1, 32)),
-            Shape({1, 128, 28, 28}));
-  EXPECT_EQ(Conv2dOutputShape({1, 2, 9, 10}, {3, 2, 3, 3}, Params(1, 3, 0, 1, 2, 2, 1)),
+  EXPECT_EQ(
+      Conv2dOutputShape({16, 3, 224, 224}, {64, 3, 7, 7}, Conv2dParamsOf(2, 2, 3, 3, 1, 1, 1)),
+      Shape({16, 64, 112, 112}));
+  EXPECT_EQ(
+      Conv2dOutputShape({1, 128, 56, 56}, {128, 4, 3, 3}, Conv2dParamsOf(2, 2, 1, 1, 1, 1, 32)),
+      Shape({1, 128, 28, 28}));
+  EXPECT_EQ(Conv2dOutputShape({1, 2, 9, 10}, {3, 2, 3, 3}, Conv2dParamsOf(1, 3, 0, 1, 2, 2, 1)),
             Shape({1, 3, 5, 3}));
 }
 
@@ -289,7 +283,7 @@ TEST(ConvTest, BackwardAccumulatesAndSkipsNullGradients) {
 }
 
 TEST(ConvDeathTest, GroupsMustDivideChannels) {
-  EXPECT_DEATH(Conv2dOutputShape({1, 6, 5, 5}, {4, 3, 3, 3}, Params(1, 1, 0, 0, 1, 1, 4)),
+  EXPECT_DEATH(Conv2dOutputShape({1, 6, 5, 5}, {4, 3, 3, 3}, Conv2dParamsOf(1, 1, 0, 0, 1, 1, 4)),
                "input \\[1, 6, 5, 5\\] and weight \\[4, 3, 3, 3\\] do not fit groups 4");
 }
 
@@ -299,7 +293,7 @@ TEST(ConvDeathTest, WeightChannelsMustMatchInput) {
 }
 
 TEST(ConvDeathTest, KernelLargerThanPaddedInput) {
-  EXPECT_DEATH(Conv2dOutputShape({1, 1, 4, 4}, {1, 1, 7, 7}, Params(1, 1, 1, 1, 1, 1, 1)),
+  EXPECT_DEATH(Conv2dOutputShape({1, 1, 4, 4}, {1, 1, 7, 7}, Conv2dParamsOf(1, 1, 1, 1, 1, 1, 1)),
                "kernel \\[1, 1, 7, 7\\].*larger than padded input \\[1, 1, 4, 4\\]");
 }
 

@@ -1,24 +1,17 @@
 #include "nn/ops/elementwise.h"
 
-#include <random>
-
 #include "gtest/gtest.h"
+#include "nn/testing/tensor_matchers.h"
 
 namespace nn {
 namespace {
 
-Tensor RandomTensor(const Shape& shape, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal;
-  Tensor t = Tensor::Empty(shape);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = normal(rng);
-  return t;
-}
+using testing::RandomNormal;
 
 TEST(AddTest, ForwardAddsElementwiseOnOddSizes) {
   for (int64_t n : {1, 7, 33, 1001}) {
-    Tensor a = RandomTensor({n}, 1);
-    Tensor b = RandomTensor({n}, 2);
+    Tensor a = RandomNormal({n}, 1);
+    Tensor b = RandomNormal({n}, 2);
     Tensor out = Tensor::Empty({n});
     AddForward(a, b, &out);
     for (int64_t i = 0; i < n; ++i) {

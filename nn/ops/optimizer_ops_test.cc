@@ -8,9 +8,10 @@
 #include <random>
 #include <vector>
 
-#include "gtest/gtest.h"
 #include "base/thread_pool.h"
+#include "gtest/gtest.h"
 #include "nn/tensor.h"
+#include "nn/testing/tensor_matchers.h"
 #if NN_HAVE_CUDA
 #include "nn/cuda/runtime.h"
 #endif
@@ -31,15 +32,9 @@ std::vector<float> Random(int64_t n, uint32_t seed, float low, float high) {
 std::vector<float> Values(const Tensor& t) {
   return std::vector<float>(t.data<float>(), t.data<float>() + t.numel());
 }
-// |actual - expected| within a few float roundings of the reference's magnitude.
-void ExpectClose(const std::vector<float>& actual, const std::vector<double>& expected,
-                 const char* what) {
-  ASSERT_EQ(actual.size(), expected.size());
-  for (size_t i = 0; i < actual.size(); ++i) {
-    ASSERT_NEAR(actual[i], expected[i], 2e-6 * (1 + std::fabs(expected[i])))
-        << what << " [" << i << "] of " << actual.size();
-  }
-}
+// |actual - expected| <= 2e-6 * (1 + |expected|): within a few float roundings of the
+// reference's magnitude.
+constexpr testing::Tolerance kReferenceTolerance = {2e-6, 2e-6};
 
 struct SgdCase {
   SgdStepOptions options;
@@ -74,8 +69,10 @@ TEST(SgdStepTest, MatchesDoubleReference) {
         }
         p[i] = p0[i] - o.lr * d;
       }
-      ExpectClose(Values(param), p, "parameter");
-      if (momentum) ExpectClose(Values(buffer), b, "momentum buffer");
+      ASSERT_TRUE(testing::TensorsNear(param, p, kReferenceTolerance)) << "parameter";
+      if (momentum) {
+        ASSERT_TRUE(testing::TensorsNear(buffer, b, kReferenceTolerance)) << "momentum buffer";
+      }
     }
   }
 }
@@ -111,9 +108,9 @@ TEST(AdamStepTest, MatchesDoubleReference) {
           const double v_hat = v_ref[i] / o.bias_correction2;
           p_ref[i] = p - o.lr * m_hat / (std::sqrt(v_hat) + o.eps);
         }
-        ExpectClose(Values(param), p_ref, "parameter");
-        ExpectClose(Values(m), m_ref, "exp_avg");
-        ExpectClose(Values(v), v_ref, "exp_avg_sq");
+        ASSERT_TRUE(testing::TensorsNear(param, p_ref, kReferenceTolerance)) << "parameter";
+        ASSERT_TRUE(testing::TensorsNear(m, m_ref, kReferenceTolerance)) << "exp_avg";
+        ASSERT_TRUE(testing::TensorsNear(v, v_ref, kReferenceTolerance)) << "exp_avg_sq";
       }
     }
   }

@@ -11,34 +11,18 @@
 
 #include "gtest/gtest.h"
 #include "nn/testing/gradient_check.h"
+#include "nn/testing/op_case.h"
+#include "nn/testing/op_params.h"
 
 namespace nn {
 namespace {
 
 using testing::CheckGradients;
+using testing::DistinctValues;
+using testing::MaxPool2dCase;
+using testing::MaxPool2dCases;
+using testing::MaxPool2dParamsOf;
 using testing::RandomNormal;
-
-MaxPool2dParams Pool(int kh, int kw, int sh, int sw, int ph, int pw, int dh = 1, int dw = 1) {
-  MaxPool2dParams p;
-  p.kernel_h = kh;
-  p.kernel_w = kw;
-  p.stride_h = sh;
-  p.stride_w = sw;
-  p.pad_h = ph;
-  p.pad_w = pw;
-  p.dilation_h = dh;
-  p.dilation_w = dw;
-  return p;
-}
-
-// A permutation of 0.1 * {0, 1, ..., n-1}, shuffled: distinct values 0.1 apart, so a
-// finite-difference step of 1e-2 never changes which element is the maximum.
-Tensor DistinctValues(const Shape& shape, uint32_t seed) {
-  std::vector<float> values(shape.numel());
-  for (size_t i = 0; i < values.size(); ++i) values[i] = 0.1f * static_cast<float>(i);
-  std::shuffle(values.begin(), values.end(), std::mt19937(seed));
-  return Tensor::FromVector(shape, values);
-}
 
 // Reference max over the window (padding excluded), by definition.
 std::vector<float> ReferenceMaxPool(const Tensor& x, MaxPool2dParams p, const Shape& os) {
@@ -65,25 +49,10 @@ std::vector<float> ReferenceMaxPool(const Tensor& x, MaxPool2dParams p, const Sh
   return y;
 }
 
-struct PoolCase {
-  const char* name;
-  Shape input;
-  MaxPool2dParams params;
-};
-
-std::vector<PoolCase> PoolCases() {
-  return {
-      {"resnet_3x3_s2_p1", {2, 3, 9, 10}, Pool(3, 3, 2, 2, 1, 1)},
-      {"general_2x3_s1x2_p1x0_dilation2x1", {1, 2, 8, 9}, Pool(2, 3, 1, 2, 1, 0, 2, 1)},
-      {"default_stride_2x2", {2, 2, 6, 7}, Pool(2, 2, 0, 0, 0, 0)},
-      {"dilated_3x3_p1", {1, 3, 11, 11}, Pool(3, 3, 2, 1, 1, 1, 2, 3)},
-  };
-}
-
-class MaxPoolTest : public ::testing::TestWithParam<PoolCase> {};
+class MaxPoolTest : public ::testing::TestWithParam<MaxPool2dCase> {};
 
 TEST_P(MaxPoolTest, ForwardMatchesReference) {
-  const PoolCase& c = GetParam();
+  const MaxPool2dCase& c = GetParam();
   const Tensor x = RandomNormal(c.input, 1);
   const Shape os = MaxPool2dOutputShape(c.input, c.params);
   Tensor y = Tensor::Empty(os);
@@ -103,8 +72,8 @@ TEST_P(MaxPoolTest, ForwardMatchesReference) {
 }
 
 TEST_P(MaxPoolTest, FiniteDifferencesMatchBackward) {
-  const PoolCase& c = GetParam();
-  Tensor x = DistinctValues(c.input, 2);
+  const MaxPool2dCase& c = GetParam();
+  Tensor x = DistinctValues(c.input, 2, Device::CPU());
   const Shape os = MaxPool2dOutputShape(c.input, c.params);
   MaxPool2dIndices indices;
   auto forward = [&] {
@@ -120,13 +89,13 @@ TEST_P(MaxPoolTest, FiniteDifferencesMatchBackward) {
   EXPECT_TRUE(CheckGradients({&x}, forward, backward, options));
 }
 
-INSTANTIATE_TEST_SUITE_P(Shapes, MaxPoolTest, ::testing::ValuesIn(PoolCases()),
+INSTANTIATE_TEST_SUITE_P(Shapes, MaxPoolTest, ::testing::ValuesIn(MaxPool2dCases()),
                          [](const auto& info) { return std::string(info.param.name); });
 
 TEST(MaxPoolTest, TiesPickTheFirstMaximumAndPaddingIsMinusInfinity) {
   // One 3x3 plane of equal negative values: 2x2 windows with stride 1, pad 1.
   const Tensor x = Tensor::Full({1, 1, 3, 3}, -5.0f);
-  const MaxPool2dParams p = Pool(2, 2, 1, 1, 1, 1);
+  const MaxPool2dParams p = MaxPool2dParamsOf(2, 2, 1, 1, 1, 1);
   Tensor y = Tensor::Empty(MaxPool2dOutputShape(x.shape(), p));
   MaxPool2dIndices indices;
   MaxPool2dForward(x, p, &y, &indices);
@@ -141,7 +110,7 @@ TEST(MaxPoolTest, NanPropagates) {
   Tensor x = Tensor::FromVector({1, 1, 2, 2}, {1.0f, NAN, 3.0f, 2.0f});
   Tensor y = Tensor::Empty({1, 1, 1, 1});
   MaxPool2dIndices indices;
-  MaxPool2dForward(x, Pool(2, 2, 2, 2, 0, 0), &y, &indices);
+  MaxPool2dForward(x, MaxPool2dParamsOf(2, 2, 2, 2, 0, 0), &y, &indices);
   EXPECT_TRUE(std::isnan(y.data<float>()[0]));
   EXPECT_EQ(indices.argmax[0], 1);
 }
@@ -149,7 +118,7 @@ TEST(MaxPoolTest, NanPropagates) {
 TEST(MaxPoolTest, BackwardAccumulatesOverlappingWindows) {
   // 1x3 row, kernel 1x2 stride 1: both windows pick the 9.
   const Tensor x = Tensor::FromVector({1, 1, 1, 3}, {1.0f, 9.0f, 2.0f});
-  const MaxPool2dParams p = Pool(1, 2, 1, 1, 0, 0);
+  const MaxPool2dParams p = MaxPool2dParamsOf(1, 2, 1, 1, 0, 0);
   Tensor y = Tensor::Empty({1, 1, 1, 2});
   MaxPool2dIndices indices;
   MaxPool2dForward(x, p, &y, &indices);
@@ -192,15 +161,15 @@ TEST(GlobalAvgPoolTest, BackwardAccumulates) {
 }
 
 TEST(PoolDeathTest, MaxPoolShapeViolations) {
-  EXPECT_DEATH(MaxPool2dOutputShape({3, 8, 8}, Pool(3, 3, 2, 2, 1, 1)),
+  EXPECT_DEATH(MaxPool2dOutputShape({3, 8, 8}, MaxPool2dParamsOf(3, 3, 2, 2, 1, 1)),
                "input \\[3, 8, 8\\] must be \\[N, C, H, W\\]");
-  EXPECT_DEATH(MaxPool2dOutputShape({1, 1, 8, 8}, Pool(3, 3, 2, 2, 2, 2)),
+  EXPECT_DEATH(MaxPool2dOutputShape({1, 1, 8, 8}, MaxPool2dParamsOf(3, 3, 2, 2, 2, 2)),
                "padding must be at most half the kernel");
-  EXPECT_DEATH(MaxPool2dOutputShape({1, 1, 2, 2}, Pool(3, 3, 1, 1, 0, 0)),
+  EXPECT_DEATH(MaxPool2dOutputShape({1, 1, 2, 2}, MaxPool2dParamsOf(3, 3, 1, 1, 0, 0)),
                "input \\[1, 1, 2, 2\\] too small");
   const Tensor x = Tensor::Zeros({1, 1, 8, 8});
   Tensor y = Tensor::Zeros({1, 1, 4, 5});
-  EXPECT_DEATH(MaxPool2dForward(x, Pool(3, 3, 2, 2, 1, 1), &y, nullptr),
+  EXPECT_DEATH(MaxPool2dForward(x, MaxPool2dParamsOf(3, 3, 2, 2, 1, 1), &y, nullptr),
                "output Tensor\\(float32, cpu, \\[1, 1, 4, 5\\]\\) must be \\[1, 1, 4, 4\\]");
 }
 
@@ -208,7 +177,7 @@ TEST(PoolDeathTest, MaxPoolBackwardNeedsTheForwardShapes) {
   const Tensor x = Tensor::Zeros({1, 1, 8, 8});
   Tensor y = Tensor::Zeros({1, 1, 4, 4});
   MaxPool2dIndices indices;
-  MaxPool2dForward(x, Pool(3, 3, 2, 2, 1, 1), &y, &indices);
+  MaxPool2dForward(x, MaxPool2dParamsOf(3, 3, 2, 2, 1, 1), &y, &indices);
   Tensor bad_dx = Tensor::Zeros({1, 1, 8, 7});
   EXPECT_DEATH(MaxPool2dBackward(y, indices, &bad_dx),
                "input_grad Tensor\\(float32, cpu, \\[1, 1, 8, 7\\]\\) must match");

@@ -16,6 +16,7 @@
 #include "nn/optim/clip_grad_norm.h"
 #include "nn/optim/lr_scheduler.h"
 #include "nn/optim/sgd.h"
+#include "nn/testing/tensor_matchers.h"
 
 namespace nn::optim {
 namespace {
@@ -84,15 +85,8 @@ std::unique_ptr<Optimizer> MakeOptimizer(const nlohmann::json& o, NamedParameter
   return std::make_unique<Adam>(std::move(params), options);
 }
 
-void ExpectClose(const Tensor& actual, const Tensor& expected, double rel, const std::string& what,
-                 int* exact_count = nullptr) {
-  ASSERT_EQ(actual.shape(), expected.shape()) << what;
-  for (int64_t i = 0; i < actual.numel(); ++i) {
-    const float a = actual.data<float>()[i], e = expected.data<float>()[i];
-    EXPECT_NEAR(a, e, rel * std::max(1.0f, std::fabs(e))) << what << "[" << i << "]";
-    if (exact_count != nullptr && a == e) ++*exact_count;
-  }
-}
+// |actual - expected| <= 1e-6 * max(1, |expected|), element by element.
+const testing::Tolerance kParityTolerance = testing::RelativeAtLeastOne(1e-6);
 
 TEST_F(OptimParityTest, TrajectoriesMatchTorch) {
   int configs = 0;
@@ -109,12 +103,17 @@ TEST_F(OptimParityTest, TrajectoriesMatchTorch) {
       b.grad.CopyFrom(Get(absl::StrCat(name, ".grad.", k, ".b")));
       optimizer->Step();
     }
-    int exact = 0;
-    ExpectClose(w.value, Get(name + ".final.w"), 1e-6, name + ".w", &exact);
-    ExpectClose(b.value, Get(name + ".final.b"), 1e-6, name + ".b", &exact);
+    const Tensor &final_w = Get(name + ".final.w"), &final_b = Get(name + ".final.b");
+    EXPECT_TRUE(testing::TensorsNear(w.value, final_w, kParityTolerance)) << name << ".w";
+    EXPECT_TRUE(testing::TensorsNear(b.value, final_b, kParityTolerance)) << name << ".b";
+    ASSERT_EQ(w.value.shape(), final_w.shape());
+    ASSERT_EQ(b.value.shape(), final_b.shape());
+    const int64_t exact = testing::CompareTensors(w.value, final_w, kParityTolerance).equal +
+                          testing::CompareTensors(b.value, final_b, kParityTolerance).equal;
     // The parameters must actually have moved.
     EXPECT_GT(std::fabs(w.value.data<float>()[0] - Get(name + ".init.w").data<float>()[0]), 1e-4);
-    std::printf("%s: %d of 26 parameters bit-identical to torch\n", name.c_str(), exact);
+    std::printf("%s: %lld of 26 parameters bit-identical to torch\n", name.c_str(),
+                static_cast<long long>(exact));
   }
   EXPECT_EQ(configs, 6);
 }
@@ -137,8 +136,9 @@ TEST_F(OptimParityTest, ClipGradNormMatchesTorch) {
     EXPECT_NEAR(total, Get(name + ".total").data<float>()[0],
                 1e-6 * Get(name + ".total").data<float>()[0]);
     for (int i = 0; i < count; ++i) {
-      ExpectClose(raw[i]->grad, Get(absl::StrCat(name, ".clipped.", i)), 1e-6,
-                  absl::StrCat(name, ".clipped.", i));
+      EXPECT_TRUE(testing::TensorsNear(raw[i]->grad, Get(absl::StrCat(name, ".clipped.", i)),
+                                       kParityTolerance))
+          << name << ".clipped." << i;
     }
   }
 }

@@ -84,7 +84,18 @@ OpCaseRun RunOpCase(const OpCase& op_case, Device device, uint32_t seed) {
 
 ::testing::AssertionResult CheckOpCaseGradients(const OpCase& op_case, uint32_t seed) {
   OpInstance op = op_case.build(Device::CPU(), seed);
-  if (!op.backward) return ::testing::AssertionSuccess() << "forward only";
+  if (!op.backward) {
+    if (!op_case.forward_only.empty()) {
+      return ::testing::AssertionSuccess() << "forward only: " << op_case.forward_only;
+    }
+    return ::testing::AssertionFailure()
+           << op_case.name << " has no backward; a forward-only case says why in forward_only";
+  }
+  if (!op_case.forward_only.empty()) {
+    return ::testing::AssertionFailure()
+           << op_case.name
+           << " has a backward but says it is forward only: " << op_case.forward_only;
+  }
   std::vector<Tensor*> inputs;
   for (auto& [name, input] : op.inputs) inputs.push_back(&input);
   ::testing::AssertionResult result =

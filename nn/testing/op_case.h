@@ -47,6 +47,11 @@ struct OpCase {
   double tolerance = 1e-4;
   // The CPU finite-difference check (ignored for forward-only cases).
   GradientCheckOptions gradient_check = {};
+  // Why the op has no backward ("an optimizer update is not differentiated through"), for
+  // forward-only cases: their instances have no backward and no differentiable inputs, and
+  // only their output and state are compared. Empty for differentiable ops, whose instances
+  // must have a backward.
+  std::string forward_only;
 };
 
 // What one run of a case produced, copied to the CPU: "output", then each state tensor by
@@ -66,6 +71,8 @@ OpCaseRun RunOpCase(const OpCase& op_case, Device device, uint32_t seed);
                                      double tolerance);
 
 // The case's backward against central differences on the CPU (nn/testing/gradient_check.h).
+// A forward-only case passes ("forward only: <reason>"); a case whose instance has no
+// backward without saying why in `forward_only`, or has one while saying it has none, fails.
 ::testing::AssertionResult CheckOpCaseGradients(const OpCase& op_case, uint32_t seed);
 
 // The devices ops can run on in this build and machine, the CPU first; then every CUDA GPU

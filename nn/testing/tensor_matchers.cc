@@ -24,25 +24,32 @@ std::string IndexString(const Shape& shape, int64_t index) {
   return out.str();
 }
 
-TensorDifference CompareTensors(const Tensor& actual, const Tensor& expected,
-                                const Tolerance& tolerance) {
-  NN_CHECK(actual.shape() == expected.shape())
-      << "CompareTensors: shapes " << actual.shape().ToString() << " and "
-      << expected.shape().ToString();
-  NN_CHECK(actual.dtype() == DType::kFloat32 && expected.dtype() == DType::kFloat32)
-      << "CompareTensors: float32 only: " << actual.DebugString() << ", " << expected.DebugString();
-  NN_CHECK(actual.device().is_cpu() && expected.device().is_cpu())
-      << "CompareTensors: CPU tensors only (copy with To(Device::CPU())): " << actual.DebugString()
-      << ", " << expected.DebugString();
+namespace {
+
+void CheckCpuFloat(const char* what, const Tensor& t) {
+  NN_CHECK(t.dtype() == DType::kFloat32) << what << ": float32 only: " << t.DebugString();
+  NN_CHECK(t.device().is_cpu()) << what << ": CPU tensors only (copy with To(Device::CPU())): "
+                                << t.DebugString();
+}
+
+// The comparison of n float32 values `a` with expected values e(i) (float or double).
+template <typename Expected>
+TensorDifference Compare(const float* a, const Expected* e, int64_t n, const Tolerance& tolerance) {
   TensorDifference d;
-  d.numel = actual.numel();
-  const float* a = actual.data<float>();
-  const float* e = expected.data<float>();
-  for (int64_t i = 0; i < d.numel; ++i) {
+  d.numel = n;
+  for (int64_t i = 0; i < n; ++i) {
+    d.max_abs_expected = std::max(d.max_abs_expected, std::fabs(static_cast<double>(e[i])));
+  }
+  const double largest = std::max(1.0, d.max_abs_expected);
+  for (int64_t i = 0; i < n; ++i) {
     const double ai = a[i], ei = e[i];
     const double error = std::fabs(ai - ei);
-    if (!(error <= tolerance.abs + tolerance.rel * std::fabs(ei))) ++d.failing;  // NaN fails
-    const double ranked = std::isnan(error) ? HUGE_VAL : error;                  // NaN is the worst
+    double scale = std::fabs(ei);
+    if (tolerance.relative_to == RelativeTo::kExpectedAtLeastOne) scale = std::max(1.0, scale);
+    if (tolerance.relative_to == RelativeTo::kLargestExpected) scale = largest;
+    if (!(error <= tolerance.abs + tolerance.rel * scale)) ++d.failing;  // NaN fails
+    if (ai == ei) ++d.equal;
+    const double ranked = std::isnan(error) ? HUGE_VAL : error;  // NaN is the worst
     if (d.max_abs_index < 0 || ranked > d.max_abs_error) {
       d.max_abs_error = ranked;
       d.max_abs_index = i;
@@ -51,9 +58,64 @@ TensorDifference CompareTensors(const Tensor& actual, const Tensor& expected,
       d.max_rel_error = error / std::fabs(ei);
       d.max_rel_index = i;
     }
-    d.max_abs_expected = std::max(d.max_abs_expected, std::fabs(ei));
   }
   return d;
+}
+
+const char* ScaleName(RelativeTo relative_to) {
+  switch (relative_to) {
+    case RelativeTo::kExpected:
+      return "|expected|";
+    case RelativeTo::kExpectedAtLeastOne:
+      return "max(1, |expected|)";
+    case RelativeTo::kLargestExpected:
+      return "max(1, max |expected|)";
+  }
+  return "?";
+}
+
+template <typename Expected>
+::testing::AssertionResult Near(const Shape& shape, const float* a, const Expected* e,
+                                const Tolerance& tolerance) {
+  const TensorDifference d = Compare(a, e, shape.numel(), tolerance);
+  if (d.failing == 0) return ::testing::AssertionSuccess();
+  auto at = [&](int64_t i) {
+    std::ostringstream out;
+    out << IndexString(shape, i) << " (actual " << a[i] << ", expected " << e[i] << ")";
+    return out.str();
+  };
+  // An ostringstream (6 significant digits), not AssertionResult's full precision.
+  std::ostringstream message;
+  message << d.failing << " of " << d.numel << " elements of " << shape.ToString()
+          << " differ by more than " << tolerance.abs << " + " << tolerance.rel << " * "
+          << ScaleName(tolerance.relative_to) << "; max abs error " << d.max_abs_error << " at "
+          << at(d.max_abs_index);
+  if (d.max_rel_index >= 0) {
+    message << "; max rel error " << d.max_rel_error << " at " << at(d.max_rel_index);
+  }
+  message << "; max |expected| " << d.max_abs_expected;
+  return ::testing::AssertionFailure() << message.str();
+}
+
+}  // namespace
+
+TensorDifference CompareTensors(const Tensor& actual, const Tensor& expected,
+                                const Tolerance& tolerance) {
+  NN_CHECK(actual.shape() == expected.shape())
+      << "CompareTensors: shapes " << actual.shape().ToString() << " and "
+      << expected.shape().ToString();
+  CheckCpuFloat("CompareTensors", actual);
+  CheckCpuFloat("CompareTensors", expected);
+  return Compare(actual.data<float>(), expected.data<float>(), actual.numel(), tolerance);
+}
+
+TensorDifference CompareTensors(const Tensor& actual, const std::vector<double>& expected,
+                                const Tolerance& tolerance) {
+  NN_CHECK(static_cast<int64_t>(expected.size()) == actual.numel())
+      << "CompareTensors: " << expected.size() << " expected values for "
+      << actual.shape().ToString();
+  CheckCpuFloat("CompareTensors", actual);
+  return Compare(actual.data<float>(), expected.data(), actual.numel(), tolerance);
 }
 
 ::testing::AssertionResult TensorsNear(const Tensor& actual, const Tensor& expected,
@@ -62,25 +124,19 @@ TensorDifference CompareTensors(const Tensor& actual, const Tensor& expected,
     return ::testing::AssertionFailure() << "shapes differ: actual " << actual.shape().ToString()
                                          << ", expected " << expected.shape().ToString();
   }
-  const TensorDifference d = CompareTensors(actual, expected, tolerance);
-  if (d.failing == 0) return ::testing::AssertionSuccess();
-  const float* a = actual.data<float>();
-  const float* e = expected.data<float>();
-  auto at = [&](int64_t i) {
-    std::ostringstream out;
-    out << IndexString(actual.shape(), i) << " (actual " << a[i] << ", expected " << e[i] << ")";
-    return out.str();
-  };
-  // An ostringstream (6 significant digits), not AssertionResult's full precision.
-  std::ostringstream message;
-  message << d.failing << " of " << d.numel << " elements of " << actual.shape().ToString()
-          << " differ by more than " << tolerance.abs << " + " << tolerance.rel
-          << " * |expected|; max abs error " << d.max_abs_error << " at " << at(d.max_abs_index);
-  if (d.max_rel_index >= 0) {
-    message << "; max rel error " << d.max_rel_error << " at " << at(d.max_rel_index);
+  CheckCpuFloat("TensorsNear", actual);
+  CheckCpuFloat("TensorsNear", expected);
+  return Near(actual.shape(), actual.data<float>(), expected.data<float>(), tolerance);
+}
+
+::testing::AssertionResult TensorsNear(const Tensor& actual, const std::vector<double>& expected,
+                                       const Tolerance& tolerance) {
+  if (static_cast<int64_t>(expected.size()) != actual.numel()) {
+    return ::testing::AssertionFailure() << "sizes differ: actual " << actual.shape().ToString()
+                                         << ", " << expected.size() << " expected values";
   }
-  message << "; max |expected| " << d.max_abs_expected;
-  return ::testing::AssertionFailure() << message.str();
+  CheckCpuFloat("TensorsNear", actual);
+  return Near(actual.shape(), actual.data<float>(), expected.data(), tolerance);
 }
 
 Tensor RandomNormal(const Shape& shape, uint32_t seed, float stddev) {

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace nn::testing {
 namespace {
@@ -46,6 +47,65 @@ TEST(TensorsNearTest, DifferentShapesFail) {
   ASSERT_FALSE(result);
   EXPECT_THAT(std::string(result.message()),
               HasSubstr("shapes differ: actual [2, 3], expected [3, 2]"));
+}
+
+TEST(TensorsNearTest, RelativeAtLeastOneIsAbsoluteBelowOne) {
+  const Tensor expected = Tensor::FromVector({3}, {0.5f, -4, 0});
+  // Allowed: 0.01 * max(1, |e|) = 0.01, 0.04, 0.01.
+  EXPECT_TRUE(TensorsNear(Tensor::FromVector({3}, {0.509f, -4.039f, -0.009f}), expected,
+                          RelativeAtLeastOne(0.01)));
+  EXPECT_FALSE(
+      TensorsNear(Tensor::FromVector({3}, {0.512f, -4, 0}), expected, RelativeAtLeastOne(0.01)));
+  EXPECT_FALSE(
+      TensorsNear(Tensor::FromVector({3}, {0.5f, -4.041f, 0}), expected, RelativeAtLeastOne(0.01)));
+  const ::testing::AssertionResult result =
+      TensorsNear(Tensor::FromVector({3}, {0.5f, -4, 0.02f}), expected, RelativeAtLeastOne(0.01));
+  ASSERT_FALSE(result);
+  EXPECT_THAT(
+      std::string(result.message()),
+      HasSubstr("1 of 3 elements of [3] differ by more than 0 + 0.01 * max(1, |expected|)"));
+}
+
+TEST(TensorsNearTest, RelativeToLargestUsesOneBoundForTheTensor) {
+  const Tensor expected = Tensor::FromVector({3}, {0.001f, 10, 0});
+  // Allowed everywhere: 0.01 * max(1, 10) = 0.1.
+  EXPECT_TRUE(TensorsNear(Tensor::FromVector({3}, {0.09f, 10.09f, -0.09f}), expected,
+                          RelativeToLargest(0.01)));
+  EXPECT_FALSE(
+      TensorsNear(Tensor::FromVector({3}, {0.102f, 10, 0}), expected, RelativeToLargest(0.01)));
+  // Below 1 the bound is absolute.
+  const Tensor small = Tensor::FromVector({2}, {0.1f, 0.2f});
+  EXPECT_TRUE(TensorsNear(Tensor::FromVector({2}, {0.109f, 0.2f}), small, RelativeToLargest(0.01)));
+  EXPECT_FALSE(
+      TensorsNear(Tensor::FromVector({2}, {0.112f, 0.2f}), small, RelativeToLargest(0.01)));
+  const ::testing::AssertionResult result =
+      TensorsNear(Tensor::FromVector({2}, {0.2f, 0.2f}), small, RelativeToLargest(0.01));
+  ASSERT_FALSE(result);
+  EXPECT_THAT(std::string(result.message()), HasSubstr("0.01 * max(1, max |expected|)"));
+}
+
+TEST(TensorsNearTest, AgainstDoubleReferenceValues) {
+  const Tensor actual = Tensor::FromVector({2, 2}, {1, 2, 3, 4});
+  EXPECT_TRUE(TensorsNear(actual, std::vector<double>{1, 2, 3, 4.0000001}, {1e-6, 0}));
+  const ::testing::AssertionResult result =
+      TensorsNear(actual, std::vector<double>{1, 2, 3.5, 4}, {0.1, 0});
+  ASSERT_FALSE(result);
+  EXPECT_THAT(std::string(result.message()),
+              HasSubstr("max abs error 0.5 at [1, 0] (actual 3, expected 3.5)"));
+  const ::testing::AssertionResult sizes =
+      TensorsNear(actual, std::vector<double>{1, 2, 3}, {1, 0});
+  ASSERT_FALSE(sizes);
+  EXPECT_THAT(std::string(sizes.message()), HasSubstr("sizes differ: actual [2, 2], 3 expected"));
+  // The difference is computed in double: 1e-9 off a float value is seen.
+  EXPECT_FALSE(TensorsNear(actual, std::vector<double>{1 + 1e-9, 2, 3, 4}, {}));
+}
+
+TEST(CompareTensorsTest, CountsBitIdenticalElements) {
+  const TensorDifference d = CompareTensors(Tensor::FromVector({4}, {0, 1, 2, 3}),
+                                            Tensor::FromVector({4}, {0, 1, 2.5f, -3}), {});
+  EXPECT_EQ(d.equal, 2);
+  EXPECT_EQ(CompareTensors(Tensor::FromVector({2}, {1, 2}), std::vector<double>{1, 2.1}, {}).equal,
+            1);
 }
 
 TEST(CompareTensorsTest, ReportsCountsAndIndices) {
