@@ -85,15 +85,20 @@ def cpu_seconds():
     return usage.ru_utime + usage.ru_stime
 
 
-def cpu_model():
+def cpu_description():
+    """Model name, clock and widest vector extension: VMs of one name differ (PERF_NOTES'
+    machine had AVX-512; others get AVX2 only), and PyTorch's kernels follow them."""
+    fields = {}
     try:
         with open("/proc/cpuinfo") as info:
             for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
+                key, _, value = line.partition(":")
+                fields.setdefault(key.strip(), value.strip())
     except OSError:
-        pass
-    return platform.processor()
+        return platform.processor()
+    flags = fields.get("flags", "").split()
+    vector = "avx512" if "avx512f" in flags else "avx2" if "avx2" in flags else "sse"
+    return f"{fields.get('model name', '?')}, {fields.get('cpu MHz', '?')} MHz, {vector}"
 
 
 def main():
@@ -197,7 +202,7 @@ def main():
         "blas": loaded_blas(),
         "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "default"),
-        "cpu": cpu_model(),
+        "cpu": cpu_description(),
         "cpus": os.cpu_count(),
     }
     print(json.dumps(result), flush=True)
