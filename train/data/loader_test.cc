@@ -279,6 +279,12 @@ TEST(LoaderTest, RestartsAndStopsMidEpoch) {
   SUCCEED();
 }
 
+TEST(LoaderDeathTest, NextBeforeStartEpoch) {
+  const FaceStore store = Store(1, 1);
+  BatchLoader loader(&store, All(store), Options());
+  EXPECT_DEATH(loader.Next(), "BatchLoader::Next before StartEpoch");
+}
+
 TEST(LoaderTest, OptionsJson) {
   LoaderOptions o = Options();
   o.balance = ClassBalance::kOversample;
