@@ -146,7 +146,9 @@ absl::StatusOr<EvaluateOutcome> RunEvaluateCommand(const EvaluateCommandOptions&
             v.scored ? absl::StrFormat("%.4f %-4s", v.score, v.score >= threshold ? "FAKE" : "REAL")
                      : std::string("not analysed");
         out << absl::StrFormat("[%*d/%d] %s  %s  (%s, ETA %s)\n", width, p.done, p.total, result,
-                               v.path, v.label == 1 ? "fake" : "real", Duration(p.eta_seconds));
+                               v.path,
+                               v.label == 1 ? "fake" : (v.label == 0 ? "real" : "unlabelled"),
+                               Duration(p.eta_seconds));
         if (!v.scored) out << "    " << v.error << "\n";
         out.flush();
       });
