@@ -18,7 +18,8 @@ spinning (GOMP's default); when other processes hold the cores, a spinning threa
 a descheduled one and a step gets several times slower (2 threads under load 9: 12 s vs 2 s
 a step, 4.1 vs 0.8 CPU s). Our thread pool (base/thread_pool.h) sleeps on a condition
 variable, so the like-for-like setting, and the default here, is OMP_WAIT_POLICY=PASSIVE
-(--omp_wait_policy active|default to measure the other; on an idle machine they are close).
+(--omp_wait_policy active|default measures the other; on an idle machine spinning is
+expected to cost little or gain a little, not measured here).
 
 Run with Debian's PyTorch, one image size per process (each peak RSS is then that run's):
     /usr/bin/python3 tools/pytorch_ref/train_throughput.py --image_size 112 --threads 2
@@ -84,15 +85,20 @@ def cpu_seconds():
     return usage.ru_utime + usage.ru_stime
 
 
-def cpu_model():
+def cpu_description():
+    """Model name, clock and widest vector extension: VMs of one name differ (PERF_NOTES'
+    machine had AVX-512; others get AVX2 only), and PyTorch's kernels follow them."""
+    fields = {}
     try:
         with open("/proc/cpuinfo") as info:
             for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
+                key, _, value = line.partition(":")
+                fields.setdefault(key.strip(), value.strip())
     except OSError:
-        pass
-    return platform.processor()
+        return platform.processor()
+    flags = fields.get("flags", "").split()
+    vector = "avx512" if "avx512f" in flags else "avx2" if "avx2" in flags else "sse"
+    return f"{fields.get('model name', '?')}, {fields.get('cpu MHz', '?')} MHz, {vector}"
 
 
 def main():
@@ -196,7 +202,7 @@ def main():
         "blas": loaded_blas(),
         "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "default"),
-        "cpu": cpu_model(),
+        "cpu": cpu_description(),
         "cpus": os.cpu_count(),
     }
     print(json.dumps(result), flush=True)
