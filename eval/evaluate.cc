@@ -131,8 +131,8 @@ absl::Status WriteRocPng(const std::vector<VideoScore>& videos, const std::strin
 
   plot::Chart roc;
   roc.title = title.empty() ? "ROC" : title;
-  roc.x = {"false positive rate (reals called fake)", 0, 1};
-  roc.y = {"true positive rate (fakes caught)", 0, 1};
+  roc.x = {"false positive rate (reals called fake)", -0.02, 1.02};
+  roc.y = {"true positive rate (fakes caught)", -0.02, 1.02};
   roc.diagonal = true;
   const RocCurve video_roc = ComputeRoc(video.scores, video.labels);
   plot::Series video_series;
@@ -157,8 +157,8 @@ absl::Status WriteRocPng(const std::vector<VideoScore>& videos, const std::strin
   plot::Chart reliability;
   reliability.title =
       absl::StrCat("Reliability (ECE ", Value(calibration.expected_calibration_error, 3), ")");
-  reliability.x = {"mean predicted P(fake)", 0, 1};
-  reliability.y = {"fraction fake", 0, 1};
+  reliability.x = {"mean predicted P(fake)", -0.02, 1.02};
+  reliability.y = {"fraction fake", -0.02, 1.02};
   reliability.diagonal = true;
   plot::Series bins;
   bins.label = "videos per score bin";

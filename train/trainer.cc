@@ -307,8 +307,8 @@ absl::Status WriteCurves(const std::string& path, const std::string& run_name,
   auc.title = "validation ROC AUC";
   auc.x.label = "epoch";
   auc.y.label = "AUC";
-  auc.y.min = 0;
-  auc.y.max = 1;
+  auc.y.min = -0.02;  // a margin, so a curve at 0 or 1 stays visible
+  auc.y.max = 1.02;
   auc.series = {video_auc, frame_auc};
   figure.charts = {loss, auc};
   return eval::plot::WriteFigurePng(figure, path);
