@@ -416,6 +416,7 @@ class Run {
 
  private:
   absl::Status PrepareOutDir();
+  absl::Status ClearPreviousRun();
   absl::Status LoadData();
   absl::Status BuildModel();
   absl::Status Resume();
@@ -511,17 +512,27 @@ absl::Status Run::PrepareOutDir() {
                      " holds another run (run.json / checkpoints); pass --resume to continue it "
                      "or --overwrite to replace it"));
   }
-  if (config_.overwrite) {
-    for (const char* name :
-         {"run.json", "train_state.safetensors", "last.safetensors", "best.safetensors",
-          "metrics.jsonl", "metrics.csv", "curves.png", "roc.png", "val_predictions.csv"}) {
-      fs::remove(PathIn(out, name), error);
-    }
-  }
   fs::create_directories(out, error);
   if (error) {
     return absl::FailedPreconditionError(
         absl::StrCat("--out_dir ", out, ": cannot create it: ", error.message()));
+  }
+  return absl::OkStatus();
+}
+
+// --overwrite: the previous run's files go only once every check before training passed
+// (inputs, faces, model, --init), so a mistyped flag never costs the user a finished run.
+absl::Status Run::ClearPreviousRun() {
+  if (!config_.overwrite) return absl::OkStatus();
+  for (const char* name :
+       {"run.json", "train_state.safetensors", "last.safetensors", "best.safetensors",
+        "metrics.jsonl", "metrics.csv", "curves.png", "roc.png", "val_predictions.csv"}) {
+    std::error_code error;
+    fs::remove(PathIn(config_.out_dir, name), error);
+    if (error) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "--overwrite: cannot remove ", PathIn(config_.out_dir, name), ": ", error.message()));
+    }
   }
   return absl::OkStatus();
 }
@@ -1008,6 +1019,7 @@ absl::StatusOr<TrainResult> Run::Execute() {
   RETURN_IF_ERROR(LoadData());
   RETURN_IF_ERROR(BuildModel());
   if (config_.resume) RETURN_IF_ERROR(Resume());
+  RETURN_IF_ERROR(ClearPreviousRun());
   RETURN_IF_ERROR(WriteRunJson("running"));
 
   double epoch_seconds = 0;

@@ -253,6 +253,14 @@ TEST(TrainerTest, ErrorsBeforeTraining) {
   EXPECT_THAT(taken.status().message(),
               HasSubstr("holds another run (run.json / checkpoints); pass --resume to continue "
                         "it or --overwrite to replace it"));
+  // --overwrite with an input error keeps the previous run's files: they go only once every
+  // check before training passed.
+  absl::StatusOr<TrainResult> overwrite =
+      RunTraining(Parse({"--real_paths", "train/testdata/videos/real_*.mp4", "--fake_paths",
+                         "train/testdata/videos/nothing_*.mp4", "--out_dir", out, "--preset",
+                         "tiny", "--overwrite"}));
+  EXPECT_THAT(overwrite.status().message(), HasSubstr("nothing_*.mp4"));
+  EXPECT_TRUE(fs::exists(out + "/run.json"));
   // Nothing to resume.
   const std::string empty = base::testing::TestTempDir("empty");
   absl::StatusOr<TrainResult> nothing = RunTraining(Parse(With(TinyArgs(empty, 1), {"--resume"})));
