@@ -60,7 +60,8 @@ absl::StatusOr<Dataset> LoadDataset(const EvaluateCommandOptions& options) {
         {"source", "manifest"}, {"manifest", options.manifest}, {"split", options.split}};
   } else {
     ASSIGN_OR_RETURN(items,
-                     train::data::ResolveLabelledPaths(options.real_paths, options.fake_paths));
+                     train::data::ResolveLabelledPaths(options.real_paths, options.fake_paths,
+                                                       train::data::ClassRequirement::kAnyClass));
     dataset.description = {{"source", "paths"},
                            {"real_paths", options.real_paths},
                            {"fake_paths", options.fake_paths}};
@@ -87,12 +88,7 @@ absl::Status CheckEvaluateOptions(const EvaluateCommandOptions& options) {
   }
   if (!paths && options.manifest.empty()) {
     return absl::InvalidArgumentError(
-        "no videos: give --real_paths and --fake_paths, or --manifest (with --split)");
-  }
-  if (paths && (options.real_paths.empty() || options.fake_paths.empty())) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("missing ", options.real_paths.empty() ? "--real_paths" : "--fake_paths",
-                     ": the metrics need both real and fake videos"));
+        "no videos: give --real_paths and/or --fake_paths, or --manifest (with --split)");
   }
   if (options.threshold > 1) {
     return absl::InvalidArgumentError(

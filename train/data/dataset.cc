@@ -169,7 +169,8 @@ int CountLabel(const std::vector<VideoItem>& items, int label) {
 }  // namespace
 
 absl::StatusOr<std::vector<VideoItem>> ResolveLabelledPaths(
-    const std::vector<std::string>& real_paths, const std::vector<std::string>& fake_paths) {
+    const std::vector<std::string>& real_paths, const std::vector<std::string>& fake_paths,
+    ClassRequirement requirement) {
   std::vector<VideoItem> items;
   std::map<std::string, int> label_of;  // PathKey -> label
   for (int label = 0; label < 2; ++label) {
@@ -199,10 +200,13 @@ absl::StatusOr<std::vector<VideoItem>> ResolveLabelledPaths(
         ++added;
       }
     }
-    if (added == 0) {
+    if (added == 0 && requirement == ClassRequirement::kBothClasses) {
       return absl::InvalidArgumentError(
           absl::StrCat("no ", ClassName(label), " video given (", flag, " names no video)"));
     }
+  }
+  if (items.empty()) {
+    return absl::InvalidArgumentError("no video given (--real_paths and --fake_paths name none)");
   }
   return items;
 }

@@ -30,9 +30,13 @@ struct VideoItem {
 // a folder (every video under it, base::ListVideoFiles), a ".txt"/".lst" file listing one
 // path per line (relative to the list's folder; '#' comments), or a video file. Errors,
 // before any training: an entry that matches nothing ("--fake_paths 'x/*.mp4' matched no
-// file"), a missing file, and a class with no video at all. Duplicates are dropped.
+// file"), a missing file, and (kBothClasses, for training) a class with no video at all;
+// kAnyClass (evaluation: e.g. only fakes, to measure recall) needs one video of either class.
+// Duplicates are dropped.
+enum class ClassRequirement { kBothClasses, kAnyClass };
 absl::StatusOr<std::vector<VideoItem>> ResolveLabelledPaths(
-    const std::vector<std::string>& real_paths, const std::vector<std::string>& fake_paths);
+    const std::vector<std::string>& real_paths, const std::vector<std::string>& fake_paths,
+    ClassRequirement requirement = ClassRequirement::kBothClasses);
 
 // Every entry of DIR/manifest.json (paths made absolute against DIR), with labels,
 // identities, source clips and splits from the manifest.

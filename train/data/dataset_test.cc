@@ -117,6 +117,17 @@ TEST_F(ResolveTest, Errors) {
             dir_ + "/bad.lst:2: 'real/gone.mp4' does not exist (" + dir_ + "/real/gone.mp4)");
 }
 
+TEST_F(ResolveTest, AnyClassForEvaluation) {
+  absl::StatusOr<std::vector<VideoItem>> fakes =
+      ResolveLabelledPaths({}, {dir_ + "/fake"}, ClassRequirement::kAnyClass);
+  ASSERT_TRUE(fakes.ok()) << fakes.status();
+  EXPECT_THAT(Paths(*fakes, 1), ElementsAre("z.webm", "x.mp4", "y.mp4"));
+  EXPECT_TRUE(Paths(*fakes, 0).empty());
+  absl::StatusOr<std::vector<VideoItem>> none =
+      ResolveLabelledPaths({}, {}, ClassRequirement::kAnyClass);
+  EXPECT_EQ(none.status().message(), "no video given (--real_paths and --fake_paths name none)");
+}
+
 Manifest TestManifest() {
   Manifest m;
   auto add = [&](const std::string& file, const std::string& label, const std::string& target,
