@@ -212,6 +212,7 @@ class EvaluateCommand : public cli::Command {
     return "--model_path=CKPT (--real_paths ... --fake_paths ... | --manifest=M [--split=S]) "
            "--out_dir=DIR [flags]";
   }
+  bool MayPartlyFail() const override { return true; }
 
   void DefineFlags(cli::FlagSet& flags) override {
     flags

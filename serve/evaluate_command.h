@@ -23,7 +23,7 @@ inline constexpr unsigned kEvaluateCommonFlags = cli::kThreadsFlag | cli::kDevic
 
 // Exit code when the evaluation ran but some videos could not be analysed (they are
 // listed, and the metrics cover the others).
-inline constexpr int kExitSomeVideosNotAnalysed = 3;
+inline constexpr int kExitSomeVideosNotAnalysed = cli::kExitSomeInputsFailed;
 
 struct EvaluateCommandOptions {
   std::string model_path;

@@ -12,6 +12,8 @@ for flag in --model_path --real_paths --fake_paths --manifest --split --out_dir 
             --cache_dir --threads --device; do
   grep -q -- "$flag" <<<"$help" || fail "deepfake help evaluate lacks $flag"
 done
+grep -q "3 some videos could not be analysed" <<<"$help" ||
+  fail "deepfake help evaluate does not document exit code 3"
 
 expect_usage_error() {  # expect_usage_error PATTERN ARGS...
   local pattern="$1"; shift

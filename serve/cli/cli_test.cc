@@ -3,9 +3,9 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "base/thread_pool.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "base/thread_pool.h"
 #include "serve/cli/command.h"
 #include "serve/cli/common_flags.h"
 #include "serve/cli/flags.h"
@@ -241,6 +241,7 @@ TEST(CommandRegistryTest, HelpListsCommandsFlagsAndExitCodes) {
   EXPECT_THAT(r.out, HasSubstr("  echo  prints its flags\n"));
   EXPECT_THAT(r.out, HasSubstr("  help  list the commands"));
   EXPECT_THAT(r.out, HasSubstr("Exit codes: 0 success; 1 the command failed"));
+  EXPECT_THAT(r.out, HasSubstr("3 some inputs (videos) could not be analysed"));
   EXPECT_THAT(r.out, HasSubstr("2 bad usage"));
   EXPECT_EQ(RunCli({"--help"}).out, r.out);
 

@@ -71,7 +71,10 @@ std::string CommandRegistry::Help() const {
       WrapText(absl::StrCat("Exit codes: ", kExitOk, " success; ", kExitFailure,
                             " the command failed (the error is on stderr); ", kExitUsage,
                             " bad usage (unknown command or flag, missing or bad "
-                            "flag value)."),
+                            "flag value); ",
+                            kExitSomeInputsFailed,
+                            " some inputs (videos) could not be analysed: they are listed, "
+                            "and the results cover the others."),
                0, kHelpWidth));
   return out;
 }
@@ -81,9 +84,14 @@ std::string CommandRegistry::CommandHelp(const std::string& name) const {
   NN_CHECK(command != nullptr) << "no command '" << name << "'";
   FlagSet flags;
   command->DefineFlags(flags);
-  return absl::StrCat(program_, " ", name, ": ", command->summary(), "\n\nUsage: ", program_, " ",
-                      name, " ", command->usage(), "\n\n", flags.Help(), "\nExit codes: ", kExitOk,
-                      " success, ", kExitFailure, " failure, ", kExitUsage, " bad usage.\n");
+  return absl::StrCat(
+      program_, " ", name, ": ", command->summary(), "\n\nUsage: ", program_, " ", name, " ",
+      command->usage(), "\n\n", flags.Help(), "\nExit codes: ", kExitOk, " success, ", kExitFailure,
+      " failure, ", kExitUsage, " bad usage",
+      command->MayPartlyFail()
+          ? absl::StrCat(", ", kExitSomeInputsFailed, " some videos could not be analysed (listed)")
+          : "",
+      ".\n");
 }
 
 int CommandRegistry::UnknownCommand(const std::string& name, std::ostream& err) const {

@@ -19,6 +19,9 @@ namespace serve::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;  // the command ran and failed (the error is on stderr)
 inline constexpr int kExitUsage = 2;    // bad usage: unknown command or flag, bad flag value
+// The command ran, but some of its inputs (videos) could not be analysed: they are listed
+// with the reason, and the results cover the others.
+inline constexpr int kExitSomeInputsFailed = 3;
 
 class Command {
  public:
@@ -28,6 +31,8 @@ class Command {
   // The arguments after the command name in usage lines, e.g. "--video_path=VIDEO
   // --out_dir=DIR [flags]".
   virtual std::string usage() const { return "[flags]"; }
+  // Whether Run may return kExitSomeInputsFailed (listed in the command's help).
+  virtual bool MayPartlyFail() const { return false; }
   // Binds the command's flags to its own fields; called once, before parsing.
   virtual void DefineFlags(FlagSet& flags) = 0;
   // Whether positional arguments (not flags) are accepted; they are passed to Run.
