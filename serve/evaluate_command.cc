@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "base/atomic_file.h"
+#include "base/progress_bar.h"
 #include "base/status_macros.h"
 #include "eval/evaluate.h"
 #include "eval/model_file.h"
@@ -24,13 +25,6 @@ namespace serve {
 namespace {
 
 namespace fs = std::filesystem;
-
-// "1:05" / "1:02:05".
-std::string Duration(double seconds) {
-  const int64_t s = static_cast<int64_t>(std::llround(std::max(0.0, seconds)));
-  if (s >= 3600) return absl::StrFormat("%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
-  return absl::StrFormat("%d:%02d", s / 60, s % 60);
-}
 
 struct Dataset {
   std::vector<eval::LabelledVideo> videos;
@@ -144,7 +138,7 @@ absl::StatusOr<EvaluateOutcome> RunEvaluateCommand(const EvaluateCommandOptions&
         out << absl::StrFormat("[%*d/%d] %s  %s  (%s, ETA %s)\n", width, p.done, p.total, result,
                                v.path,
                                v.label == 1 ? "fake" : (v.label == 0 ? "real" : "unlabelled"),
-                               Duration(p.eta_seconds));
+                               base::FormatDuration(p.eta_seconds));
         if (!v.scored) out << "    " << v.error << "\n";
         out.flush();
       });
@@ -191,7 +185,7 @@ absl::StatusOr<EvaluateOutcome> RunEvaluateCommand(const EvaluateCommandOptions&
   RETURN_IF_ERROR(base::WriteFileAtomically(json_path, json.dump(2) + "\n"));
 
   out << absl::StrFormat("wrote %s, %s, %s (%s)\n", csv_path, json_path, png_path,
-                         Duration(json["seconds"].get<double>()));
+                         base::FormatDuration(json["seconds"].get<double>()));
   EvaluateOutcome outcome;
   outcome.videos = summary.videos;
   outcome.scored = summary.scored;
