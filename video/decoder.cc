@@ -190,8 +190,11 @@ class Decoder::Impl {
   // non-blocking descriptors), waits until there is data or the deadline passes, and sets
   // *url to "pipe:<descriptor>". Leaves *url alone for other inputs.
   absl::Status OpenPipe(int64_t deadline, std::string* url);
-  // AVIOInterruptCB: true once deadline_us_ has passed.
+  // AVIOInterruptCB: true once deadline_us_ has passed or options_.interrupted says so.
   static int InterruptCallback(void* opaque);
+  // Polls options_.interrupted; sets interrupted_.
+  bool Interrupted();
+  absl::Status InterruptedError(const std::string& stage) const;
   absl::Status OpenTimeout(const std::string& stage) const;
   // drained_ = true; the stall error if the input stalled, else false (end of video).
   absl::StatusOr<bool> Ended();
@@ -228,15 +231,26 @@ class Decoder::Impl {
   int packets_without_frame_ = 0;
   int consecutive_errors_ = 0;
   int suppressed_warnings_ = 0;
-  bool live_ = false;        // may wait for data: not a regular file, not memory
-  int pipe_fd_ = -1;         // our descriptor of a FIFO or pipe (OpenPipe), or -1
-  int64_t deadline_us_ = 0;  // av_gettime_relative() at which waits are interrupted; 0 = none
-  bool timed_out_ = false;   // the interrupt callback fired
-  absl::Status stalled_;     // read timeout: returned after the frames already received
+  bool live_ = false;         // may wait for data: not a regular file, not memory
+  int pipe_fd_ = -1;          // our descriptor of a FIFO or pipe (OpenPipe), or -1
+  int64_t deadline_us_ = 0;   // av_gettime_relative() at which waits are interrupted; 0 = none
+  bool timed_out_ = false;    // the interrupt callback fired
+  bool interrupted_ = false;  // options_.interrupted returned true (sticky)
+  absl::Status stalled_;      // read timeout: returned after the frames already received
 };
+
+bool Decoder::Impl::Interrupted() {
+  if (!interrupted_ && options_.interrupted && options_.interrupted()) interrupted_ = true;
+  return interrupted_;
+}
+
+absl::Status Decoder::Impl::InterruptedError(const std::string& stage) const {
+  return absl::CancelledError(absl::StrCat(path_, ": interrupted ", stage));
+}
 
 int Decoder::Impl::InterruptCallback(void* opaque) {
   auto* impl = static_cast<Decoder::Impl*>(opaque);
+  if (impl->Interrupted()) return 1;
   if (impl->deadline_us_ == 0 || av_gettime_relative() < impl->deadline_us_) return 0;
   impl->timed_out_ = true;
   return 1;
@@ -278,11 +292,14 @@ absl::Status Decoder::Impl::OpenPipe(int64_t deadline, std::string* url) {
   }
   // Readable once a writer has written, or has come and gone (end of input).
   for (;;) {
-    int wait_ms = -1;
+    if (Interrupted()) return InterruptedError("while waiting for a writer to send data");
+    // Short polls when something may interrupt the wait.
+    const int64_t max_wait_ms = options_.interrupted ? 20 : 1000;
+    int wait_ms = options_.interrupted ? static_cast<int>(max_wait_ms) : -1;
     if (deadline != 0) {
       const int64_t left = deadline - av_gettime_relative();
       if (left <= 0) return OpenTimeout("waiting for a writer to send data");
-      wait_ms = static_cast<int>(std::min<int64_t>((left + 999) / 1000, 1000));
+      wait_ms = static_cast<int>(std::min<int64_t>((left + 999) / 1000, max_wait_ms));
     }
     pollfd p{pipe_fd_, POLLIN, 0};
     const int r = poll(&p, 1, wait_ms);
@@ -379,6 +396,7 @@ absl::Status Decoder::Impl::Open(const std::string& path, const OpenOptions& opt
   if (r < 0) {  // avformat_open_input freed format_
     format_ = nullptr;
     deadline_us_ = 0;
+    if (interrupted_) return InterruptedError("while opening it");
     if (timed_out_) return OpenTimeout("opening it");
     if (r == AVERROR_INVALIDDATA) {
       if (memory_ == nullptr && HasContainerHeader(path)) {
@@ -395,6 +413,7 @@ absl::Status Decoder::Impl::Open(const std::string& path, const OpenOptions& opt
   r = avformat_find_stream_info(format_, stream_options.empty() ? nullptr : stream_options.data());
   for (auto& d : stream_options) av_dict_free(&d);
   deadline_us_ = 0;
+  if (interrupted_) return InterruptedError("while reading the stream information");
   if (timed_out_) return OpenTimeout("reading the stream information");
   if (r < 0) return Damaged(FfmpegError(r, path, "cannot read the stream information"));
 
@@ -508,7 +527,13 @@ absl::Status Decoder::Impl::FeedPacket() {
     ~Disarm() { *deadline = 0; }
   } disarm{&deadline_us_};
   for (;;) {
+    if (Interrupted()) {
+      return InterruptedError(absl::StrFormat("after %.2f s of video", last_timestamp_));
+    }
     int r = av_read_frame(format_, packet_);
+    if (r < 0 && interrupted_) {
+      return InterruptedError(absl::StrFormat("after %.2f s of video", last_timestamp_));
+    }
     if (r == AVERROR(EAGAIN)) {  // live input (a device) with no data yet
       if (live_ ? (deadline_us_ != 0 && av_gettime_relative() >= deadline_us_)
                 : ++eagain > kMaxEagainRetries) {

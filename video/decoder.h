@@ -57,6 +57,12 @@ struct OpenOptions {
   // 0 = wait forever.
   double open_timeout_seconds = 30;
   double read_timeout_seconds = 30;
+  // Polled (from the decoding thread, every few milliseconds) while opening or reading an
+  // input; once it returns true, Open or the Next() waiting for data ends with a Cancelled
+  // status naming the input ("PATH: interrupted ..."), and so does every later read. For a
+  // stop flag (Ctrl-C) that must not wait out read_timeout_seconds on a silent live feed.
+  // Empty = never.
+  std::function<bool()> interrupted;
 };
 
 // Whether an Open error means the input is a video container (by its header or its opened

@@ -391,6 +391,53 @@ TEST_P(LivePipeTest, StalledFeedReturnsItsFramesThenDeadlineExceeded) {
   EXPECT_EQ(again.status().code(), absl::StatusCode::kDeadlineExceeded);
 }
 
+// A stop flag (OpenOptions::interrupted) ends the wait on a stalled feed long before
+// read_timeout_seconds, with Cancelled naming the input; the frames before it arrived.
+TEST_P(LivePipeTest, InterruptEndsTheWaitOnAStalledFeed) {
+  const std::string fifo = MakeFifo("interrupt.fifo");
+  FeedWriter::Options feed;
+  feed.stop_after = clip_.bytes.size() / 2;
+  feed.hold_open = true;
+  FeedWriter writer(fifo, clip_.bytes, feed);
+  std::atomic<bool> stop{false};
+  OpenOptions options;
+  options.open_timeout_seconds = 15;
+  options.read_timeout_seconds = 60;
+  options.interrupted = [&stop] { return stop.load(); };
+  auto decoder = Decoder::Open(fifo, options);
+  ASSERT_TRUE(decoder.ok()) << decoder.status();
+  int frames = 0;
+  absl::Status error;
+  Clock::time_point stopped_at;
+  std::thread stopper;
+  for (int guard = 0; guard < 1000; ++guard) {
+    auto next = (*decoder)->Next();
+    if (!next.ok()) {
+      error = next.status();
+      break;
+    }
+    ASSERT_TRUE(next->has_value()) << "the feed is stalled, not ended";
+    if (++frames == 5) {  // frames flow: stop a moment later, while Next() waits on the stall
+      stopper = std::thread([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        stopped_at = Clock::now();
+        stop = true;
+      });
+    }
+  }
+  if (stopper.joinable()) stopper.join();
+  ASSERT_EQ(error.code(), absl::StatusCode::kCancelled) << error;
+  EXPECT_THAT(error.message(), HasSubstr(fifo + ": interrupted after"));
+  EXPECT_LT(SecondsSince(stopped_at), 2.0) << "the interrupt was not noticed promptly";
+  EXPECT_GE(frames, 5);
+  EXPECT_LT(frames, kClipFrames);
+  // Later reads say the same, without waiting.
+  const Clock::time_point again_start = Clock::now();
+  auto again = (*decoder)->Next();
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kCancelled);
+  EXPECT_LT(SecondsSince(again_start), 1.0);
+}
+
 // Sampling a feed that stalls keeps the frames it got, with a warning naming the stall,
 // for every strategy (evenly spaced on a live feed has no duration: it spaces over what
 // arrived).
@@ -453,6 +500,27 @@ TEST(LiveTimeoutTest, FifoWhoseWriterNeverWritesTimesOut) {
   OpenOptions options;
   options.open_timeout_seconds = 1;
   ExpectOpenTimesOut(fifo, options);
+}
+
+// Opening a FIFO whose writer never writes: the interrupt ends the wait, not the timeout.
+TEST(LiveTimeoutTest, InterruptEndsTheWaitForASilentWriter) {
+  const std::string fifo = MakeFifo("silent_interrupt.fifo");
+  FeedWriter::Options feed;
+  feed.stop_after = 0;
+  feed.hold_open = true;
+  FeedWriter writer(fifo, "unused", feed);
+  const Clock::time_point start = Clock::now();
+  OpenOptions options;
+  options.open_timeout_seconds = 60;
+  options.interrupted = [start] { return SecondsSince(start) > 0.5; };
+  auto decoder = Decoder::Open(fifo, options);
+  const double waited = SecondsSince(start);
+  ASSERT_FALSE(decoder.ok());
+  EXPECT_EQ(decoder.status().code(), absl::StatusCode::kCancelled) << decoder.status();
+  EXPECT_THAT(decoder.status().message(),
+              HasSubstr(fifo + ": interrupted while waiting for a writer to send data"));
+  EXPECT_GE(waited, 0.45);
+  EXPECT_LT(waited, 3);
 }
 
 TEST(LiveTimeoutTest, PipeWhoseWriterNeverWritesTimesOut) {

@@ -262,6 +262,31 @@ TEST(CommandRegistryTest, HelpListsCommandsFlagsAndExitCodes) {
   EXPECT_THAT(r.err, HasSubstr("unknown command 'nope'"));
 }
 
+// A command with its own exit codes and more help after the flags.
+class VerdictCommand : public Command {
+ public:
+  std::string name() const override { return "verdict"; }
+  std::string summary() const override { return "says yes or no"; }
+  std::string ExitCodes() const override { return "Exit codes: 0 no, 1 yes, 2 bad usage."; }
+  std::string Details() const override {
+    return "Output formats: text by default.\n\n  verdict --x\n  verdict --y";
+  }
+  void DefineFlags(FlagSet&) override {}
+  int Run(const std::vector<std::string>&, std::ostream&, std::ostream&) override { return 1; }
+};
+
+TEST(CommandRegistryTest, CommandsOwnExitCodesAndDetailsInItsHelp) {
+  CommandRegistry registry("deepfake", "d", [] { return std::string(); });
+  registry.Add(std::make_unique<VerdictCommand>());
+  registry.Add(std::make_unique<EchoCommand>());
+  const std::string help = registry.CommandHelp("verdict");
+  EXPECT_THAT(help, HasSubstr("\nOutput formats: text by default.\n\n  verdict --x\n  verdict --y\n"));
+  EXPECT_THAT(help, HasSubstr("\nExit codes: 0 no, 1 yes, 2 bad usage.\n"));
+  EXPECT_THAT(help, Not(HasSubstr("1 failure")));
+  EXPECT_THAT(registry.CommandHelp("echo"), HasSubstr("Exit codes: 0 success, 1 failure"));
+  EXPECT_THAT(registry.Help(), HasSubstr("Some commands give a code a more specific meaning"));
+}
+
 TEST(CommandRegistryTest, Version) {
   const Result r = RunCli({"--version"});
   EXPECT_EQ(r.code, kExitOk);

@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "nn/check.h"
 
 namespace serve::cli {
@@ -74,7 +76,8 @@ std::string CommandRegistry::Help() const {
                             "flag value); ",
                             kExitSomeInputsFailed,
                             " some inputs (videos) could not be analysed: they are listed, "
-                            "and the results cover the others."),
+                            "and the results cover the others. Some commands give a code a more "
+                            "specific meaning: see help COMMAND."),
                0, kHelpWidth));
   return out;
 }
@@ -84,14 +87,27 @@ std::string CommandRegistry::CommandHelp(const std::string& name) const {
   NN_CHECK(command != nullptr) << "no command '" << name << "'";
   FlagSet flags;
   command->DefineFlags(flags);
-  return absl::StrCat(
-      program_, " ", name, ": ", command->summary(), "\n\nUsage: ", program_, " ", name, " ",
-      command->usage(), "\n\n", flags.Help(), "\nExit codes: ", kExitOk, " success, ", kExitFailure,
-      " failure, ", kExitUsage, " bad usage",
-      command->MayPartlyFail()
-          ? absl::StrCat(", ", kExitSomeInputsFailed, " some videos could not be analysed (listed)")
-          : "",
-      ".\n");
+  std::string exit_codes = command->ExitCodes();
+  if (exit_codes.empty()) {
+    exit_codes = absl::StrCat(
+        "Exit codes: ", kExitOk, " success, ", kExitFailure, " failure, ", kExitUsage,
+        " bad usage",
+        command->MayPartlyFail()
+            ? absl::StrCat(", ", kExitSomeInputsFailed, " some videos could not be analysed (listed)")
+            : "",
+        ".");
+  }
+  std::string details;
+  for (absl::string_view paragraph : absl::StrSplit(command->Details(), "\n\n", absl::SkipEmpty())) {
+    if (absl::StartsWith(paragraph, " ")) {
+      absl::StrAppend(&details, "\n", paragraph, "\n");
+    } else {
+      absl::StrAppend(&details, "\n", WrapText(paragraph, 0, kHelpWidth));
+    }
+  }
+  return absl::StrCat(program_, " ", name, ": ", command->summary(), "\n\nUsage: ", program_, " ",
+                      name, " ", command->usage(), "\n\n", flags.Help(), details, "\n",
+                      WrapText(exit_codes, 0, kHelpWidth));
 }
 
 int CommandRegistry::UnknownCommand(const std::string& name, std::ostream& err) const {

@@ -33,6 +33,12 @@ class Command {
   virtual std::string usage() const { return "[flags]"; }
   // Whether Run may return kExitSomeInputsFailed (listed in the command's help).
   virtual bool MayPartlyFail() const { return false; }
+  // The command's own exit codes, when they mean more than the generic ones (e.g. detect:
+  // 1 = a video is fake): replaces the generic "Exit codes: ..." sentence of its help.
+  virtual std::string ExitCodes() const { return ""; }
+  // More help after the flags (output formats, examples); "" = none. Wrapped by the caller
+  // per paragraph (lines starting with spaces are kept as they are).
+  virtual std::string Details() const { return ""; }
   // Binds the command's flags to its own fields; called once, before parsing.
   virtual void DefineFlags(FlagSet& flags) = 0;
   // Whether positional arguments (not flags) are accepted; they are passed to Run.

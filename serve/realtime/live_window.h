@@ -1,0 +1,91 @@
+// The sliding window of real-time mode: frames whose faces were found as they arrived
+// (detection + 68 landmarks once per frame), and the scoring of a window's snapshot:
+// tracking -> aligned crops -> [T, 3, H, W] per track -> Detector::ScoreFaceTracks. The same
+// stages and options as video::PreprocessFrames, so a window scores as Detector::DetectFrames
+// scores the same frames; only detection is not repeated per score.
+#ifndef SERVE_REALTIME_LIVE_WINDOW_H_
+#define SERVE_REALTIME_LIVE_WINDOW_H_
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "serve/api/detector.h"
+#include "video/face_detector.h"
+#include "video/face_tracker.h"
+#include "video/frame.h"
+#include "video/landmarks.h"
+#include "video/preprocess.h"
+
+namespace serve::realtime {
+
+using Clock = std::chrono::steady_clock;
+
+// One received frame and the faces found in it.
+struct AnalysedFrame {
+  video::Frame frame;
+  Clock::time_point arrival;                  // when the decoder handed it out
+  std::vector<video::FaceObservation> faces;  // detections with landmarks
+  int num_faces = 0;                          // detections (before size filtering)
+};
+using FramePtr = std::shared_ptr<const AnalysedFrame>;
+
+// Detection + landmarks of one frame with the detector's preprocessing options.
+class FrameAnalyser {
+ public:
+  // Loads the landmark model (options.landmark_model_path, "" = the installed one); the
+  // error names the file.
+  static absl::StatusOr<std::unique_ptr<FrameAnalyser>> Create(
+      const video::PreprocessOptions& options);
+  // Errors name `source`.
+  absl::StatusOr<FramePtr> Analyse(const std::string& source, video::Frame frame,
+                                   Clock::time_point arrival) const;
+
+ private:
+  FrameAnalyser(const video::PreprocessOptions& options,
+                std::shared_ptr<const video::LandmarkModel> landmarks);
+  video::FaceDetector detector_;
+  std::shared_ptr<const video::LandmarkModel> landmarks_;
+};
+
+// The last `capacity` analysed frames, oldest first.
+class SlidingWindow {
+ public:
+  explicit SlidingWindow(int capacity) : capacity_(capacity) {}
+  void Add(FramePtr frame);
+  bool full() const { return static_cast<int>(frames_.size()) >= capacity_; }
+  int size() const { return static_cast<int>(frames_.size()); }
+  std::vector<FramePtr> Snapshot() const { return {frames_.begin(), frames_.end()}; }
+
+ private:
+  int capacity_;
+  std::deque<FramePtr> frames_;
+};
+
+struct LiveTrackScore {
+  int track_id = 0;
+  double fake_probability = 0;
+  video::FaceBox box;    // in the window's newest frame
+  bool detected = true;  // false: the face was not detected there (box filled in)
+};
+
+struct WindowScore {
+  int64_t first_index = 0, last_index = 0;  // frame indices of the window's ends
+  double time_seconds = 0;                  // the newest frame's stream time
+  int num_frames = 0;
+  std::vector<LiveTrackScore> tracks;  // one per face track
+  double fake_probability = -1;        // max over tracks; -1 without a track
+  std::string no_track_reason;         // "no_face" or "no_face_track" when tracks is empty
+  double track_ms = 0, crop_ms = 0, model_ms = 0;
+};
+
+// Tracks, crops and scores a snapshot (>= 1 frame, oldest first).
+WindowScore ScoreWindow(const Detector& detector, const std::vector<FramePtr>& window);
+
+}  // namespace serve::realtime
+
+#endif  // SERVE_REALTIME_LIVE_WINDOW_H_
