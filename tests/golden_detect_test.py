@@ -220,6 +220,9 @@ class GoldenDetectTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, os.path.abspath("serve/python/testing"))
+    import sanitizers
+    sanitizers.reexec_if_needed("serve/python/pkg/deepfake/_deepfake.so")
     ARGS = parse_args()
     sys.path.insert(0, os.path.abspath(ARGS.pytorch_ref))
     sys.path.insert(0, os.path.abspath("serve/python/pkg"))

@@ -12,6 +12,10 @@ import threading
 import time
 import unittest
 
+sys.path.insert(0, os.path.abspath("serve/python/testing"))
+import sanitizers  # noqa: E402
+
+sanitizers.reexec_if_needed("serve/python/pkg/deepfake/_deepfake.so")
 sys.path.insert(0, os.path.abspath("serve/python/pkg"))
 import deepfake  # noqa: E402
 
