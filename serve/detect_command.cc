@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -82,6 +83,36 @@ absl::Status CheckWritableParent(const std::string& flag, const std::string& pat
   }
   return absl::OkStatus();
 }
+
+// The line of a finished video on `out`; its decoding warnings (damage skipped) on `err`.
+void Report(const DetectionResult& result, std::ostream& out, std::ostream& err) {
+  out << HumanLine(result) << "\n";
+  out.flush();
+  for (const std::string& warning : result.video.warnings) err << "  warning: " << warning << "\n";
+}
+
+// A FILE* writing into memory (for base::ProgressBar), whose new bytes Take() returns.
+class MemoryFile {
+ public:
+  MemoryFile() : file_(open_memstream(&buffer_, &size_)) {}
+  ~MemoryFile() {
+    if (file_ != nullptr) std::fclose(file_);
+    std::free(buffer_);
+  }
+  FILE* file() const { return file_; }
+  std::string Take() {
+    if (file_ == nullptr) return "";
+    std::fflush(file_);
+    std::string bytes(buffer_ + taken_, size_ - taken_);
+    taken_ = size_;
+    return bytes;
+  }
+
+ private:
+  char* buffer_ = nullptr;
+  size_t size_ = 0, taken_ = 0;
+  FILE* file_;
+};
 
 // Ctrl-C / SIGTERM during --realtime set this; a second Ctrl-C kills (SA_RESETHAND).
 std::atomic<bool> g_stop_realtime{false};
@@ -268,19 +299,26 @@ int DetectCommand::RunFiles(const Detector& detector, const std::vector<std::str
   std::vector<DetectionResult> results;
   if (paths.size() == 1) {
     results.push_back(detector.Detect(paths[0], detect_options));
-    out << HumanLine(results[0]) << "\n";
-    out.flush();
+    Report(results[0], out, err);
   } else {
-    // The bar redraws in place on a terminal; a result line then first clears it.
-    const bool tty = ::isatty(STDERR_FILENO) != 0;
-    base::ProgressBar bar("detect", static_cast<int64_t>(paths.size()), "video");
+    // On the process's stderr the bar redraws in place on a terminal (a result line then
+    // first clears it); any other `err` stream gets its log lines through a memory stream.
+    const bool to_stderr = &err == &std::cerr;
+    const bool tty = to_stderr && ::isatty(STDERR_FILENO) != 0;
+    MemoryFile log;
+    base::ProgressBarOptions bar_options;
+    if (!to_stderr) {
+      bar_options.out = log.file();
+      bar_options.tty = 0;
+    }
+    base::ProgressBar bar("detect", static_cast<int64_t>(paths.size()), "video", bar_options);
     std::mutex mutex;
     results = detector.DetectBatch(paths, detect_options, [&](const BatchProgress& p) {
       std::lock_guard<std::mutex> lock(mutex);
       if (tty) std::fputs("\r\033[K", stderr);
-      out << HumanLine(*p.result) << "\n";
-      out.flush();
+      Report(*p.result, out, err);
       bar.Update(p.done, p.undetermined > 0 ? absl::StrCat(p.undetermined, " not analysed") : "");
+      err << log.Take();
     });
     int fake = 0, undetermined = 0;
     for (const DetectionResult& r : results) {
@@ -290,6 +328,7 @@ int DetectCommand::RunFiles(const Detector& detector, const std::vector<std::str
     bar.Finish(absl::StrFormat("%d fake, %d real, %d not analysed", fake,
                                static_cast<int>(results.size()) - fake - undetermined,
                                undetermined));
+    err << log.Take();
   }
 
   int exit_code = DetectExitCode(results);
