@@ -2,15 +2,16 @@
 // Detect / DetectBatch (or RunRealtime) -> lines, files, exit code.
 #include "serve/detect_command.h"
 
+#include <unistd.h>
+
 #include <atomic>
 #include <csignal>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <mutex>
 #include <optional>
-#include <unistd.h>
 #include <utility>
 
 #include "absl/status/statusor.h"
@@ -46,7 +47,8 @@ absl::StatusOr<std::vector<std::string>> ResolveInputs(const DetectCommandOption
     if (fs::is_directory(given, error)) {
       absl::StatusOr<std::vector<std::string>> listed = base::ListVideoFiles(given);
       if (!listed.ok()) {
-        return absl::InvalidArgumentError(absl::StrCat("--batch_paths: ", listed.status().message()));
+        return absl::InvalidArgumentError(
+            absl::StrCat("--batch_paths: ", listed.status().message()));
       }
       paths.insert(paths.end(), listed->begin(), listed->end());
     } else {
@@ -59,9 +61,10 @@ absl::StatusOr<std::vector<std::string>> ResolveInputs(const DetectCommandOption
       return absl::InvalidArgumentError(absl::StrCat("--batch_dir: ", listed.status().message()));
     }
     if (listed->empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--batch_dir ", options.batch_dir, ": no video files in it (extensions: .mp4, .mov, "
-          ".mkv, .webm, .avi, ...)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--batch_dir ", options.batch_dir,
+                       ": no video files in it (extensions: .mp4, .mov, "
+                       ".mkv, .webm, .avi, ...)"));
     }
     paths = *std::move(listed);
   }
@@ -216,8 +219,8 @@ class DetectCommand : public cli::Command {
         << "\n";
     return cli::kExitUsage;
   }
-  int RunFiles(const Detector& detector, const std::vector<std::string>& paths,
-               std::ostream& out, std::ostream& err);
+  int RunFiles(const Detector& detector, const std::vector<std::string>& paths, std::ostream& out,
+               std::ostream& err);
   int RunLive(const Detector& detector, std::ostream& out, std::ostream& err);
 
   DetectCommandOptions options_;
@@ -226,9 +229,10 @@ class DetectCommand : public cli::Command {
 
 int DetectCommand::Run(const std::vector<std::string>&, std::ostream& out, std::ostream& err) {
   DetectCommandOptions& o = options_;
-  const bool live_source = o.realtime && (!o.input_format.empty() ||
-                                          absl::StrContains(o.video_path, ":"));
-  if (!live_source) o.video_path = cli::ResolveUserPath(o.video_path);  // lavfi graphs, URLs as given
+  const bool live_source =
+      o.realtime && (!o.input_format.empty() || absl::StrContains(o.video_path, ":"));
+  if (!live_source)
+    o.video_path = cli::ResolveUserPath(o.video_path);  // lavfi graphs, URLs as given
   for (std::string& path : o.batch_paths) path = cli::ResolveUserPath(path);
   if (absl::Status status = CheckDetectOptions(o); !status.ok()) return Usage(status, err);
   absl::StatusOr<cli::CommonFlags::Applied> common =
@@ -236,8 +240,8 @@ int DetectCommand::Run(const std::vector<std::string>&, std::ostream& out, std::
   if (!common.ok()) return Usage(common.status(), err);
   if (!common_.preset.empty()) {
     if (absl::StatusOr<nn::ModelPreset> preset = nn::GetPreset(common_.preset); !preset.ok()) {
-      return Usage(absl::InvalidArgumentError(absl::StrCat("--preset: ", preset.status().message())),
-                   err);
+      return Usage(
+          absl::InvalidArgumentError(absl::StrCat("--preset: ", preset.status().message())), err);
     }
   }
   std::vector<std::string> paths;
@@ -246,8 +250,9 @@ int DetectCommand::Run(const std::vector<std::string>&, std::ostream& out, std::
     if (!resolved.ok()) return Usage(resolved.status(), err);
     paths = *std::move(resolved);
   }
-  for (const auto& [flag, path] : {std::pair<std::string, std::string>{"--output_file", o.output_file},
-                                   {"--annotate", o.annotate_path}}) {
+  for (const auto& [flag, path] :
+       {std::pair<std::string, std::string>{"--output_file", o.output_file},
+        {"--annotate", o.annotate_path}}) {
     if (path.empty()) continue;
     if (absl::Status status = CheckWritableParent(flag, path); !status.ok()) {
       return Usage(status, err);
@@ -279,15 +284,16 @@ int DetectCommand::Run(const std::vector<std::string>&, std::ostream& out, std::
   }
   const ModelFacts& model = (*detector)->model();
   if (!common_.preset.empty() && common_.preset != model.preset) {
-    err << kCommand << ": --preset " << common_.preset << ": " << model_path
-        << " is a '" << model.preset << "' model\n";
+    err << kCommand << ": --preset " << common_.preset << ": " << model_path << " is a '"
+        << model.preset << "' model\n";
     return cli::kExitUsage;
   }
   err << absl::StrFormat("model: %s (preset %s, %d frames, sha256 %s) on %s; threshold %.4f (%s)\n",
                          model_path, model.preset, model.frames, model.sha256.substr(0, 12),
                          model.device, (*detector)->threshold(),
-                         o.confidence_threshold >= 0 ? "--confidence_threshold"
-                                                     : absl::StrCat("checkpoint, ", model.threshold_method));
+                         o.confidence_threshold >= 0
+                             ? "--confidence_threshold"
+                             : absl::StrCat("checkpoint, ", model.threshold_method));
   return o.realtime ? RunLive(**detector, out, err) : RunFiles(**detector, paths, out, err);
 }
 
@@ -362,7 +368,8 @@ int DetectCommand::RunFiles(const Detector& detector, const std::vector<std::str
   }
   if (!o.output_file.empty()) {
     const ResultFormat format = *ResultFormatForPath(o.output_file);  // checked
-    if (absl::Status status = base::WriteFileAtomically(o.output_file, FormatResults(results, format));
+    if (absl::Status status =
+            base::WriteFileAtomically(o.output_file, FormatResults(results, format));
         status.ok()) {
       err << "wrote " << o.output_file << "\n";
     } else {
@@ -428,9 +435,10 @@ absl::Status CheckDetectOptions(const DetectCommandOptions& o) {
     }
     if (!o.output_file.empty() &&
         absl::AsciiStrToLower(fs::path(o.output_file).extension().string()) != ".jsonl") {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--output_file ", o.output_file, ": --realtime writes JSONL (one object per score); "
-          "name it .jsonl"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--output_file ", o.output_file,
+                       ": --realtime writes JSONL (one object per score); "
+                       "name it .jsonl"));
     }
     if (o.every < 1) {
       return absl::InvalidArgumentError(absl::StrCat("--every must be >= 1 (got ", o.every, ")"));
@@ -470,9 +478,9 @@ absl::Status CheckDetectOptions(const DetectCommandOptions& o) {
             "--annotate writes one video: use it with --video_path, not a batch");
       }
       if (absl::AsciiStrToLower(fs::path(o.annotate_path).extension().string()) != ".mp4") {
-        return absl::InvalidArgumentError(
-            absl::StrCat("--annotate ", o.annotate_path, ": the annotated video is an MP4; name "
-                         "it .mp4"));
+        return absl::InvalidArgumentError(absl::StrCat("--annotate ", o.annotate_path,
+                                                       ": the annotated video is an MP4; name "
+                                                       "it .mp4"));
       }
     }
     if (!o.output_file.empty()) {
@@ -482,9 +490,9 @@ absl::Status CheckDetectOptions(const DetectCommandOptions& o) {
     }
   }
   if (o.confidence_threshold > 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--confidence_threshold must be a probability in [0, 1] (got ", o.confidence_threshold,
-        ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--confidence_threshold must be a probability in [0, 1] (got ",
+                     o.confidence_threshold, ")"));
   }
   if (o.batch_size < 1) {
     return absl::InvalidArgumentError(

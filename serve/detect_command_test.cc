@@ -58,8 +58,8 @@ struct CommandRun {
 class DetectCommandTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    model_path_ = new std::string(
-        testing::WriteRandomModel(base::testing::TestTempPath("tiny.safetensors")));
+    model_path_ =
+        new std::string(testing::WriteRandomModel(base::testing::TestTempPath("tiny.safetensors")));
     DetectorOptions options;
     options.device = "cpu";
     options.landmark_model_path = base::testing::kLandmarkModelPath;
@@ -125,7 +125,8 @@ TEST_F(DetectCommandTest, BatchWithDamagedAndMissingFilesReportsTheRestAndExits3
   const std::vector<std::string> lines = Lines(run.out);
   ASSERT_THAT(lines, SizeIs(4)) << run.out;
   EXPECT_THAT(lines[0], AllOf(StartsWith("FAKE  "), HasSubstr(kRealClip)));
-  EXPECT_THAT(lines[1], AllOf(StartsWith("UNDETERMINED  P(fake) -"), HasSubstr("(damaged: " + damaged)));
+  EXPECT_THAT(lines[1],
+              AllOf(StartsWith("UNDETERMINED  P(fake) -"), HasSubstr("(damaged: " + damaged)));
   EXPECT_THAT(lines[2], AllOf(StartsWith("UNDETERMINED  "), HasSubstr("(unreadable: " + missing)));
   EXPECT_THAT(lines[3], AllOf(StartsWith("FAKE  "), HasSubstr(kFakeClip)));
   EXPECT_THAT(run.err, HasSubstr("2 of 4 video(s) could not be analysed"));
@@ -154,13 +155,13 @@ TEST_F(DetectCommandTest, BatchDirToJsonlAndCsv) {
   fs::copy_file(kFakeClip, dir + "/a_fake.MP4");
   std::ofstream(dir + "/notes.txt") << "not a video, not listed\n";
   const std::string jsonl = base::testing::TestTempPath("results.jsonl");
-  CommandRun run = Detect({"--batch_dir", dir, "--output_file", jsonl, "--confidence_threshold",
-                           "0.999"});
+  CommandRun run =
+      Detect({"--batch_dir", dir, "--output_file", jsonl, "--confidence_threshold", "0.999"});
   EXPECT_EQ(run.exit_code, kExitNoFake) << run.err;
   std::vector<std::string> lines = Lines(run.out);
   ASSERT_THAT(lines, SizeIs(2));
   EXPECT_THAT(lines[0], HasSubstr("a_fake.MP4"));  // sorted by path
-  EXPECT_THAT(run.err, HasSubstr("detect ["));      // the progress bar
+  EXPECT_THAT(run.err, HasSubstr("detect ["));     // the progress bar
   EXPECT_THAT(run.err, HasSubstr("0 fake, 2 real, 0 not analysed"));
   const std::vector<std::string> objects = Lines(ReadFile(jsonl));
   ASSERT_THAT(objects, SizeIs(2));
@@ -214,7 +215,8 @@ TEST_F(DetectCommandTest, AnnotateWritesADecodableVideo) {
   ASSERT_THAT(direct.tracks, SizeIs(1));
   const video::FaceBox& box = direct.tracks[0].frames[0].box;
   const uint8_t* p = first->pixel(static_cast<int>(box.left) + 1, static_cast<int>(box.top) + 1);
-  EXPECT_GT(std::max({p[0], p[1]}) - p[2], 100) << int(p[0]) << " " << int(p[1]) << " " << int(p[2]);
+  EXPECT_GT(std::max({p[0], p[1]}) - p[2], 100)
+      << int(p[0]) << " " << int(p[1]) << " " << int(p[2]);
   if (const char* dir = std::getenv("TEST_UNDECLARED_OUTPUTS_DIR")) {
     std::ofstream(std::string(dir) + "/cli_annotated_frame0.png", std::ios::binary)
         << eval::plot::EncodePng(first->width, first->height, first->rgb);
@@ -252,9 +254,9 @@ TEST_F(DetectCommandTest, ShippedModelLookup) {
 
 TEST_F(DetectCommandTest, RealtimeOnAFile) {
   const std::string jsonl = base::testing::TestTempPath("live.jsonl");
-  const CommandRun run = Detect({"--realtime", "--video_path", kRealClip, "--every", "2",
-                                 "--max_seconds", "20", "--output_file", jsonl,
-                                 "--confidence_threshold", "0"});
+  const CommandRun run =
+      Detect({"--realtime", "--video_path", kRealClip, "--every", "2", "--max_seconds", "20",
+              "--output_file", jsonl, "--confidence_threshold", "0"});
   EXPECT_EQ(run.exit_code, kExitFakeFound) << run.err << run.out;  // every score >= 0
   EXPECT_THAT(Lines(ReadFile(jsonl)).size(), ::testing::Ge(2u)) << run.out;
 }
@@ -303,8 +305,9 @@ TEST_F(DetectCommandTest, UsageErrorsExit2) {
   cli::CommandRegistry registry("deepfake", "test", [] { return std::string("test"); });
   registry.Add(MakeDetectCommand());
   std::ostringstream out, err;
-  EXPECT_EQ(registry.Run({"detect", "--model_path", bad_model, "--video_path", kRealClip}, out, err),
-            cli::kExitUsage);
+  EXPECT_EQ(
+      registry.Run({"detect", "--model_path", bad_model, "--video_path", kRealClip}, out, err),
+      cli::kExitUsage);
   EXPECT_THAT(err.str(), HasSubstr(bad_model));
 }
 
@@ -312,11 +315,11 @@ TEST_F(DetectCommandTest, HelpDocumentsExitCodesAndFormats) {
   cli::CommandRegistry registry("deepfake", "test", [] { return std::string("test"); });
   registry.Add(MakeDetectCommand());
   const std::string help = registry.CommandHelp("detect");
-  for (const char* flag : {"--model_path", "--video_path", "--batch_paths", "--batch_dir",
-                           "--output_file", "--confidence_threshold", "--realtime", "--explain",
-                           "--annotate", "--every", "--window", "--max_seconds", "--input_format",
-                           "--show_window", "--preset", "--frames", "--sampling", "--threads",
-                           "--device"}) {
+  for (const char* flag :
+       {"--model_path", "--video_path", "--batch_paths", "--batch_dir", "--output_file",
+        "--confidence_threshold", "--realtime", "--explain", "--annotate", "--every", "--window",
+        "--max_seconds", "--input_format", "--show_window", "--preset", "--frames", "--sampling",
+        "--threads", "--device"}) {
     EXPECT_THAT(help, HasSubstr(flag));
   }
   EXPECT_THAT(help, HasSubstr("Exit codes: 0 every video was analysed and none is fake; 1 at "));
