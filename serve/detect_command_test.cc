@@ -184,6 +184,20 @@ TEST_F(DetectCommandTest, BatchDirToJsonlAndCsv) {
   EXPECT_THAT(lines[2], StartsWith(dir + "/b_real.mp4,"));
 }
 
+TEST_F(DetectCommandTest, CommonFlagsReachTheDetector) {
+  const std::string json = base::testing::TestTempPath("results.json");
+  const CommandRun run = Detect({"--video_path", kRealClip, "--frames", "6", "--sampling", "first",
+                                 "--preset", "tiny", "--output_file", json});
+  ASSERT_NE(run.exit_code, kExitNotAnalysed) << run.err;
+  ASSERT_NE(run.exit_code, cli::kExitUsage) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("(preset tiny, 6 frames,"));
+  const nlohmann::json result = nlohmann::json::parse(ReadFile(json))[0];
+  ASSERT_THAT(result["tracks"], SizeIs(1));
+  const nlohmann::json& frames = result["tracks"][0]["frames"];
+  ASSERT_THAT(frames, SizeIs(6));
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(frames[i]["frame_index"], i);  // the first six
+}
+
 TEST_F(DetectCommandTest, AnnotateWritesADecodableVideo) {
   const std::string annotated = base::testing::TestTempPath("annotated.mp4");
   const CommandRun run = Detect({"--video_path", kRealClip, "--annotate", annotated});
