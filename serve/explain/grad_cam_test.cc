@@ -72,7 +72,8 @@ TEST(OverlayHeatmapTest, AlphaOneShowsTheColourMapAlphaZeroTheCrop) {
   } cases[] = {{0.0f, 0, 0, 128}, {0.5f, 128, 255, 128}, {1.0f, 128, 0, 0}};
   for (const auto& c : cases) {
     const GradCam cam = SyntheticCam(2, 2, {c.value, c.value, c.value, c.value});
-    const uint8_t* p = Pixel(OverlayHeatmap(crop, kSide, cam, 0, 1.0f), kSide, 3, 5);
+    const std::vector<uint8_t> coloured = OverlayHeatmap(crop, kSide, cam, 0, 1.0f);
+    const uint8_t* p = Pixel(coloured, kSide, 3, 5);
     EXPECT_EQ(+p[0], +c.r) << c.value;
     EXPECT_EQ(+p[1], +c.g) << c.value;
     EXPECT_EQ(+p[2], +c.b) << c.value;
