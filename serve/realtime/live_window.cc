@@ -74,6 +74,7 @@ WindowScore ScoreWindow(const Detector& detector, const std::vector<FramePtr>& w
   score.first_index = window.front()->frame.index;
   score.last_index = window.back()->frame.index;
   score.time_seconds = window.back()->frame.timestamp_seconds;
+  for (const FramePtr& f : window) score.frame_indices.push_back(f->frame.index);
   const video::PreprocessOptions& options = detector.preprocess_options();
 
   Clock::time_point start = Clock::now();

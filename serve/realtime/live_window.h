@@ -77,6 +77,7 @@ struct WindowScore {
   int64_t first_index = 0, last_index = 0;  // frame indices of the window's ends
   double time_seconds = 0;                  // the newest frame's stream time
   int num_frames = 0;
+  std::vector<int64_t> frame_indices;  // the window's frames (gaps where frames were dropped)
   std::vector<LiveTrackScore> tracks;  // one per face track
   double fake_probability = -1;        // max over tracks; -1 without a track
   std::string no_track_reason;         // "no_face" or "no_face_track" when tracks is empty

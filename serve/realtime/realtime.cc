@@ -95,6 +95,7 @@ nlohmann::json ScoreJson(const WindowScore& score, double threshold, double late
       {"first_frame", score.first_index},
       {"last_frame", score.last_index},
       {"window_frames", score.num_frames},
+      {"frame_indices", score.frame_indices},
       {"faces", score.tracks.size()},
       {"fake_probability", judged ? nlohmann::json(score.fake_probability) : nullptr},
       {"verdict", !judged                               ? "UNDETERMINED"
