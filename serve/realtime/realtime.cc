@@ -154,6 +154,22 @@ bool SleepUntil(Clock::time_point when, const std::function<bool()>& stop) {
   return !stop();
 }
 
+// Devices (lavfi, v4l2, screen grabs) state their stream's parameters, but FFmpeg's stream
+// probing still reads up to ~20 frames (their frame rate, 5 s of analysis) before the
+// first is handed out: a startup delay of ~0.8 s at 25 fps, then a burst that overflows the
+// queue. Probing is switched off for them unless the caller set those options.
+video::OpenOptions WithLowLatencyProbing(video::OpenOptions open) {
+  static constexpr const char* kDevices[] = {"lavfi",   "v4l2",  "video4linux2",
+                                             "x11grab", "fbdev", "kmsgrab"};
+  if (std::find(std::begin(kDevices), std::end(kDevices), open.input_format) ==
+      std::end(kDevices)) {
+    return open;
+  }
+  open.format_options.emplace("fpsprobesize", "0");  // emplace: the caller's value wins
+  open.format_options.emplace("analyzeduration", "0");
+  return open;
+}
+
 }  // namespace
 
 RealtimeSummary RunRealtime(const Detector& detector, const RealtimeOptions& options,
@@ -197,6 +213,8 @@ RealtimeSummary RunRealtime(const Detector& detector, const RealtimeOptions& opt
     overlay = *std::move(opened);
   }
 
+  // max_seconds and the summary's seconds count from here: the source is about to open.
+  const Clock::time_point setup_done = Clock::now();
   std::atomic<bool> halt{false};  // the scorer is done: the other threads end
   const std::function<bool()> should_stop = [&] { return stop.load() || halt.load(); };
   BoundedQueue<Received> decoded(options.queue_frames);
@@ -205,7 +223,7 @@ RealtimeSummary RunRealtime(const Detector& detector, const RealtimeOptions& opt
   FirstError source_error, face_error;
 
   std::thread reader([&] {
-    video::OpenOptions open = options.open;
+    video::OpenOptions open = WithLowLatencyProbing(options.open);
     const std::function<bool()> caller_interrupt = open.interrupted;
     open.interrupted = [&] { return should_stop() || (caller_interrupt && caller_interrupt()); };
     absl::StatusOr<std::unique_ptr<video::Decoder>> decoder = video::Decoder::Open(source, open);
@@ -281,7 +299,7 @@ RealtimeSummary RunRealtime(const Detector& detector, const RealtimeOptions& opt
       break;
     }
     if (options.max_seconds > 0 &&
-        MillisecondsBetween(start, Clock::now()) >= options.max_seconds * 1000) {
+        MillisecondsBetween(setup_done, Clock::now()) >= options.max_seconds * 1000) {
       ended = "max_seconds";
       break;
     }
@@ -322,7 +340,7 @@ RealtimeSummary RunRealtime(const Detector& detector, const RealtimeOptions& opt
   summary.latency_ms_p50 = Percentile(latencies, 0.50);
   summary.latency_ms_p95 = Percentile(latencies, 0.95);
   summary.latency_ms_max = latencies.empty() ? 0 : latencies.back();
-  summary.seconds = MillisecondsBetween(start, Clock::now()) / 1000;
+  summary.seconds = MillisecondsBetween(setup_done, Clock::now()) / 1000;
 
   // Why it ended. The decoder's Cancelled is our own interrupt, not the source's fault.
   absl::Status problem = face_error.Get();

@@ -23,14 +23,11 @@
 
 #include "absl/strings/str_split.h"
 #include "base/testing/test_paths.h"
-#include "eval/model_file.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "nn/io/checkpoint.h"
-#include "nn/layers/init.h"
-#include "nn/models/presets.h"
 #include "serve/api/detector.h"
+#include "serve/api/testing/test_model.h"
 #include "video/decoder.h"
 #include "video/preprocess.h"
 
@@ -159,15 +156,8 @@ struct RunResult {
 class RealtimeTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    model_path_ = new std::string(base::testing::TestTempPath("tiny.safetensors"));
-    const nn::ModelPreset tiny = *nn::GetPreset("tiny");
-    nn::SetInitSeed(7);
-    nn::Detector model(tiny.detector);
-    eval::ModelProvenance provenance;
-    provenance.threshold = 0.5;
-    ASSERT_TRUE(
-        nn::io::SaveCheckpoint(*model_path_, model, eval::MetadataForModel(tiny, provenance, 3))
-            .ok());
+    model_path_ = new std::string(serve::testing::WriteRandomModel(
+        base::testing::TestTempPath("tiny.safetensors"), "tiny", /*seed=*/7));
     DetectorOptions options;
     options.device = "cpu";
     options.landmark_model_path = base::testing::kLandmarkModelPath;
@@ -199,9 +189,8 @@ class RealtimeTest : public ::testing::Test {
     static const std::vector<video::Frame>* clip = new std::vector<video::Frame>(DecodeClip());
     std::vector<video::Frame> frames;
     for (int64_t i : indices) frames.push_back((*clip)[i % kClipFrames]);
-    auto preprocessed = video::PreprocessFrames("reference", frames,
-                                                detector_->preset().preprocessing,
-                                                detector_->preprocess_options());
+    auto preprocessed = video::PreprocessFrames(
+        "reference", frames, detector_->preset().preprocessing, detector_->preprocess_options());
     EXPECT_TRUE(preprocessed.ok()) << preprocessed.status();
     if (!preprocessed.ok()) return -1;
     std::vector<nn::Tensor> tracks;
@@ -238,7 +227,9 @@ TEST_F(RealtimeTest, PacedLavfiFeedScoresEveryKFramesLikeTheReference) {
   EXPECT_EQ(s.frames_received, 2 * kClipFrames);
   EXPECT_EQ(s.frames_analysed + s.frames_dropped, s.frames_received);
   EXPECT_GE(run.seconds, 0.8) << "24 frames at 25 fps take about a second";
-  if (s.frames_dropped == 0 && s.windows_skipped == 0) EXPECT_EQ(s.scores, 6);
+  if (s.frames_dropped == 0 && s.windows_skipped == 0) {
+    EXPECT_EQ(s.scores, 6);
+  }
   EXPECT_GE(s.scores, 3);
   EXPECT_EQ(s.undetermined, 0);
   ASSERT_EQ(run.jsonl.size(), static_cast<size_t>(s.scores) + 1);
