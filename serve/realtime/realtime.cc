@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -22,6 +23,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/thread_pool.h"
 #include "nlohmann/json.hpp"
 #include "serve/realtime/bounded_queue.h"
 #include "serve/realtime/live_window.h"
@@ -192,7 +194,13 @@ RealtimeSummary RunRealtime(const Detector& detector, const RealtimeOptions& opt
   if (options.queue_frames < 1) {
     return fail(absl::StrCat("queue_frames must be >= 1 (got ", options.queue_frames, ")"));
   }
+  if (options.face_threads < 0) {
+    return fail(absl::StrCat("face_threads must be >= 0 (got ", options.face_threads, ")"));
+  }
   const int window = options.window > 0 ? options.window : detector.preset().preprocessing.frames;
+  // Half the cores find faces (the model's Forward uses base's pool), at most 4.
+  const int face_threads =
+      options.face_threads > 0 ? options.face_threads : std::clamp(base::GetNumThreads() / 2, 1, 4);
   const double threshold = detector.threshold();
 
   std::ofstream jsonl;
@@ -260,32 +268,55 @@ RealtimeSummary RunRealtime(const Detector& detector, const RealtimeOptions& opt
     decoded.Close();
   });
 
+  // Face workers: each takes the next frame (numbered as it is taken), finds its faces,
+  // and hands it to the window in taking order (frames finished early wait in `finished`).
   std::thread faces([&] {
     SlidingWindow sliding(window);
     int since_last = 0;
-    while (!should_stop()) {
-      std::optional<Received> item = decoded.Pop(kPoll);
-      if (!item) {
-        if (decoded.closed_and_empty()) break;
-        continue;
+    std::mutex take_mutex, order_mutex;
+    int64_t next_taken = 0, next_added = 0;
+    std::map<int64_t, FramePtr> finished;
+    std::atomic<bool> failed{false};
+    auto work = [&] {
+      while (!should_stop() && !failed) {
+        std::optional<Received> item;
+        int64_t number = 0;
+        {
+          std::lock_guard<std::mutex> lock(take_mutex);
+          item = decoded.Pop(kPoll);
+          if (!item) {
+            if (decoded.closed_and_empty()) return;
+            continue;
+          }
+          number = next_taken++;
+        }
+        absl::StatusOr<FramePtr> frame =
+            (*analyser)->Analyse(source, std::move(item->frame), item->arrival);
+        if (!frame.ok()) {
+          face_error.Set(frame.status());
+          failed = true;
+          return;
+        }
+        ++analysed;
+        std::lock_guard<std::mutex> lock(order_mutex);
+        finished.emplace(number, *std::move(frame));
+        for (auto it = finished.begin(); it != finished.end() && it->first == next_added;
+             it = finished.erase(it), ++next_added) {
+          if (overlay != nullptr) overlay->ShowFrame(it->second);
+          sliding.Add(it->second);
+          if (++since_last >= options.every && sliding.full()) {
+            skipped += windows.Push(sliding.Snapshot());
+            since_last = 0;
+          }
+        }
       }
-      absl::StatusOr<FramePtr> frame =
-          (*analyser)->Analyse(source, std::move(item->frame), item->arrival);
-      if (!frame.ok()) {
-        face_error.Set(frame.status());
-        break;
-      }
-      ++analysed;
-      if (overlay != nullptr) overlay->ShowFrame(*frame);
-      sliding.Add(*std::move(frame));
-      ++since_last;
-      if (sliding.full() && since_last >= options.every) {
-        skipped += windows.Push(sliding.Snapshot());
-        since_last = 0;
-      }
-    }
+    };
+    std::vector<std::thread> workers;
+    for (int i = 1; i < face_threads; ++i) workers.emplace_back(work);
+    work();
+    for (std::thread& t : workers) t.join();
     // The source ended: the frames not yet scored get a last (possibly short) window.
-    if (!should_stop() && face_error.Get().ok() && since_last > 0 && sliding.size() >= 2) {
+    if (!should_stop() && !failed && since_last > 0 && sliding.size() >= 2) {
       skipped += windows.Push(sliding.Snapshot());
     }
     windows.Close();

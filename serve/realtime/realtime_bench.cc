@@ -29,6 +29,7 @@ ABSL_FLAG(int, every, 8, "a score every this many frames");
 ABSL_FLAG(int, window, 0, "frames per score; 0 = the preset's");
 ABSL_FLAG(double, seconds, 20, "length of the run");
 ABSL_FLAG(int, threads, 0, "threads of base's pool; 0 = all cores");
+ABSL_FLAG(int, face_threads, 0, "threads finding faces; 0 = half the pool's");
 ABSL_FLAG(std::string, output_file, "", "JSONL of the scores and the summary");
 ABSL_FLAG(bool, show_window, false, "the X11 overlay window");
 ABSL_FLAG(std::string, format_options, "", "demuxer options k=v,k=v (e.g. analyzeduration=0)");
@@ -69,6 +70,7 @@ int main(int argc, char** argv) {
     options.open.format_options.insert(entry);
   }
   options.every = absl::GetFlag(FLAGS_every);
+  options.face_threads = absl::GetFlag(FLAGS_face_threads);
   options.window = absl::GetFlag(FLAGS_window);
   options.max_seconds = absl::GetFlag(FLAGS_seconds);
   options.output_file = absl::GetFlag(FLAGS_output_file);

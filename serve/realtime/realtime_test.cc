@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -218,6 +219,7 @@ TEST_F(RealtimeTest, PacedLavfiFeedScoresEveryKFramesLikeTheReference) {
   options.open.open_timeout_seconds = options.open.read_timeout_seconds = 10;
   options.every = 4;
   options.queue_frames = 8;  // a loaded CI machine must not drop frames here
+  options.face_threads = 3;  // frames finish out of order; windows must not
   const std::atomic<bool> stop{false};
   const RunResult run = RunWith(options, stop);
   const RealtimeSummary& s = run.summary;
@@ -243,6 +245,8 @@ TEST_F(RealtimeTest, PacedLavfiFeedScoresEveryKFramesLikeTheReference) {
     EXPECT_EQ(line["window_frames"], 4);
     const std::vector<int64_t> indices = line["frame_indices"];
     ASSERT_EQ(indices.size(), 4u);
+    EXPECT_TRUE(std::is_sorted(indices.begin(), indices.end()));
+    EXPECT_EQ(std::adjacent_find(indices.begin(), indices.end()), indices.end());
     EXPECT_EQ(line["last_frame"], indices.back());
     EXPECT_NEAR(line["time_seconds"].get<double>(), indices.back() / 25.0, 1e-6);
     const double p = line["fake_probability"];
@@ -363,6 +367,7 @@ TEST_F(RealtimeTest, FramesDropWhenAnalysisFallsBehind) {
   options.open.input_format = "lavfi";
   options.every = 1;
   options.queue_frames = 2;
+  options.face_threads = 2;
   const std::atomic<bool> stop{false};
   const RunResult run = RunWith(options, stop);
   const RealtimeSummary& s = run.summary;
@@ -377,7 +382,10 @@ TEST_F(RealtimeTest, FramesDropWhenAnalysisFallsBehind) {
   bool gap = false;
   for (size_t i = 0; i + 1 < run.jsonl.size(); ++i) {
     const std::vector<int64_t> indices = run.jsonl[i]["frame_indices"];
-    for (size_t k = 1; k < indices.size(); ++k) gap = gap || indices[k] != indices[k - 1] + 1;
+    for (size_t k = 1; k < indices.size(); ++k) {
+      EXPECT_GT(indices[k], indices[k - 1]) << "window frames out of order";
+      gap = gap || indices[k] != indices[k - 1] + 1;
+    }
   }
   EXPECT_TRUE(gap || s.scores == 1);
   // Without dropping, the last frame's latency would be the whole backlog.
