@@ -212,7 +212,7 @@ RealtimeSummary RunRealtime(const Detector& detector, const RealtimeOptions& opt
     }
   }
   absl::StatusOr<std::unique_ptr<FrameAnalyser>> analyser =
-      FrameAnalyser::Create(detector.preprocess_options());
+      FrameAnalyser::Create(detector.preprocess_options(), CropOptionsOf(detector));
   if (!analyser.ok()) return fail(std::string(analyser.status().message()));
   std::unique_ptr<OverlayWindow> overlay;
   if (options.show_window) {
