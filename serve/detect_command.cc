@@ -2,14 +2,16 @@
 // Detect / DetectBatch (or RunRealtime) -> lines, files, exit code.
 #include "serve/detect_command.h"
 
+#include <unistd.h>
+
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <mutex>
 #include <optional>
-#include <unistd.h>
 #include <utility>
 
 #include "absl/status/statusor.h"
@@ -45,7 +47,8 @@ absl::StatusOr<std::vector<std::string>> ResolveInputs(const DetectCommandOption
     if (fs::is_directory(given, error)) {
       absl::StatusOr<std::vector<std::string>> listed = base::ListVideoFiles(given);
       if (!listed.ok()) {
-        return absl::InvalidArgumentError(absl::StrCat("--batch_paths: ", listed.status().message()));
+        return absl::InvalidArgumentError(
+            absl::StrCat("--batch_paths: ", listed.status().message()));
       }
       paths.insert(paths.end(), listed->begin(), listed->end());
     } else {
@@ -58,9 +61,10 @@ absl::StatusOr<std::vector<std::string>> ResolveInputs(const DetectCommandOption
       return absl::InvalidArgumentError(absl::StrCat("--batch_dir: ", listed.status().message()));
     }
     if (listed->empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--batch_dir ", options.batch_dir, ": no video files in it (extensions: .mp4, .mov, "
-          ".mkv, .webm, .avi, ...)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--batch_dir ", options.batch_dir,
+                       ": no video files in it (extensions: .mp4, .mov, "
+                       ".mkv, .webm, .avi, ...)"));
     }
     paths = *std::move(listed);
   }
@@ -82,6 +86,36 @@ absl::Status CheckWritableParent(const std::string& flag, const std::string& pat
   }
   return absl::OkStatus();
 }
+
+// The line of a finished video on `out`; its decoding warnings (damage skipped) on `err`.
+void Report(const DetectionResult& result, std::ostream& out, std::ostream& err) {
+  out << HumanLine(result) << "\n";
+  out.flush();
+  for (const std::string& warning : result.video.warnings) err << "  warning: " << warning << "\n";
+}
+
+// A FILE* writing into memory (for base::ProgressBar), whose new bytes Take() returns.
+class MemoryFile {
+ public:
+  MemoryFile() : file_(open_memstream(&buffer_, &size_)) {}
+  ~MemoryFile() {
+    if (file_ != nullptr) std::fclose(file_);
+    std::free(buffer_);
+  }
+  FILE* file() const { return file_; }
+  std::string Take() {
+    if (file_ == nullptr) return "";
+    std::fflush(file_);
+    std::string bytes(buffer_ + taken_, size_ - taken_);
+    taken_ = size_;
+    return bytes;
+  }
+
+ private:
+  char* buffer_ = nullptr;
+  size_t size_ = 0, taken_ = 0;
+  FILE* file_;
+};
 
 // Ctrl-C / SIGTERM during --realtime set this; a second Ctrl-C kills (SA_RESETHAND).
 std::atomic<bool> g_stop_realtime{false};
@@ -185,8 +219,8 @@ class DetectCommand : public cli::Command {
         << "\n";
     return cli::kExitUsage;
   }
-  int RunFiles(const Detector& detector, const std::vector<std::string>& paths,
-               std::ostream& out, std::ostream& err);
+  int RunFiles(const Detector& detector, const std::vector<std::string>& paths, std::ostream& out,
+               std::ostream& err);
   int RunLive(const Detector& detector, std::ostream& out, std::ostream& err);
 
   DetectCommandOptions options_;
@@ -195,9 +229,10 @@ class DetectCommand : public cli::Command {
 
 int DetectCommand::Run(const std::vector<std::string>&, std::ostream& out, std::ostream& err) {
   DetectCommandOptions& o = options_;
-  const bool live_source = o.realtime && (!o.input_format.empty() ||
-                                          absl::StrContains(o.video_path, ":"));
-  if (!live_source) o.video_path = cli::ResolveUserPath(o.video_path);  // lavfi graphs, URLs as given
+  const bool live_source =
+      o.realtime && (!o.input_format.empty() || absl::StrContains(o.video_path, ":"));
+  if (!live_source)
+    o.video_path = cli::ResolveUserPath(o.video_path);  // lavfi graphs, URLs as given
   for (std::string& path : o.batch_paths) path = cli::ResolveUserPath(path);
   if (absl::Status status = CheckDetectOptions(o); !status.ok()) return Usage(status, err);
   absl::StatusOr<cli::CommonFlags::Applied> common =
@@ -205,8 +240,8 @@ int DetectCommand::Run(const std::vector<std::string>&, std::ostream& out, std::
   if (!common.ok()) return Usage(common.status(), err);
   if (!common_.preset.empty()) {
     if (absl::StatusOr<nn::ModelPreset> preset = nn::GetPreset(common_.preset); !preset.ok()) {
-      return Usage(absl::InvalidArgumentError(absl::StrCat("--preset: ", preset.status().message())),
-                   err);
+      return Usage(
+          absl::InvalidArgumentError(absl::StrCat("--preset: ", preset.status().message())), err);
     }
   }
   std::vector<std::string> paths;
@@ -215,8 +250,9 @@ int DetectCommand::Run(const std::vector<std::string>&, std::ostream& out, std::
     if (!resolved.ok()) return Usage(resolved.status(), err);
     paths = *std::move(resolved);
   }
-  for (const auto& [flag, path] : {std::pair<std::string, std::string>{"--output_file", o.output_file},
-                                   {"--annotate", o.annotate_path}}) {
+  for (const auto& [flag, path] :
+       {std::pair<std::string, std::string>{"--output_file", o.output_file},
+        {"--annotate", o.annotate_path}}) {
     if (path.empty()) continue;
     if (absl::Status status = CheckWritableParent(flag, path); !status.ok()) {
       return Usage(status, err);
@@ -248,15 +284,16 @@ int DetectCommand::Run(const std::vector<std::string>&, std::ostream& out, std::
   }
   const ModelFacts& model = (*detector)->model();
   if (!common_.preset.empty() && common_.preset != model.preset) {
-    err << kCommand << ": --preset " << common_.preset << ": " << model_path
-        << " is a '" << model.preset << "' model\n";
+    err << kCommand << ": --preset " << common_.preset << ": " << model_path << " is a '"
+        << model.preset << "' model\n";
     return cli::kExitUsage;
   }
   err << absl::StrFormat("model: %s (preset %s, %d frames, sha256 %s) on %s; threshold %.4f (%s)\n",
                          model_path, model.preset, model.frames, model.sha256.substr(0, 12),
                          model.device, (*detector)->threshold(),
-                         o.confidence_threshold >= 0 ? "--confidence_threshold"
-                                                     : absl::StrCat("checkpoint, ", model.threshold_method));
+                         o.confidence_threshold >= 0
+                             ? "--confidence_threshold"
+                             : absl::StrCat("checkpoint, ", model.threshold_method));
   return o.realtime ? RunLive(**detector, out, err) : RunFiles(**detector, paths, out, err);
 }
 
@@ -268,19 +305,26 @@ int DetectCommand::RunFiles(const Detector& detector, const std::vector<std::str
   std::vector<DetectionResult> results;
   if (paths.size() == 1) {
     results.push_back(detector.Detect(paths[0], detect_options));
-    out << HumanLine(results[0]) << "\n";
-    out.flush();
+    Report(results[0], out, err);
   } else {
-    // The bar redraws in place on a terminal; a result line then first clears it.
-    const bool tty = ::isatty(STDERR_FILENO) != 0;
-    base::ProgressBar bar("detect", static_cast<int64_t>(paths.size()), "video");
+    // On the process's stderr the bar redraws in place on a terminal (a result line then
+    // first clears it); any other `err` stream gets its log lines through a memory stream.
+    const bool to_stderr = &err == &std::cerr;
+    const bool tty = to_stderr && ::isatty(STDERR_FILENO) != 0;
+    MemoryFile log;
+    base::ProgressBarOptions bar_options;
+    if (!to_stderr) {
+      bar_options.out = log.file();
+      bar_options.tty = 0;
+    }
+    base::ProgressBar bar("detect", static_cast<int64_t>(paths.size()), "video", bar_options);
     std::mutex mutex;
     results = detector.DetectBatch(paths, detect_options, [&](const BatchProgress& p) {
       std::lock_guard<std::mutex> lock(mutex);
       if (tty) std::fputs("\r\033[K", stderr);
-      out << HumanLine(*p.result) << "\n";
-      out.flush();
+      Report(*p.result, out, err);
       bar.Update(p.done, p.undetermined > 0 ? absl::StrCat(p.undetermined, " not analysed") : "");
+      err << log.Take();
     });
     int fake = 0, undetermined = 0;
     for (const DetectionResult& r : results) {
@@ -290,6 +334,7 @@ int DetectCommand::RunFiles(const Detector& detector, const std::vector<std::str
     bar.Finish(absl::StrFormat("%d fake, %d real, %d not analysed", fake,
                                static_cast<int>(results.size()) - fake - undetermined,
                                undetermined));
+    err << log.Take();
   }
 
   int exit_code = DetectExitCode(results);
@@ -323,7 +368,8 @@ int DetectCommand::RunFiles(const Detector& detector, const std::vector<std::str
   }
   if (!o.output_file.empty()) {
     const ResultFormat format = *ResultFormatForPath(o.output_file);  // checked
-    if (absl::Status status = base::WriteFileAtomically(o.output_file, FormatResults(results, format));
+    if (absl::Status status =
+            base::WriteFileAtomically(o.output_file, FormatResults(results, format));
         status.ok()) {
       err << "wrote " << o.output_file << "\n";
     } else {
@@ -389,9 +435,10 @@ absl::Status CheckDetectOptions(const DetectCommandOptions& o) {
     }
     if (!o.output_file.empty() &&
         absl::AsciiStrToLower(fs::path(o.output_file).extension().string()) != ".jsonl") {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--output_file ", o.output_file, ": --realtime writes JSONL (one object per score); "
-          "name it .jsonl"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--output_file ", o.output_file,
+                       ": --realtime writes JSONL (one object per score); "
+                       "name it .jsonl"));
     }
     if (o.every < 1) {
       return absl::InvalidArgumentError(absl::StrCat("--every must be >= 1 (got ", o.every, ")"));
@@ -431,9 +478,9 @@ absl::Status CheckDetectOptions(const DetectCommandOptions& o) {
             "--annotate writes one video: use it with --video_path, not a batch");
       }
       if (absl::AsciiStrToLower(fs::path(o.annotate_path).extension().string()) != ".mp4") {
-        return absl::InvalidArgumentError(
-            absl::StrCat("--annotate ", o.annotate_path, ": the annotated video is an MP4; name "
-                         "it .mp4"));
+        return absl::InvalidArgumentError(absl::StrCat("--annotate ", o.annotate_path,
+                                                       ": the annotated video is an MP4; name "
+                                                       "it .mp4"));
       }
     }
     if (!o.output_file.empty()) {
@@ -443,9 +490,9 @@ absl::Status CheckDetectOptions(const DetectCommandOptions& o) {
     }
   }
   if (o.confidence_threshold > 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--confidence_threshold must be a probability in [0, 1] (got ", o.confidence_threshold,
-        ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--confidence_threshold must be a probability in [0, 1] (got ",
+                     o.confidence_threshold, ")"));
   }
   if (o.batch_size < 1) {
     return absl::InvalidArgumentError(

@@ -22,13 +22,12 @@
 
 namespace serve {
 
-inline constexpr unsigned kDetectCommonFlags = cli::kPresetFlag | cli::kFramesFlag |
-                                               cli::kSamplingFlag | cli::kThreadsFlag |
-                                               cli::kDeviceFlag;
+inline constexpr unsigned kDetectCommonFlags =
+    cli::kPresetFlag | cli::kFramesFlag | cli::kSamplingFlag | cli::kThreadsFlag | cli::kDeviceFlag;
 
 struct DetectCommandOptions {
-  std::string model_path;  // "" = the shipped model
-  std::string video_path;  // one video, or the live source with --realtime
+  std::string model_path;                // "" = the shipped model
+  std::string video_path;                // one video, or the live source with --realtime
   std::vector<std::string> batch_paths;  // files (folders are listed recursively)
   std::string batch_dir;                 // every video under it, recursively
   std::string output_file;               // .json / .jsonl / .csv ("" = none)

@@ -30,9 +30,9 @@ std::string HumanLine(const DetectionResult& r) {
   for (const TrackResult& t : r.tracks) fake_tracks += t.fake ? 1 : 0;
   std::string faces = absl::StrCat("faces ", r.tracks.size());
   if (r.tracks.size() > 1 && fake_tracks > 0) absl::StrAppend(&faces, " (", fake_tracks, " fake)");
-  std::string line = absl::StrFormat("%-12s  P(fake) %s  threshold %.4f  %s  %.1f s  %s",
-                                     VerdictName(r.verdict), probability, r.threshold, faces,
-                                     r.times.total / 1000, r.path);
+  std::string line =
+      absl::StrFormat("%-12s  P(fake) %s  threshold %.4f  %s  %.1f s  %s", VerdictName(r.verdict),
+                      probability, r.threshold, faces, r.times.total / 1000, r.path);
   if (r.verdict == Verdict::kUndetermined) {
     absl::StrAppend(&line, "  (", ReasonCode(r.reason), r.message.empty() ? "" : ": ", r.message,
                     ")");
@@ -45,9 +45,9 @@ absl::StatusOr<ResultFormat> ResultFormatForPath(const std::string& path) {
   if (extension == ".json") return ResultFormat::kJson;
   if (extension == ".jsonl") return ResultFormat::kJsonl;
   if (extension == ".csv") return ResultFormat::kCsv;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "--output_file ", path, ": unknown format '", extension,
-      "' (the extension chooses it: .json, .jsonl or .csv)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("--output_file ", path, ": unknown format '", extension,
+                   "' (the extension chooses it: .json, .jsonl or .csv)"));
 }
 
 std::string FormatResults(const std::vector<DetectionResult>& results, ResultFormat format) {

@@ -13,10 +13,10 @@
 namespace serve {
 
 // Exit codes of `deepfake detect` (serve/cli/command.h has the shared ones).
-inline constexpr int kExitNoFake = 0;         // every video analysed, none fake
-inline constexpr int kExitFakeFound = 1;      // at least one video FAKE, every video analysed
-inline constexpr int kExitDetectUsage = 2;    // = cli::kExitUsage (also: no model, unusable output)
-inline constexpr int kExitNotAnalysed = 3;    // = cli::kExitSomeInputsFailed; wins over 1
+inline constexpr int kExitNoFake = 0;       // every video analysed, none fake
+inline constexpr int kExitFakeFound = 1;    // at least one video FAKE, every video analysed
+inline constexpr int kExitDetectUsage = 2;  // = cli::kExitUsage (also: no model, unusable output)
+inline constexpr int kExitNotAnalysed = 3;  // = cli::kExitSomeInputsFailed; wins over 1
 
 // 3 when any result is UNDETERMINED (it could not be analysed; this wins, so a script never
 // takes an incomplete batch for a complete one), else 1 when any is FAKE, else 0.

@@ -28,8 +28,7 @@ absl::StatusOr<std::string> FindShippedModel() {
   if (const char* env = std::getenv(kShippedModelEnv); env != nullptr && *env) {
     std::error_code error;
     if (!fs::is_regular_file(env, error)) {
-      return absl::NotFoundError(
-          absl::StrCat(kShippedModelEnv, "=", env, ": no such model file"));
+      return absl::NotFoundError(absl::StrCat(kShippedModelEnv, "=", env, ": no such model file"));
     }
     return std::string(env);
   }

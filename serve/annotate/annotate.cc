@@ -27,7 +27,8 @@ constexpr uint32_t kLabelTextColour = 0x000000;
 // Seconds a track's box is held before its first and after its last sampled frame.
 double HoldSeconds(const TrackResult& track) {
   if (track.frames.size() < 2) return 0.5;
-  const double span = track.frames.back().timestamp_seconds - track.frames.front().timestamp_seconds;
+  const double span =
+      track.frames.back().timestamp_seconds - track.frames.front().timestamp_seconds;
   return std::max(span / static_cast<double>(track.frames.size() - 1), 1e-3);
 }
 
@@ -59,7 +60,9 @@ uint32_t ScoreColour(double probability) {
   if (!(probability >= 0)) return 0x9a9a9a;
   const double p = std::min(probability, 1.0);
   // green (40, 200, 60) -> yellow (240, 210, 40) -> red (230, 40, 40)
-  auto mix = [](double a, double b, double t) { return static_cast<uint32_t>(std::lround(a + (b - a) * t)); };
+  auto mix = [](double a, double b, double t) {
+    return static_cast<uint32_t>(std::lround(a + (b - a) * t));
+  };
   uint32_t r, g, b;
   if (p < 0.5) {
     const double t = p / 0.5;
@@ -115,8 +118,8 @@ Annotator::Annotator(const DetectionResult& result, int width, int video_height,
       video_height_(video_height),
       duration_(duration_seconds > 0 ? duration_seconds : 1) {
   scale_ = std::max(1, static_cast<int>(std::lround(std::min(width, video_height) / 360.0)));
-  panel_height_ = options.timeline_height > 0 ? options.timeline_height
-                                              : std::max(56, video_height / 5);
+  panel_height_ =
+      options.timeline_height > 0 ? options.timeline_height : std::max(56, video_height / 5);
   panel_height_ += panel_height_ % 2;  // H.264 4:2:0 needs even sizes
   const eval::plot::Font& font = eval::plot::SmallFont();
   plot_x0_ = 4 * scale_;
@@ -235,12 +238,13 @@ absl::StatusOr<AnnotateOutcome> AnnotateVideo(const DetectionResult& result,
     return absl::InvalidArgumentError(
         absl::StrCat(input, ": frames of ", info.width, "x", info.height, " are too small"));
   }
-  double duration = info.duration_seconds > 0 ? info.duration_seconds : result.video.duration_seconds;
+  double duration =
+      info.duration_seconds > 0 ? info.duration_seconds : result.video.duration_seconds;
   for (const TrackResult& track : result.tracks) {
     if (!track.frames.empty()) duration = std::max(duration, track.frames.back().timestamp_seconds);
   }
   AnnotateOutcome outcome;
-  outcome.frame_rate = info.frame_rate > 0 ? info.frame_rate
+  outcome.frame_rate = info.frame_rate > 0           ? info.frame_rate
                        : result.video.frame_rate > 0 ? result.video.frame_rate
                                                      : 25;
   const Annotator annotator(result, width, height, duration, options);
@@ -252,9 +256,9 @@ absl::StatusOr<AnnotateOutcome> AnnotateVideo(const DetectionResult& result,
   encoder_options.crf = options.crf;
   encoder_options.frame_rate = outcome.frame_rate;
   auto encode = [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(std::unique_ptr<video::Encoder> encoder,
-                     video::Encoder::Open(partial, annotator.width(), annotator.height(),
-                                          encoder_options));
+    ASSIGN_OR_RETURN(
+        std::unique_ptr<video::Encoder> encoder,
+        video::Encoder::Open(partial, annotator.width(), annotator.height(), encoder_options));
     while (true) {
       ASSIGN_OR_RETURN(std::optional<video::Frame> frame, decoder->Next());
       if (!frame) break;

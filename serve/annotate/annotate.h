@@ -64,7 +64,7 @@ class Annotator {
   const DetectionResult& result_;
   int width_, video_height_, panel_height_;
   double duration_;
-  int scale_;  // text and line scale (1 up to ~360 px frames)
+  int scale_;                                  // text and line scale (1 up to ~360 px frames)
   int plot_x0_, plot_x1_, plot_y0_, plot_y1_;  // the curve area in the panel
   bool show_time_ = true;                      // room for the time at the top right
   std::vector<uint8_t> panel_;                 // width_ x panel_height_ RGB

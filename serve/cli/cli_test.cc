@@ -280,7 +280,8 @@ TEST(CommandRegistryTest, CommandsOwnExitCodesAndDetailsInItsHelp) {
   registry.Add(std::make_unique<VerdictCommand>());
   registry.Add(std::make_unique<EchoCommand>());
   const std::string help = registry.CommandHelp("verdict");
-  EXPECT_THAT(help, HasSubstr("\nOutput formats: text by default.\n\n  verdict --x\n  verdict --y\n"));
+  EXPECT_THAT(help,
+              HasSubstr("\nOutput formats: text by default.\n\n  verdict --x\n  verdict --y\n"));
   EXPECT_THAT(help, HasSubstr("\nExit codes: 0 no, 1 yes, 2 bad usage.\n"));
   EXPECT_THAT(help, Not(HasSubstr("1 failure")));
   EXPECT_THAT(registry.CommandHelp("echo"), HasSubstr("Exit codes: 0 success, 1 failure"));

@@ -90,15 +90,15 @@ std::string CommandRegistry::CommandHelp(const std::string& name) const {
   std::string exit_codes = command->ExitCodes();
   if (exit_codes.empty()) {
     exit_codes = absl::StrCat(
-        "Exit codes: ", kExitOk, " success, ", kExitFailure, " failure, ", kExitUsage,
-        " bad usage",
-        command->MayPartlyFail()
-            ? absl::StrCat(", ", kExitSomeInputsFailed, " some videos could not be analysed (listed)")
-            : "",
+        "Exit codes: ", kExitOk, " success, ", kExitFailure, " failure, ", kExitUsage, " bad usage",
+        command->MayPartlyFail() ? absl::StrCat(", ", kExitSomeInputsFailed,
+                                                " some videos could not be analysed (listed)")
+                                 : "",
         ".");
   }
   std::string details;
-  for (absl::string_view paragraph : absl::StrSplit(command->Details(), "\n\n", absl::SkipEmpty())) {
+  for (absl::string_view paragraph :
+       absl::StrSplit(command->Details(), "\n\n", absl::SkipEmpty())) {
     if (absl::StartsWith(paragraph, " ")) {
       absl::StrAppend(&details, "\n", paragraph, "\n");
     } else {

@@ -20,19 +20,31 @@ double MillisecondsSince(Clock::time_point start) {
 
 }  // namespace
 
+video::CropOptions CropOptionsOf(const Detector& detector) {
+  video::CropOptions crop;
+  crop.mode = detector.preprocess_options().crop_mode;
+  crop.margin = detector.preprocess_options().margin;
+  crop.size = detector.preset().preprocessing.image_size;
+  return crop;
+}
+
 absl::StatusOr<std::unique_ptr<FrameAnalyser>> FrameAnalyser::Create(
-    const video::PreprocessOptions& options) {
+    const video::PreprocessOptions& options, const video::CropOptions& crop) {
   const std::string path = options.landmark_model_path.empty() ? video::DefaultLandmarkModelPath()
                                                                : options.landmark_model_path;
   ASSIGN_OR_RETURN(std::shared_ptr<const video::LandmarkModel> landmarks,
                    video::LandmarkModel::Load(path));
   video::FaceDetector::Preload();
-  return std::unique_ptr<FrameAnalyser>(new FrameAnalyser(options, std::move(landmarks)));
+  return std::unique_ptr<FrameAnalyser>(new FrameAnalyser(options, crop, std::move(landmarks)));
 }
 
 FrameAnalyser::FrameAnalyser(const video::PreprocessOptions& options,
+                             const video::CropOptions& crop,
                              std::shared_ptr<const video::LandmarkModel> landmarks)
-    : detector_(options.detector), landmarks_(std::move(landmarks)) {}
+    : detector_(options.detector),
+      crop_(crop),
+      min_face_size_(options.tracker.min_face_size),
+      landmarks_(std::move(landmarks)) {}
 
 absl::StatusOr<FramePtr> FrameAnalyser::Analyse(const std::string& source, video::Frame frame,
                                                 Clock::time_point arrival) const {
@@ -54,6 +66,12 @@ absl::StatusOr<FramePtr> FrameAnalyser::Analyse(const std::string& source, video
           absl::StrCat(source, ": frame ", analysed->frame.index, ": ", points.status().message()));
     }
     analysed->faces.push_back({box, *std::move(points)});
+    const video::FaceObservation& face = analysed->faces.back();
+    // Faces the tracker ignores (too small) are not cropped.
+    analysed->crops.push_back(
+        face.box.size() < min_face_size_
+            ? std::vector<uint8_t>()
+            : video::CropFace(analysed->frame, face.box, &face.landmarks, crop_));
   }
   return FramePtr(std::move(analysed));
 }
@@ -74,6 +92,7 @@ WindowScore ScoreWindow(const Detector& detector, const std::vector<FramePtr>& w
   score.first_index = window.front()->frame.index;
   score.last_index = window.back()->frame.index;
   score.time_seconds = window.back()->frame.timestamp_seconds;
+  for (const FramePtr& f : window) score.frame_indices.push_back(f->frame.index);
   const video::PreprocessOptions& options = detector.preprocess_options();
 
   Clock::time_point start = Clock::now();
@@ -89,18 +108,34 @@ WindowScore ScoreWindow(const Detector& detector, const std::vector<FramePtr>& w
     return score;
   }
 
-  // Crops over (track, frame) on base's pool, then one tensor per track (as PreprocessFrames).
+  // Crops: a detected face's was made as its frame arrived; filled-in entries (no
+  // detection there) are cropped now, on base's pool. Then one tensor per track.
   start = Clock::now();
   const nn::Preprocessing& preprocessing = detector.preset().preprocessing;
-  video::CropOptions crop;
-  crop.mode = options.crop_mode;
-  crop.margin = options.margin;
-  crop.size = preprocessing.image_size;
+  const video::CropOptions crop = CropOptionsOf(detector);
   const int num_tracks = static_cast<int>(tracks.size());
   std::vector<std::vector<std::vector<uint8_t>>> crops(
       num_tracks, std::vector<std::vector<uint8_t>>(num_frames));
-  base::ParallelForEach(static_cast<int64_t>(num_tracks) * num_frames, [&](int64_t k) {
-    const int t = static_cast<int>(k / num_frames), f = static_cast<int>(k % num_frames);
+  std::vector<int64_t> to_crop;  // t * num_frames + f
+  for (int t = 0; t < num_tracks; ++t) {
+    for (int f = 0; f < num_frames; ++f) {
+      const video::TrackedFace& face = tracks[t].faces[f];
+      const AnalysedFrame& frame = *window[f];
+      bool found = false;
+      for (size_t d = 0; !face.filled && d < frame.crops.size() && !found; ++d) {
+        const video::FaceBox& box = frame.faces[d].box;
+        if (!frame.crops[d].empty() && box.left == face.box.left && box.top == face.box.top &&
+            box.right == face.box.right && box.bottom == face.box.bottom) {
+          crops[t][f] = frame.crops[d];
+          found = true;
+        }
+      }
+      if (!found) to_crop.push_back(static_cast<int64_t>(t) * num_frames + f);
+    }
+  }
+  base::ParallelForEach(static_cast<int64_t>(to_crop.size()), [&](int64_t i) {
+    const int t = static_cast<int>(to_crop[i] / num_frames);
+    const int f = static_cast<int>(to_crop[i] % num_frames);
     const video::TrackedFace& face = tracks[t].faces[f];
     crops[t][f] = video::CropFace(window[f]->frame, face.box, &face.landmarks, crop);
   });

@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "serve/api/detector.h"
+#include "video/align.h"
 #include "video/face_detector.h"
 #include "video/face_tracker.h"
 #include "video/frame.h"
@@ -31,24 +32,32 @@ struct AnalysedFrame {
   Clock::time_point arrival;                  // when the decoder handed it out
   std::vector<video::FaceObservation> faces;  // detections with landmarks
   int num_faces = 0;                          // detections (before size filtering)
+  // Per face, its crop for the model (the preset's size, packed RGB): made once, here,
+  // and reused by every window the frame is in. Filled-in track entries crop at scoring.
+  std::vector<std::vector<uint8_t>> crops;  // empty for faces below min_face_size
 };
 using FramePtr = std::shared_ptr<const AnalysedFrame>;
 
-// Detection + landmarks of one frame with the detector's preprocessing options.
+// The crop of the detector's preprocessing (mode, margin, the preset's size).
+video::CropOptions CropOptionsOf(const Detector& detector);
+
+// Detection + landmarks + crops of one frame with the detector's preprocessing options.
 class FrameAnalyser {
  public:
   // Loads the landmark model (options.landmark_model_path, "" = the installed one); the
   // error names the file.
   static absl::StatusOr<std::unique_ptr<FrameAnalyser>> Create(
-      const video::PreprocessOptions& options);
+      const video::PreprocessOptions& options, const video::CropOptions& crop);
   // Errors name `source`.
   absl::StatusOr<FramePtr> Analyse(const std::string& source, video::Frame frame,
                                    Clock::time_point arrival) const;
 
  private:
-  FrameAnalyser(const video::PreprocessOptions& options,
+  FrameAnalyser(const video::PreprocessOptions& options, const video::CropOptions& crop,
                 std::shared_ptr<const video::LandmarkModel> landmarks);
   video::FaceDetector detector_;
+  video::CropOptions crop_;
+  double min_face_size_;
   std::shared_ptr<const video::LandmarkModel> landmarks_;
 };
 
@@ -77,6 +86,7 @@ struct WindowScore {
   int64_t first_index = 0, last_index = 0;  // frame indices of the window's ends
   double time_seconds = 0;                  // the newest frame's stream time
   int num_frames = 0;
+  std::vector<int64_t> frame_indices;  // the window's frames (gaps where frames were dropped)
   std::vector<LiveTrackScore> tracks;  // one per face track
   double fake_probability = -1;        // max over tracks; -1 without a track
   std::string no_track_reason;         // "no_face" or "no_face_track" when tracks is empty

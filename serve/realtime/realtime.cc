@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -22,6 +23,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/thread_pool.h"
 #include "nlohmann/json.hpp"
 #include "serve/realtime/bounded_queue.h"
 #include "serve/realtime/live_window.h"
@@ -95,6 +97,7 @@ nlohmann::json ScoreJson(const WindowScore& score, double threshold, double late
       {"first_frame", score.first_index},
       {"last_frame", score.last_index},
       {"window_frames", score.num_frames},
+      {"frame_indices", score.frame_indices},
       {"faces", score.tracks.size()},
       {"fake_probability", judged ? nlohmann::json(score.fake_probability) : nullptr},
       {"verdict", !judged                               ? "UNDETERMINED"
@@ -153,6 +156,22 @@ bool SleepUntil(Clock::time_point when, const std::function<bool()>& stop) {
   return !stop();
 }
 
+// Devices (lavfi, v4l2, screen grabs) state their stream's parameters, but FFmpeg's stream
+// probing still reads up to ~20 frames (their frame rate, 5 s of analysis) before the
+// first is handed out: a startup delay of ~0.8 s at 25 fps, then a burst that overflows the
+// queue. Probing is switched off for them unless the caller set those options.
+video::OpenOptions WithLowLatencyProbing(video::OpenOptions open) {
+  static constexpr const char* kDevices[] = {"lavfi",   "v4l2",  "video4linux2",
+                                             "x11grab", "fbdev", "kmsgrab"};
+  if (std::find(std::begin(kDevices), std::end(kDevices), open.input_format) ==
+      std::end(kDevices)) {
+    return open;
+  }
+  open.format_options.emplace("fpsprobesize", "0");  // emplace: the caller's value wins
+  open.format_options.emplace("analyzeduration", "0");
+  return open;
+}
+
 }  // namespace
 
 RealtimeSummary RunRealtime(const Detector& detector, const RealtimeOptions& options,
@@ -175,7 +194,13 @@ RealtimeSummary RunRealtime(const Detector& detector, const RealtimeOptions& opt
   if (options.queue_frames < 1) {
     return fail(absl::StrCat("queue_frames must be >= 1 (got ", options.queue_frames, ")"));
   }
+  if (options.face_threads < 0) {
+    return fail(absl::StrCat("face_threads must be >= 0 (got ", options.face_threads, ")"));
+  }
   const int window = options.window > 0 ? options.window : detector.preset().preprocessing.frames;
+  // Half the cores find faces (the model's Forward uses base's pool), at most 4.
+  const int face_threads =
+      options.face_threads > 0 ? options.face_threads : std::clamp(base::GetNumThreads() / 2, 1, 4);
   const double threshold = detector.threshold();
 
   std::ofstream jsonl;
@@ -187,7 +212,7 @@ RealtimeSummary RunRealtime(const Detector& detector, const RealtimeOptions& opt
     }
   }
   absl::StatusOr<std::unique_ptr<FrameAnalyser>> analyser =
-      FrameAnalyser::Create(detector.preprocess_options());
+      FrameAnalyser::Create(detector.preprocess_options(), CropOptionsOf(detector));
   if (!analyser.ok()) return fail(std::string(analyser.status().message()));
   std::unique_ptr<OverlayWindow> overlay;
   if (options.show_window) {
@@ -196,6 +221,8 @@ RealtimeSummary RunRealtime(const Detector& detector, const RealtimeOptions& opt
     overlay = *std::move(opened);
   }
 
+  // max_seconds and the summary's seconds count from here: the source is about to open.
+  const Clock::time_point setup_done = Clock::now();
   std::atomic<bool> halt{false};  // the scorer is done: the other threads end
   const std::function<bool()> should_stop = [&] { return stop.load() || halt.load(); };
   BoundedQueue<Received> decoded(options.queue_frames);
@@ -204,7 +231,7 @@ RealtimeSummary RunRealtime(const Detector& detector, const RealtimeOptions& opt
   FirstError source_error, face_error;
 
   std::thread reader([&] {
-    video::OpenOptions open = options.open;
+    video::OpenOptions open = WithLowLatencyProbing(options.open);
     const std::function<bool()> caller_interrupt = open.interrupted;
     open.interrupted = [&] { return should_stop() || (caller_interrupt && caller_interrupt()); };
     absl::StatusOr<std::unique_ptr<video::Decoder>> decoder = video::Decoder::Open(source, open);
@@ -241,32 +268,55 @@ RealtimeSummary RunRealtime(const Detector& detector, const RealtimeOptions& opt
     decoded.Close();
   });
 
+  // Face workers: each takes the next frame (numbered as it is taken), finds its faces,
+  // and hands it to the window in taking order (frames finished early wait in `finished`).
   std::thread faces([&] {
     SlidingWindow sliding(window);
     int since_last = 0;
-    while (!should_stop()) {
-      std::optional<Received> item = decoded.Pop(kPoll);
-      if (!item) {
-        if (decoded.closed_and_empty()) break;
-        continue;
+    std::mutex take_mutex, order_mutex;
+    int64_t next_taken = 0, next_added = 0;
+    std::map<int64_t, FramePtr> finished;
+    std::atomic<bool> failed{false};
+    auto work = [&] {
+      while (!should_stop() && !failed) {
+        std::optional<Received> item;
+        int64_t number = 0;
+        {
+          std::lock_guard<std::mutex> lock(take_mutex);
+          item = decoded.Pop(kPoll);
+          if (!item) {
+            if (decoded.closed_and_empty()) return;
+            continue;
+          }
+          number = next_taken++;
+        }
+        absl::StatusOr<FramePtr> frame =
+            (*analyser)->Analyse(source, std::move(item->frame), item->arrival);
+        if (!frame.ok()) {
+          face_error.Set(frame.status());
+          failed = true;
+          return;
+        }
+        ++analysed;
+        std::lock_guard<std::mutex> lock(order_mutex);
+        finished.emplace(number, *std::move(frame));
+        for (auto it = finished.begin(); it != finished.end() && it->first == next_added;
+             it = finished.erase(it), ++next_added) {
+          if (overlay != nullptr) overlay->ShowFrame(it->second);
+          sliding.Add(it->second);
+          if (++since_last >= options.every && sliding.full()) {
+            skipped += windows.Push(sliding.Snapshot());
+            since_last = 0;
+          }
+        }
       }
-      absl::StatusOr<FramePtr> frame =
-          (*analyser)->Analyse(source, std::move(item->frame), item->arrival);
-      if (!frame.ok()) {
-        face_error.Set(frame.status());
-        break;
-      }
-      ++analysed;
-      if (overlay != nullptr) overlay->ShowFrame(*frame);
-      sliding.Add(*std::move(frame));
-      ++since_last;
-      if (sliding.full() && since_last >= options.every) {
-        skipped += windows.Push(sliding.Snapshot());
-        since_last = 0;
-      }
-    }
+    };
+    std::vector<std::thread> workers;
+    for (int i = 1; i < face_threads; ++i) workers.emplace_back(work);
+    work();
+    for (std::thread& t : workers) t.join();
     // The source ended: the frames not yet scored get a last (possibly short) window.
-    if (!should_stop() && face_error.Get().ok() && since_last > 0 && sliding.size() >= 2) {
+    if (!should_stop() && !failed && since_last > 0 && sliding.size() >= 2) {
       skipped += windows.Push(sliding.Snapshot());
     }
     windows.Close();
@@ -280,7 +330,7 @@ RealtimeSummary RunRealtime(const Detector& detector, const RealtimeOptions& opt
       break;
     }
     if (options.max_seconds > 0 &&
-        MillisecondsBetween(start, Clock::now()) >= options.max_seconds * 1000) {
+        MillisecondsBetween(setup_done, Clock::now()) >= options.max_seconds * 1000) {
       ended = "max_seconds";
       break;
     }
@@ -321,7 +371,7 @@ RealtimeSummary RunRealtime(const Detector& detector, const RealtimeOptions& opt
   summary.latency_ms_p50 = Percentile(latencies, 0.50);
   summary.latency_ms_p95 = Percentile(latencies, 0.95);
   summary.latency_ms_max = latencies.empty() ? 0 : latencies.back();
-  summary.seconds = MillisecondsBetween(start, Clock::now()) / 1000;
+  summary.seconds = MillisecondsBetween(setup_done, Clock::now()) / 1000;
 
   // Why it ended. The decoder's Cancelled is our own interrupt, not the source's fault.
   absl::Status problem = face_error.Get();

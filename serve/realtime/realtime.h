@@ -28,6 +28,9 @@ struct RealtimeOptions {
   bool show_window = false;  // X11 window with boxes and the score
   // Decoded frames waiting for face detection; when full, the oldest is dropped (counted).
   int queue_frames = 2;
+  // Threads finding faces in parallel (frames keep their order); 0 = half the cores of
+  // base's pool, 1..4.
+  int face_threads = 0;
   // A regular file (not live) is delivered at its frame rate, as a live feed would be;
   // false: as fast as it decodes (frames then drop when analysis falls behind).
   bool pace_files = true;
