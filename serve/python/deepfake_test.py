@@ -78,6 +78,22 @@ class PredictTest(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, r"face track of shape \[4, 3, 16, 16\]"):
             self.detector.score_face_tracks([tracks[0]["faces"][:, :, :16, :16]])
 
+    def test_detect_with_explanations_and_thumbnails(self):
+        plain = self.detector.detect(FAKE_CLIP)
+        self.assertNotIn("heatmaps", plain["tracks"][0])
+        self.assertNotIn("thumbnails", plain["tracks"][0])
+        details = self.detector.detect(FAKE_CLIP, explain=True, thumbnails=True)
+        self.assertEqual(details["fake_probability"], plain["fake_probability"])
+        track = details["tracks"][0]
+        self.assertEqual(len(track["heatmaps"]), 4)
+        self.assertEqual(len(track["thumbnails"]), 4)
+        self.assertTrue(track["thumbnails"][0].startswith("data:image/png;base64,"))
+        heatmap = track["heatmaps"][0]
+        self.assertEqual(len(heatmap["values"]), heatmap["width"] * heatmap["height"])
+        self.assertTrue(all(0 <= v <= 1 for v in heatmap["values"]))
+        self.assertTrue(heatmap["overlay"].startswith("data:image/png;base64,"))
+        self.assertNotIn("frames", self.detector.detect(FAKE_CLIP, frames=False)["tracks"][0])
+
     def test_threshold_option_decides_the_verdict(self):
         _, _, details = self.detector.predict_video(REAL_CLIP)
         p = details["fake_probability"]
