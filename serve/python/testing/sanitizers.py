@@ -16,15 +16,18 @@ def reexec_if_needed(extension):
     """Call first thing in a test that imports `extension` (the _deepfake .so path)."""
     if os.environ.get("DEEPFAKE_SANITIZER_REEXEC") == "1":
         return
-    libraries = subprocess.run(["ldd", extension], stdout=subprocess.PIPE, text=True).stdout
-    for line in libraries.splitlines():
+    libraries = {}  # soname -> path
+    ldd = subprocess.run(["ldd", extension], stdout=subprocess.PIPE, text=True).stdout
+    for line in ldd.splitlines():
         name, _, rest = line.strip().partition(" => ")
-        if name.startswith("libtsan.so"):
-            print(f"SKIPPED: {extension} is built with ThreadSanitizer, which cannot be loaded "
-                  "into the Python interpreter")
-            sys.exit(0)
-        if name.startswith("libasan.so"):
-            env = dict(os.environ, DEEPFAKE_SANITIZER_REEXEC="1",
-                       LD_PRELOAD=rest.split(" (")[0].strip(),
-                       ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") + ":detect_leaks=0")
-            os.execve(sys.executable, [sys.executable] + sys.argv, env)
+        libraries[name.split(".so")[0]] = rest.split(" (")[0].strip()
+    if "libtsan" in libraries:
+        print(f"SKIPPED: {extension} is built with ThreadSanitizer, which cannot be loaded "
+              "into the Python interpreter")
+        sys.exit(0)
+    if "libasan" in libraries:
+        # libstdc++ too: ASan intercepts __cxa_throw only if it is loaded at start-up.
+        preload = [libraries["libasan"]] + [libraries[k] for k in ("libstdc++",) if k in libraries]
+        env = dict(os.environ, DEEPFAKE_SANITIZER_REEXEC="1", LD_PRELOAD=":".join(preload),
+                   ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") + ":detect_leaks=0")
+        os.execve(sys.executable, [sys.executable] + sys.argv, env)
