@@ -168,8 +168,8 @@ class PyDetector {
   }
 
   // [(P(fake), [per-frame P(fake), ...]), ...] for face tracks [T, 3, H, W] each.
-  py::list ScoreFaceTracks(const std::vector<py::array_t<float, py::array::c_style |
-                                                                    py::array::forcecast>>& arrays)
+  py::list ScoreFaceTracks(
+      const std::vector<py::array_t<float, py::array::c_style | py::array::forcecast>>& arrays)
       const {
     const nn::ModelPreset& preset = detector_->preset();
     const int64_t size = preset.preprocessing.image_size;
@@ -246,8 +246,8 @@ PYBIND11_MODULE(_deepfake, m) {
            py::arg("landmark_model_path") = "")
       .def("detect", &PyDetector::Detect, py::arg("path"), py::arg("explain") = false,
            py::arg("frames") = true, py::arg("thumbnails") = false)
-      .def("detect_batch", &PyDetector::DetectBatch, py::arg("paths"),
-           py::arg("explain") = false, py::arg("frames") = true, py::arg("thumbnails") = false,
+      .def("detect_batch", &PyDetector::DetectBatch, py::arg("paths"), py::arg("explain") = false,
+           py::arg("frames") = true, py::arg("thumbnails") = false,
            py::arg("progress") = py::none())
       .def("face_tracks", &PyDetector::FaceTracks, py::arg("path"))
       .def("score_face_tracks", &PyDetector::ScoreFaceTracks, py::arg("tracks"))

@@ -20,8 +20,8 @@
 
 namespace {
 
-absl::Status WriteCheckpoint(const std::string& preset_name, const std::string& out,
-                             uint64_t seed, double threshold) {
+absl::Status WriteCheckpoint(const std::string& preset_name, const std::string& out, uint64_t seed,
+                             double threshold) {
   const absl::StatusOr<nn::ModelPreset> preset = nn::GetPreset(preset_name);
   if (!preset.ok()) return preset.status();
   nn::SetInitSeed(seed);
