@@ -237,6 +237,16 @@ TEST_F(DetectCommandTest, AnnotateWritesADecodableVideo) {
   }
 }
 
+TEST_F(DetectCommandTest, AnnotatingAnUnreadableVideoKeepsExit3) {
+  const std::string text = base::testing::TestTempPath("text.mp4");
+  std::ofstream(text) << "not a video\n";
+  const std::string annotated = base::testing::TestTempPath("annotated.mp4");
+  const CommandRun run = Detect({"--video_path", text, "--annotate", annotated});
+  EXPECT_EQ(run.exit_code, kExitNotAnalysed) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("no annotated video: " + text));
+  EXPECT_FALSE(fs::exists(annotated));
+}
+
 TEST_F(DetectCommandTest, ExplainWritesOnePngPerTrack) {
   const std::string dir = base::testing::TestTempPath("heatmaps");
   const CommandRun run = Detect({"--video_path", kRealClip, "--explain", dir});
