@@ -301,7 +301,8 @@ TEST_F(RealtimeTest, StalledFifoFeedEndsThroughTheReadTimeoutWithTheSummary) {
   EXPECT_EQ(s.ended, "stalled");
   EXPECT_TRUE(s.source_stalled);
   EXPECT_THAT(s.error, HasSubstr(fifo + ": no data for 1 s (read_timeout_seconds)"));
-  EXPECT_THAT(run.err, HasSubstr(fifo + ": no data for 1 s"));
+  EXPECT_THAT(run.out, HasSubstr("  ended early: " + fifo + ": no data for 1 s"));
+  EXPECT_EQ(run.err, "");
   EXPECT_EQ(writer.written(), 16);
   EXPECT_EQ(s.frames_received, 16);
   EXPECT_EQ(s.frames_dropped, 0);
@@ -447,7 +448,7 @@ TEST_F(RealtimeTest, ErrorsNameTheSourceOrFileAndStillSummarize) {
   RunResult run = RunWith(options, stop);
   EXPECT_EQ(run.summary.ended, "error");
   EXPECT_THAT(run.summary.error, HasSubstr(options.source + ": no such file"));
-  EXPECT_THAT(run.err, HasSubstr(options.source + ": no such file"));
+  EXPECT_THAT(run.out, HasSubstr("ended early: " + options.source + ": no such file"));
   EXPECT_THAT(run.out, HasSubstr("summary: " + options.source + ": error"));
 
   options.source = kClip;
