@@ -416,10 +416,8 @@ int DetectCommand::RunLive(const Detector& detector, std::ostream& out, std::ost
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);
 
-  if (!summary.error.empty() || summary.source_stalled) {
-    if (!summary.error.empty()) err << kCommand << ": " << summary.error << "\n";
-    return kExitNotAnalysed;
-  }
+  // The error that ended the run is a line of the summary on `out` already.
+  if (!summary.error.empty() || summary.source_stalled) return kExitNotAnalysed;
   return summary.fake_scores > 0 ? kExitFakeFound : kExitNoFake;
 }
 

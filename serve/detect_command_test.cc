@@ -283,6 +283,12 @@ TEST_F(DetectCommandTest, RealtimeOnAFile) {
               "--output_file", jsonl, "--confidence_threshold", "0"});
   EXPECT_EQ(run.exit_code, kExitFakeFound) << run.err << run.out;  // every score >= 0
   EXPECT_THAT(Lines(ReadFile(jsonl)).size(), ::testing::Ge(2u)) << run.out;
+
+  // A source that cannot be read: 3, with the reason in the summary.
+  const std::string missing = base::testing::TestTempPath("missing.mp4");
+  const CommandRun failed = Detect({"--realtime", "--video_path", missing});
+  EXPECT_EQ(failed.exit_code, kExitNotAnalysed) << failed.err << failed.out;
+  EXPECT_THAT(failed.out, HasSubstr(missing));
 }
 
 TEST_F(DetectCommandTest, UsageErrorsExit2) {
