@@ -139,7 +139,8 @@ class DetectCommand : public cli::Command {
   std::string ExitCodes() const override {
     return "Exit codes: 0 every video was analysed and none is fake; 1 at least one video is "
            "FAKE (and every video was analysed); 2 usage or setup error (bad or missing flag, no "
-           "model, a model that cannot be loaded, an output that cannot be written); 3 at least "
+           "model, a model that cannot be loaded, an output that cannot be written: then after the "
+           "report, whatever else applies); 3 at least "
            "one video could not be analysed (UNDETERMINED: unreadable, damaged, no face, ...): "
            "the others are still reported. 3 wins over 1, so a script never takes an "
            "incomplete batch for a complete one: look in the report for FAKE lines. With "
@@ -362,6 +363,9 @@ int DetectCommand::RunFiles(const Detector& detector, const std::vector<std::str
     if (annotated.ok()) {
       err << absl::StrFormat("wrote %s (%d frames, %dx%d)\n", o.annotate_path, annotated->frames,
                              annotated->width, annotated->height);
+    } else if (results[0].verdict == Verdict::kUndetermined) {
+      // The input's own fault (exit 3 already says so), not the output's.
+      err << kCommand << ": no annotated video: " << annotated.status().message() << "\n";
     } else {
       output_failed(annotated.status());
     }
@@ -412,10 +416,8 @@ int DetectCommand::RunLive(const Detector& detector, std::ostream& out, std::ost
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);
 
-  if (!summary.error.empty() || summary.source_stalled) {
-    if (!summary.error.empty()) err << kCommand << ": " << summary.error << "\n";
-    return kExitNotAnalysed;
-  }
+  // The error that ended the run is a line of the summary on `out` already.
+  if (!summary.error.empty() || summary.source_stalled) return kExitNotAnalysed;
   return summary.fake_scores > 0 ? kExitFakeFound : kExitNoFake;
 }
 

@@ -237,6 +237,16 @@ TEST_F(DetectCommandTest, AnnotateWritesADecodableVideo) {
   }
 }
 
+TEST_F(DetectCommandTest, AnnotatingAnUnreadableVideoKeepsExit3) {
+  const std::string text = base::testing::TestTempPath("text.mp4");
+  std::ofstream(text) << "not a video\n";
+  const std::string annotated = base::testing::TestTempPath("annotated.mp4");
+  const CommandRun run = Detect({"--video_path", text, "--annotate", annotated});
+  EXPECT_EQ(run.exit_code, kExitNotAnalysed) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("no annotated video: " + text));
+  EXPECT_FALSE(fs::exists(annotated));
+}
+
 TEST_F(DetectCommandTest, ExplainWritesOnePngPerTrack) {
   const std::string dir = base::testing::TestTempPath("heatmaps");
   const CommandRun run = Detect({"--video_path", kRealClip, "--explain", dir});
@@ -273,6 +283,12 @@ TEST_F(DetectCommandTest, RealtimeOnAFile) {
               "--output_file", jsonl, "--confidence_threshold", "0"});
   EXPECT_EQ(run.exit_code, kExitFakeFound) << run.err << run.out;  // every score >= 0
   EXPECT_THAT(Lines(ReadFile(jsonl)).size(), ::testing::Ge(2u)) << run.out;
+
+  // A source that cannot be read: 3, with the reason in the summary.
+  const std::string missing = base::testing::TestTempPath("missing.mp4");
+  const CommandRun failed = Detect({"--realtime", "--video_path", missing});
+  EXPECT_EQ(failed.exit_code, kExitNotAnalysed) << failed.err << failed.out;
+  EXPECT_THAT(failed.out, HasSubstr(missing));
 }
 
 TEST_F(DetectCommandTest, UsageErrorsExit2) {

@@ -144,6 +144,10 @@ void PrintSummary(const std::string& source, const RealtimeSummary& s, std::ostr
   out << absl::StrFormat(
       "  latency (frame arrival -> score): p50 %.0f ms, p95 %.0f ms, max %.0f ms\n",
       s.latency_ms_p50, s.latency_ms_p95, s.latency_ms_max);
+  if (!s.error.empty()) {
+    out << "  ended early: " << s.error
+        << (s.source_stalled ? " (the feed stopped delivering frames)" : "") << "\n";
+  }
   out.flush();
 }
 
@@ -183,7 +187,6 @@ RealtimeSummary RunRealtime(const Detector& detector, const RealtimeOptions& opt
     summary.ended = "error";
     summary.error = message;
     summary.seconds = MillisecondsBetween(start, Clock::now()) / 1000;
-    err << "realtime: " << message << "\n";
     PrintSummary(source, summary, out);
     return summary;
   };
@@ -229,6 +232,7 @@ RealtimeSummary RunRealtime(const Detector& detector, const RealtimeOptions& opt
   BoundedQueue<std::vector<FramePtr>> windows(1);
   std::atomic<int64_t> received{0}, dropped{0}, analysed{0}, skipped{0};
   FirstError source_error, face_error;
+  std::vector<std::string> decoder_warnings;  // written by the reader before it ends
 
   std::thread reader([&] {
     video::OpenOptions open = WithLowLatencyProbing(options.open);
@@ -265,6 +269,7 @@ RealtimeSummary RunRealtime(const Detector& detector, const RealtimeOptions& opt
       ++received;
       dropped += decoded.Push({std::move(frame), Clock::now()});
     }
+    decoder_warnings = (*decoder)->report().warnings;
     decoded.Close();
   });
 
@@ -391,10 +396,7 @@ RealtimeSummary RunRealtime(const Detector& detector, const RealtimeOptions& opt
     }
   }
   summary.ended = ended;
-  if (!summary.error.empty()) {
-    err << "realtime: " << summary.error
-        << (summary.source_stalled ? " (the feed stopped delivering frames)" : "") << "\n";
-  }
+  for (const std::string& warning : decoder_warnings) err << "realtime: " << warning << "\n";
   if (jsonl.is_open()) {
     jsonl << SummaryJson(source, summary).dump() << "\n";
     jsonl.flush();

@@ -57,7 +57,9 @@ struct RealtimeSummary {
 };
 
 // Runs until the source ends, max_seconds pass, `stop` becomes true (the CLI sets it from
-// SIGINT) or an error. Writes the per-score lines and the summary to `out`.
+// SIGINT) or an error. Writes the per-score lines and the summary to `out` (with the error,
+// naming the source, when it ended early: also in the result's `error`, for the caller to
+// report); `err` gets the decoder's warnings (damaged packets), each naming the source.
 RealtimeSummary RunRealtime(const Detector& detector, const RealtimeOptions& options,
                             const std::atomic<bool>& stop, std::ostream& out, std::ostream& err);
 

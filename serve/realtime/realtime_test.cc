@@ -68,6 +68,13 @@ std::vector<video::Frame> DecodeClip() {
   return frames;
 }
 
+int ReadLineCount(const std::string& path) {
+  std::ifstream file(path);
+  int n = 0;
+  for (std::string line; std::getline(file, line);) ++n;
+  return n;
+}
+
 std::vector<nlohmann::json> ReadJsonLines(const std::string& path) {
   std::ifstream file(path);
   std::vector<nlohmann::json> lines;
@@ -294,12 +301,14 @@ TEST_F(RealtimeTest, StalledFifoFeedEndsThroughTheReadTimeoutWithTheSummary) {
   EXPECT_EQ(s.ended, "stalled");
   EXPECT_TRUE(s.source_stalled);
   EXPECT_THAT(s.error, HasSubstr(fifo + ": no data for 1 s (read_timeout_seconds)"));
-  EXPECT_THAT(run.err, HasSubstr(fifo + ": no data for 1 s"));
+  EXPECT_THAT(run.out, HasSubstr("  ended early: " + fifo + ": no data for 1 s"));
+  EXPECT_EQ(run.err, "");
   EXPECT_EQ(writer.written(), 16);
   EXPECT_EQ(s.frames_received, 16);
   EXPECT_EQ(s.frames_dropped, 0);
   EXPECT_GE(s.scores, 2);
-  EXPECT_LT(run.seconds, 8) << "16 frames (0.64 s) + a 1 s timeout";
+  // 16 frames (0.64 s) + the 1 s timeout; a hang would last until the writer gives up (30 s).
+  EXPECT_LT(s.seconds, 20);
   EXPECT_THAT(run.out, HasSubstr("summary: " + fifo + ": stalled"));
   ASSERT_FALSE(run.jsonl.empty());
   EXPECT_EQ(run.jsonl.back()["type"], "summary");
@@ -315,20 +324,26 @@ TEST_F(RealtimeTest, StopFlagEndsAnEndlessFeedCleanly) {
   options.open.input_format = "lavfi";
   options.every = 2;
   std::atomic<bool> stop{false};
-  Clock::time_point stopped_at;
+  // Stop once two scores are in the JSONL file (flushed per line; a third line begun).
+  const std::string jsonl = base::testing::TestTempPath("scores.jsonl");
+  unlink(jsonl.c_str());
+  Clock::time_point stopped_at = Clock::now() + std::chrono::hours(1);
   std::thread stopper([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    const Clock::time_point give_up = Clock::now() + std::chrono::seconds(60);
+    while (ReadLineCount(jsonl) < 3 && Clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     stopped_at = Clock::now();
     stop = true;
   });
   const RunResult run = RunWith(options, stop);
   stopper.join();
-  EXPECT_LT(SecondsSince(stopped_at), 2.0) << "stopping took too long";
+  EXPECT_LT(SecondsSince(stopped_at), 5.0) << "stopping took too long";
   const RealtimeSummary& s = run.summary;
   EXPECT_EQ(s.ended, "stopped");
   EXPECT_EQ(s.error, "");
   EXPECT_EQ(run.err, "");
-  EXPECT_GE(s.frames_received, 10);
+  EXPECT_GE(s.frames_received, 4);
   EXPECT_GE(s.scores, 2);
   EXPECT_THAT(run.out, HasSubstr(": stopped after"));
   ASSERT_FALSE(run.jsonl.empty());
@@ -351,7 +366,7 @@ TEST_F(RealtimeTest, StopFlagEndsTheWaitForASilentSource) {
   });
   const RunResult run = RunWith(options, stop);
   stopper.join();
-  EXPECT_LT(run.seconds, 3);
+  EXPECT_LT(run.summary.seconds, 3) << "from opening the source to the end";
   EXPECT_EQ(run.summary.ended, "stopped");
   EXPECT_EQ(run.summary.error, "");
   EXPECT_EQ(run.summary.frames_received, 0);
@@ -421,9 +436,9 @@ TEST_F(RealtimeTest, MaxSecondsEndsTheRun) {
   const RunResult run = RunWith(options, stop);
   EXPECT_EQ(run.summary.ended, "max_seconds");
   EXPECT_EQ(run.summary.error, "");
-  EXPECT_GE(run.seconds, 1.0);
-  EXPECT_LT(run.seconds, 3.0);
-  EXPECT_GT(run.summary.frames_received, 5);
+  EXPECT_GE(run.summary.seconds, 1.0);
+  EXPECT_LT(run.summary.seconds, 5.0);
+  EXPECT_GT(run.summary.frames_received, 0);
 }
 
 TEST_F(RealtimeTest, ErrorsNameTheSourceOrFileAndStillSummarize) {
@@ -433,7 +448,7 @@ TEST_F(RealtimeTest, ErrorsNameTheSourceOrFileAndStillSummarize) {
   RunResult run = RunWith(options, stop);
   EXPECT_EQ(run.summary.ended, "error");
   EXPECT_THAT(run.summary.error, HasSubstr(options.source + ": no such file"));
-  EXPECT_THAT(run.err, HasSubstr(options.source + ": no such file"));
+  EXPECT_THAT(run.out, HasSubstr("ended early: " + options.source + ": no such file"));
   EXPECT_THAT(run.out, HasSubstr("summary: " + options.source + ": error"));
 
   options.source = kClip;
