@@ -25,7 +25,7 @@ nlohmann::json ResultToJson(const DetectionResult& result, const JsonOptions& op
 
 // CSV: a header line, then one row per video (path, verdict, fake_probability, threshold,
 // reason, message, faces, deciding_track, duration, fps, width, height, codec, sha256,
-// model, preset, model_sha256, total_ms), RFC 4180 quoting.
+// model, preset, model_sha256, total_ms), RFC 4180 quoting; neither ends in a line break.
 std::string CsvHeader();
 std::string ResultToCsvRow(const DetectionResult& result);
 

@@ -1,6 +1,6 @@
 // Writes real detection results as JSONL for the schema test (result_schema_test.sh): a
 // random-weight tiny model on the given clips (with frames and thumbnails, and without
-// frames), a faceless clip, a missing file, and a result with heatmaps.
+// frames), a faceless clip, a missing file, and the first clip explained (heatmaps).
 //   result_samples OUT.jsonl CLIP...
 #include <fstream>
 #include <iostream>
@@ -38,21 +38,12 @@ int main(int argc, char** argv) {
   int determined = 0;
   for (const serve::DetectionResult& r : (*detector)->DetectBatch(paths)) {
     out << serve::ResultToJson(r, all).dump() << "\n" << serve::ResultToJson(r, summary).dump() << "\n";
-    if (r.verdict == serve::Verdict::kUndetermined) continue;
-    ++determined;
-    // Heatmaps in the layout Explain fills (values from the thumbnails' red channel).
-    serve::DetectionResult explained = r;
-    for (serve::TrackResult& track : explained.tracks) {
-      for (const serve::Image& thumbnail : track.thumbnails) {
-        serve::Heatmap heatmap;
-        heatmap.width = heatmap.height = 2;
-        for (int i = 0; i < 4; ++i) heatmap.values.push_back(thumbnail.rgb[3 * i] / 255.0f);
-        heatmap.overlay = thumbnail;
-        track.heatmaps.push_back(heatmap);
-      }
-    }
-    out << serve::ResultToJson(explained, all).dump() << "\n";
+    determined += r.verdict != serve::Verdict::kUndetermined;
   }
+  // With Grad-CAM heatmaps.
+  serve::DetectOptions explain;
+  explain.explain = true;
+  out << serve::ResultToJson((*detector)->Detect(paths.front(), explain), all).dump() << "\n";
   if (determined == 0) {
     std::cerr << "no clip was analysed\n";
     return 1;

@@ -8,6 +8,9 @@ shift 3
 out=${TEST_TMPDIR:-$(mktemp -d)}
 "$samples" "$out/results.jsonl" "$@"
 /usr/bin/python3 "$validate" "$schema" "$out/results.jsonl"
+for field in '"heatmaps"' '"thumbnails"' '"overlay"' '"reason":"no_face"' '"reason":"unreadable"'; do
+  grep -q "$field" "$out/results.jsonl" || { echo "FAIL: no sample has $field" >&2; exit 1; }
+done
 
 # The same results as a .json array validate too.
 /usr/bin/python3 -c 'import json,sys; print(json.dumps([json.loads(l) for l in open(sys.argv[1])]))' \
