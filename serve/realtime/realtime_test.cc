@@ -407,6 +407,47 @@ TEST_F(RealtimeTest, FramesDropWhenAnalysisFallsBehind) {
   EXPECT_LT(s.latency_ms_max, 1000 * s.seconds);
 }
 
+// Inference slower than face finding (the `small` preset scoring a window per frame): a window
+// still waiting for the model is replaced by the newer one. Every window is accounted for (scored
+// or skipped), and each score is of the newest frames.
+TEST_F(RealtimeTest, WindowsAreReplacedWhenInferenceFallsBehind) {
+  DetectorOptions detector_options;
+  detector_options.device = "cpu";
+  detector_options.landmark_model_path = base::testing::kLandmarkModelPath;
+  auto small = Detector::Load(serve::testing::WriteRandomModel(
+                                  base::testing::TestTempPath("small.safetensors"), "small", 2),
+                              detector_options);
+  ASSERT_TRUE(small.ok()) << small.status();
+  RealtimeOptions options;
+  // Unpaced, into a queue that holds the whole feed: no frame is dropped, and windows come
+  // as fast as faces are found (a few ms each), far faster than the model scores them.
+  options.source = MovieGraph(/*loops=*/3, /*paced=*/false);
+  options.open.input_format = "lavfi";
+  options.every = 1;
+  options.queue_frames = 3 * kClipFrames;
+  options.output_file = base::testing::TestTempPath("small.jsonl");
+  const std::atomic<bool> stop{false};
+  std::ostringstream out, err;
+  const RealtimeSummary s = RunRealtime(**small, options, stop, out, err);
+  ASSERT_EQ(s.ended, "end_of_source") << out.str();
+  const int window = (*small)->preset().preprocessing.frames;  // 8
+  EXPECT_EQ(s.frames_received, 3 * kClipFrames);
+  EXPECT_EQ(s.frames_dropped, 0);
+  EXPECT_EQ(s.frames_analysed, 3 * kClipFrames);
+  // A window per analysed frame once the first is full: each scored or replaced.
+  EXPECT_EQ(s.scores + s.windows_skipped, s.frames_analysed - (window - 1));
+  EXPECT_GT(s.windows_skipped, 0) << "the small model kept up with face finding?";
+  const std::vector<nlohmann::json> lines = ReadJsonLines(options.output_file);
+  ASSERT_EQ(lines.size(), static_cast<size_t>(s.scores) + 1);
+  int64_t last = -1;
+  for (size_t i = 0; i + 1 < lines.size(); ++i) {
+    EXPECT_EQ(lines[i]["window_frames"], window);
+    EXPECT_GT(lines[i]["last_frame"].get<int64_t>(), last) << "scores go forward in time";
+    last = lines[i]["last_frame"];
+  }
+  EXPECT_EQ(last, 3 * kClipFrames - 1) << "the newest window is never the one skipped";
+}
+
 // A regular file plays at its frame rate (as a live feed would deliver it) unless told not to.
 TEST_F(RealtimeTest, RegularFilePlaysAtItsFrameRate) {
   RealtimeOptions options;
