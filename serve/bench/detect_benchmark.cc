@@ -48,6 +48,8 @@ ABSL_FLAG(int, repeats, 3, "timed runs of each mode (the median is reported)");
 ABSL_FLAG(int, threads, 0, "CPU threads (0 = every core)");
 ABSL_FLAG(std::string, device, "cpu", "cpu, cuda or auto");
 ABSL_FLAG(std::string, landmark_model, "", "shape_predictor_68 (empty = installed one)");
+ABSL_FLAG(bool, prepare_only, false,
+          "cut the clips and write the checkpoint and the PyTorch manifest, then stop");
 
 namespace {
 
@@ -135,6 +137,19 @@ int main(int argc, char** argv) {
       return Fail(s);
     }
   }
+  // The PyTorch pipeline's manifest: our crops and their maps, preprocessed on one thread.
+  nn::ModelPreset sampled = *preset;
+  sampled.preprocessing.frames = absl::GetFlag(FLAGS_frames);
+  absl::StatusOr<nlohmann::json> manifest = serve::bench::PytorchManifest(
+      *clips, sampled, absl::GetFlag(FLAGS_landmark_model), work_dir);
+  if (!manifest.ok()) return Fail(manifest.status());
+  (*manifest)["checkpoint"] = model_path;
+  if (absl::GetFlag(FLAGS_prepare_only)) {
+    std::ofstream(work_dir + "/manifest.json") << manifest->dump(1) << "\n";
+    std::printf("wrote %s/manifest.json (no timing: --prepare_only)\n", work_dir.c_str());
+    return 0;
+  }
+
   serve::DetectorOptions options;
   options.device = absl::GetFlag(FLAGS_device);
   options.frames = absl::GetFlag(FLAGS_frames);
@@ -143,32 +158,6 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<serve::Detector>> detector =
       serve::Detector::Load(model_path, options);
   if (!detector.ok()) return Fail(detector.status());
-
-  // The PyTorch pipeline's manifest: our crops and their maps, preprocessed on one thread.
-  nlohmann::json manifest;
-  {
-    video::PreprocessOptions serial = (*detector)->preprocess_options();
-    serial.parallel = false;
-    const nn::Preprocessing& preprocessing = (*detector)->preset().preprocessing;
-    nlohmann::json videos = nlohmann::json::array();
-    for (size_t i = 0; i < clips->size(); ++i) {
-      absl::StatusOr<video::PreprocessedVideo> video =
-          video::PreprocessVideo((*clips)[i], preprocessing, serial);
-      if (!video.ok()) {
-        std::fprintf(stderr, "  (no crops for the PyTorch pipeline) %s\n",
-                     video.status().ToString().c_str());
-        continue;
-      }
-      if (i == 0) manifest["preprocessing"] = serve::bench::ManifestPreprocessing(*video);
-      absl::StatusOr<nlohmann::json> entry = serve::bench::ManifestEntry(
-          *video, absl::StrCat(work_dir, "/crops_", i, ".u8"));
-      if (!entry.ok()) return Fail(entry.status());
-      videos.push_back(*entry);
-    }
-    manifest["videos"] = videos;
-    manifest["preset"] = preset->name;
-    manifest["checkpoint"] = model_path;
-  }
 
   const int threads = base::GetNumThreads();
   std::fprintf(stderr, "warm-up...\n");
@@ -188,7 +177,13 @@ int main(int argc, char** argv) {
                  single_seconds.back());
   }
   int undetermined = 0, tracks = 0;
+  nlohmann::json probabilities = nlohmann::json::object();  // path -> P(fake) per track
   for (const serve::DetectionResult& result : last) {
+    std::vector<double> track_probabilities;
+    for (const serve::TrackResult& track : result.tracks) {
+      track_probabilities.push_back(track.fake_probability);
+    }
+    probabilities[result.path] = track_probabilities;
     if (result.verdict == serve::Verdict::kUndetermined) {
       ++undetermined;
       std::fprintf(stderr, "  UNDETERMINED: %s\n", result.message.c_str());
@@ -242,9 +237,11 @@ int main(int argc, char** argv) {
       {"load_average_before", load_before},
       {"load_average_after", load_after},
   };
-  manifest["cpp_results"] = results;
+  nlohmann::json manifest_results = results;
+  manifest_results["probabilities"] = probabilities;
+  (*manifest)["cpp_results"] = manifest_results;
   const std::string manifest_path = work_dir + "/manifest.json";
-  std::ofstream(manifest_path) << manifest.dump(1) << "\n";
+  std::ofstream(manifest_path) << manifest->dump(1) << "\n";
 
   const Stages& s = single_stages[median_pass];
   std::printf(

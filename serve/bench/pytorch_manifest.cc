@@ -1,6 +1,8 @@
 #include "serve/bench/pytorch_manifest.h"
 
+#include <cstdio>
 #include <fstream>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -62,6 +64,36 @@ nlohmann::json ManifestPreprocessing(const video::PreprocessedVideo& video) {
           {"channel_order", p.channel_order == nn::ChannelOrder::kRgb ? "rgb" : "bgr"},
           {"crop_mode", video::CropModeName(video.crop_mode)},
           {"margin", video.margin}};
+}
+
+absl::StatusOr<nlohmann::json> PytorchManifest(const std::vector<std::string>& clips,
+                                               const nn::ModelPreset& preset,
+                                               const std::string& landmark_model_path,
+                                               const std::string& work_dir) {
+  video::PreprocessOptions serial = video::PreprocessOptionsForPreset(preset);
+  serial.landmark_model_path = landmark_model_path;
+  serial.parallel = false;
+  nlohmann::json manifest;
+  manifest["preset"] = preset.name;
+  nlohmann::json videos = nlohmann::json::array();
+  // Untimed first run: loads dlib's landmark model, which must not count as face finding.
+  if (!clips.empty()) (void)video::PreprocessVideo(clips.front(), preset.preprocessing, serial);
+  for (size_t i = 0; i < clips.size(); ++i) {
+    absl::StatusOr<video::PreprocessedVideo> video =
+        video::PreprocessVideo(clips[i], preset.preprocessing, serial);
+    if (!video.ok()) {
+      std::fprintf(stderr, "  (left out of the PyTorch manifest) %s\n",
+                   video.status().ToString().c_str());
+      continue;
+    }
+    if (videos.empty()) manifest["preprocessing"] = ManifestPreprocessing(*video);
+    absl::StatusOr<nlohmann::json> entry =
+        ManifestEntry(*video, absl::StrCat(work_dir, "/crops_", i, ".u8"));
+    if (!entry.ok()) return entry.status();
+    videos.push_back(*std::move(entry));
+  }
+  manifest["videos"] = videos;
+  return manifest;
 }
 
 }  // namespace serve::bench

@@ -8,9 +8,11 @@
 #define SERVE_BENCH_PYTORCH_MANIFEST_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
+#include "nn/models/presets.h"
 #include "video/preprocess.h"
 
 namespace serve::bench {
@@ -28,6 +30,14 @@ absl::StatusOr<nlohmann::json> ManifestEntry(const video::PreprocessedVideo& vid
 // The preprocessing every entry shares: {"frames", "image_size", "mean", "std",
 // "channel_order", "crop_mode", "margin"}.
 nlohmann::json ManifestPreprocessing(const video::PreprocessedVideo& video);
+
+// Preprocesses every clip with `preset` on one thread and returns the manifest
+// {"preset", "preprocessing", "videos": [ManifestEntry...]}, the crops written to
+// `work_dir`/crops_<i>.u8. A clip that cannot be preprocessed is left out (said on stderr).
+absl::StatusOr<nlohmann::json> PytorchManifest(const std::vector<std::string>& clips,
+                                               const nn::ModelPreset& preset,
+                                               const std::string& landmark_model_path,
+                                               const std::string& work_dir);
 
 }  // namespace serve::bench
 
