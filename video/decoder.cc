@@ -12,11 +12,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <mutex>
 #include <utility>
+#include <vector>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
@@ -83,6 +86,33 @@ bool IsLocalPath(const std::string& path) {
 bool IsRegularFile(const std::string& path) {
   struct stat st;
   return IsLocalPath(path) && stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+constexpr char kDamagedPayload[] = "type.googleapis.com/video.DamagedInput";
+
+// Marks an Open error as "a video container, but broken" (IsDamagedInputError).
+absl::Status Damaged(absl::Status status) {
+  status.SetPayload(kDamagedPayload, absl::Cord("1"));
+  return status;
+}
+
+// Whether a regular file's first bytes alone (not its name) make FFmpeg's probe confident
+// it is a container it knows (an MP4's ftyp box, Matroska's EBML header, ...).
+bool HasContainerHeader(const std::string& path) {
+  if (!IsRegularFile(path)) return false;
+  constexpr int kProbeBytes = 4096;
+  std::vector<uint8_t> bytes(kProbeBytes + AVPROBE_PADDING_SIZE, 0);
+  FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return false;
+  const size_t n = std::fread(bytes.data(), 1, kProbeBytes, file);
+  std::fclose(file);
+  AVProbeData probe = {};
+  probe.filename = "";
+  probe.buf = bytes.data();
+  probe.buf_size = static_cast<int>(n);
+  int score = 0;
+  const AVInputFormat* format = av_probe_input_format3(&probe, 1, &score);
+  return format != nullptr && score >= AVPROBE_SCORE_MAX / 2;
 }
 
 // The descriptor of FFmpeg's "pipe:N" ("pipe:" is 0); -1 for anything else.
@@ -351,6 +381,9 @@ absl::Status Decoder::Impl::Open(const std::string& path, const OpenOptions& opt
     deadline_us_ = 0;
     if (timed_out_) return OpenTimeout("opening it");
     if (r == AVERROR_INVALIDDATA) {
+      if (memory_ == nullptr && HasContainerHeader(path)) {
+        return Damaged(FfmpegError(r, path, "a broken video file (its header is a video container's)"));
+      }
       return FfmpegError(r, path, "not a video format FFmpeg can read");
     }
     return FfmpegError(r, path, "cannot open");
@@ -363,7 +396,7 @@ absl::Status Decoder::Impl::Open(const std::string& path, const OpenOptions& opt
   for (auto& d : stream_options) av_dict_free(&d);
   deadline_us_ = 0;
   if (timed_out_) return OpenTimeout("reading the stream information");
-  if (r < 0) return FfmpegError(r, path, "cannot read the stream information");
+  if (r < 0) return Damaged(FfmpegError(r, path, "cannot read the stream information"));
 
   const AVCodec* decoder = nullptr;
   r = av_find_best_stream(format_, AVMEDIA_TYPE_VIDEO, -1, -1, &decoder, 0);
@@ -410,7 +443,7 @@ absl::Status Decoder::Impl::OpenCodec(const AVCodec* decoder) {
   if (codec_ == nullptr)
     return absl::ResourceExhaustedError(absl::StrCat(path_, ": out of memory"));
   int r = avcodec_parameters_to_context(codec_, stream->codecpar);
-  if (r < 0) return FfmpegError(r, path_, "bad codec parameters");
+  if (r < 0) return Damaged(FfmpegError(r, path_, "bad codec parameters"));
   codec_->pkt_timebase = stream->time_base;
   codec_->thread_count = options_.decoder_threads;
   codec_->max_pixels = int64_t{options_.max_width} * options_.max_height;
@@ -753,6 +786,14 @@ absl::StatusOr<std::optional<Frame>> Decoder::DecodeAt(double timestamp_seconds)
 std::optional<double> Decoder::KeyframeAtOrBefore(double timestamp_seconds) const {
   if (!impl_->info_.seekable || !std::isfinite(timestamp_seconds)) return std::nullopt;
   return impl_->IndexedKeyframeBefore(std::max(timestamp_seconds, 0.0));
+}
+
+}  // namespace video
+
+namespace video {
+
+bool IsDamagedInputError(const absl::Status& status) {
+  return status.GetPayload(kDamagedPayload).has_value();
 }
 
 }  // namespace video

@@ -59,6 +59,11 @@ struct OpenOptions {
   double read_timeout_seconds = 30;
 };
 
+// Whether an Open error means the input is a video container (by its header or its opened
+// format) that is broken (truncated, corrupt stream information), rather than something
+// that is not a video at all. Marked by a payload on the status, not by its message.
+bool IsDamagedInputError(const absl::Status& status);
+
 class Decoder {
  public:
   // Opens a file path, FFmpeg URL ("pipe:0", "rtsp://...") or device ("/dev/video0" with

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "absl/status/status.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
@@ -230,9 +231,11 @@ absl::Status CheckPreprocessing(const std::string& name, const nn::Preprocessing
 absl::Status CheckFrameCount(const std::string& name, int num_frames,
                              const PreprocessOptions& options) {
   if (num_frames >= std::max(1, options.min_frames)) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat(name, ": only ", num_frames, " decodable frame(s); at least ",
-                   std::max(1, options.min_frames), " are needed for a face sequence"));
+  return WithPreprocessFailure(
+      absl::InvalidArgumentError(
+          absl::StrCat(name, ": only ", num_frames, " decodable frame(s); at least ",
+                       std::max(1, options.min_frames), " are needed for a face sequence")),
+      PreprocessFailure::kTooFewFrames);
 }
 
 // The 68-point model (cached per process after the first load, which takes ~0.6 s): on a
@@ -270,6 +273,11 @@ absl::Status FinishPreprocessing(const std::string& name, std::deque<FrameFaces>
   }
   result.width = items.front().frame->width;
   result.height = items.front().frame->height;
+  if (result.info.path.empty()) {  // PreprocessFrames: no decoder
+    result.info.path = name;
+    result.info.width = result.width;
+    result.info.height = result.height;
+  }
 
   const Clock::time_point track_start = Clock::now();
   std::vector<FaceTrack> tracks = TrackFaces(observations, options.tracker, &result.tracking);
@@ -278,14 +286,22 @@ absl::Status FinishPreprocessing(const std::string& name, std::deque<FrameFaces>
     int frames_with_any_face = 0;
     for (const SampledFrameInfo& f : result.frames) frames_with_any_face += f.num_faces > 0;
     if (frames_with_any_face == 0) {
-      return absl::NotFoundError(
-          absl::StrCat(name, ": no face found in any of ", num_frames, " sampled frames"));
+      return WithPreprocessFailure(
+          absl::NotFoundError(
+              absl::StrCat(name, ": no face found in any of ", num_frames, " sampled frames")),
+          PreprocessFailure::kNoFace);
     }
-    return absl::NotFoundError(
-        absl::StrCat(name, ": no face track: faces found in ", frames_with_any_face, " of ",
-                     num_frames, " sampled frames, but ", result.tracking.faces_too_small,
-                     " were smaller than ", options.tracker.min_face_size, " px and ",
-                     result.tracking.tracks_too_brief, " track(s) were seen in too few frames"));
+    // Every detection dropped for its size: too small; else the tracks were too brief.
+    const PreprocessFailure failure = result.tracking.faces_detected == 0
+                                          ? PreprocessFailure::kFaceTooSmall
+                                          : PreprocessFailure::kNoFaceTrack;
+    return WithPreprocessFailure(
+        absl::NotFoundError(absl::StrCat(
+            name, ": no face track: faces found in ", frames_with_any_face, " of ", num_frames,
+            " sampled frames, but ", result.tracking.faces_too_small, " were smaller than ",
+            options.tracker.min_face_size, " px and ", result.tracking.tracks_too_brief,
+            " track(s) were seen in too few frames")),
+        failure);
   }
 
   // Crops, in parallel over (track, frame), then one tensor per track.
@@ -310,6 +326,13 @@ absl::Status FinishPreprocessing(const std::string& name, std::deque<FrameFaces>
   return absl::OkStatus();
 }
 
+// Decoder::Open failed: the input cannot be read as a video (missing, empty, not a video,
+// unsupported codec, too large), unless Open says it found a container that is broken.
+PreprocessFailure OpenFailure(const absl::Status& status) {
+  return IsDamagedInputError(status) ? PreprocessFailure::kDamaged
+                                     : PreprocessFailure::kUnreadable;
+}
+
 PreprocessedVideo EmptyResult(const std::string& name, const nn::Preprocessing& preprocessing,
                               const PreprocessOptions& options) {
   PreprocessedVideo result;
@@ -321,6 +344,48 @@ PreprocessedVideo EmptyResult(const std::string& name, const nn::Preprocessing& 
 }
 
 }  // namespace
+
+constexpr char kFailurePayload[] = "type.googleapis.com/video.PreprocessFailure";
+
+const char* PreprocessFailureName(PreprocessFailure failure) {
+  switch (failure) {
+    case PreprocessFailure::kOther:
+      return "other";
+    case PreprocessFailure::kUnreadable:
+      return "unreadable";
+    case PreprocessFailure::kDamaged:
+      return "damaged";
+    case PreprocessFailure::kTooFewFrames:
+      return "too_few_frames";
+    case PreprocessFailure::kNoFace:
+      return "no_face";
+    case PreprocessFailure::kFaceTooSmall:
+      return "face_too_small";
+    case PreprocessFailure::kNoFaceTrack:
+      return "no_face_track";
+  }
+  return "other";
+}
+
+PreprocessFailure PreprocessFailureOf(const absl::Status& status) {
+  const auto payload = status.GetPayload(kFailurePayload);
+  if (!payload.has_value()) return PreprocessFailure::kOther;
+  const std::string name(*payload);
+  for (PreprocessFailure f :
+       {PreprocessFailure::kUnreadable, PreprocessFailure::kDamaged,
+        PreprocessFailure::kTooFewFrames, PreprocessFailure::kNoFace,
+        PreprocessFailure::kFaceTooSmall, PreprocessFailure::kNoFaceTrack}) {
+    if (name == PreprocessFailureName(f)) return f;
+  }
+  return PreprocessFailure::kOther;
+}
+
+absl::Status WithPreprocessFailure(absl::Status status, PreprocessFailure failure) {
+  if (!status.ok() && failure != PreprocessFailure::kOther) {
+    status.SetPayload(kFailurePayload, absl::Cord(PreprocessFailureName(failure)));
+  }
+  return status;
+}
 
 absl::StatusOr<PreprocessedVideo> PreprocessFrames(const std::string& name,
                                                    const std::vector<Frame>& frames,
@@ -366,16 +431,21 @@ absl::StatusOr<PreprocessedVideo> PreprocessVideo(const std::string& path,
   SamplingOptions sampling = options.sampling;
   sampling.num_frames = preprocessing.frames;
   const Clock::time_point decode_start = Clock::now();
-  ASSIGN_OR_RETURN(std::unique_ptr<Decoder> decoder, Decoder::Open(path, sampling.open_options));
+  absl::StatusOr<std::unique_ptr<Decoder>> opened = Decoder::Open(path, sampling.open_options);
+  if (!opened.ok()) return WithPreprocessFailure(opened.status(), OpenFailure(opened.status()));
+  std::unique_ptr<Decoder> decoder = *std::move(opened);
   const VideoInfo& info = decoder->info();
+  result.info = info;
   const double frame_memory =
       static_cast<double>(sampling.num_frames) * info.width * info.height * 3;
   if (options.max_frame_memory_bytes > 0 && frame_memory > options.max_frame_memory_bytes) {
-    return absl::ResourceExhaustedError(absl::StrFormat(
-        "%s: %d frames of %dx%d need %.1f GiB in memory; the limit is %.1f GiB "
-        "(max_frame_memory_bytes): sample fewer frames",
-        path, sampling.num_frames, info.width, info.height, frame_memory / (1 << 30),
-        static_cast<double>(options.max_frame_memory_bytes) / (1 << 30)));
+    return WithPreprocessFailure(
+        absl::ResourceExhaustedError(absl::StrFormat(
+            "%s: %d frames of %dx%d need %.1f GiB in memory; the limit is %.1f GiB "
+            "(max_frame_memory_bytes): sample fewer frames",
+            path, sampling.num_frames, info.width, info.height, frame_memory / (1 << 30),
+            static_cast<double>(options.max_frame_memory_bytes) / (1 << 30))),
+        PreprocessFailure::kUnreadable);
   }
   std::deque<Frame> frames;
   FaceDetector detector(options.detector);
@@ -388,7 +458,7 @@ absl::StatusOr<PreprocessedVideo> PreprocessVideo(const std::string& path,
   result.times.decode_ms = MillisecondsSince(decode_start);
   if (!decoded.ok()) {
     stage.Cancel();
-    return decoded.status();
+    return WithPreprocessFailure(decoded.status(), PreprocessFailure::kDamaged);
   }
   std::deque<FrameFaces>& items = stage.Finish();
   result.times.detect_ms = MillisecondsSince(decode_start) - result.times.decode_ms;

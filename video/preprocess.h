@@ -83,8 +83,29 @@ struct PreprocessedVideo {
   std::vector<PreprocessedTrack> tracks;  // one per person, by first appearance
   TrackingSummary tracking;
   DecodeReport decode_report;  // damage found while decoding (warnings name the file)
+  // The decoder's facts (codec, container, frame rate, duration, rotation); PreprocessFrames
+  // sets only path, width and height.
+  VideoInfo info;
   StageTimes times;
 };
+
+// What stopped PreprocessVideo / PreprocessFrames, attached to their errors as a payload so
+// callers classify failures without parsing messages.
+enum class PreprocessFailure {
+  kOther,         // none attached (bad arguments, the landmark model, an internal error)
+  kUnreadable,    // cannot be opened: missing, empty, not a video, unsupported codec, too large
+  kDamaged,       // a video container that cannot be opened or decoded past its damage
+  kTooFewFrames,  // fewer decodable frames than min_frames
+  kNoFace,        // no face in any sampled frame
+  kFaceTooSmall,  // faces found, but every one below tracker.min_face_size
+  kNoFaceTrack,   // large-enough faces found, but none in enough frames to form a track
+};
+const char* PreprocessFailureName(PreprocessFailure failure);  // "unreadable", ...
+// The failure kind of a status returned by PreprocessVideo / PreprocessFrames (kOther for
+// OK and for statuses without one).
+PreprocessFailure PreprocessFailureOf(const absl::Status& status);
+// `status` with `failure` attached (what PreprocessVideo does to its errors).
+absl::Status WithPreprocessFailure(absl::Status status, PreprocessFailure failure);
 
 // Samples preprocessing.frames frames of the video at `path` and preprocesses them.
 // Errors name the file: those of decoding (missing, empty, not a video, too large, ...),

@@ -1,0 +1,77 @@
+// Internals of serve::Detector shared by its source files (not part of the API): the
+// loaded state and the steps a result is assembled from, so that Detect, DetectFrames and
+// DetectBatch build results the same way.
+#ifndef SERVE_API_DETECT_INTERNAL_H_
+#define SERVE_API_DETECT_INTERNAL_H_
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "nn/models/detector.h"
+#include "nn/models/presets.h"
+#include "serve/api/detector.h"
+#include "video/preprocess.h"
+
+namespace serve {
+namespace internal {
+
+// What Load resolved; immutable afterwards (the model's eval Forward is thread-safe).
+struct DetectorState {
+  DetectorOptions options;
+  nn::ModelPreset preset;  // with frames / sampling applied
+  video::PreprocessOptions preprocess;
+  std::unique_ptr<nn::Detector> model;  // eval mode, on facts.device
+  int fake_output = -1;                 // eval::FakeOutputIndex(preset)
+  double threshold = 0.5;
+  ModelFacts facts;
+};
+
+double MillisecondsSince(std::chrono::steady_clock::time_point start);
+
+// A result for `path` with the model facts, threshold and decision rule filled in.
+DetectionResult StartResult(const DetectorState& state, const std::string& path);
+
+// The file's facts (size, sha256, then the decoder's), then PreprocessVideo. On failure
+// `result` is UNDETERMINED (reason, message naming the file) with what facts were found.
+absl::StatusOr<video::PreprocessedVideo> PreprocessFile(const DetectorState& state,
+                                                        const std::string& path,
+                                                        DetectionResult* result);
+
+// UNDETERMINED with the reason of a preprocessing (or file) error and its message.
+void SetUndetermined(const absl::Status& status, DetectionResult* result);
+
+// Scores of a video's tracks -> the result's tracks (boxes, frame scores, thumbnails),
+// verdict, video facts and stage times from preprocessing. `scores` is one per track of
+// `preprocessed`; `model_ms` the Forward time spent on them.
+void AssembleResult(const DetectorState& state, const video::PreprocessedVideo& preprocessed,
+                    const std::vector<Detector::TrackScores>& scores, double model_ms,
+                    DetectionResult* result);
+
+// Grad-CAM heatmaps of every track of `preprocessed` into result->tracks (same order).
+absl::Status AddHeatmaps(const DetectorState& state,
+                         const video::PreprocessedVideo& preprocessed, DetectionResult* result);
+
+// Score + assemble + (options.explain) heatmaps.
+void FinishResult(const Detector& detector, const DetectorState& state,
+                  const video::PreprocessedVideo& preprocessed, const DetectOptions& options,
+                  DetectionResult* result);
+
+std::vector<DetectionResult> RunBatch(const Detector& detector, const DetectorState& state,
+                                      const std::vector<std::string>& paths,
+                                      const DetectOptions& options,
+                                      const BatchCallback& progress);
+
+// Explain(): preprocesses result->path again and fills the heatmaps.
+absl::Status ExplainResult(const DetectorState& state, DetectionResult* result);
+
+}  // namespace internal
+
+struct Detector::State : internal::DetectorState {};
+
+}  // namespace serve
+
+#endif  // SERVE_API_DETECT_INTERNAL_H_
