@@ -8,7 +8,8 @@ that //serve/bench:detect_benchmark prepared, and compared with its figures.
 Per video, what a Python user of PyTorch would write:
   decode   PyAV (FFmpeg, frame threads as FFmpeg chooses, as ours): frames in order, the
            first at or after each of i * duration / N kept (the same frames our sampling
-           picks; checked against the manifest), only those converted to RGB;
+           picks; checked against the manifest), only those converted to RGB (swscale,
+           bilinear, the colour matrix ours picks);
   faces    not run here: Debian has no dlib for Python, and a Python pipeline would call
            the same dlib C++ code (HOG detector + 68 landmarks) through dlib's binding. Its
            cost is taken from our run of exactly that code on one thread (the manifest's
@@ -85,7 +86,11 @@ def decode(av, path, num_frames):
             t = float(frame.pts * stream.time_base) - start
             if t < targets[k] - 1e-4:
                 continue
-            frames.append(frame.to_ndarray(format="rgb24"))
+            # The colour matrix our decoder picks for an unspecified one (these clips'):
+            # BT.709 for HD, BT.601 below (PyAV 10 cannot read the stream's tag).
+            hd = frame.width >= 1280 or frame.height > 576
+            rgb = frame.reformat(format="rgb24", src_colorspace="ITU709" if hd else "ITU601")
+            frames.append(rgb.to_ndarray())
             indices.append(index)
             while k < num_frames and targets[k] <= t + 1e-4:
                 k += 1
