@@ -12,6 +12,8 @@
 // Timing: single = wall time of Detect over every clip in turn, / clips; batch = wall time
 // of DetectBatch over --batch clips (clips repeated if fewer), / batch; each the median of
 // --repeats, after one untimed warm-up Detect (loads dlib's models, first allocations).
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -58,6 +60,15 @@ using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// User + system CPU seconds of this process so far (all threads): on a shared machine,
+// CPU time per video says what the work costs, whatever else holds the cores.
+double CpuSeconds() {
+  rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         1e-6 * (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
 }
 
 double Median(std::vector<double> v) {
@@ -164,14 +175,16 @@ int main(int argc, char** argv) {
   (*detector)->Detect(clips->front());
 
   // Single: every clip in turn.
-  std::vector<double> single_seconds;
+  std::vector<double> single_seconds, single_cpu;
   std::vector<Stages> single_stages;
   std::vector<serve::DetectionResult> last;
   for (int r = 0; r < repeats; ++r) {
     last.clear();
     const Clock::time_point start = Clock::now();
+    const double cpu_start = CpuSeconds();
     for (const std::string& clip : *clips) last.push_back((*detector)->Detect(clip));
     single_seconds.push_back(Seconds(start) / clips->size());
+    single_cpu.push_back((CpuSeconds() - cpu_start) / clips->size());
     single_stages.push_back(MeanStages(last));
     std::fprintf(stderr, "  single, pass %d/%d: %.3f s per video\n", r + 1, repeats,
                  single_seconds.back());
@@ -202,11 +215,13 @@ int main(int argc, char** argv) {
   // Batch: --batch clips per DetectBatch.
   std::vector<std::string> batch;
   for (int i = 0; i < absl::GetFlag(FLAGS_batch); ++i) batch.push_back((*clips)[i % clips->size()]);
-  std::vector<double> batch_seconds;
+  std::vector<double> batch_seconds, batch_cpu;
   for (int r = 0; r < repeats; ++r) {
     const Clock::time_point start = Clock::now();
+    const double cpu_start = CpuSeconds();
     std::vector<serve::DetectionResult> results = (*detector)->DetectBatch(batch);
     batch_seconds.push_back(Seconds(start) / batch.size());
+    batch_cpu.push_back((CpuSeconds() - cpu_start) / batch.size());
     std::fprintf(stderr, "  batch of %zu, pass %d/%d: %.3f s per video\n", batch.size(), r + 1,
                  repeats, batch_seconds.back());
   }
@@ -230,10 +245,12 @@ int main(int argc, char** argv) {
       {"repeats", repeats},
       {"single_seconds_per_video", Median(single_seconds)},
       {"single_passes", single_seconds},
+      {"single_cpu_seconds_per_video", Median(single_cpu)},
       {"single_stages", StagesJson(single_stages[median_pass])},
       {"batch", batch.size()},
       {"batch_seconds_per_video", Median(batch_seconds)},
       {"batch_passes", batch_seconds},
+      {"batch_cpu_seconds_per_video", Median(batch_cpu)},
       {"load_average_before", load_before},
       {"load_average_after", load_after},
   };
@@ -247,14 +264,15 @@ int main(int argc, char** argv) {
   std::printf(
       "C++ serve::Detector, preset %s, %d frames, %zu clips of %.0f s, %d threads (%s), "
       "median of %d:\n"
-      "  single:      %.3f s per video (decode %.0f ms, faces %.0f, crops %.0f, model %.0f; "
-      "decode overlaps faces)\n"
-      "  batch of %zu: %.3f s per video\n"
+      "  single:      %.3f s per video, %.3f CPU s (decode %.0f ms, faces %.0f, crops %.0f, "
+      "model %.0f; decode overlaps faces)\n"
+      "  batch of %zu: %.3f s per video, %.3f CPU s\n"
       "  %d face tracks, %d undetermined; load average %.2f before, %.2f after\n"
       "manifest for tools/pytorch_ref/detect_pipeline.py: %s\n",
       preset->name.c_str(), (*detector)->preset().preprocessing.frames, clips->size(),
       spec.seconds, threads, (*detector)->model().device.c_str(), repeats, Median(single_seconds),
-      s.decode, s.faces, s.crop, s.model, batch.size(), Median(batch_seconds), tracks,
+      Median(single_cpu), s.decode, s.faces, s.crop, s.model, batch.size(), Median(batch_seconds),
+      Median(batch_cpu), tracks,
       undetermined, load_before, load_after, manifest_path.c_str());
   std::printf("%s\n", results.dump().c_str());
   return 0;

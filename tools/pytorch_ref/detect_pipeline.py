@@ -36,6 +36,7 @@ pytorch_results.json beside the manifest.
 import argparse
 import json
 import os
+import resource
 import statistics
 import sys
 import time
@@ -66,6 +67,11 @@ def loaded_blas():
         if name in text:
             return name
     return "reference"
+
+
+def cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def decode(av, path, num_frames):
@@ -275,7 +281,7 @@ def main():
 
     def single_pass():
         stages = {"decode_ms": 0.0, "crop_ms": 0.0, "model_ms": 0.0}
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), cpu_seconds()
         for video in videos:
             tracks, _, decode_ms, crop_ms = pipeline.preprocess(video)
             t = time.perf_counter()
@@ -284,28 +290,33 @@ def main():
             stages["decode_ms"] += decode_ms
             stages["crop_ms"] += crop_ms
         seconds = (time.perf_counter() - start) / len(videos)
-        return seconds, {k: v / len(videos) for k, v in stages.items()}
+        cpu = (cpu_seconds() - cpu_start) / len(videos)
+        return seconds, cpu, {k: v / len(videos) for k, v in stages.items()}
 
     batch_videos = [videos[i % len(videos)] for i in range(cpp["batch"])]
 
     def batch_pass():
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), cpu_seconds()
         all_tracks = []
         for video in batch_videos:
             tracks, *_ = pipeline.preprocess(video)
             all_tracks.extend(tracks)
         pipeline.score(all_tracks)
-        return (time.perf_counter() - start) / len(batch_videos)
+        n = len(batch_videos)
+        return (time.perf_counter() - start) / n, (cpu_seconds() - cpu_start) / n
 
-    single, single_stages, batch = [], [], []
+    single, single_cpu, single_stages, batch, batch_cpu = [], [], [], [], []
     for r in range(repeats):
-        seconds, stages = single_pass()
+        seconds, cpu, stages = single_pass()
         single.append(seconds)
+        single_cpu.append(cpu)
         single_stages.append(stages)
         print(f"  single, pass {r + 1}/{repeats}: {seconds:.3f} s per video (without faces)",
               file=sys.stderr, flush=True)
     for r in range(repeats):
-        batch.append(batch_pass())
+        seconds, cpu = batch_pass()
+        batch.append(seconds)
+        batch_cpu.append(cpu)
         print(f"  batch of {len(batch_videos)}, pass {r + 1}/{repeats}: {batch[-1]:.3f} s per "
               f"video (without faces)", file=sys.stderr, flush=True)
 
@@ -315,6 +326,9 @@ def main():
     faces_batch = statistics.mean(faces_ms[v["path"]] for v in batch_videos) / 1000
     py_single = median_single + faces_single
     py_batch = statistics.median(batch) + faces_batch
+    # dlib's face finding is one-thread work: its CPU time is its wall time.
+    py_single_cpu = statistics.median(single_cpu) + faces_single
+    py_batch_cpu = statistics.median(batch_cpu) + faces_batch
     result = {
         "implementation": "PyTorch (tools/pytorch_ref/detect_pipeline.py)",
         "videos": len(videos),
@@ -336,12 +350,16 @@ def main():
         "batch": len(batch_videos),
         "batch_seconds_per_video": round(py_batch, 4),
         "batch_passes_without_faces": [round(x, 4) for x in batch],
+        "single_cpu_seconds_per_video": round(py_single_cpu, 4),
+        "batch_cpu_seconds_per_video": round(py_batch_cpu, 4),
         "load_average_before": round(load_before, 2),
         "load_average_after": round(os.getloadavg()[0], 2),
     }
     if "single_seconds_per_video" in cpp:
         result["ratio_single"] = round(py_single / cpp["single_seconds_per_video"], 3)
         result["ratio_batch"] = round(py_batch / cpp["batch_seconds_per_video"], 3)
+        result["ratio_single_cpu"] = round(py_single_cpu / cpp["single_cpu_seconds_per_video"], 3)
+        result["ratio_batch_cpu"] = round(py_batch_cpu / cpp["batch_cpu_seconds_per_video"], 3)
         result["ratio_model_single"] = round(
             stages["model_ms"] / cpp["single_stages"]["model_ms"], 3)
     with open(os.path.join(args.work_dir, "pytorch_results.json"), "w") as file:
@@ -352,11 +370,14 @@ def main():
     cs = cpp["single_stages"]
     print(f"\nseconds per {cpp['seconds_per_clip']:.0f}-second video, preset {manifest['preset']},"
           f" {prep['frames']} frames, {len(videos)} clips, {threads} threads")
-    print(f"{'':24}{'C++':>9}{'PyTorch':>10}{'ratio':>8}")
-    print(f"{'single (1 video)':24}{cpp['single_seconds_per_video']:9.3f}{py_single:10.3f}"
-          f"{result['ratio_single']:8.2f}")
-    print(f"{'batch of ' + str(len(batch_videos)):24}{cpp['batch_seconds_per_video']:9.3f}"
-          f"{py_batch:10.3f}{result['ratio_batch']:8.2f}")
+    print(f"{'':20}{'C++':>9}{'PyTorch':>10}{'ratio':>8}   CPU s: {'C++':>7}{'PyTorch':>9}"
+          f"{'ratio':>7}")
+    for name, key, py, py_cpu in (("single (1 video)", "single", py_single, py_single_cpu),
+                                  (f"batch of {len(batch_videos)}", "batch", py_batch,
+                                   py_batch_cpu)):
+        print(f"{name:20}{cpp[key + '_seconds_per_video']:9.3f}{py:10.3f}"
+              f"{result['ratio_' + key]:8.2f}          {cpp[key + '_cpu_seconds_per_video']:7.3f}"
+              f"{py_cpu:9.3f}{result['ratio_' + key + '_cpu']:7.2f}")
     print(f"single, by stage (ms):  C++ decode {cs['decode_ms']:.0f} (faces found meanwhile), "
           f"faces {cs['faces_ms']:.0f}, crops {cs['crop_ms']:.0f}, model {cs['model_ms']:.0f}")
     print(f"                        PyTorch decode {stages['decode_ms']:.0f}, faces "
