@@ -50,6 +50,7 @@ ABSL_FLAG(int, repeats, 3, "timed runs of each mode (the median is reported)");
 ABSL_FLAG(int, threads, 0, "CPU threads (0 = every core)");
 ABSL_FLAG(std::string, device, "cpu", "cpu, cuda or auto");
 ABSL_FLAG(std::string, landmark_model, "", "shape_predictor_68 (empty = installed one)");
+ABSL_FLAG(int, max_clips, 0, "use only the first N clips (0 = all; a quick check)");
 ABSL_FLAG(bool, prepare_only, false,
           "cut the clips and write the checkpoint and the PyTorch manifest, then stop");
 
@@ -126,6 +127,9 @@ int main(int argc, char** argv) {
         absl::StrCat(absl::GetFlag(FLAGS_clips_dir), ": no .mp4 clips ", error.message())));
   }
   std::sort(sources.begin(), sources.end());
+  if (const int n = absl::GetFlag(FLAGS_max_clips); n > 0 && n < static_cast<int>(sources.size())) {
+    sources.resize(n);
+  }
   serve::bench::ClipSpec spec;
   spec.seconds = absl::GetFlag(FLAGS_seconds);
   std::fprintf(stderr, "cutting %zu clips to %.0f s in %s/clips\n", sources.size(), spec.seconds,
