@@ -92,5 +92,43 @@ TEST(LayersTest, LstmReadsItsParametersAtEveryCall) {
   }
 }
 
+// InputGradient (eval semantics, nothing kept) equals the training-mode Backward's input
+// gradient when dropout is off, leaves the parameter gradients alone, and works in eval mode.
+TEST(LayersTest, InputGradientEqualsBackwardWithoutDropout) {
+  LstmOptions options;
+  options.input_size = 3;
+  options.hidden_size = 4;
+  options.num_layers = 2;
+  options.bidirectional = true;
+  options.batch_first = true;
+  Lstm lstm(options);
+  Linear linear(8, 2);
+  const Tensor x = RandomNormal({2, 5, 3}, 5);
+  const Tensor dy = RandomNormal({2, 5, 8}, 6);
+  const Tensor dz = RandomNormal({10, 2}, 7);
+  const Tensor lstm_expected = (lstm.Forward(x), lstm.Backward(dy));
+  const Tensor linear_expected = (linear.Forward(RandomNormal({10, 8}, 8)), linear.Backward(dz));
+  lstm.ZeroGrad();
+  linear.ZeroGrad();
+  lstm.Eval();
+  linear.Eval();
+  const Tensor lstm_grad = lstm.InputGradient(x, dy);
+  const Tensor linear_grad = linear.InputGradient(dz);
+  ASSERT_EQ(lstm_grad.shape(), x.shape());
+  ASSERT_EQ(linear_grad.shape(), (Shape{10, 8}));
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    EXPECT_NEAR(lstm_grad.data<float>()[i], lstm_expected.data<float>()[i], 1e-6) << i;
+  }
+  for (int64_t i = 0; i < linear_grad.numel(); ++i) {
+    EXPECT_NEAR(linear_grad.data<float>()[i], linear_expected.data<float>()[i], 1e-6) << i;
+  }
+  for (Parameter* p : lstm.Parameters()) {
+    for (int64_t i = 0; i < p->grad.numel(); ++i) ASSERT_EQ(p->grad.data<float>()[i], 0.0f);
+  }
+  for (Parameter* p : linear.Parameters()) {
+    for (int64_t i = 0; i < p->grad.numel(); ++i) ASSERT_EQ(p->grad.data<float>()[i], 0.0f);
+  }
+}
+
 }  // namespace
 }  // namespace nn

@@ -30,4 +30,16 @@ Tensor Linear::Backward(const Tensor& output_grad) {
   return input_grad;
 }
 
+Tensor Linear::InputGradient(const Tensor& output_grad) const {
+  NN_CHECK(output_grad.rank() == 2 && output_grad.dim(1) == weight_->value.dim(0))
+      << "Linear::InputGradient gradient " << output_grad.shape() << ", expected [N, "
+      << weight_->value.dim(0) << "]";
+  const Shape input_shape{output_grad.dim(0), weight_->value.dim(1)};
+  Tensor input_grad = Tensor::Zeros(input_shape, DType::kFloat32, device());
+  // The op reads the input only for the weight gradient (not requested): any [N, in] does.
+  const Tensor unused_input = Tensor::Empty(input_shape, DType::kFloat32, device());
+  LinearBackward(output_grad, unused_input, weight_->value, &input_grad, nullptr, nullptr);
+  return input_grad;
+}
+
 }  // namespace nn

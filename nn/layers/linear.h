@@ -12,6 +12,10 @@ class Linear : public Layer {
   // input [N, in] -> [N, out].
   Tensor Forward(const Tensor& input) override;
   Tensor Backward(const Tensor& output_grad) override;
+  // dinput = output_grad W for output_grad [N, out] -> [N, in] (the input does not enter a
+  // linear map's input gradient). Keeps nothing, accumulates no parameter gradient: safe
+  // concurrently with eval Forwards.
+  Tensor InputGradient(const Tensor& output_grad) const;
   Parameter* weight() { return weight_; }
   Parameter* bias() { return bias_; }
 

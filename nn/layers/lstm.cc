@@ -57,6 +57,25 @@ Tensor Lstm::Backward(const Tensor& output_grad) {
   return input_grad;
 }
 
+Tensor Lstm::InputGradient(const Tensor& input, const Tensor& output_grad) const {
+  NN_CHECK(input.rank() == 3 && input.dim(2) == options_.input_size)
+      << "Lstm::InputGradient input " << input.shape() << ", expected rank 3 ending in "
+      << options_.input_size;
+  const int64_t t = options_.batch_first ? input.dim(1) : input.dim(0);
+  const int64_t b = options_.batch_first ? input.dim(0) : input.dim(1);
+  const int64_t width = options_.num_directions() * options_.hidden_size;
+  Tensor output = Tensor::Empty(options_.batch_first ? Shape{b, t, width} : Shape{t, b, width},
+                                DType::kFloat32, device());
+  LstmCache cache;
+  const std::vector<LstmDirectionWeights> weights = Weights(false);
+  LstmForward(options_, weights, input, /*training=*/false, /*dropout_seed=*/0, &output, nullptr,
+              nullptr, &cache);
+  // dinput = BPTT of output_grad (nn/ops/lstm.h), no weight gradients.
+  Tensor input_grad = Tensor::Zeros(input.shape(), DType::kFloat32, device());
+  LstmBackward(options_, weights, cache, output_grad, &input_grad, nullptr);
+  return input_grad;
+}
+
 void Lstm::OnTrainingChanged() {
   cache_ = LstmCache();
   input_ = Tensor();

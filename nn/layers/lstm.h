@@ -18,6 +18,12 @@ class Lstm : public Layer {
   // training-mode call draws new inter-layer dropout masks from (seed, training calls).
   Tensor Forward(const Tensor& input) override;
   Tensor Backward(const Tensor& output_grad) override;
+  // The gradient wrt `input` of <output_grad, Forward(input)> with evaluation-mode
+  // semantics (no dropout), whatever the mode: a forward into a local cache, then BPTT.
+  // input [T, B, in] (or [B, T, in]), output_grad the output's shape -> [input's shape].
+  // Keeps nothing and accumulates no parameter gradient, so it may run concurrently with
+  // eval Forwards and other InputGradient calls (explanations of a shared model).
+  Tensor InputGradient(const Tensor& input, const Tensor& output_grad) const;
   const LstmOptions& options() const { return options_; }
   // Resumable training: the number of training-mode calls (dropout masks drawn) so far.
   uint64_t calls() const { return calls_; }

@@ -57,6 +57,46 @@ DetectorOutput Detector::ForwardFeatures(const Tensor& features) {
   return Head(features);
 }
 
+Tensor Detector::FeatureMaps(const Tensor& frames) {
+  NN_CHECK(frames.rank() == 5 && frames.dim(2) == 3)
+      << "Detector::FeatureMaps input " << frames.shape() << ", expected [B, T, 3, H, W]";
+  NN_CHECK(!backbone_->is_training())
+      << "Detector::FeatureMaps needs the trunk in eval mode (Eval() or a frozen backbone)";
+  const int64_t batch = frames.dim(0), num_frames = frames.dim(1);
+  const Tensor maps =
+      backbone_->Forward(frames.Reshape({batch * num_frames, 3, frames.dim(3), frames.dim(4)}));
+  return maps.Reshape({batch, num_frames, maps.dim(1), maps.dim(2), maps.dim(3)});
+}
+
+Tensor Detector::FeatureGradient(const Tensor& features, const Tensor& video_logits_grad) const {
+  NN_CHECK(features.rank() == 3 && features.dim(2) == options_.backbone.feature_channels())
+      << "Detector::FeatureGradient features " << features.shape() << ", expected [B, T, "
+      << options_.backbone.feature_channels() << "]";
+  const int64_t batch = features.dim(0), num_frames = features.dim(1);
+  NN_CHECK(video_logits_grad.shape() == (Shape{batch, options_.num_outputs}))
+      << "Detector::FeatureGradient gradient " << video_logits_grad.shape() << ", expected "
+      << Shape{batch, options_.num_outputs};
+  const int64_t width = options_.lstm.num_directions() * options_.lstm.hidden_size;
+  // The linear head's input gradient does not depend on its input, so only the LSTM needs
+  // the forward (Lstm::InputGradient recomputes it into a local cache).
+  Tensor sequence_grad;
+  if (options_.readout == DetectorReadout::kMeanOfFrames) {
+    // video = mean_t W s_t + b  =>  dframe_t = dvideo / T,  ds_t = dframe_t W.
+    Tensor frame_grad =
+        Tensor::Zeros({batch, num_frames, options_.num_outputs}, DType::kFloat32, device());
+    MeanOverAxisBackward(video_logits_grad, /*axis=*/1, &frame_grad);
+    sequence_grad =
+        linear1_->InputGradient(frame_grad.Reshape({batch * num_frames, options_.num_outputs}))
+            .Reshape({batch, num_frames, width});
+  } else {
+    // video = W s[:, -1] + b  =>  ds[:, -1] = dvideo W, zero for the other frames.
+    sequence_grad = Tensor::Zeros({batch, num_frames, width}, DType::kFloat32, device());
+    SelectIndexBackward(linear1_->InputGradient(video_logits_grad), /*axis=*/1, /*index=*/-1,
+                        &sequence_grad);
+  }
+  return lstm_->InputGradient(features, sequence_grad);
+}
+
 void Detector::SetBackboneFrozen(bool frozen) {
   backbone_frozen_ = frozen;
   backbone_->Train(is_training() && !frozen);

@@ -68,6 +68,18 @@ class Detector : public Module {
   // training-mode ForwardFeatures stops at the LSTM input (the trunk gets no gradient).
   DetectorOutput ForwardFeatures(const Tensor& features);
 
+  // Explanations (Grad-CAM, serve/explain/grad_cam.h): evaluation-mode computations that
+  // keep nothing in the module, so they may run concurrently with eval Forwards and with
+  // each other.
+  // The trunk's last block output for frames [B, T, 3, H, W]: maps [B, T, C, h, w], before
+  // the global average pool (ExtractFeatures = their mean over h, w). Needs the trunk in
+  // eval mode (checked).
+  Tensor FeatureMaps(const Tensor& frames);
+  // The gradient of <video_logits_grad, video_logits> wrt features [B, T, C], the head
+  // (LSTM + readout + linear) run as in evaluation mode (dropouts are the identity) at
+  // `features`; video_logits_grad [B, num_outputs] -> [B, T, C]. No parameter gradient.
+  Tensor FeatureGradient(const Tensor& features, const Tensor& video_logits_grad) const;
+
   // Frozen: the trunk runs in evaluation mode whatever the detector's mode and gets no
   // gradient (its parameters' gradients stay as they are). Not while a Forward runs.
   // (Train() on an already training detector reaches the trunk too; the next Forward puts

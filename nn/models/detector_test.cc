@@ -227,6 +227,82 @@ TEST(DetectorFeatureModeTest, HeadGradientsFromFeatures) {
       check));
 }
 
+// FeatureGradient against finite differences of the eval-mode head, for both readouts;
+// the detector stays in eval mode and its parameter gradients stay zero.
+void CheckFeatureGradient(const DetectorOptions& options, const Shape& features_shape) {
+  Detector detector(options);
+  detector.Eval();
+  Tensor features = RandomNormal(features_shape, 12);
+  GradientCheckOptions check;
+  check.max_elements_per_input = 64;
+  check.epsilon = 1e-2f;
+  EXPECT_TRUE(CheckGradients(
+      {&features}, [&] { return detector.ForwardFeatures(features).video_logits.Clone(); },
+      [&](const Tensor& dy, const std::vector<Tensor*>& grads) {
+        const Tensor grad = detector.FeatureGradient(features, dy);
+        ASSERT_EQ(grad.shape(), features.shape());
+        grads[0]->CopyFrom(grad);
+      },
+      check));
+  EXPECT_FALSE(detector.is_training());
+  for (auto& [name, p] : detector.NamedParameters()) EXPECT_EQ(AbsSum(p->grad), 0) << name;
+}
+
+TEST(DetectorExplainTest, FeatureGradientMeanOfFrames) {
+  const DetectorOptions options = GetPreset("tiny")->detector;
+  CheckFeatureGradient(options, {2, 4, options.backbone.feature_channels()});
+}
+
+TEST(DetectorExplainTest, FeatureGradientPaperReadoutReachesOnlyTheLastFrame) {
+  DetectorOptions options = GetPreset("tiny")->detector;
+  options.lstm.bias = false;
+  options.lstm.batch_first = false;
+  options.lstm.bidirectional = false;
+  options.lstm.num_layers = 1;
+  options.num_outputs = 2;
+  options.readout = DetectorReadout::kPaperLastStep;
+  options.logit_dropout = 0.4f;  // identity here: the head runs as in eval mode
+  const int64_t channels = options.backbone.feature_channels();
+  CheckFeatureGradient(options, {3, 4, channels});
+  // The LSTM walks the videos axis, so frame t's feature only reaches its own logits:
+  // every frame but the last gets no gradient.
+  Detector detector(options);
+  detector.Eval();
+  const Tensor grad = detector.FeatureGradient(RandomNormal({1, 4, channels}, 13),
+                                               Tensor::FromVector({1, 2}, {1.0f, 0.0f}));
+  for (int64_t i = 0; i < 3 * channels; ++i) ASSERT_EQ(grad.data<float>()[i], 0.0f) << i;
+  EXPECT_GT(AbsSum(grad), 0);
+}
+
+TEST(DetectorExplainTest, FeatureMapsPoolToExtractFeatures) {
+  Detector detector(GetPreset("tiny")->detector);
+  detector.Eval();
+  const Tensor frames = RandomNormal({2, 3, 3, 64, 64}, 14);
+  const Tensor maps = detector.FeatureMaps(frames);
+  const int64_t channels = detector.options().backbone.feature_channels();
+  ASSERT_EQ(maps.shape(), (Shape{2, 3, channels, 2, 2}));
+  const Tensor features = detector.ExtractFeatures(frames);
+  for (int64_t i = 0; i < features.numel(); ++i) {
+    const float* m = maps.data<float>() + i * 4;
+    EXPECT_NEAR(features.data<float>()[i], (m[0] + m[1] + m[2] + m[3]) / 4, 1e-5) << i;
+  }
+}
+
+TEST(DetectorDeathTest, FeatureMapsNeedAnEvalTrunk) {
+  Detector detector(GetPreset("tiny")->detector);
+  detector.Train();
+  EXPECT_DEATH(detector.FeatureMaps(Tensor::Zeros({1, 4, 3, 32, 32})),
+               "FeatureMaps needs the trunk in eval mode");
+}
+
+TEST(DetectorDeathTest, FeatureGradientChecksTheGradientShape) {
+  Detector detector(GetPreset("tiny")->detector);
+  detector.Eval();
+  const int64_t channels = detector.options().backbone.feature_channels();
+  EXPECT_DEATH(detector.FeatureGradient(Tensor::Zeros({1, 4, channels}), Tensor::Zeros({1, 2})),
+               "FeatureGradient gradient \\[1, 2\\], expected \\[1, 1\\]");
+}
+
 TEST(DetectorTest, DropoutCountersContinueTheMaskSequence) {
   DetectorOptions options = GetPreset("tiny")->detector;
   options.lstm.dropout = 0.3f;

@@ -60,6 +60,10 @@ void FinishResult(const Detector& detector, const DetectorState& state,
                   const video::PreprocessedVideo& preprocessed, const DetectOptions& options,
                   DetectionResult* result);
 
+// ScoreFaceTracks on tracks of possibly different shapes (one call per shape), in order.
+std::vector<Detector::TrackScores> ScoreGrouped(const Detector& detector,
+                                                const std::vector<nn::Tensor>& faces);
+
 std::vector<DetectionResult> RunBatch(const Detector& detector, const DetectorState& state,
                                       const std::vector<std::string>& paths,
                                       const DetectOptions& options,

@@ -65,6 +65,9 @@ struct DetectorOptions {
 // Per-call options of Detect / DetectBatch.
 struct DetectOptions {
   bool explain = false;  // also compute Grad-CAM heatmaps for every track (see Explain)
+  // DetectBatch: face tracks of videos that are ready together share a Forward (up to
+  // batch_size tracks); false = one video per Forward. Results are the same either way.
+  bool cross_video_batching = true;
 };
 
 struct Image {  // packed RGB, row-major

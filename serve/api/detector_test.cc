@@ -222,6 +222,36 @@ TEST_F(DetectorTest, ScoreFaceTracksMatchesDetect) {
   }
 }
 
+// What cross-video batching relies on: a track's scores do not depend on the other tracks
+// in its Forward (tiny and small presets; several videos' tracks together vs alone).
+TEST_F(DetectorTest, TrackScoresDoNotDependOnTheirBatch) {
+  for (const std::string preset : {"tiny", "small"}) {
+    const std::string path = testing::WriteRandomModel(
+        base::testing::TestTempPath(preset + "_batch.safetensors"), preset, 11);
+    DetectorOptions options = TestOptions();
+    options.batch_size = 16;
+    absl::StatusOr<std::unique_ptr<Detector>> detector = Detector::Load(path, options);
+    ASSERT_TRUE(detector.ok()) << detector.status();
+    std::vector<nn::Tensor> all;
+    std::vector<double> alone;
+    for (const char* clip : {kRealClip, kFakeClip, "train/testdata/videos/real_liveportrait_d3.mp4"}) {
+      absl::StatusOr<video::PreprocessedVideo> faces = video::PreprocessVideo(
+          clip, (*detector)->preset().preprocessing, (*detector)->preprocess_options());
+      ASSERT_TRUE(faces.ok()) << faces.status();
+      std::vector<nn::Tensor> tracks;
+      for (const auto& t : faces->tracks) tracks.push_back(t.faces);
+      for (const auto& s : (*detector)->ScoreFaceTracks(tracks)) alone.push_back(s.fake_probability);
+      all.insert(all.end(), tracks.begin(), tracks.end());
+    }
+    const std::vector<Detector::TrackScores> together = (*detector)->ScoreFaceTracks(all);
+    ASSERT_EQ(together.size(), alone.size());
+    ASSERT_GE(together.size(), 3u);
+    for (size_t i = 0; i < alone.size(); ++i) {
+      EXPECT_EQ(together[i].fake_probability, alone[i]) << preset << " track " << i;
+    }
+  }
+}
+
 TEST_F(DetectorTest, BatchEqualsDetectAndReportsInOrder) {
   std::unique_ptr<Detector> detector = LoadOrDie();
   ASSERT_NE(detector, nullptr);
@@ -253,6 +283,16 @@ TEST_F(DetectorTest, BatchEqualsDetectAndReportsInOrder) {
     }
   }
   EXPECT_EQ(batch[1].reason, UndeterminedReason::kUnreadable);
+
+  // One video per Forward gives the same.
+  DetectOptions per_video;
+  per_video.cross_video_batching = false;
+  const std::vector<DetectionResult> separate = detector->DetectBatch(paths, per_video);
+  ASSERT_THAT(separate, SizeIs(4));
+  for (size_t i = 0; i < paths.size(); ++i) {
+    EXPECT_EQ(separate[i].fake_probability, batch[i].fake_probability);
+  }
+  EXPECT_TRUE(detector->DetectBatch({}).empty());
 }
 
 }  // namespace
