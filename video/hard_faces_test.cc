@@ -4,11 +4,13 @@
 // and no mode finds a face in the pattern.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "base/testing/test_paths.h"
 #include "nn/models/presets.h"
+#include "video/cnn_face_detector.h"
 #include "video/face_detector.h"
 #include "video/preprocess.h"
 #include "video/sampling.h"
@@ -107,6 +109,72 @@ TEST(HardFacesTest, PreprocessingGivesOneTrackPerPersonAndNoneForThePattern) {
   EXPECT_EQ(none.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(none.status().message(),
             "video/testdata/no_face_pattern.mp4: no face found in any of 4 sampled frames");
+}
+
+// 16 sampled "shots" seconds apart, as in a music video: each frame shows the clip's face
+// at a new place (no box overlap, far-apart landmarks between any two frames), so frame-to-
+// frame linking alone leaves 16 one-frame tracks, each too brief.
+std::vector<Frame> Shots(const std::vector<const std::vector<Frame>*>& people) {
+  std::vector<Frame> frames;
+  for (int f = 0; f < 16; ++f) {
+    const Frame& src = (*people[f % people.size()])[f / people.size()];
+    Frame canvas;
+    canvas.index = f;
+    canvas.width = 1280;
+    canvas.height = 720;
+    canvas.rgb.assign(1280 * 720 * 3, 60);
+    int w = 0, h = 0;
+    const std::vector<uint8_t> tile = ResizedRgb(src, 280.0 / src.width, &w, &h);
+    const int x0 = (f % 4) * 320 + (f / 4) * 40, y0 = (f / 4) * 140;
+    for (int y = 0; y < h && y0 + y < 720; ++y) {
+      std::copy_n(tile.data() + static_cast<size_t>(y) * w * 3, std::min(w, 1280 - x0) * 3,
+                  canvas.rgb.data() + (static_cast<size_t>(y0 + y) * 1280 + x0) * 3);
+    }
+    frames.push_back(std::move(canvas));
+  }
+  return frames;
+}
+
+TEST(HardFacesTest, OnePersonAcrossCutsIsOneTrackAndTwoPeopleAreTwo) {
+  SamplingOptions sampling;
+  sampling.num_frames = 16;
+  const std::vector<Frame> face2 = SampleFrames("video/testdata/retalking_face2_2s.mp4", sampling).value();
+  const std::vector<Frame> face5 = SampleFrames("video/testdata/retalking_face5_2s.mp4", sampling).value();
+  nn::ModelPreset preset = nn::GetPreset("default").value();
+  preset.preprocessing.image_size = 64;
+  PreprocessOptions options = PreprocessOptionsForPreset(preset);
+  options.landmark_model_path = base::testing::kLandmarkModelPath;
+  options.detector.kind = FaceDetectorKind::kHog;
+  options.detector.max_detection_side = 0;  // HOG at 1280x720 finds the ~140 px faces
+
+  absl::StatusOr<PreprocessedVideo> one =
+      PreprocessFrames("one person", Shots({&face2}), preset.preprocessing, options);
+  ASSERT_TRUE(one.ok()) << one.status();
+  EXPECT_EQ(one->tracking.frames_with_faces, 16);
+  ASSERT_EQ(one->tracks.size(), 1u);
+  EXPECT_EQ(one->tracks[0].track.num_detections, 16);
+  EXPECT_EQ(one->tracking.tracks_relinked, 15);
+
+  absl::StatusOr<PreprocessedVideo> two =
+      PreprocessFrames("two people", Shots({&face2, &face5}), preset.preprocessing, options);
+  ASSERT_TRUE(two.ok()) << two.status();
+  ASSERT_EQ(two->tracks.size(), 2u);
+  EXPECT_EQ(two->tracks[0].track.num_detections, 8);
+  EXPECT_EQ(two->tracks[1].track.num_detections, 8);
+  // face2 in the even frames (frame 2's tile is at x 640..920), face5 in the odd ones.
+  EXPECT_GT(two->tracks[0].track.faces[2].box.center_x(), 640);
+  EXPECT_LT(two->tracks[0].track.faces[2].box.center_x(), 920);
+  EXPECT_FALSE(two->tracks[0].track.faces[2].filled);
+  EXPECT_TRUE(two->tracks[0].track.faces[1].filled);
+
+  // Without re-linking: no track, and the 16 fragments are reported, not silently dropped.
+  options.tracker.min_relink_similarity = 2;
+  absl::StatusOr<PreprocessedVideo> split =
+      PreprocessFrames("one person", Shots({&face2}), preset.preprocessing, options);
+  ASSERT_FALSE(split.ok());
+  EXPECT_EQ(split.status().message(),
+            "one person: no face track: faces found in 16 of 16 sampled frames, but 0 were "
+            "smaller than 40 px and 16 track(s) were seen in too few frames");
 }
 
 }  // namespace
