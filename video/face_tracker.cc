@@ -131,7 +131,7 @@ TrackedFace Interpolate(const FaceObservation& a, const FaceObservation& b, doub
 }  // namespace
 
 std::vector<float> FaceAppearance(const Frame& frame, const FaceBox& box) {
-  const double half = 0.7 * box.size();
+  const double half = 0.4 * box.size();
   const int x0 = std::max(0, static_cast<int>(std::floor(box.center_x() - half)));
   const int y0 = std::max(0, static_cast<int>(std::floor(box.center_y() - half)));
   const int x1 = std::min(frame.width, static_cast<int>(std::ceil(box.center_x() + half)));

@@ -1,7 +1,7 @@
 // Face tracks across sampled frames: detections are linked frame to frame by box overlap
 // (IoU) and landmark distance; then short tracks of one person (split where the head moved
 // or the shot cut between sampled frames seconds apart) are re-linked by the appearance of
-// the face (a colour histogram of the face and hair, FaceAppearance) and its size, never
+// the face (a colour histogram of the face, FaceAppearance) and its size, never
 // joining two tracks seen in the same frame. Tracks of small faces or seen in too few frames
 // are dropped and reported (TrackingSummary); every kept track then has an entry for every
 // sampled frame, the frames where its face was missed filled from its nearest detections
@@ -29,8 +29,9 @@ struct FaceObservation {
 };
 
 // The appearance of the face in `box` of `frame`: a normalized 4x4x4 RGB histogram (64
-// bins, sum 1) of the box enlarged 1.4x about its centre (face, hair, some of the
-// surroundings), clipped to the frame. Empty when the clipped region is empty.
+// bins, sum 1) of the central 0.8 x 0.8 of the box (the face itself: a histogram with the
+// surroundings split one person across scenes), clipped to the frame. Empty when the
+// clipped region is empty.
 std::vector<float> FaceAppearance(const Frame& frame, const FaceBox& box);
 // Bhattacharyya coefficient of two FaceAppearance histograms: 1 = identical, 0 = disjoint.
 double AppearanceSimilarity(const std::vector<float>& a, const std::vector<float>& b);
