@@ -65,6 +65,7 @@ absl::Status RunFacesCommand(const FacesCommandOptions& options,
   const nn::Preprocessing& preprocessing = preset->preprocessing;
   video::PreprocessOptions preprocess = video::PreprocessOptionsForPreset(*preset);
   preprocess.sampling.every_k = common.every_k;
+  preprocess.detector.kind = common.face_detector;
   if (options.margin > 0) preprocess.margin = options.margin;
   preprocess.landmark_model_path = options.landmark_model;
   preprocess.detector.max_detection_side = options.detect_max_side;
@@ -126,6 +127,25 @@ absl::Status RunFacesCommand(const FacesCommandOptions& options,
     out << absl::StrFormat("  ignored: %d face(s) too small, %d track(s) too brief\n",
                            v.tracking.faces_too_small, v.tracking.tracks_too_brief);
   }
+  for (const video::RejectedTrack& r : v.tracking.rejected_tracks) {
+    out << absl::StrFormat("    %s: face in %d frame(s) (%d-%d), median %.0f px\n", r.reason,
+                           r.num_detections, r.first_frame, r.last_frame, r.median_face_size);
+  }
+  if (v.tracking.faces_implausible > 0) {
+    out << absl::StrFormat("  %d face(s) with implausible landmarks (turned heads?): box crops\n",
+                           v.tracking.faces_implausible);
+  }
+  int cnn_frames = 0;
+  double cnn_scale = 0;
+  for (const video::SampledFrameInfo& f : v.frames) {
+    if (f.detector != video::FaceDetectorKind::kCnn) continue;
+    ++cnn_frames;
+    cnn_scale = f.detection_scale;
+  }
+  out << absl::StrFormat("  detector: HOG in %zu frame(s), CNN in %d", v.frames.size() - cnn_frames,
+                         cnn_frames);
+  if (cnn_frames > 0) out << absl::StrFormat(" (at %.2fx)", cnn_scale);
+  out << "\n";
   for (const std::string& warning : v.decode_report.warnings) {
     out << "  warning: " << warning << "\n";
   }

@@ -15,9 +15,11 @@
 
 namespace serve {
 
-// The common flags `faces` takes: --preset, --frames, --sampling/--every_k, --threads.
-inline constexpr unsigned kFacesCommonFlags =
-    cli::kPresetFlag | cli::kFramesFlag | cli::kSamplingFlag | cli::kThreadsFlag;
+// The common flags `faces` takes: --preset, --frames, --sampling/--every_k, --threads,
+// --face_detector.
+inline constexpr unsigned kFacesCommonFlags = cli::kPresetFlag | cli::kFramesFlag |
+                                              cli::kSamplingFlag | cli::kThreadsFlag |
+                                              cli::kFaceDetectorFlag;
 
 struct FacesCommandOptions {
   std::string video_path;  // a file (resolved like every path), or with input_format a

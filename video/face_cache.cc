@@ -24,8 +24,8 @@ namespace {
 
 // Bumped whenever the entries or what the same parameters produce change (2: unknown-
 // duration sampling picks the first kept frame at or after each i * D / N; 3: crops stored
-// as 8-bit RGB).
-constexpr char kFormat[] = "deepfake-face-cache-3";
+// as 8-bit RGB; 4: the detector kind (HOG, CNN, auto) and per-frame detector metadata).
+constexpr char kFormat[] = "deepfake-face-cache-4";
 
 std::string Hex(uint64_t value) { return absl::StrFormat("%016x", value); }
 
@@ -67,7 +67,10 @@ std::string PreprocessingKey(const nn::Preprocessing& preprocessing,
         options.sampling.max_decoded_frames, options.sampling.snap_to_keyframes}},
       {"detector",
        {options.detector.max_detection_side, options.detector.upsample,
-        options.detector.score_threshold}},
+        options.detector.score_threshold, FaceDetectorKindName(options.detector.kind),
+        options.detector.cnn_model_path, options.detector.cnn_target_pixels,
+        options.detector.cnn_min_scale, options.detector.cnn_max_scale,
+        options.detector.cnn_score_threshold}},
       {"tracker",
        {options.tracker.min_iou, options.tracker.max_landmark_distance,
         options.tracker.min_face_size, options.tracker.min_track_detections,

@@ -5,12 +5,15 @@
 #include <dlib/image_transforms.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <exception>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "nn/check.h"
+#include "video/cnn_face_detector.h"
 
 namespace video {
 
@@ -32,6 +35,33 @@ const dlib::frontal_face_detector& Prototype() {
 
 void FaceDetector::Preload() { Prototype(); }
 
+const char* FaceDetectorKindName(FaceDetectorKind kind) {
+  switch (kind) {
+    case FaceDetectorKind::kHog:
+      return "hog";
+    case FaceDetectorKind::kCnn:
+      return "cnn";
+    case FaceDetectorKind::kAuto:
+      return "auto";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<FaceDetectorKind> ParseFaceDetectorKind(const std::string& name) {
+  for (FaceDetectorKind kind :
+       {FaceDetectorKind::kHog, FaceDetectorKind::kCnn, FaceDetectorKind::kAuto}) {
+    if (name == FaceDetectorKindName(kind)) return kind;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown face detector '", name, "'; known: hog, cnn, auto"));
+}
+
+double CnnDetectionScale(int width, int height, const FaceDetectorOptions& options) {
+  const double pixels = std::max(1.0, static_cast<double>(width) * height);
+  return std::clamp(std::sqrt(options.cnn_target_pixels / pixels), options.cnn_min_scale,
+                    options.cnn_max_scale);
+}
+
 double IntersectionOverUnion(const FaceBox& a, const FaceBox& b) {
   const double iw = std::min(a.right, b.right) - std::max(a.left, b.left);
   const double ih = std::min(a.bottom, b.bottom) - std::max(a.top, b.top);
@@ -39,6 +69,28 @@ double IntersectionOverUnion(const FaceBox& a, const FaceBox& b) {
   const double inter = iw * ih;
   const double uni = a.width() * a.height() + b.width() * b.height() - inter;
   return uni > 0 ? inter / uni : 0.0;
+}
+
+bool StretchContrast(std::vector<uint8_t>& pixels, int channels) {
+  const size_t n = pixels.size() / channels;
+  if (n == 0) return false;
+  std::array<size_t, 256> histogram{};
+  for (size_t i = 0; i < n; ++i) {
+    int sum = 0;
+    for (int c = 0; c < channels; ++c) sum += pixels[i * channels + c];
+    ++histogram[sum / channels];
+  }
+  int low = 0, high = 255;
+  for (size_t seen = 0; low < 255 && (seen += histogram[low]) < n / 100;) ++low;
+  for (size_t seen = 0; high > 0 && (seen += histogram[high]) < n / 100;) --high;
+  if (high - low >= 128) return false;
+  high = std::max(high, low + 16);  // a flat frame is not blown up into noise
+  std::array<uint8_t, 256> map;
+  for (int v = 0; v < 256; ++v) {
+    map[v] = static_cast<uint8_t>(std::clamp((v - low) * 255 / (high - low), 0, 255));
+  }
+  for (uint8_t& v : pixels) v = map[v];
+  return true;
 }
 
 double DownscaledGray(const Frame& frame, int max_side, std::vector<uint8_t>* gray, int* gray_width,
@@ -88,6 +140,10 @@ double DownscaledGray(const Frame& frame, int max_side, std::vector<uint8_t>* gr
 FaceDetector::FaceDetector(const FaceDetectorOptions& options) : options_(options) {
   NN_CHECK_GE(options.max_detection_side, 0);
   NN_CHECK(options.upsample >= 0 && options.upsample <= 3) << "upsample " << options.upsample;
+  NN_CHECK(options.cnn_target_pixels > 0 && options.cnn_min_scale > 0 &&
+           options.cnn_min_scale <= options.cnn_max_scale && options.cnn_max_scale <= 4)
+      << "CNN target " << options.cnn_target_pixels << " px, scale [" << options.cnn_min_scale
+      << ", " << options.cnn_max_scale << "]";
 }
 
 FaceDetector::~FaceDetector() = default;
@@ -112,6 +168,38 @@ void FaceDetector::Return(std::unique_ptr<DlibDetector> detector) const {
 }
 
 absl::StatusOr<std::vector<FaceBox>> FaceDetector::Detect(const Frame& frame) const {
+  absl::StatusOr<FrameDetection> detection = DetectFrame(frame);
+  if (!detection.ok()) return detection.status();
+  return std::move(detection->faces);
+}
+
+absl::StatusOr<FrameDetection> FaceDetector::DetectFrame(const Frame& frame) const {
+  if (options_.kind != FaceDetectorKind::kAuto) return DetectWith(options_.kind, frame);
+  absl::StatusOr<FrameDetection> hog = DetectHog(frame);
+  if (!hog.ok() || !hog->faces.empty()) return hog;
+  absl::StatusOr<FrameDetection> cnn = DetectCnn(frame);
+  if (cnn.ok()) cnn->fell_back = true;
+  return cnn;
+}
+
+absl::StatusOr<FrameDetection> FaceDetector::DetectWith(FaceDetectorKind kind,
+                                                        const Frame& frame) const {
+  NN_CHECK(kind != FaceDetectorKind::kAuto) << "DetectWith needs one detector";
+  return kind == FaceDetectorKind::kHog ? DetectHog(frame) : DetectCnn(frame);
+}
+
+absl::StatusOr<FrameDetection> FaceDetector::DetectCnn(const Frame& frame) const {
+  ASSIGN_OR_RETURN(std::shared_ptr<const CnnFaceDetector> cnn,
+                   CnnFaceDetector::Load(options_.cnn_model_path));
+  FrameDetection result;
+  result.detector = FaceDetectorKind::kCnn;
+  result.scale = CnnDetectionScale(frame.width, frame.height, options_);
+  ASSIGN_OR_RETURN(result.faces, cnn->Detect(frame, result.scale, options_.cnn_score_threshold,
+                                           options_.stretch_contrast));
+  return result;
+}
+
+absl::StatusOr<FrameDetection> FaceDetector::DetectHog(const Frame& frame) const {
   if (frame.width <= 0 || frame.height <= 0 ||
       frame.rgb.size() != static_cast<size_t>(frame.width) * frame.height * 3) {
     return absl::InvalidArgumentError(absl::StrCat("frame ", frame.index, ": ", frame.width, "x",
@@ -121,6 +209,7 @@ absl::StatusOr<std::vector<FaceBox>> FaceDetector::Detect(const Frame& frame) co
   std::vector<uint8_t> gray;
   int width = 0, height = 0;
   double scale = DownscaledGray(frame, options_.max_detection_side, &gray, &width, &height);
+  if (options_.stretch_contrast) StretchContrast(gray, 1);
 
   std::unique_ptr<DlibDetector> detector = Borrow();
   std::vector<dlib::rect_detection> detections;
@@ -145,7 +234,10 @@ absl::StatusOr<std::vector<FaceBox>> FaceDetector::Detect(const Frame& frame) co
             [](const dlib::rect_detection& a, const dlib::rect_detection& b) {
               return a.detection_confidence > b.detection_confidence;
             });
-  std::vector<FaceBox> faces;
+  FrameDetection result;
+  result.detector = FaceDetectorKind::kHog;
+  result.scale = scale;
+  std::vector<FaceBox>& faces = result.faces;
   faces.reserve(detections.size());
   for (const dlib::rect_detection& d : detections) {
     FaceBox box;
@@ -156,7 +248,7 @@ absl::StatusOr<std::vector<FaceBox>> FaceDetector::Detect(const Frame& frame) co
     box.score = d.detection_confidence;
     faces.push_back(box);
   }
-  return faces;
+  return result;
 }
 
 }  // namespace video

@@ -1,12 +1,15 @@
-// Face detection on decoded frames with dlib's HOG frontal face detector. The detector runs
-// on a downscaled grayscale copy of the frame (HOG at full 1080p/4K is slow and gains
-// little: its 80x80 window finds faces down to ~80 px of the downscaled frame) and the boxes
-// are mapped back to frame pixels, with dlib's detection score.
+// Face detection on decoded frames with dlib's HOG frontal face detector and, where HOG
+// fails (dark, small, turned faces), dlib's MMOD CNN detector (cnn_face_detector.h). HOG
+// runs on a downscaled grayscale copy of the frame (HOG at full 1080p/4K is slow and gains
+// little: its 80x80 window finds faces down to ~80 px of the downscaled frame); the CNN on
+// an RGB copy at a resolution chosen from the frame size (CnnDetectionScale). Boxes are
+// mapped back to frame pixels, with the detector's score.
 #ifndef VIDEO_FACE_DETECTOR_H_
 #define VIDEO_FACE_DETECTOR_H_
 
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -29,8 +32,16 @@ struct FaceBox {
 // Intersection over union of two boxes (0 when either is empty).
 double IntersectionOverUnion(const FaceBox& a, const FaceBox& b);
 
+// kHog: dlib's HOG detector only (fast; misses dark, small and turned faces). kCnn: the
+// MMOD CNN only. kAuto: HOG, then the CNN on frames where HOG found no face.
+enum class FaceDetectorKind { kHog, kCnn, kAuto };
+const char* FaceDetectorKindName(FaceDetectorKind kind);  // "hog", "cnn", "auto"
+// "hog", "cnn" or "auto"; InvalidArgument naming the known values otherwise.
+absl::StatusOr<FaceDetectorKind> ParseFaceDetectorKind(const std::string& name);
+
 struct FaceDetectorOptions {
-  // The frame is downscaled so its longest side is at most this (never upscaled); 0 keeps
+  FaceDetectorKind kind = FaceDetectorKind::kAuto;
+  // HOG: the frame is downscaled so its longest side is at most this (never upscaled); 0 keeps
   // the full resolution. 640 finds faces of >= ~12% of the frame's longest side.
   int max_detection_side = 640;
   // Times the (downscaled) image is upsampled 2x before detection, to find smaller faces
@@ -38,6 +49,32 @@ struct FaceDetectorOptions {
   int upsample = 0;
   // dlib's adjust_threshold: detections scoring below it are dropped (0 = dlib's default).
   double score_threshold = 0.0;
+  // Both: a dark or washed-out frame (the 1st..99th percentile of luma spans fewer than
+  // 128 levels) is stretched to the full range before detection (StretchContrast).
+  bool stretch_contrast = true;
+
+  // CNN: mmod_human_face_detector.dat; empty = the copy compiled in (//video/models).
+  std::string cnn_model_path;
+  // The CNN sees the frame resized to about this many pixels (the default: 1280x720),
+  // with the scale clamped to [cnn_min_scale, cnn_max_scale]: huge frames are shrunk (its
+  // pyramid still finds faces down to ~50 px of the shrunk frame), small ones enlarged so
+  // that small faces reach its ~80 px window (CnnDetectionScale).
+  double cnn_target_pixels = 1280.0 * 720.0;
+  double cnn_min_scale = 0.25;
+  double cnn_max_scale = 2.0;
+  double cnn_score_threshold = 0.0;  // dlib's adjust_threshold for the CNN
+};
+
+// Detector pixels per frame pixel at which the CNN runs on a width x height frame.
+double CnnDetectionScale(int width, int height, const FaceDetectorOptions& options);
+
+// What Detect() found in one frame and how.
+struct FrameDetection {
+  std::vector<FaceBox> faces;  // highest score first, frame pixels
+  // The detector whose boxes these are (kHog or kCnn; kAuto never appears here).
+  FaceDetectorKind detector = FaceDetectorKind::kHog;
+  bool fell_back = false;  // kAuto: HOG found nothing and the CNN ran
+  double scale = 1;        // detector pixels per frame pixel for that detector
 };
 
 // Thread-safe: Detect() may be called from several threads at once (each call borrows one
@@ -56,18 +93,31 @@ class FaceDetector {
   static void Preload();
 
   // Faces in `frame`, highest score first, boxes in `frame`'s pixel coordinates (they may
-  // extend past the frame's edges, as dlib's do). An error if dlib rejects the image.
+  // extend past the frame's edges, as dlib's do), with options().kind. An error if dlib
+  // rejects the image or the CNN model cannot be loaded (the error names its path).
   absl::StatusOr<std::vector<FaceBox>> Detect(const Frame& frame) const;
+  // The same, saying which detector found them at which scale.
+  absl::StatusOr<FrameDetection> DetectFrame(const Frame& frame) const;
+  // One detector on its own: HOG with the HOG options, or the CNN at CnnDetectionScale.
+  absl::StatusOr<FrameDetection> DetectWith(FaceDetectorKind kind, const Frame& frame) const;
 
  private:
   struct DlibDetector;
   std::unique_ptr<DlibDetector> Borrow() const;
   void Return(std::unique_ptr<DlibDetector> detector) const;
 
+  absl::StatusOr<FrameDetection> DetectHog(const Frame& frame) const;
+  absl::StatusOr<FrameDetection> DetectCnn(const Frame& frame) const;
+
   FaceDetectorOptions options_;
   mutable std::mutex mutex_;
   mutable std::vector<std::unique_ptr<DlibDetector>> idle_;
 };
+
+// Stretches `pixels` (bytes, `channels` interleaved; luma = the mean of the channels)
+// linearly so that the 1st..99th percentile of luma maps to 0..255, when that range is
+// narrower than 128 levels (a dark room); otherwise leaves them. Returns whether it did.
+bool StretchContrast(std::vector<uint8_t>& pixels, int channels);
 
 // The detector's input: `frame` as 8-bit luma, area-averaged down by an integer-free
 // factor so that the longest side is at most `max_side` (0: no downscaling). Returns the

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "video/sampling.h"
@@ -126,6 +127,76 @@ TEST(FaceDetectorTest, IsSafeToCallFromSeveralThreads) {
   }
   for (std::thread& t : threads) t.join();
   for (int n : found) EXPECT_EQ(n, 1);
+}
+
+TEST(FaceDetectorKindTest, ParsesAndNamesTheThreeModes) {
+  for (FaceDetectorKind kind :
+       {FaceDetectorKind::kHog, FaceDetectorKind::kCnn, FaceDetectorKind::kAuto}) {
+    EXPECT_EQ(ParseFaceDetectorKind(FaceDetectorKindName(kind)).value(), kind);
+  }
+  const absl::StatusOr<FaceDetectorKind> bad = ParseFaceDetectorKind("haar");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "unknown face detector 'haar'; known: hog, cnn, auto");
+}
+
+TEST(CnnDetectionScaleTest, ShrinksHugeFramesAndEnlargesSmallOnes) {
+  const FaceDetectorOptions options;  // about 1280x720 pixels, scale in [0.25, 2]
+  EXPECT_NEAR(CnnDetectionScale(1280, 720, options), 1.0, 1e-9);
+  EXPECT_NEAR(CnnDetectionScale(1920, 1080, options), 2.0 / 3, 1e-9);
+  EXPECT_NEAR(CnnDetectionScale(640, 360, options), 2.0, 1e-9);
+  EXPECT_NEAR(CnnDetectionScale(160, 90, options), 2.0, 1e-9);    // at most 2x up
+  EXPECT_NEAR(CnnDetectionScale(7680, 4320, options), 0.25, 1e-9);  // at most 4x down
+}
+
+TEST(StretchContrastTest, StretchesDarkFramesOnly) {
+  std::vector<uint8_t> dark(300);
+  for (size_t i = 0; i < dark.size(); ++i) dark[i] = static_cast<uint8_t>(10 + i % 30);
+  ASSERT_TRUE(StretchContrast(dark, 3));
+  EXPECT_EQ(*std::min_element(dark.begin(), dark.end()), 0);
+  EXPECT_EQ(*std::max_element(dark.begin(), dark.end()), 255);
+  std::vector<uint8_t> full(256);
+  for (int i = 0; i < 256; ++i) full[i] = static_cast<uint8_t>(i);
+  const std::vector<uint8_t> before = full;
+  EXPECT_FALSE(StretchContrast(full, 1));
+  EXPECT_EQ(full, before);
+  std::vector<uint8_t> flat(3000, 90);  // a flat frame stays flat
+  StretchContrast(flat, 3);
+  EXPECT_EQ(std::count(flat.begin(), flat.end(), flat[0]), 3000);
+}
+
+TEST(FaceDetectorTest, TheCnnFindsTheSameFaceAsHog) {
+  const Frame frame = RealFaceFrame();
+  FaceDetectorOptions hog_options, cnn_options;
+  hog_options.kind = FaceDetectorKind::kHog;
+  cnn_options.kind = FaceDetectorKind::kCnn;
+  FaceDetector hog(hog_options), cnn(cnn_options);
+  absl::StatusOr<FrameDetection> a = hog.DetectFrame(frame), b = cnn.DetectFrame(frame);
+  ASSERT_TRUE(a.ok() && b.ok()) << a.status() << b.status();
+  ASSERT_EQ(a->faces.size(), 1u);
+  ASSERT_EQ(b->faces.size(), 1u);
+  EXPECT_EQ(a->detector, FaceDetectorKind::kHog);
+  EXPECT_EQ(b->detector, FaceDetectorKind::kCnn);
+  EXPECT_NEAR(b->scale, CnnDetectionScale(844, 844, cnn_options), 1e-9);
+  EXPECT_GT(b->faces[0].score, 0);
+  EXPECT_GT(IntersectionOverUnion(a->faces[0], b->faces[0]), 0.4);
+  // auto: HOG found it, so the CNN never ran.
+  FaceDetector automatic;
+  absl::StatusOr<FrameDetection> c = automatic.DetectFrame(frame);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->detector, FaceDetectorKind::kHog);
+  EXPECT_FALSE(c->fell_back);
+}
+
+TEST(FaceDetectorTest, AMissingCnnModelIsAnErrorNamingIt) {
+  FaceDetectorOptions options;
+  options.kind = FaceDetectorKind::kCnn;
+  options.cnn_model_path = "/nonexistent/mmod.dat";
+  FaceDetector detector(options);
+  absl::StatusOr<std::vector<FaceBox>> faces = detector.Detect(RealFaceFrame());
+  ASSERT_FALSE(faces.ok());
+  EXPECT_EQ(faces.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(faces.status().message(),
+            "/nonexistent/mmod.dat: CNN face detector model not found (or not a file)");
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// Greedy frame-to-frame linking of face detections, track filtering and gap filling.
+// Greedy frame-to-frame linking of face detections, re-linking of one person's tracks by
+// appearance, track filtering and gap filling.
 #include "video/face_tracker.h"
 
 #include <algorithm>
@@ -12,6 +13,92 @@ struct WorkingTrack {
   std::vector<int> frames;  // sampled frames with a detection, increasing
   std::vector<FaceObservation> observations;
 };
+
+double MedianFaceSize(const WorkingTrack& track) {
+  std::vector<double> sizes;
+  for (const FaceObservation& obs : track.observations) sizes.push_back(obs.box.size());
+  std::sort(sizes.begin(), sizes.end());
+  const size_t n = sizes.size();
+  return n == 0 ? 0 : n % 2 == 1 ? sizes[n / 2] : 0.5 * (sizes[n / 2 - 1] + sizes[n / 2]);
+}
+
+// Mean appearance over the track's detections that have one (empty when none has).
+std::vector<float> MeanAppearance(const WorkingTrack& track) {
+  std::vector<float> mean;
+  int count = 0;
+  for (const FaceObservation& obs : track.observations) {
+    if (obs.appearance.empty()) continue;
+    if (mean.empty()) mean.assign(obs.appearance.size(), 0.0f);
+    if (obs.appearance.size() != mean.size()) continue;
+    for (size_t i = 0; i < mean.size(); ++i) mean[i] += obs.appearance[i];
+    ++count;
+  }
+  for (float& v : mean) v /= std::max(1, count);
+  return mean;
+}
+
+bool SharesAFrame(const WorkingTrack& a, const WorkingTrack& b) {
+  size_t i = 0, j = 0;
+  while (i < a.frames.size() && j < b.frames.size()) {
+    if (a.frames[i] == b.frames[j]) return true;
+    a.frames[i] < b.frames[j] ? ++i : ++j;
+  }
+  return false;
+}
+
+// `b`'s detections merged into `a`, in frame order (the two share no frame).
+void Merge(WorkingTrack& a, WorkingTrack& b) {
+  std::vector<std::pair<int, FaceObservation>> all;
+  for (size_t i = 0; i < a.frames.size(); ++i) all.emplace_back(a.frames[i], a.observations[i]);
+  for (size_t i = 0; i < b.frames.size(); ++i) all.emplace_back(b.frames[i], b.observations[i]);
+  std::sort(all.begin(), all.end(),
+            [](const auto& x, const auto& y) { return x.first < y.first; });
+  a.frames.clear();
+  a.observations.clear();
+  for (auto& [frame, obs] : all) {
+    a.frames.push_back(frame);
+    a.observations.push_back(std::move(obs));
+  }
+  b.frames.clear();
+  b.observations.clear();
+}
+
+// Joins tracks of one person: repeatedly the most similar pair that shares no frame, has
+// similar face sizes and appearances at least min_relink_similarity alike. Returns the
+// number of joins; emptied tracks are removed, the rest stay in order of first frame.
+int Relink(std::vector<WorkingTrack>& tracks, const FaceTrackerOptions& options) {
+  int joins = 0;
+  for (;;) {
+    double best = options.min_relink_similarity;
+    int best_a = -1, best_b = -1;
+    std::vector<std::vector<float>> appearance;
+    std::vector<double> sizes;
+    for (const WorkingTrack& t : tracks) {
+      appearance.push_back(MeanAppearance(t));
+      sizes.push_back(MedianFaceSize(t));
+    }
+    for (int a = 0; a < static_cast<int>(tracks.size()); ++a) {
+      for (int b = a + 1; b < static_cast<int>(tracks.size()); ++b) {
+        if (appearance[a].empty() || appearance[b].empty()) continue;
+        const double ratio = std::max(sizes[a], sizes[b]) / std::max(1.0, std::min(sizes[a], sizes[b]));
+        if (ratio > options.max_relink_size_ratio) continue;
+        const double similarity = AppearanceSimilarity(appearance[a], appearance[b]);
+        if (similarity < best || SharesAFrame(tracks[a], tracks[b])) continue;
+        best = similarity;
+        best_a = a;
+        best_b = b;
+      }
+    }
+    if (best_a < 0) break;
+    Merge(tracks[best_a], tracks[best_b]);
+    tracks.erase(tracks.begin() + best_b);
+    ++joins;
+  }
+  std::stable_sort(tracks.begin(), tracks.end(), [](const WorkingTrack& x, const WorkingTrack& y) {
+    return x.frames.front() < y.frames.front();
+  });
+  return joins;
+}
 
 // How well detection `obs` continues a track whose last face is `last`; lower is better.
 // Returns false when it does not continue it at all.
@@ -43,6 +130,37 @@ TrackedFace Interpolate(const FaceObservation& a, const FaceObservation& b, doub
 
 }  // namespace
 
+std::vector<float> FaceAppearance(const Frame& frame, const FaceBox& box) {
+  const double half = 0.4 * box.size();
+  const int x0 = std::max(0, static_cast<int>(std::floor(box.center_x() - half)));
+  const int y0 = std::max(0, static_cast<int>(std::floor(box.center_y() - half)));
+  const int x1 = std::min(frame.width, static_cast<int>(std::ceil(box.center_x() + half)));
+  const int y1 = std::min(frame.height, static_cast<int>(std::ceil(box.center_y() + half)));
+  if (x1 <= x0 || y1 <= y0 || frame.rgb.size() < static_cast<size_t>(frame.width) * frame.height * 3) {
+    return {};
+  }
+  // At most ~64x64 samples: a histogram needs no more.
+  const int step = std::max(1, std::max(x1 - x0, y1 - y0) / 64);
+  std::vector<float> histogram(64, 0.0f);
+  int count = 0;
+  for (int y = y0; y < y1; y += step) {
+    for (int x = x0; x < x1; x += step) {
+      const uint8_t* p = frame.pixel(x, y);
+      ++histogram[(p[0] >> 6) * 16 + (p[1] >> 6) * 4 + (p[2] >> 6)];
+      ++count;
+    }
+  }
+  for (float& v : histogram) v /= count;
+  return histogram;
+}
+
+double AppearanceSimilarity(const std::vector<float>& a, const std::vector<float>& b) {
+  if (a.empty() || a.size() != b.size()) return 0;
+  double sum = 0;
+  for (size_t i = 0; i < a.size(); ++i) sum += std::sqrt(static_cast<double>(a[i]) * b[i]);
+  return sum;
+}
+
 std::vector<FaceTrack> TrackFaces(const std::vector<std::vector<FaceObservation>>& detections,
                                   const FaceTrackerOptions& options, TrackingSummary* summary) {
   const int num_frames = static_cast<int>(detections.size());
@@ -61,6 +179,7 @@ std::vector<FaceTrack> TrackFaces(const std::vector<std::vector<FaceObservation>
       }
     }
     stats.faces_detected += static_cast<int>(faces.size());
+    for (const FaceObservation* face : faces) stats.faces_implausible += face->landmarks_implausible;
     if (!faces.empty()) ++stats.frames_with_faces;
 
     // Greedy assignment, cheapest link first; each track and face is used once.
@@ -90,6 +209,8 @@ std::vector<FaceTrack> TrackFaces(const std::vector<std::vector<FaceObservation>
     }
   }
 
+  stats.tracks_relinked = Relink(working, options);
+
   const int required = std::min(
       num_frames,
       std::max(options.min_track_detections,
@@ -99,6 +220,14 @@ std::vector<FaceTrack> TrackFaces(const std::vector<std::vector<FaceObservation>
     const int count = static_cast<int>(track.frames.size());
     if (count < required) {
       ++stats.tracks_too_brief;
+      RejectedTrack rejected;
+      rejected.reason = "too brief";
+      rejected.num_detections = count;
+      rejected.first_frame = track.frames.front();
+      rejected.last_frame = track.frames.back();
+      rejected.median_face_size = MedianFaceSize(track);
+      rejected.first_box = track.observations.front().box;
+      stats.rejected_tracks.push_back(rejected);
       continue;
     }
     FaceTrack out;
@@ -120,6 +249,7 @@ std::vector<FaceTrack> TrackFaces(const std::vector<std::vector<FaceObservation>
         out.faces[f].box = track.observations[next].box;
         out.faces[f].landmarks = track.observations[next].landmarks;
         out.faces[f].filled = false;
+        out.faces[f].landmarks_implausible = track.observations[next].landmarks_implausible;
       } else if (next == 0) {  // before the first detection
         out.faces[f] = Interpolate(track.observations[0], track.observations[0], 0);
       } else if (next == track.frames.size()) {  // after the last detection

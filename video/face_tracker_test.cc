@@ -104,6 +104,101 @@ TEST(TrackFacesTest, AJumpFarAwayStartsANewTrack) {
   EXPECT_TRUE(tracks[1].faces[0].filled);
 }
 
+// A histogram concentrated on `bin` (with a little spread), as FaceAppearance returns.
+std::vector<float> Appearance(int bin) {
+  std::vector<float> h(64, 0.01f / 63);
+  h[bin] = 0.99f;
+  return h;
+}
+
+FaceObservation FaceLike(double x, double y, double size, int bin) {
+  FaceObservation face = Face(x, y, size);
+  face.appearance = Appearance(bin);
+  return face;
+}
+
+TEST(TrackFacesTest, OnePersonAcrossShotCutsIsOneTrack) {
+  // Sampled frames seconds apart: the face jumps every other frame (no overlap, far-apart
+  // landmarks), and the tracks of the pieces alone are each too brief (2 of 16 < 4).
+  std::vector<std::vector<FaceObservation>> frames;
+  for (int f = 0; f < 16; ++f) {
+    frames.push_back(
+        {FaceLike((f / 2) % 2 ? 900 : 100, 100 + 200 * (f / 2), 150 + 10 * (f % 3), 21)});
+  }
+  FaceTrackerOptions no_relinking;
+  no_relinking.min_relink_similarity = 2;
+  TrackingSummary summary;
+  EXPECT_TRUE(TrackFaces(frames, no_relinking, &summary).empty());
+  EXPECT_EQ(summary.tracks_too_brief, 8);
+  ASSERT_EQ(summary.rejected_tracks.size(), 8u);
+  EXPECT_EQ(summary.rejected_tracks[0].reason, "too brief");
+  EXPECT_EQ(summary.rejected_tracks[0].num_detections, 2);
+  EXPECT_EQ(summary.rejected_tracks[1].first_frame, 2);
+  EXPECT_EQ(summary.rejected_tracks[1].last_frame, 3);
+
+  const std::vector<FaceTrack> tracks = TrackFaces(frames, {}, &summary);
+  ASSERT_EQ(tracks.size(), 1u);
+  EXPECT_EQ(tracks[0].num_detections, 16);
+  EXPECT_EQ(summary.tracks_relinked, 7);
+  EXPECT_TRUE(summary.rejected_tracks.empty());
+  for (const TrackedFace& face : tracks[0].faces) EXPECT_FALSE(face.filled);
+}
+
+TEST(TrackFacesTest, TwoPeopleInAlternatingShotsStayTwoTracks) {
+  std::vector<std::vector<FaceObservation>> frames;
+  for (int f = 0; f < 16; ++f) {
+    frames.push_back({(f / 2) % 2 ? FaceLike(900, 100 + 10 * f, 150, 5) : FaceLike(100, 300 - 10 * f, 150, 42)});
+  }
+  const std::vector<FaceTrack> tracks = TrackFaces(frames);
+  ASSERT_EQ(tracks.size(), 2u);
+  EXPECT_EQ(tracks[0].num_detections, 8);
+  EXPECT_EQ(tracks[1].num_detections, 8);
+  EXPECT_DOUBLE_EQ(tracks[0].faces[0].box.left, 100);
+  EXPECT_DOUBLE_EQ(tracks[1].faces[2].box.left, 900);
+}
+
+TEST(TrackFacesTest, LookalikesSeenInTheSameFrameAreNeverJoined) {
+  // Twins (one appearance): together in frame 0, apart elsewhere, far from each other.
+  std::vector<std::vector<FaceObservation>> frames;
+  for (int f = 0; f < 8; ++f) {
+    std::vector<FaceObservation> faces = {FaceLike(100, 100, 120, 7)};
+    if (f % 4 == 0) faces.push_back(FaceLike(900, 400, 120, 7));
+    frames.push_back(faces);
+  }
+  const std::vector<FaceTrack> tracks = TrackFaces(frames);
+  ASSERT_EQ(tracks.size(), 2u);
+  EXPECT_EQ(tracks[0].num_detections, 8);
+  EXPECT_EQ(tracks[1].num_detections, 2);
+}
+
+TEST(TrackFacesTest, VeryDifferentFaceSizesAreNotJoined) {
+  std::vector<std::vector<FaceObservation>> frames;
+  for (int f = 0; f < 8; ++f) frames.push_back({FaceLike(f < 4 ? 0 : 1000, 0, f < 4 ? 60 : 400, 3)});
+  EXPECT_EQ(TrackFaces(frames).size(), 2u);
+}
+
+TEST(FaceAppearanceTest, HistogramOfTheEnlargedBoxClippedToTheFrame) {
+  Frame frame;
+  frame.width = 100;
+  frame.height = 100;
+  frame.rgb.assign(100 * 100 * 3, 0);
+  for (int y = 0; y < 100; ++y) {
+    for (int x = 50; x < 100; ++x) frame.rgb[(y * 100 + x) * 3] = 255;  // right half red
+  }
+  const std::vector<float> left = FaceAppearance(frame, {10, 10, 30, 30});
+  ASSERT_EQ(left.size(), 64u);
+  EXPECT_FLOAT_EQ(left[0], 1.0f);  // all black
+  const std::vector<float> right = FaceAppearance(frame, {70, 70, 90, 90});
+  EXPECT_FLOAT_EQ(right[48], 1.0f);  // all red: R bin 3, G 0, B 0
+  EXPECT_DOUBLE_EQ(AppearanceSimilarity(left, right), 0.0);
+  EXPECT_NEAR(AppearanceSimilarity(left, left), 1.0, 1e-6);
+  // Straddling the edge: half and half (the box is clipped at the frame's border).
+  const std::vector<float> middle = FaceAppearance(frame, {40, 40, 60, 60});
+  EXPECT_NEAR(middle[0], 0.5, 0.05);
+  EXPECT_NEAR(middle[48], 0.5, 0.05);
+  EXPECT_TRUE(FaceAppearance(frame, {200, 200, 220, 220}).empty());
+}
+
 TEST(TrackFacesTest, EmptyAndSingleFrameInputs) {
   EXPECT_TRUE(TrackFaces({}).empty());
   EXPECT_TRUE(TrackFaces({{}, {}}).empty());

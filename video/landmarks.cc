@@ -51,6 +51,52 @@ Point2 FaceLandmarks::Mean(int first, int last) const {
   return mean;
 }
 
+bool PlausibleLandmarks(const FaceLandmarks& landmarks, const FaceBox& box, std::string* why) {
+  auto fail = [why](const char* reason) {
+    if (why != nullptr) *why = reason;
+    return false;
+  };
+  const Point2 left = landmarks.ImageLeftEyeCenter(), right = landmarks.ImageRightEyeCenter();
+  const Point2 mouth = landmarks.MouthCenter();
+  const double ex = right.x - left.x, ey = right.y - left.y;
+  const double eye_distance = std::hypot(ex, ey);
+  const double side = std::max(1.0, box.size());
+  if (eye_distance < 0.15 * side || eye_distance > 0.8 * side) return fail("eye distance");
+  const Point2 mid = {0.5 * (left.x + right.x), 0.5 * (left.y + right.y)};
+  const double pad = 0.25 * side;
+  if (mid.x < box.left - pad || mid.x > box.right + pad || mid.y < box.top - pad ||
+      mid.y > box.bottom + pad) {
+    return fail("eyes outside the box");
+  }
+  const double mx = mouth.x - mid.x, my = mouth.y - mid.y;
+  const double mouth_distance = std::hypot(mx, my);
+  // "Down" in the eye line's frame: the eye vector turned 90 degrees clockwise (y down).
+  const double down = (-ey * mx + ex * my) / eye_distance;
+  if (down <= 0) return fail("mouth above the eyes");
+  if (mouth_distance < 0.4 * eye_distance || mouth_distance > 3.0 * eye_distance) {
+    return fail("mouth distance");
+  }
+  if (down < 0.5 * mouth_distance) return fail("mouth beside the eyes");  // > 60 degrees off
+  return true;
+}
+
+FaceLandmarks TemplateLandmarks(const FaceBox& box) {
+  // align.h's template (kept here as numbers: landmarks does not depend on align).
+  constexpr double kEyeY = 0.302, kLeftEyeX = 0.303, kRightEyeX = 0.697, kMouthX = 0.5,
+                   kMouthY = 0.764;
+  auto at = [&box](double fx, double fy) {
+    return Point2{box.left + fx * box.width(), box.top + fy * box.height()};
+  };
+  FaceLandmarks out;
+  for (int i = 0; i < FaceLandmarks::kNumPoints; ++i) {
+    out.points[i] = i >= 36 && i <= 41   ? at(kLeftEyeX, kEyeY)
+                    : i >= 42 && i <= 47 ? at(kRightEyeX, kEyeY)
+                    : i >= 48            ? at(kMouthX, kMouthY)
+                                         : at(0.5, 0.5);
+  }
+  return out;
+}
+
 double MeanLandmarkDistance(const FaceLandmarks& a, const FaceLandmarks& b) {
   double sum = 0;
   for (int i = 0; i < FaceLandmarks::kNumPoints; ++i) {

@@ -34,6 +34,18 @@ struct FaceLandmarks {
 // Mean distance between corresponding points of `a` and `b`, in pixels.
 double MeanLandmarkDistance(const FaceLandmarks& a, const FaceLandmarks& b);
 
+// Whether a landmark fit in `box` has a face's geometry (dlib fits 68 points to anything
+// in a box, and garbage on a profile or a false face): the eyes 0.15..0.8 of the box side
+// apart, their midpoint within the box enlarged by a quarter, the mouth below the eye line
+// (in the eye line's frame), 0.4..3 eye distances from the eyes' midpoint and no more than
+// 60 degrees off the eye line's perpendicular. `why` (optional) says which test failed.
+bool PlausibleLandmarks(const FaceLandmarks& landmarks, const FaceBox& box,
+                        std::string* why = nullptr);
+// Landmarks of an upright frontal face filling `box`: every eye point at the template's
+// eye centre, every mouth point at its mouth centre (align.h's kTemplate*), the rest at
+// the box centre. What the aligned crop uses in place of an implausible fit.
+FaceLandmarks TemplateLandmarks(const FaceBox& box);
+
 class LandmarkModel {
  public:
   // The model at `path`, loaded on first use and cached for the process (later calls with

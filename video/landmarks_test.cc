@@ -73,6 +73,38 @@ TEST(LandmarkModelTest, LoadsOnceAndPredictsAPlausibleFace) {
   EXPECT_GT(eye_distance, 0.25 * box.width());
   EXPECT_LT(eye_distance, 0.6 * box.width());
   EXPECT_DOUBLE_EQ(MeanLandmarkDistance(*landmarks, *landmarks), 0.0);
+  std::string why;
+  EXPECT_TRUE(PlausibleLandmarks(*landmarks, box, &why)) << why;
+  // The same fit on a box far away, or turned upside down, is not a face's geometry.
+  FaceBox far = box;
+  far.left += 3 * box.width();
+  far.right += 3 * box.width();
+  EXPECT_FALSE(PlausibleLandmarks(*landmarks, far, &why));
+  EXPECT_EQ(why, "eyes outside the box");
+  FaceLandmarks flipped = *landmarks;
+  for (Point2& p : flipped.points) p.y = 2 * box.center_y() - p.y;
+  EXPECT_FALSE(PlausibleLandmarks(flipped, box, &why));
+  EXPECT_EQ(why, "mouth above the eyes");
+}
+
+TEST(PlausibleLandmarksTest, TheTemplateIsPlausibleAndDegenerateFitsAreNot) {
+  const FaceBox box{100, 100, 200, 200};
+  const FaceLandmarks face = TemplateLandmarks(box);
+  EXPECT_TRUE(PlausibleLandmarks(face, box));
+  EXPECT_DOUBLE_EQ(face.ImageLeftEyeCenter().x, 130.3);
+  EXPECT_DOUBLE_EQ(face.ImageRightEyeCenter().y, 130.2);
+  EXPECT_DOUBLE_EQ(face.MouthCenter().y, 176.4);
+  // All points collapsed onto one (a fit to nothing): eyes no distance apart.
+  FaceLandmarks collapsed;
+  for (Point2& p : collapsed.points) p = {150, 150};
+  std::string why;
+  EXPECT_FALSE(PlausibleLandmarks(collapsed, box, &why));
+  EXPECT_EQ(why, "eye distance");
+  // The mouth beside an eye (a profile fit gone wrong).
+  FaceLandmarks sideways = face;
+  for (int i = 48; i < 68; ++i) sideways.points[i] = {195, 135};
+  EXPECT_FALSE(PlausibleLandmarks(sideways, box, &why));
+  EXPECT_EQ(why, "mouth beside the eyes");
 }
 
 TEST(LandmarkModelTest, EmptyBoxIsAnError) {

@@ -108,6 +108,9 @@ struct FrameFaces {
   const Frame* frame = nullptr;
   std::vector<FaceObservation> faces;
   int num_faces = 0;  // before landmark prediction (same count)
+  FaceDetectorKind detector = FaceDetectorKind::kHog;
+  bool fell_back = false;
+  double scale = 1;
   absl::Status error;
   double detector_ms = 0, landmarks_ms = 0;
 };
@@ -118,12 +121,16 @@ using LandmarkModelFuture =
 void DetectFaces(const FaceDetector& detector, const LandmarkModelFuture& landmark_model,
                  FrameFaces& item) {
   const Clock::time_point t0 = Clock::now();
-  absl::StatusOr<std::vector<FaceBox>> boxes = detector.Detect(*item.frame);
+  absl::StatusOr<FrameDetection> detection = detector.DetectFrame(*item.frame);
   item.detector_ms = MillisecondsSince(t0);
-  if (!boxes.ok()) {
-    item.error = boxes.status();
+  if (!detection.ok()) {
+    item.error = detection.status();
     return;
   }
+  item.detector = detection->detector;
+  item.fell_back = detection->fell_back;
+  item.scale = detection->scale;
+  const std::vector<FaceBox>* boxes = &detection->faces;
   item.num_faces = static_cast<int>(boxes->size());
   if (boxes->empty()) return;
   const absl::StatusOr<std::shared_ptr<const LandmarkModel>>& model = landmark_model.get();
@@ -138,7 +145,12 @@ void DetectFaces(const FaceDetector& detector, const LandmarkModelFuture& landma
       item.error = landmarks.status();
       return;
     }
-    item.faces.push_back({box, *std::move(landmarks)});
+    FaceObservation face{box, *std::move(landmarks), FaceAppearance(*item.frame, box)};
+    if (!PlausibleLandmarks(face.landmarks, box)) {
+      face.landmarks = TemplateLandmarks(box);
+      face.landmarks_implausible = true;
+    }
+    item.faces.push_back(std::move(face));
   }
   item.landmarks_ms = MillisecondsSince(t1);
 }
@@ -268,7 +280,15 @@ absl::Status FinishPreprocessing(const std::string& name, std::deque<FrameFaces>
     }
     result.times.detector_cpu_ms += item.detector_ms;
     result.times.landmarks_cpu_ms += item.landmarks_ms;
-    result.frames.push_back({item.frame->index, item.frame->timestamp_seconds, item.num_faces});
+    SampledFrameInfo info;
+    info.index = item.frame->index;
+    info.timestamp_seconds = item.frame->timestamp_seconds;
+    info.num_faces = item.num_faces;
+    info.detector = item.detector;
+    info.detector_fell_back = item.fell_back;
+    info.detection_scale = item.scale;
+    info.detect_ms = item.detector_ms;
+    result.frames.push_back(info);
     observations[i] = std::move(item.faces);
   }
   result.width = items.front().frame->width;

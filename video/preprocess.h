@@ -51,6 +51,12 @@ struct SampledFrameInfo {
   int64_t index = 0;  // frame number in the video
   double timestamp_seconds = 0;
   int num_faces = 0;  // faces the detector found (before size filtering)
+  // Which detector's faces these are (kHog or kCnn), whether kAuto fell back to the CNN
+  // because HOG found nothing, and at what scale it ran (detector px per frame px).
+  FaceDetectorKind detector = FaceDetectorKind::kHog;
+  bool detector_fell_back = false;
+  double detection_scale = 1;
+  double detect_ms = 0;  // detection (both detectors when it fell back), not landmarks
 };
 
 struct PreprocessedTrack {

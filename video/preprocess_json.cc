@@ -27,7 +27,11 @@ json PreprocessedVideoToJson(const PreprocessedVideo& video) {
   for (const SampledFrameInfo& f : video.frames) {
     frames.push_back({{"index", f.index},
                       {"timestamp_seconds", f.timestamp_seconds},
-                      {"num_faces", f.num_faces}});
+                      {"num_faces", f.num_faces},
+                      {"detector", FaceDetectorKindName(f.detector)},
+                      {"detector_fell_back", f.detector_fell_back},
+                      {"detection_scale", f.detection_scale},
+                      {"detect_ms", f.detect_ms}});
   }
   out["frames"] = std::move(frames);
   json tracks = json::array();
@@ -38,6 +42,7 @@ json PreprocessedVideoToJson(const PreprocessedVideo& video) {
       json landmarks = json::array();
       for (const Point2& point : face.landmarks.points) landmarks.push_back({point.x, point.y});
       json entry = {{"filled", face.filled},
+                    {"landmarks_implausible", face.landmarks_implausible},
                     {"score", face.box.score},
                     {"box", {face.box.left, face.box.top, face.box.right, face.box.bottom}},
                     {"landmarks", std::move(landmarks)}};
@@ -57,7 +62,20 @@ json PreprocessedVideoToJson(const PreprocessedVideo& video) {
   out["tracking"] = {{"frames_with_faces", video.tracking.frames_with_faces},
                      {"faces_detected", video.tracking.faces_detected},
                      {"faces_too_small", video.tracking.faces_too_small},
-                     {"tracks_too_brief", video.tracking.tracks_too_brief}};
+                     {"tracks_too_brief", video.tracking.tracks_too_brief},
+                     {"tracks_relinked", video.tracking.tracks_relinked},
+                     {"faces_implausible", video.tracking.faces_implausible}};
+  json rejected = json::array();
+  for (const RejectedTrack& r : video.tracking.rejected_tracks) {
+    rejected.push_back({{"reason", r.reason},
+                        {"num_detections", r.num_detections},
+                        {"first_frame", r.first_frame},
+                        {"last_frame", r.last_frame},
+                        {"median_face_size", r.median_face_size},
+                        {"first_box", {r.first_box.left, r.first_box.top, r.first_box.right,
+                                       r.first_box.bottom}}});
+  }
+  out["tracking"]["rejected_tracks"] = std::move(rejected);
   out["decode"] = {{"frames_decoded", video.decode_report.frames_decoded},
                    {"packets_corrupt", video.decode_report.packets_corrupt},
                    {"warnings", video.decode_report.warnings}};
@@ -90,8 +108,18 @@ absl::StatusOr<PreprocessedVideo> PreprocessedVideoFromJson(const json& in) {
     video.crop_mode = mode;
     video.margin = in.at("crop").at("margin").get<double>();
     for (const json& f : in.at("frames")) {
-      video.frames.push_back({f.at("index").get<int64_t>(), f.at("timestamp_seconds").get<double>(),
-                              f.at("num_faces").get<int>()});
+      SampledFrameInfo info;
+      info.index = f.at("index").get<int64_t>();
+      info.timestamp_seconds = f.at("timestamp_seconds").get<double>();
+      info.num_faces = f.at("num_faces").get<int>();
+      // Absent in metadata written before the CNN detector existed (HOG only).
+      if (f.contains("detector")) {
+        ASSIGN_OR_RETURN(info.detector, ParseFaceDetectorKind(f.at("detector").get<std::string>()));
+      }
+      info.detector_fell_back = f.value("detector_fell_back", false);
+      info.detection_scale = f.value("detection_scale", 1.0);
+      info.detect_ms = f.value("detect_ms", 0.0);
+      video.frames.push_back(info);
     }
     for (const json& t : in.at("tracks")) {
       PreprocessedTrack track;
@@ -102,6 +130,7 @@ absl::StatusOr<PreprocessedVideo> PreprocessedVideoFromJson(const json& in) {
       for (const json& e : t.at("frames")) {
         TrackedFace face;
         face.filled = e.at("filled").get<bool>();
+        face.landmarks_implausible = e.value("landmarks_implausible", false);
         face.box.score = e.at("score").get<double>();
         const auto box = e.at("box").get<std::array<double, 4>>();
         face.box.left = box[0];
@@ -125,6 +154,22 @@ absl::StatusOr<PreprocessedVideo> PreprocessedVideoFromJson(const json& in) {
     video.tracking.faces_detected = tracking.at("faces_detected").get<int>();
     video.tracking.faces_too_small = tracking.at("faces_too_small").get<int>();
     video.tracking.tracks_too_brief = tracking.at("tracks_too_brief").get<int>();
+    // Absent in metadata written before re-linking and plausibility checks existed.
+    video.tracking.tracks_relinked = tracking.value("tracks_relinked", 0);
+    video.tracking.faces_implausible = tracking.value("faces_implausible", 0);
+    if (tracking.contains("rejected_tracks")) {
+      for (const json& r : tracking.at("rejected_tracks")) {
+        RejectedTrack rejected;
+        rejected.reason = r.at("reason").get<std::string>();
+        rejected.num_detections = r.at("num_detections").get<int>();
+        rejected.first_frame = r.at("first_frame").get<int>();
+        rejected.last_frame = r.at("last_frame").get<int>();
+        rejected.median_face_size = r.at("median_face_size").get<double>();
+        const auto box = r.at("first_box").get<std::array<double, 4>>();
+        rejected.first_box = {box[0], box[1], box[2], box[3]};
+        video.tracking.rejected_tracks.push_back(rejected);
+      }
+    }
     const json& decode = in.at("decode");
     video.decode_report.frames_decoded = decode.at("frames_decoded").get<int64_t>();
     video.decode_report.packets_corrupt = decode.at("packets_corrupt").get<int64_t>();

@@ -61,6 +61,12 @@ void CommonFlags::Define(FlagSet& flags, unsigned which) {
                  "where the model runs: cpu, cuda, or auto (CUDA when compiled in and a GPU is "
                  "present, else the CPU)");
   }
+  if (which & kFaceDetectorFlag) {
+    flags.String("face_detector", &face_detector,
+                 "face detector: hog (fast; misses dark, small and turned faces), cnn (dlib's "
+                 "MMOD CNN, ~10-50x slower), or auto (HOG, then the CNN on frames where HOG "
+                 "finds no face)");
+  }
   flags.SetGroup("");
 }
 
@@ -93,6 +99,14 @@ absl::StatusOr<CommonFlags::Applied> CommonFlags::Apply(unsigned which) const {
     ASSIGN_OR_RETURN(nn::Device parsed,
                      ParseDevice(device, nn::CudaCompiledIn(), nn::CudaDeviceCount()));
     applied.device = parsed;
+  }
+  if (which & kFaceDetectorFlag) {
+    absl::StatusOr<video::FaceDetectorKind> kind = video::ParseFaceDetectorKind(face_detector);
+    if (!kind.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--face_detector: ", kind.status().message()));
+    }
+    applied.face_detector = *kind;
   }
   if (which & kThreadsFlag) {
     if (threads < 0) {

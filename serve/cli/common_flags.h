@@ -1,4 +1,5 @@
-// The flags several commands share (preset, frames, sampling, threads, device), defined,
+// The flags several commands share (preset, frames, sampling, threads, device, face
+// detector), defined,
 // checked and applied in one place. A command opts into the ones it uses; the others do not
 // exist for it.
 #ifndef SERVE_CLI_COMMON_FLAGS_H_
@@ -10,6 +11,7 @@
 #include "nn/models/presets.h"
 #include "nn/tensor.h"
 #include "serve/cli/flags.h"
+#include "video/face_detector.h"
 
 namespace serve::cli {
 
@@ -20,6 +22,7 @@ enum CommonFlag : unsigned {
   kSamplingFlag = 1u << 2,  // --sampling, --every_k
   kThreadsFlag = 1u << 3,   // --threads
   kDeviceFlag = 1u << 4,    // --device
+  kFaceDetectorFlag = 1u << 5,  // --face_detector (hog, cnn, auto)
 };
 
 // "cpu", "cuda" or "auto": auto is CUDA when it is compiled in and `gpu_count` > 0, else
@@ -34,12 +37,15 @@ struct CommonFlags {
   int every_k = 1;       // with sampling "every"
   int threads = 0;       // 0 = the pool's default (every core)
   std::string device = "auto";
+  std::string face_detector = "auto";
 
   // What the flags resolve to.
   struct Applied {
     nn::ModelPreset preset;  // with --frames and --sampling applied (preprocessing, faces)
     int every_k = 1;
     nn::Device device = nn::Device::CPU();
+    // For video::PreprocessOptions::detector.kind (kAuto unless --face_detector says).
+    video::FaceDetectorKind face_detector = video::FaceDetectorKind::kAuto;
   };
 
   // Defines the flags in `which` under the group "Common flags", bound to this struct.

@@ -1,0 +1,137 @@
+// face_stage_benchmark: the face stage (detection + landmarks + tracking + crops, i.e.
+// PreprocessFrames on decoded frames) per 16-frame video with each detector mode (hog, cnn,
+// auto) at 480p, 720p and 1080p, next to the `default` model's inference on 16 crops.
+// Frames: 16 frames of a committed real clip letterboxed into a 16:9 frame of each height
+// (ordinary footage: one face filling much of the frame), and the dark-room fixture with
+// `auto` only (the other modes cost what they cost on the ordinary clip). The models load
+// once, before the first timed run.
+//   bazel run -c opt //video:face_stage_benchmark [-- --repeats=3]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "base/thread_pool.h"
+#include "nn/check.h"
+#include "nn/models/detector.h"
+#include "nn/models/presets.h"
+#include "video/cnn_face_detector.h"
+#include "video/preprocess.h"
+#include "video/sampling.h"
+
+ABSL_FLAG(int, repeats, 3, "timed runs per configuration (the median is reported)");
+ABSL_FLAG(std::string, landmark_model, "external/dlib/shape_predictor_68_face_landmarks.dat",
+          "shape_predictor_68_face_landmarks.dat");
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Ms(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+// `in` scaled to `height` rows, centred in a black 16:9 frame of that height.
+video::Frame Letterboxed(const video::Frame& in, int height) {
+  video::Frame out;
+  out.index = in.index;
+  out.timestamp_seconds = in.timestamp_seconds;
+  out.height = height;
+  out.width = height * 16 / 9 / 2 * 2;
+  out.rgb.assign(static_cast<size_t>(out.width) * out.height * 3, 0);
+  int w = 0, h = 0;
+  const std::vector<uint8_t> scaled =
+      video::ResizedRgb(in, static_cast<double>(height) / in.height, &w, &h);
+  const int x0 = std::max(0, (out.width - w) / 2);
+  for (int y = 0; y < std::min(h, out.height); ++y) {
+    std::copy_n(scaled.data() + static_cast<size_t>(y) * w * 3, std::min(w, out.width) * 3,
+                out.rgb.data() + (static_cast<size_t>(y) * out.width + x0) * 3);
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  const int repeats = absl::GetFlag(FLAGS_repeats);
+  const nn::ModelPreset preset = nn::GetPreset("default").value();
+  video::SamplingOptions sampling;
+  sampling.num_frames = preset.preprocessing.frames;
+
+  std::printf("%d threads; ms per %d-frame video, median of %d\n", base::GetNumThreads(),
+              sampling.num_frames, repeats);
+  std::printf("%-22s %6s %-5s %9s %11s %9s %5s %5s\n", "clip", "height", "mode", "face_ms",
+              "detect_cpu", "lmk_cpu", "cnn_f", "track");
+  for (const char* clip : {"video/testdata/retalking_face2_2s.mp4", "video/testdata/faces_dark.mp4"}) {
+    absl::StatusOr<std::vector<video::Frame>> source = video::SampleFrames(clip, sampling);
+    NN_CHECK(source.ok()) << source.status().message();
+    for (const int height : {480, 720, 1080}) {
+      std::vector<video::Frame> frames;
+      for (const video::Frame& f : *source) frames.push_back(Letterboxed(f, height));
+      for (const video::FaceDetectorKind kind :
+           {video::FaceDetectorKind::kHog, video::FaceDetectorKind::kCnn,
+            video::FaceDetectorKind::kAuto}) {
+        video::PreprocessOptions options = video::PreprocessOptionsForPreset(preset);
+        options.landmark_model_path = absl::GetFlag(FLAGS_landmark_model);
+        options.detector.kind = kind;
+        std::vector<double> total, detect_cpu, landmarks_cpu;
+        int cnn_frames = 0, tracks = -1;
+        const bool dark = std::string(clip).find("dark") != std::string::npos;
+        if (dark && kind != video::FaceDetectorKind::kAuto) continue;  // as the ordinary clip
+        static bool warm = false;
+        for (int r = warm ? 1 : 0; r < repeats + 1; ++r) {  // run 0 loads the models, once
+          warm = true;
+          const Clock::time_point start = Clock::now();
+          absl::StatusOr<video::PreprocessedVideo> v =
+              video::PreprocessFrames(clip, frames, preset.preprocessing, options);
+          const double ms = Ms(start);
+          if (r == 0) continue;
+          total.push_back(ms);
+          tracks = v.ok() ? static_cast<int>(v->tracks.size()) : 0;
+          if (!v.ok()) continue;
+          detect_cpu.push_back(v->times.detector_cpu_ms);
+          landmarks_cpu.push_back(v->times.landmarks_cpu_ms);
+          cnn_frames = 0;
+          for (const video::SampledFrameInfo& f : v->frames) {
+            cnn_frames += f.detector == video::FaceDetectorKind::kCnn;
+          }
+        }
+        std::string name = std::string(clip).substr(std::string(clip).rfind('/') + 1);
+        std::printf("%-22s %6d %-5s %9.0f %11.0f %9.0f %5d %5d\n", name.c_str(), height,
+                    video::FaceDetectorKindName(kind), Median(total),
+                    detect_cpu.empty() ? 0 : Median(detect_cpu),
+                    landmarks_cpu.empty() ? 0 : Median(landmarks_cpu), cnn_frames, tracks);
+        std::fflush(stdout);
+      }
+    }
+  }
+
+  nn::Detector detector(preset.detector);  // random weights: the cost does not depend on them
+  detector.Eval();
+  const nn::Tensor input = nn::Tensor::Zeros(nn::Shape{
+      1, preset.preprocessing.frames, 3, preset.preprocessing.image_size,
+      preset.preprocessing.image_size});
+  detector.Forward(input);  // warm-up
+  std::vector<double> inference;
+  for (int r = 0; r < repeats; ++r) {
+    const Clock::time_point start = Clock::now();
+    detector.Forward(input);
+    inference.push_back(Ms(start));
+  }
+  std::printf("`default` model inference on [1, %d, 3, %d, %d]: %.0f ms\n",
+              preset.preprocessing.frames, preset.preprocessing.image_size,
+              preset.preprocessing.image_size, Median(inference));
+  std::printf("face_ms: wall time of the face stage; detect_cpu/lmk_cpu: detector and landmark\n"
+              "work summed over threads; cnn_f: frames whose faces came from the CNN; track:\n"
+              "face tracks found.\n");
+  return 0;
+}

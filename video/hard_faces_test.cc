@@ -1,0 +1,181 @@
+// Faces in hard footage (the fixtures of //video/testing:make_face_fixtures): a dark room,
+// a small face in a 1080p frame, a mirrored and turned head, two people side by side, and
+// a test pattern with no face. Each detector mode is asserted on: `auto` finds every face,
+// and no mode finds a face in the pattern.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "base/testing/test_paths.h"
+#include "nn/models/presets.h"
+#include "video/cnn_face_detector.h"
+#include "video/face_detector.h"
+#include "video/preprocess.h"
+#include "video/sampling.h"
+
+namespace video {
+namespace {
+
+std::vector<Frame> Sample(const std::string& name, int n) {
+  SamplingOptions options;
+  options.num_frames = n;
+  absl::StatusOr<std::vector<Frame>> frames = SampleFrames("video/testdata/" + name, options);
+  EXPECT_TRUE(frames.ok()) << frames.status();
+  return frames.ok() ? *frames : std::vector<Frame>();
+}
+
+// Faces found by `kind` in each of 3 sampled frames of the clip.
+std::vector<int> FacesPerFrame(const std::string& clip, FaceDetectorKind kind,
+                               std::vector<FaceDetectorKind>* used = nullptr) {
+  FaceDetectorOptions options;
+  options.kind = kind;
+  FaceDetector detector(options);
+  std::vector<int> counts;
+  for (const Frame& frame : Sample(clip, 3)) {
+    absl::StatusOr<FrameDetection> found = detector.DetectFrame(frame);
+    EXPECT_TRUE(found.ok()) << found.status();
+    counts.push_back(found.ok() ? static_cast<int>(found->faces.size()) : -1);
+    if (used != nullptr && found.ok()) used->push_back(found->detector);
+  }
+  return counts;
+}
+
+const std::vector<int> kNone = {0, 0, 0}, kOne = {1, 1, 1}, kTwo = {2, 2, 2};
+
+TEST(HardFacesTest, NoDetectorFindsAFaceInATestPattern) {
+  for (FaceDetectorKind kind :
+       {FaceDetectorKind::kHog, FaceDetectorKind::kCnn, FaceDetectorKind::kAuto}) {
+    SCOPED_TRACE(FaceDetectorKindName(kind));
+    EXPECT_EQ(FacesPerFrame("no_face_pattern.mp4", kind), kNone);
+  }
+}
+
+TEST(HardFacesTest, AutoFindsTheFaceInADarkRoom) {
+  // The frames are dark: the detectors see them contrast-stretched.
+  Frame dark = Sample("faces_dark.mp4", 1).front();
+  std::vector<uint8_t> pixels = dark.rgb;
+  EXPECT_TRUE(StretchContrast(pixels, 3));
+  EXPECT_EQ(FacesPerFrame("faces_dark.mp4", FaceDetectorKind::kAuto), kOne);
+  EXPECT_EQ(FacesPerFrame("faces_dark.mp4", FaceDetectorKind::kCnn), kOne);
+}
+
+TEST(HardFacesTest, AutoFindsASmallFaceInA1080pFrame) {
+  EXPECT_EQ(FacesPerFrame("faces_small_1080p.mp4", FaceDetectorKind::kHog), kNone);
+  std::vector<FaceDetectorKind> used;
+  EXPECT_EQ(FacesPerFrame("faces_small_1080p.mp4", FaceDetectorKind::kAuto, &used), kOne);
+  EXPECT_EQ(used, std::vector<FaceDetectorKind>(3, FaceDetectorKind::kCnn));
+}
+
+TEST(HardFacesTest, AutoFindsAMirroredTurnedHead) {
+  EXPECT_EQ(FacesPerFrame("faces_turned.mp4", FaceDetectorKind::kAuto), kOne);
+}
+
+TEST(HardFacesTest, AutoFindsBothOfTwoPeople) {
+  EXPECT_EQ(FacesPerFrame("faces_two_people.mp4", FaceDetectorKind::kAuto), kTwo);
+}
+
+// The whole preprocessing with `auto`: one track per person, the detector per frame
+// recorded, and no track (an error saying no face was found) for the pattern.
+TEST(HardFacesTest, PreprocessingGivesOneTrackPerPersonAndNoneForThePattern) {
+  nn::ModelPreset preset = nn::GetPreset("default").value();
+  preset.preprocessing.frames = 4;
+  preset.preprocessing.image_size = 64;
+  PreprocessOptions options = PreprocessOptionsForPreset(preset);
+  options.landmark_model_path = base::testing::kLandmarkModelPath;
+  for (const auto& [clip, people] : std::vector<std::pair<std::string, int>>{
+           {"faces_dark.mp4", 1},
+           {"faces_small_1080p.mp4", 1},
+           {"faces_turned.mp4", 1},
+           {"faces_two_people.mp4", 2}}) {
+    SCOPED_TRACE(clip);
+    absl::StatusOr<PreprocessedVideo> video =
+        PreprocessVideo("video/testdata/" + clip, preset.preprocessing, options);
+    ASSERT_TRUE(video.ok()) << video.status();
+    EXPECT_EQ(video->tracks.size(), static_cast<size_t>(people));
+    EXPECT_GE(video->tracking.frames_with_faces, 4);
+    for (const PreprocessedTrack& track : video->tracks) EXPECT_GE(track.track.num_detections, 4);
+    for (const SampledFrameInfo& frame : video->frames) {
+      EXPECT_GT(frame.detection_scale, 0);
+      if (frame.detector == FaceDetectorKind::kCnn) {
+        EXPECT_TRUE(frame.detector_fell_back);
+      }
+    }
+  }
+  absl::StatusOr<PreprocessedVideo> none =
+      PreprocessVideo("video/testdata/no_face_pattern.mp4", preset.preprocessing, options);
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(none.status().message(),
+            "video/testdata/no_face_pattern.mp4: no face found in any of 4 sampled frames");
+}
+
+// 16 sampled "shots" seconds apart, as in a music video: each frame shows the clip's face
+// at a new place (no box overlap, far-apart landmarks between any two frames), so frame-to-
+// frame linking alone leaves 16 one-frame tracks, each too brief.
+std::vector<Frame> Shots(const std::vector<const std::vector<Frame>*>& people) {
+  std::vector<Frame> frames;
+  for (int f = 0; f < 16; ++f) {
+    const Frame& src = (*people[f % people.size()])[f / people.size()];
+    Frame canvas;
+    canvas.index = f;
+    canvas.width = 1280;
+    canvas.height = 720;
+    canvas.rgb.assign(1280 * 720 * 3, 60);
+    int w = 0, h = 0;
+    const std::vector<uint8_t> tile = ResizedRgb(src, 280.0 / src.width, &w, &h);
+    const int x0 = (f % 4) * 320 + (f / 4) * 40, y0 = (f / 4) * 140;
+    for (int y = 0; y < h && y0 + y < 720; ++y) {
+      std::copy_n(tile.data() + static_cast<size_t>(y) * w * 3, std::min(w, 1280 - x0) * 3,
+                  canvas.rgb.data() + (static_cast<size_t>(y0 + y) * 1280 + x0) * 3);
+    }
+    frames.push_back(std::move(canvas));
+  }
+  return frames;
+}
+
+TEST(HardFacesTest, OnePersonAcrossCutsIsOneTrackAndTwoPeopleAreTwo) {
+  SamplingOptions sampling;
+  sampling.num_frames = 16;
+  const std::vector<Frame> face2 = SampleFrames("video/testdata/retalking_face2_2s.mp4", sampling).value();
+  const std::vector<Frame> face5 = SampleFrames("video/testdata/retalking_face5_2s.mp4", sampling).value();
+  nn::ModelPreset preset = nn::GetPreset("default").value();
+  preset.preprocessing.image_size = 64;
+  PreprocessOptions options = PreprocessOptionsForPreset(preset);
+  options.landmark_model_path = base::testing::kLandmarkModelPath;
+  options.detector.kind = FaceDetectorKind::kHog;
+  options.detector.max_detection_side = 0;  // HOG at 1280x720 finds the ~140 px faces
+
+  absl::StatusOr<PreprocessedVideo> one =
+      PreprocessFrames("one person", Shots({&face2}), preset.preprocessing, options);
+  ASSERT_TRUE(one.ok()) << one.status();
+  EXPECT_EQ(one->tracking.frames_with_faces, 16);
+  ASSERT_EQ(one->tracks.size(), 1u);
+  EXPECT_EQ(one->tracks[0].track.num_detections, 16);
+  EXPECT_EQ(one->tracking.tracks_relinked, 15);
+
+  absl::StatusOr<PreprocessedVideo> two =
+      PreprocessFrames("two people", Shots({&face2, &face5}), preset.preprocessing, options);
+  ASSERT_TRUE(two.ok()) << two.status();
+  ASSERT_EQ(two->tracks.size(), 2u);
+  EXPECT_EQ(two->tracks[0].track.num_detections, 8);
+  EXPECT_EQ(two->tracks[1].track.num_detections, 8);
+  // face2 in the even frames (frame 2's tile is at x 640..920), face5 in the odd ones.
+  EXPECT_GT(two->tracks[0].track.faces[2].box.center_x(), 640);
+  EXPECT_LT(two->tracks[0].track.faces[2].box.center_x(), 920);
+  EXPECT_FALSE(two->tracks[0].track.faces[2].filled);
+  EXPECT_TRUE(two->tracks[0].track.faces[1].filled);
+
+  // Without re-linking: no track, and the 16 fragments are reported, not silently dropped.
+  options.tracker.min_relink_similarity = 2;
+  absl::StatusOr<PreprocessedVideo> split =
+      PreprocessFrames("one person", Shots({&face2}), preset.preprocessing, options);
+  ASSERT_FALSE(split.ok());
+  EXPECT_EQ(split.status().message(),
+            "one person: no face track: faces found in 16 of 16 sampled frames, but 0 were "
+            "smaller than 40 px and 16 track(s) were seen in too few frames");
+}
+
+}  // namespace
+}  // namespace video

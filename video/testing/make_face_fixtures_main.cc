@@ -1,0 +1,189 @@
+// make_face_fixtures OUT_DIR: writes the hard-footage face fixtures of video/testdata
+// (listed in its NOTICE), derived from the committed real clips, 2 s at 12.5 fps each
+// (every other frame), H.264 CRF 30:
+//   faces_dark.mp4        retalking_face5 at 480x480, brightness x0.12 + noise (a dark room)
+//   faces_small_1080p.mp4 liveportrait_d3 shrunk to 200 px tall in a black 1920x1080 frame
+//   faces_turned.mp4      retalking_face2 at 480x480, mirrored and rotated 30 degrees
+//   faces_two_people.mp4  retalking_face2 and retalking_face5 side by side (720x360)
+//   no_face_pattern.mp4   a moving colour-bar test pattern (like lavfi testsrc), 640x360
+//   bazel run //video/testing:make_face_fixtures -- video/testdata
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "video/cnn_face_detector.h"
+#include "video/encoder.h"
+#include "video/sampling.h"
+
+namespace video {
+namespace {
+
+absl::StatusOr<std::vector<Frame>> EveryOtherFrame(const std::string& path) {
+  SamplingOptions options;
+  options.strategy = SamplingStrategy::kEveryKth;
+  options.every_k = 2;
+  options.num_frames = 25;
+  return SampleFrames(path, options);
+}
+
+Frame Blank(int width, int height) {
+  Frame frame;
+  frame.width = width;
+  frame.height = height;
+  frame.rgb.assign(static_cast<size_t>(width) * height * 3, 0);
+  return frame;
+}
+
+Frame Resized(const Frame& in, int width) {
+  Frame out;
+  int w = 0, h = 0;
+  out.rgb = ResizedRgb(in, static_cast<double>(width) / in.width, &w, &h);
+  out.width = w;
+  out.height = h;
+  return out;
+}
+
+void Paste(const Frame& src, int x0, int y0, Frame& dst) {
+  for (int y = 0; y < src.height && y0 + y < dst.height; ++y) {
+    for (int x = 0; x < src.width && x0 + x < dst.width; ++x) {
+      std::copy_n(src.pixel(x, y), 3, dst.rgb.data() + ((size_t(y0 + y) * dst.width) + x0 + x) * 3);
+    }
+  }
+}
+
+// Brightness x `gain` plus sensor-like noise (uniform in +-`noise`, a fixed LCG sequence).
+Frame Darkened(const Frame& in, double gain, int noise, uint32_t seed) {
+  Frame out = in;
+  uint32_t state = seed;
+  for (uint8_t& v : out.rgb) {
+    state = state * 1664525u + 1013904223u;
+    const int n = static_cast<int>((state >> 16) % (2 * noise + 1)) - noise;
+    v = static_cast<uint8_t>(std::clamp<long>(std::lround(v * gain) + n, 0, 255));
+  }
+  return out;
+}
+
+// Mirrored left-right, then rotated by `degrees` about the centre (bilinear, black outside).
+Frame MirroredRotated(const Frame& in, double degrees) {
+  Frame out = Blank(in.width, in.height);
+  const double a = degrees * M_PI / 180, c = std::cos(a), s = std::sin(a);
+  const double cx = 0.5 * (in.width - 1), cy = 0.5 * (in.height - 1);
+  for (int y = 0; y < in.height; ++y) {
+    for (int x = 0; x < in.width; ++x) {
+      const double sx = c * (x - cx) + s * (y - cy) + cx, sy = -s * (x - cx) + c * (y - cy) + cy;
+      const double mx = in.width - 1 - sx;  // mirror
+      if (mx < 0 || sy < 0 || mx > in.width - 1 || sy > in.height - 1) continue;
+      const int x0 = static_cast<int>(mx), y0 = static_cast<int>(sy);
+      const int x1 = std::min(in.width - 1, x0 + 1), y1 = std::min(in.height - 1, y0 + 1);
+      const double wx = mx - x0, wy = sy - y0;
+      for (int k = 0; k < 3; ++k) {
+        const double v = (1 - wy) * ((1 - wx) * in.pixel(x0, y0)[k] + wx * in.pixel(x1, y0)[k]) +
+                         wy * ((1 - wx) * in.pixel(x0, y1)[k] + wx * in.pixel(x1, y1)[k]);
+        out.rgb[(size_t(y) * in.width + x) * 3 + k] = static_cast<uint8_t>(std::lround(v));
+      }
+    }
+  }
+  return out;
+}
+
+// Colour bars over the top two thirds, a moving gradient and a moving white square below.
+Frame TestPattern(int width, int height, int t) {
+  static const uint8_t kBars[7][3] = {{192, 192, 192}, {192, 192, 0}, {0, 192, 192}, {0, 192, 0},
+                                      {192, 0, 192},   {192, 0, 0},   {0, 0, 192}};
+  Frame frame = Blank(width, height);
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      uint8_t* p = frame.rgb.data() + (size_t(y) * width + x) * 3;
+      if (y < 2 * height / 3) {
+        std::copy_n(kBars[std::min(6, 7 * x / width)], 3, p);
+      } else {
+        p[0] = static_cast<uint8_t>((x + 8 * t) % 256);
+        p[1] = static_cast<uint8_t>(y % 256);
+        p[2] = static_cast<uint8_t>((x + y + 4 * t) % 256);
+      }
+      const int sx = (20 + 12 * t) % (width - 40), sy = height / 3;
+      if (x >= sx && x < sx + 40 && y >= sy && y < sy + 40) p[0] = p[1] = p[2] = 255;
+    }
+  }
+  return frame;
+}
+
+absl::Status Write(const std::string& path, const std::vector<Frame>& frames) {
+  EncoderOptions options;
+  options.crf = 30;
+  options.frame_rate = 12.5;
+  options.gop_size = 25;
+  absl::StatusOr<std::unique_ptr<Encoder>> encoder =
+      Encoder::Open(path, frames.front().width, frames.front().height, options);
+  if (!encoder.ok()) return encoder.status();
+  for (const Frame& frame : frames) {
+    if (absl::Status s = (*encoder)->Write(frame); !s.ok()) return s;
+  }
+  if (absl::Status s = (*encoder)->Close(); !s.ok()) return s;
+  std::printf("%s: %zu frames of %dx%d, %ju bytes\n", path.c_str(), frames.size(),
+              frames.front().width, frames.front().height,
+              static_cast<uintmax_t>(std::filesystem::file_size(path)));
+  return absl::OkStatus();
+}
+
+absl::Status Run(const std::string& out) {
+  const std::string in = "video/testdata/";
+  absl::StatusOr<std::vector<Frame>> face2 = EveryOtherFrame(in + "retalking_face2_2s.mp4");
+  absl::StatusOr<std::vector<Frame>> face5 = EveryOtherFrame(in + "retalking_face5_2s.mp4");
+  absl::StatusOr<std::vector<Frame>> d3 = EveryOtherFrame(in + "liveportrait_d3_2s.mp4");
+  for (const auto* clip : {&face2, &face5, &d3}) {
+    if (!clip->ok()) return clip->status();
+  }
+  const size_t n = std::min({face2->size(), face5->size(), d3->size()});
+  std::vector<Frame> dark, small, turned, two, pattern;
+  for (size_t i = 0; i < n; ++i) {
+    dark.push_back(Darkened(Resized((*face5)[i], 480), 0.12, 4, static_cast<uint32_t>(i)));
+    Frame big = Blank(1920, 1080);
+    const Frame shrunk = Resized((*d3)[i], 200 * (*d3)[i].width / (*d3)[i].height);
+    Paste(shrunk, 1500, 760, big);
+    small.push_back(std::move(big));
+    turned.push_back(MirroredRotated(Resized((*face2)[i], 480), 30));
+    Frame pair = Blank(720, 360);
+    Paste(Resized((*face2)[i], 360), 0, 0, pair);
+    Paste(Resized((*face5)[i], 360), 360, 0, pair);
+    two.push_back(std::move(pair));
+    pattern.push_back(TestPattern(640, 360, static_cast<int>(i)));
+  }
+  const std::vector<std::pair<std::string, const std::vector<Frame>*>> outputs = {
+      {"faces_dark.mp4", &dark},          {"faces_small_1080p.mp4", &small},
+      {"faces_turned.mp4", &turned},      {"faces_two_people.mp4", &two},
+      {"no_face_pattern.mp4", &pattern}};
+  for (const auto& [name, frames] : outputs) {
+    if (absl::Status s = Write((std::filesystem::path(out) / name).string(), *frames); !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+}  // namespace video
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: %s OUT_DIR\n", argv[0]);
+    return 2;
+  }
+  std::string out = argv[1];
+  if (const char* workspace = std::getenv("BUILD_WORKSPACE_DIRECTORY");
+      workspace != nullptr && std::filesystem::path(out).is_relative()) {
+    out = (std::filesystem::path(workspace) / out).string();
+  }
+  if (absl::Status s = video::Run(out); !s.ok()) {
+    std::fprintf(stderr, "make_face_fixtures: %s\n", std::string(s.message()).c_str());
+    return 1;
+  }
+  return 0;
+}
