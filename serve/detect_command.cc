@@ -274,6 +274,7 @@ int DetectCommand::Run(const std::vector<std::string>&, std::ostream& out, std::
   detector_options.frames = common_.frames;
   detector_options.sampling = common_.sampling;
   detector_options.every_k = common_.every_k;
+  detector_options.face_detector = common_.face_detector;
   detector_options.threshold = o.confidence_threshold;
   detector_options.batch_size = o.batch_size;
   detector_options.thumbnail_size = 0;  // not written by the CLI

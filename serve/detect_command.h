@@ -23,7 +23,8 @@
 namespace serve {
 
 inline constexpr unsigned kDetectCommonFlags =
-    cli::kPresetFlag | cli::kFramesFlag | cli::kSamplingFlag | cli::kThreadsFlag | cli::kDeviceFlag;
+    cli::kPresetFlag | cli::kFramesFlag | cli::kSamplingFlag | cli::kThreadsFlag | cli::kDeviceFlag |
+    cli::kFaceDetectorFlag;
 
 struct DetectCommandOptions {
   std::string model_path;                // "" = the shipped model

@@ -67,9 +67,11 @@ std::vector<DetectionResult> RunBatch(const Detector& detector, const DetectorSt
                                       const BatchCallback& progress) {
   std::vector<DetectionResult> results(paths.size());
   if (paths.empty()) return results;
+  const bool share_forwards = options.cross_video_batching > 0 ||
+                              (options.cross_video_batching < 0 && !state.model->device().is_cpu());
   const size_t batch_size = static_cast<size_t>(state.options.batch_size);
   // Enough look-ahead to fill a Forward with one-face videos, and never less than 2.
-  PreparedQueue queue(std::max<size_t>(2, options.cross_video_batching ? batch_size : 1));
+  PreparedQueue queue(std::max<size_t>(2, share_forwards ? batch_size : 1));
   std::thread producer([&] {
     for (size_t i = 0; i < paths.size(); ++i) {
       Prepared p;
@@ -87,7 +89,7 @@ std::vector<DetectionResult> RunBatch(const Detector& detector, const DetectorSt
   size_t done = 0;
   while (done < paths.size()) {
     std::vector<Prepared> ready =
-        queue.PopReady(options.cross_video_batching ? batch_size : 1);
+        queue.PopReady(share_forwards ? batch_size : 1);
     // Every track of the ready videos, scored together (in video order).
     std::vector<nn::Tensor> faces;
     for (const Prepared& p : ready) {

@@ -20,6 +20,7 @@
 #include "nn/build_info.h"
 #include "serve/api/detect_internal.h"
 #include "serve/cli/common_flags.h"
+#include "video/face_detector.h"
 #include "video/landmarks.h"
 #include "video/library_versions.h"
 
@@ -127,6 +128,13 @@ absl::StatusOr<std::unique_ptr<Detector>> Detector::Load(const std::string& mode
   state->preprocess = video::PreprocessOptionsForPreset(state->preset);
   state->preprocess.sampling.every_k = options.every_k;
   state->preprocess.landmark_model_path = options.landmark_model_path;
+  absl::StatusOr<video::FaceDetectorKind> face_detector =
+      video::ParseFaceDetectorKind(options.face_detector);
+  if (!face_detector.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("face_detector: ", face_detector.status().message()));
+  }
+  state->preprocess.detector.kind = *face_detector;
   // The landmark model is needed for every video: a missing one is Load's error, not every
   // video's (LandmarkModel caches it for the process).
   const std::string landmarks = options.landmark_model_path.empty()

@@ -60,14 +60,18 @@ struct DetectorOptions {
   int batch_size = 8;           // face tracks per model Forward
   int thumbnail_size = 112;     // side of the face thumbnails (RGB); 0 = none
   std::string landmark_model_path;  // "" = the installed shape_predictor_68
+  // Face detector: "auto" (HOG, the CNN where HOG finds nothing), "hog" or "cnn".
+  std::string face_detector = "auto";
 };
 
 // Per-call options of Detect / DetectBatch.
 struct DetectOptions {
   bool explain = false;  // also compute Grad-CAM heatmaps for every track (see Explain)
   // DetectBatch: face tracks of videos that are ready together share a Forward (up to
-  // batch_size tracks); false = one video per Forward. Results are the same either way.
-  bool cross_video_batching = true;
+  // batch_size tracks). 1 = on, 0 = one video per Forward, -1 = on where it pays: on a
+  // GPU; on the CPU a video's frames already fill the kernels and sharing measured no
+  // faster (README, detect_batch_benchmark). Results are the same either way.
+  int cross_video_batching = -1;
 };
 
 struct Image {  // packed RGB, row-major

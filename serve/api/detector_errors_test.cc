@@ -187,7 +187,7 @@ TEST_F(DetectorErrorsTest, LoadBadOptions) {
     DetectorOptions options;
     std::string message;
   };
-  std::vector<Case> cases(8, {TestOptions(), ""});
+  std::vector<Case> cases(9, {TestOptions(), ""});
   cases[0].options.device = "tpu";
   cases[0].message = "device: unknown device 'tpu' (allowed: cpu, cuda, auto)";
   cases[1].options.frames = -1;
@@ -204,6 +204,8 @@ TEST_F(DetectorErrorsTest, LoadBadOptions) {
   cases[6].message = "thumbnail_size must be 0 to 1024 (got -2)";
   cases[7].options.landmark_model_path = base::testing::TestTempPath("absent.dat");
   cases[7].message = cases[7].options.landmark_model_path;
+  cases[8].options.face_detector = "haar";
+  cases[8].message = "face_detector: unknown face detector 'haar'; known: hog, cnn, auto";
   for (const Case& c : cases) {
     absl::StatusOr<std::unique_ptr<Detector>> d = Detector::Load(*model_path_, c.options);
     ASSERT_FALSE(d.ok()) << c.message;

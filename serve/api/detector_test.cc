@@ -97,7 +97,9 @@ TEST_F(DetectorTest, DetectsARealClip) {
     EXPECT_TRUE(t.heatmaps.empty());
     for (size_t f = 0; f < t.frames.size(); ++f) {
       const TrackFrame& frame = t.frames[f];
-      if (f > 0) EXPECT_GT(frame.frame_index, t.frames[f - 1].frame_index);
+      if (f > 0) {
+        EXPECT_GT(frame.frame_index, t.frames[f - 1].frame_index);
+      }
       EXPECT_GT(frame.box.width(), 0);
       EXPECT_LE(frame.box.right, r.video.width + 1);
       // tiny's readout is the mean of per-frame logits: every frame has a score.
@@ -258,8 +260,10 @@ TEST_F(DetectorTest, BatchEqualsDetectAndReportsInOrder) {
   const std::string missing = base::testing::TestTempPath("absent.mp4");
   const std::vector<std::string> paths = {kRealClip, missing, kFakeClip, kRealClip};
   std::vector<int> done;
+  DetectOptions shared;  // tracks of several videos share Forwards (the CPU default is off)
+  shared.cross_video_batching = 1;
   const std::vector<DetectionResult> batch =
-      detector->DetectBatch(paths, {}, [&](const BatchProgress& p) {
+      detector->DetectBatch(paths, shared, [&](const BatchProgress& p) {
         done.push_back(p.done);
         EXPECT_EQ(p.total, 4);
         ASSERT_NE(p.result, nullptr);
@@ -284,13 +288,17 @@ TEST_F(DetectorTest, BatchEqualsDetectAndReportsInOrder) {
   }
   EXPECT_EQ(batch[1].reason, UndeterminedReason::kUnreadable);
 
-  // One video per Forward gives the same.
+  // One video per Forward (and the default) gives the same.
   DetectOptions per_video;
-  per_video.cross_video_batching = false;
+  per_video.cross_video_batching = 0;
   const std::vector<DetectionResult> separate = detector->DetectBatch(paths, per_video);
   ASSERT_THAT(separate, SizeIs(4));
   for (size_t i = 0; i < paths.size(); ++i) {
     EXPECT_EQ(separate[i].fake_probability, batch[i].fake_probability);
+  }
+  const std::vector<DetectionResult> by_default = detector->DetectBatch(paths);
+  for (size_t i = 0; i < paths.size(); ++i) {
+    EXPECT_EQ(by_default[i].fake_probability, batch[i].fake_probability);
   }
   EXPECT_TRUE(detector->DetectBatch({}).empty());
 }
