@@ -186,13 +186,7 @@ absl::StatusOr<std::vector<FaceBox>> CnnFaceDetector::Detect(const Frame& frame,
             });
   std::vector<FaceBox> faces;
   for (const dlib::mmod_rect& d : detections) {
-    FaceBox box;
-    box.left = d.rect.left() / sx;
-    box.top = d.rect.top() / sy;
-    box.right = (d.rect.right() + 1) / sx;  // dlib's right/bottom are inclusive
-    box.bottom = (d.rect.bottom() + 1) / sy;
-    box.score = d.detection_confidence;
-    faces.push_back(box);
+    faces.push_back(FaceBoxFromDlibRect(d.rect, sx, sy, d.detection_confidence));
   }
   return faces;
 }

@@ -240,13 +240,7 @@ absl::StatusOr<FrameDetection> FaceDetector::DetectHog(const Frame& frame) const
   std::vector<FaceBox>& faces = result.faces;
   faces.reserve(detections.size());
   for (const dlib::rect_detection& d : detections) {
-    FaceBox box;
-    box.left = d.rect.left() / scale;
-    box.top = d.rect.top() / scale;
-    box.right = (d.rect.right() + 1) / scale;  // dlib's right/bottom are inclusive
-    box.bottom = (d.rect.bottom() + 1) / scale;
-    box.score = d.detection_confidence;
-    faces.push_back(box);
+    faces.push_back(FaceBoxFromDlibRect(d.rect, scale, scale, d.detection_confidence));
   }
   return result;
 }

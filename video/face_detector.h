@@ -29,6 +29,19 @@ struct FaceBox {
   double center_y() const { return 0.5 * (top + bottom); }
 };
 
+// A dlib detection rectangle (left(), top(), right(), bottom(); right and bottom inclusive)
+// found in a frame resized by (sx, sy) -> a box in the frame's pixels. Both detectors use it.
+template <typename DlibRect>
+FaceBox FaceBoxFromDlibRect(const DlibRect& rect, double sx, double sy, double score) {
+  FaceBox box;
+  box.left = rect.left() / sx;
+  box.top = rect.top() / sy;
+  box.right = (rect.right() + 1) / sx;
+  box.bottom = (rect.bottom() + 1) / sy;
+  box.score = score;
+  return box;
+}
+
 // Intersection over union of two boxes (0 when either is empty).
 double IntersectionOverUnion(const FaceBox& a, const FaceBox& b);
 
