@@ -36,10 +36,11 @@ pytorch_results.json beside the manifest.
 import argparse
 import json
 import os
-import resource
 import statistics
 import sys
 import time
+
+from process_stats import cpu_seconds, loaded_blas
 
 
 def parse_args():
@@ -58,20 +59,6 @@ def parse_args():
     parser.add_argument("--skip_checks", action="store_true",
                         help="do not compare crops and probabilities with ours first")
     return parser.parse_args()
-
-
-def loaded_blas():
-    with open("/proc/self/maps") as maps:
-        text = maps.read()
-    for name in ("openblas", "blis", "mkl", "atlas"):
-        if name in text:
-            return name
-    return "reference"
-
-
-def cpu_seconds():
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def decode(av, path, num_frames):

@@ -41,6 +41,8 @@ import statistics
 import sys
 import time
 
+from process_stats import cpu_seconds, loaded_blas
+
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -68,21 +70,6 @@ def parse_args():
     if args.warmup_steps < 0:
         parser.error("--warmup_steps must not be negative")
     return args
-
-
-def loaded_blas():
-    """The BLAS library this process actually mapped (Debian switches it by alternatives)."""
-    with open("/proc/self/maps") as maps:
-        text = maps.read()
-    for name in ("openblas", "blis", "mkl", "atlas"):
-        if name in text:
-            return name
-    return "reference"
-
-
-def cpu_seconds():
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def cpu_description():

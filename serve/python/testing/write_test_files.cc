@@ -1,8 +1,8 @@
 // Files the Python module's tests (and tests/golden_detect_test) need and cannot make
 // without PyTorch or FFmpeg's encoders:
 //   write_test_files checkpoint PRESET OUT.safetensors [SEED=1] [THRESHOLD=0.5]
-//       a native checkpoint of PRESET with seeded random weights (PyTorch's default
-//       initialisation, nn/layers/init.h), as //train:train writes an untrained model
+//       a native checkpoint of PRESET with seeded random weights
+//       (serve/api/testing/test_model.h)
 //   write_test_files pattern_clip OUT.mp4
 //       a 1-second 320x240 H.264 test pattern: a real video with no face in it
 #include <cstdio>
@@ -10,27 +10,10 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "absl/status/statusor.h"
-#include "eval/model_file.h"
-#include "nn/io/checkpoint.h"
-#include "nn/layers/init.h"
-#include "nn/models/detector.h"
-#include "nn/models/presets.h"
+#include "serve/api/testing/test_model.h"
 #include "video/testing/synthetic_clips.h"
 
 namespace {
-
-absl::Status WriteCheckpoint(const std::string& preset_name, const std::string& out, uint64_t seed,
-                             double threshold) {
-  const absl::StatusOr<nn::ModelPreset> preset = nn::GetPreset(preset_name);
-  if (!preset.ok()) return preset.status();
-  nn::SetInitSeed(seed);
-  nn::Detector model(preset->detector);
-  eval::ModelProvenance provenance;
-  provenance.threshold = threshold;
-  return nn::io::SaveCheckpoint(out, model,
-                                eval::MetadataForModel(*preset, provenance, /*step=*/0));
-}
 
 int Usage(const char* argv0) {
   std::fprintf(stderr,
@@ -47,8 +30,8 @@ int main(int argc, char** argv) {
   const std::string what = argv[1];
   absl::Status status;
   if (what == "checkpoint" && argc >= 4 && argc <= 6) {
-    status = WriteCheckpoint(argv[2], argv[3], argc > 4 ? std::strtoull(argv[4], nullptr, 10) : 1,
-                             argc > 5 ? std::strtod(argv[5], nullptr) : 0.5);
+    serve::testing::WriteRandomModel(argv[3], argv[2], argc > 4 ? std::atoi(argv[4]) : 1,
+                                     argc > 5 ? std::strtod(argv[5], nullptr) : 0.5);
   } else if (what == "pattern_clip" && argc == 3) {
     video::testing::SyntheticClipOptions clip;
     clip.width = 320;
