@@ -42,7 +42,7 @@ export function renderHistory(view) {
   const resetButton = h("button", {type: "reset", class: "button small"}, "Clear filters");
   const form = h("form", {class: "filters", role: "search", "aria-label": "Filter the history"},
     h("div", {class: "field grow"}, h("label", {for: "history-search"}, "Search"), search),
-    h("div", {class: "field"}, h("label", {for: "history-verdict"}, "Verdict"), verdict),
+    h("div", {class: "field field-verdict"}, h("label", {for: "history-verdict"}, "Verdict"), verdict),
     h("div", {class: "field"}, h("label", {for: "history-from"}, "From"), from),
     h("div", {class: "field"}, h("label", {for: "history-to"}, "To"), to),
     h("div", {class: "field field-button"}, resetButton));

@@ -2,7 +2,7 @@
 // files), a local preview and upload progress per file, then the queue position, stage and
 // percentage live, a cancel button, and the verdict with a link to the result.
 import {api, cancel, info, isFinished, upload, watch} from "./api.js";
-import {bytes, h, percent, seconds, STAGES, verdictChip} from "./dom.js";
+import {bytes, h, percent, reasonText, seconds, STAGES, verdictChip} from "./dom.js";
 
 // The queue outlives page switches inside the app: the jobs and their list element.
 const jobs = new Map();  // key -> job
@@ -157,7 +157,7 @@ function newJob(name, size) {
       job.meta, job.progress, job.status),
     job.actions);
   jobs.set(key, job);
-  queueList.prepend(job.el);
+  queueList.append(job.el);  // top to bottom in the order they were added, like the queue
   updateEmpty();
   return job;
 }
@@ -243,7 +243,7 @@ function show(job, s) {
     let text;
     if (s.status === "done") {
       text = s.verdict === "UNDETERMINED"
-        ? "Undetermined: " + (s.message || s.reason || "the video could not be judged.")
+        ? "Undetermined. " + (reasonText(s.reason) || s.message || "The video could not be judged.")
         : "P(fake) " + percent(s.fake_probability) + ".";
     } else if (s.status === "canceled") {
       text = "Canceled.";
