@@ -43,7 +43,7 @@ export function bytes(n) {
   const units = ["bytes", "KB", "MB", "GB", "TB"];
   let i = 0;
   let v = n;
-  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }  // as the server's messages
+  while (v >= 1000 && i < units.length - 1) { v /= 1000; i++; }  // decimal, as the server
   return (i === 0 ? String(v) : v.toFixed(v < 10 ? 1 : 0)) + " " + units[i];
 }
 

@@ -20,16 +20,29 @@ function acceptedTypes(facts) {
 function shortType(type) {
   const names = {"video/mp4": "MP4", "video/quicktime": "MOV", "video/webm": "WebM",
                  "video/x-matroska": "MKV", "video/x-msvideo": "AVI", "video/mp2t": "MPEG-TS",
-                 "video/x-flv": "FLV", "video/mpeg": "MPEG", "video/3gpp": "3GP"};
+                 "video/x-flv": "FLV", "video/mpeg": "MPEG", "video/3gpp": "3GP",
+                 "video/x-ms-asf": "WMV", "video/ogg": "OGV"};
   if (names[type]) return names[type];
   return type.replace(/^video\//, "").replace(/^x-/, "").replace(/^\./, "").toUpperCase();
 }
 
+// File extensions of the accepted types, for the file chooser (an OS may not know a type).
+const EXTENSIONS = {
+  "video/mp4": [".mp4", ".m4v"], "video/quicktime": [".mov"], "video/3gpp": [".3gp"],
+  "video/webm": [".webm"], "video/x-matroska": [".mkv"], "video/x-msvideo": [".avi"],
+  "video/x-flv": [".flv"], "video/mpeg": [".mpg", ".mpeg"], "video/x-ms-asf": [".wmv", ".asf"],
+  "video/ogg": [".ogv"], "video/mp2t": [".ts", ".mts"],
+};
+
 function acceptAttribute(types) {
   const parts = new Set(["video/*"]);
   for (const t of types) {
-    if (t.includes("/")) parts.add(t);
-    else parts.add(t.startsWith(".") ? t : "." + t);
+    if (t.includes("/")) {
+      parts.add(t);
+      for (const e of EXTENSIONS[t] || []) parts.add(e);
+    } else {
+      parts.add(t.startsWith(".") ? t : "." + t);
+    }
   }
   return [...parts].join(",");
 }
