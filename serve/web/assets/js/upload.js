@@ -9,6 +9,7 @@ const jobs = new Map();  // key -> job
 let queueList = null;
 let nextKey = 1;
 let serverJobsLoaded = false;
+let uploads = Promise.resolve();  // the chain of uploads, one after another
 
 function acceptedTypes(facts) {
   const limits = (facts && facts.limits) || {};
@@ -203,20 +204,31 @@ function startJob(file, maxBytes) {
               "; the limit is " + bytes(maxBytes) + ".");
     return;
   }
-  job.status.textContent = "Uploading — 0%";
-  const {promise, abort} = upload(file, (loaded, total) => {
-    job.progress.value = loaded / total;
-    job.status.textContent = "Uploading — " + percent(loaded / total, 0);
-  });
-  job.abort = abort;
-  setActions(job, cancelButton(job, () => abort()));
-  promise.then((summary) => {
-    job.abort = null;
-    followJob(job, summary);
-  }, (error) => {
-    job.abort = null;
-    fail(job, error.status === -1 ? "Upload canceled." : error.message,
-         error.status === -1 ? "canceled" : "failed");
+  // One upload at a time, in the order the files were given: the server queues them in that
+  // order, and one file gets the whole connection.
+  job.status.textContent = "Waiting to upload";
+  job.progress.value = 0;
+  let canceled = false;
+  setActions(job, cancelButton(job, () => {
+    canceled = true;
+    if (job.abort) job.abort(); else fail(job, "Upload canceled.", "canceled");
+  }));
+  uploads = uploads.then(() => {
+    if (canceled) return null;
+    job.status.textContent = "Uploading — 0%";
+    const {promise, abort} = upload(file, (loaded, total) => {
+      job.progress.value = loaded / total;
+      job.status.textContent = "Uploading — " + percent(loaded / total, 0);
+    });
+    job.abort = abort;
+    return promise.then((summary) => {
+      job.abort = null;
+      followJob(job, summary);
+    }, (error) => {
+      job.abort = null;
+      fail(job, error.status === -1 ? "Upload canceled." : error.message,
+           error.status === -1 ? "canceled" : "failed");
+    });
   });
 }
 
