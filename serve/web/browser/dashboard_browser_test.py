@@ -18,6 +18,7 @@ Skips (exit 0, saying why) only when Chromium, chromedriver or Selenium is not i
 
 Args (from BUILD): DEEPFAKE_BINARY WRITE_TEST_FILES FACE_CLIP NO_FACE_CLIP TWO_FACES_CLIP
 """
+import base64
 import hashlib
 import json
 import os
@@ -148,22 +149,26 @@ class Browser:
     def all(self, selector):
         return self.driver.find_elements(By.CSS_SELECTOR, selector)
 
-    def size(self, width, height):
-        self.driver.set_window_size(width, height)
-        wait_for(f"a {width}px wide window", lambda: self.js("return window.innerWidth") == width
-                 or self.js("return window.innerWidth") <= width, timeout=5)
+    def size(self, width, height, mobile=False):
+        """The viewport as a device of this size (a phone with mobile=True): the page's own
+        width, whatever the smallest window the platform allows."""
+        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
+        wait_for(f"a {width} px wide page", lambda: self.js("return window.innerWidth") == width,
+                 timeout=5)
 
     def screenshot(self, name, full_page=True):
-        """Writes OUTPUTS/name.png; full_page grows the window to the page's height first."""
-        width = self.js("return window.outerWidth")
-        height = self.js("return window.outerHeight")
+        """Writes OUTPUTS/name.png: the viewport, or the whole page's height."""
+        time.sleep(0.2)  # layout and the canvas redraw
+        params = {"format": "png"}
         if full_page:
-            page = self.js("return document.documentElement.scrollHeight")
-            self.driver.set_window_size(width, min(max(page + 150, 600), 5000))
-            time.sleep(0.3)  # layout and the canvas redraw
-        self.driver.save_screenshot(os.path.join(OUTPUTS, name + ".png"))
-        if full_page:
-            self.driver.set_window_size(width, height)
+            width, height = self.js("return [window.innerWidth, "
+                                    "document.documentElement.scrollHeight]")
+            params.update(captureBeyondViewport=True,
+                          clip={"x": 0, "y": 0, "width": width, "height": height, "scale": 1})
+        png = self.driver.execute_cdp_cmd("Page.captureScreenshot", params)["data"]
+        with open(os.path.join(OUTPUTS, name + ".png"), "wb") as f:
+            f.write(base64.b64decode(png))
 
     def collect_console(self):
         self.console += self.driver.get_log("browser")
@@ -321,7 +326,7 @@ class KeptUploadsTest(unittest.TestCase):
                                  r"Explaining \(Grad-CAM\)) — \d+%", statuses)
         self.assertIn("Undetermined. No face was found", jobs[1].text)
         chip = jobs[0].find_element(By.CSS_SELECTOR, ".chip").text
-        self.assertRegex(chip, r"^(✓ ?REAL|✕ ?FAKE)$")
+        self.assertRegex(chip, r"^(✓\s?REAL|✕\s?FAKE)$")
         self.assertRegex(jobs[0].text, r"P\(fake\) \d+\.\d%")
         status, listing = self.server.api("/api/v1/analyses?q=" + os.path.basename(FACE_CLIP))
         self.assertEqual(status, 200)
@@ -426,7 +431,7 @@ class KeptUploadsTest(unittest.TestCase):
     def test_5_phone_sized_window(self):
         b = self.b
         analysis = self.face_analysis()
-        b.size(375, 812)
+        b.size(375, 812, mobile=True)
         for path, name in (("/", "phone_upload"), ("/history", "phone_history"),
                            ("/analyses/" + analysis["id"], "phone_result")):
             b.driver.get(self.server.url + path)
