@@ -162,7 +162,7 @@ function row(item, reload) {
       remove.title = e.message;
     }
   }}, "Delete");
-  const when = h("time", {datetime: item.created_at, title: dateTime(item.created_at)}, timeAgo(item.created_at));
+  const when = h("time", {class: "relative", datetime: item.created_at, title: dateTime(item.created_at)}, timeAgo(item.created_at));
   return h("li", {class: "history-row", dataset: {id: item.id}},
     h("a", {class: "history-thumb", href, "data-route": true, tabindex: "-1", "aria-hidden": "true"}, thumb),
     h("div", {class: "history-main"},

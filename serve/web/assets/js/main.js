@@ -1,7 +1,7 @@
 // The dashboard's single-page app: routes "/" (upload and queue), "/history" and
 // "/analyses/{id}" (result) without reloading; links marked data-route navigate in place.
 import {info} from "./api.js";
-import {clear} from "./dom.js";
+import {clear, timeAgo} from "./dom.js";
 import {renderHistory} from "./history.js";
 import {leaveResult, renderResult} from "./result.js";
 import {renderUpload} from "./upload.js";
@@ -62,5 +62,12 @@ info().then((facts) => {
   if (facts.version) parts.push("Version " + facts.version);
   footer.textContent = parts.join(" · ");
 }).catch(() => {});
+
+// "5 minutes ago" stays true while the page is open.
+setInterval(() => {
+  for (const t of document.querySelectorAll("time.relative[datetime]")) {
+    t.textContent = timeAgo(t.getAttribute("datetime"));
+  }
+}, 30000);
 
 route();

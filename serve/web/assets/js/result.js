@@ -102,7 +102,7 @@ function verdictPanel(a) {
       h("p", {class: "verdict-text"}, VERDICT_TEXT[verdict]),
       verdict === "UNDETERMINED"
         ? h("p", {class: "verdict-reason"}, reasonText(reason),
-            (a.message || r.message) ? h("span", {class: "muted block small"}, a.message || r.message) : null)
+            detail(a.message || r.message, r) ? h("span", {class: "muted block small"}, detail(a.message || r.message, r)) : null)
         : null),
     p !== null && p !== undefined
       ? h("div", {class: "verdict-score"},
@@ -114,6 +114,15 @@ function verdictPanel(a) {
             (deciding ? ". Decided by Face " + (deciding.track_id + 1) + "; the video is FAKE when any face reaches the threshold." : ".")))
       : threshold !== undefined ? h("div", {class: "verdict-score"},
           h("p", {class: "small"}, "Threshold " + percent(threshold) + "; no score without a face track.")) : null);
+}
+
+// The detector's message without the server's own path of the upload ("PATH: no face ...").
+function detail(message, r) {
+  if (!message) return "";
+  for (const path of [r.path, r.video && r.video.path]) {
+    if (path && message.startsWith(path + ": ")) return message.slice(path.length + 2);
+  }
+  return message;
 }
 
 function thresholdMethod(method) {
@@ -200,12 +209,15 @@ function playerSection(a, r, interactive) {
                         "aria-label": "The analysed video: " + a.file_name});
     section.append(h("div", {class: "player-frame"}, video));
   } else if (interactive) {
-    viewer = frameViewer(main, mainFrames);
     section.append(h("div", {class: "retention-note", role: "note", "data-testid": "video-deleted"},
       h("strong", {}, "The video was not kept. "),
       "It was deleted after analysis, as the server's retention setting asks; the result and ",
       "the sampled face crops below are kept. (Start the server with --keep_uploads to keep ",
-      "videos for playback.)"), viewer.element);
+      "videos for playback.)"));
+    if (main) {
+      viewer = frameViewer(main, mainFrames);
+      section.append(viewer.element);
+    }
   }
 
   if (!tracks.length) {
