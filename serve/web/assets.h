@@ -13,7 +13,7 @@ struct Asset {
   std::string_view path;          // URL path, e.g. "/", "/app.js", "/style.css"
   std::string_view content_type;  // "text/html; charset=utf-8", ...
   std::string_view data;
-  std::string_view etag;  // quoted strong ETag
+  std::string_view etag;          // quoted strong ETag
 };
 
 // The asset served at `path`, or nullptr. "/" is index.html; the single-page app's routes

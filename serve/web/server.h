@@ -20,21 +20,20 @@ namespace serve::web {
 
 struct ServeOptions {
   std::string host = "127.0.0.1";
-  int port = 8080;       // 0 = any free port (tests); Server::port() says which
-  std::string data_dir;  // uploads, thumbnails, history.sqlite3; "" = ~/.local/share/deepfake
-  std::string
-      database;  // "" = sqlite at data_dir/history.sqlite3; or a postgresql:// URL (issue 18)
-  std::string model_path;           // "" = the shipped model (serve/shipped_model.h)
+  int port = 8080;                 // 0 = any free port (tests); Server::port() says which
+  std::string data_dir;            // uploads, thumbnails, history.sqlite3; "" = ~/.local/share/deepfake
+  std::string database;            // "" = sqlite at data_dir/history.sqlite3; or a postgresql:// URL (issue 18)
+  std::string model_path;          // "" = the shipped model (serve/shipped_model.h)
   serve::DetectorOptions detector;  // device, frames, threshold, face detector, ...
-  bool explain = true;              // Grad-CAM heatmaps for every track
-  bool keep_uploads = false;  // keep the uploaded video for playback (else deleted once analysed)
+  bool explain = true;             // Grad-CAM heatmaps for every track
+  bool keep_uploads = false;       // keep the uploaded video for playback (else deleted once analysed)
   int64_t max_upload_bytes = 512ll << 20;
-  int workers = 1;  // analysis threads
+  int workers = 1;                 // analysis threads
   int http_threads = 8;
-  int queue_capacity = 64;   // queued jobs before 503
-  int max_attempts = 2;      // a job interrupted this many times is failed, not re-run
-  int64_t lease_ms = 60000;  // worker lease, renewed with every progress update
-  std::string api_token;     // "" = open; else required (Bearer header or cookie from /login)
+  int queue_capacity = 64;         // queued jobs before 503
+  int max_attempts = 2;            // a job interrupted this many times is failed, not re-run
+  int64_t lease_ms = 60000;        // worker lease, renewed with every progress update
+  std::string api_token;           // "" = open; else required (Bearer header or cookie from /login)
 };
 
 class Server {

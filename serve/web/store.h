@@ -36,36 +36,36 @@ const char* JobStateName(JobState state);  // "queued", "running", "done", "fail
 absl::StatusOr<JobState> ParseJobState(const std::string& name);
 
 struct Analysis {
-  std::string id;            // 32 lowercase hex chars (random 128 bits), assigned by the caller
-  std::string file_name;     // the upload's sanitised display name (never a path)
-  std::string dir;           // data_dir-relative folder of its files: upload, thumbnails
-  bool upload_kept = false;  // the uploaded video is still on disk (--keep_uploads)
-  int64_t size_bytes = 0;    // of the upload
-  std::string content_type;  // sniffed from content ("video/mp4", "video/webm", ...)
+  std::string id;         // 32 lowercase hex chars (random 128 bits), assigned by the caller
+  std::string file_name;  // the upload's sanitised display name (never a path)
+  std::string dir;        // data_dir-relative folder of its files: upload, thumbnails
+  bool upload_kept = false;     // the uploaded video is still on disk (--keep_uploads)
+  int64_t size_bytes = 0;       // of the upload
+  std::string content_type;     // sniffed from content ("video/mp4", "video/webm", ...)
   JobState state = JobState::kQueued;
-  std::string stage;    // while running: "queued" "decoding" "faces" "scoring" "explaining"
-  double progress = 0;  // 0..1 within the whole analysis
+  std::string stage;            // while running: "queued" "decoding" "faces" "scoring" "explaining"
+  double progress = 0;          // 0..1 within the whole analysis
   // Set when done (the detection result, serve/api/result_json.h schema, as JSON text):
-  std::string verdict;           // "REAL" "FAKE" "UNDETERMINED"; "" until done
-  double fake_probability = -1;  // -1 when none (undetermined or not done)
-  std::string reason;            // undetermined / failure reason code ("no_face", "interrupted",
-                                 // "canceled", "unreadable", ...); "" otherwise
-  std::string message;           // human-readable error or reason message
-  std::string result_json;       // "" until done
-  std::string thumbnail;         // dir-relative file name of the history thumbnail (PNG), or ""
+  std::string verdict;          // "REAL" "FAKE" "UNDETERMINED"; "" until done
+  double fake_probability = -1; // -1 when none (undetermined or not done)
+  std::string reason;           // undetermined / failure reason code ("no_face", "interrupted",
+                                // "canceled", "unreadable", ...); "" otherwise
+  std::string message;          // human-readable error or reason message
+  std::string result_json;      // "" until done
+  std::string thumbnail;        // dir-relative file name of the history thumbnail (PNG), or ""
   int64_t created_ms = 0, started_ms = 0, finished_ms = 0;  // Unix epoch milliseconds; 0 = not yet
-  int attempts = 0;                                         // claims so far
-  std::string worker;  // who holds (or last held) it: "host:pid:thread"
+  int attempts = 0;             // claims so far
+  std::string worker;           // who holds (or last held) it: "host:pid:thread"
   int64_t lease_expires_ms = 0;
 };
 
 struct ListQuery {
   std::string name_contains;  // case-insensitive substring of file_name; "" = any
   std::optional<JobState> state;
-  std::string verdict;                             // "REAL" "FAKE" "UNDETERMINED" or "" = any
+  std::string verdict;        // "REAL" "FAKE" "UNDETERMINED" or "" = any
   int64_t created_from_ms = 0, created_to_ms = 0;  // inclusive range; 0 = open
   int offset = 0;
-  int limit = 20;  // 1..200
+  int limit = 20;             // 1..200
 };
 
 struct ListPage {
@@ -92,11 +92,13 @@ class Store {
   virtual absl::StatusOr<int64_t> QueuePosition(const std::string& id) const = 0;
 
   // The next job for `worker`, or nullopt when none is claimable. See the contract above.
-  virtual absl::StatusOr<std::optional<Analysis>> Claim(const std::string& worker, int64_t lease_ms,
+  virtual absl::StatusOr<std::optional<Analysis>> Claim(const std::string& worker,
+                                                        int64_t lease_ms,
                                                         int max_attempts) = 0;
   // Stage/progress of a job `worker` holds; also renews its lease to now + lease_ms.
   virtual absl::Status Progress(const std::string& id, const std::string& worker,
-                                const std::string& stage, double progress, int64_t lease_ms) = 0;
+                                const std::string& stage, double progress,
+                                int64_t lease_ms) = 0;
   // Done with a result: verdict, fake_probability, reason, message, result_json, thumbnail
   // and upload_kept are taken from `finished`.
   virtual absl::Status Finish(const std::string& id, const std::string& worker,
