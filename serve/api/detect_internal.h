@@ -6,10 +6,10 @@
 
 #include <chrono>
 #include <functional>
-#include <memory>
-#include <string>
 #include <string_view>
 #include <utility>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -82,8 +82,8 @@ void AssembleResult(const DetectorState& state, const video::PreprocessedVideo& 
                     DetectionResult* result);
 
 // Grad-CAM heatmaps of every track of `preprocessed` into result->tracks (same order).
-absl::Status AddHeatmaps(const DetectorState& state, const video::PreprocessedVideo& preprocessed,
-                         DetectionResult* result);
+absl::Status AddHeatmaps(const DetectorState& state,
+                         const video::PreprocessedVideo& preprocessed, DetectionResult* result);
 
 // Score + assemble + (options.explain) heatmaps; `gate` (may be null) hears "explaining"
 // before the heatmaps and may cancel them.
@@ -97,7 +97,8 @@ std::vector<Detector::TrackScores> ScoreGrouped(const Detector& detector,
 
 std::vector<DetectionResult> RunBatch(const Detector& detector, const DetectorState& state,
                                       const std::vector<std::string>& paths,
-                                      const DetectOptions& options, const BatchCallback& progress);
+                                      const DetectOptions& options,
+                                      const BatchCallback& progress);
 
 // Explain(): preprocesses result->path again and fills the heatmaps.
 absl::Status ExplainResult(const DetectorState& state, DetectionResult* result);

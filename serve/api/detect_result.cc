@@ -49,12 +49,12 @@ std::vector<uint8_t> ResizeRgb(const std::vector<uint8_t>& rgb, int from, int to
     const int y1 = std::max(y0 + 1, std::min(from, static_cast<int>(std::ceil((y + 1) * scale))));
     for (int x = 0; x < to; ++x) {
       const int x0 = static_cast<int>(std::floor(x * scale));
-      const int x1 = std::max(x0 + 1, std::min(from, static_cast<int>(std::ceil((x + 1) * scale))));
+      const int x1 =
+          std::max(x0 + 1, std::min(from, static_cast<int>(std::ceil((x + 1) * scale))));
       for (int c = 0; c < 3; ++c) {
         int sum = 0;
         for (int yy = y0; yy < y1; ++yy) {
-          for (int xx = x0; xx < x1; ++xx)
-            sum += rgb[(static_cast<size_t>(yy) * from + xx) * 3 + c];
+          for (int xx = x0; xx < x1; ++xx) sum += rgb[(static_cast<size_t>(yy) * from + xx) * 3 + c];
         }
         const int count = (y1 - y0) * (x1 - x0);
         out[(static_cast<size_t>(y) * to + x) * 3 + c] =
@@ -212,7 +212,8 @@ void AssembleResult(const DetectorState& state, const video::PreprocessedVideo& 
   }
   result->reason = UndeterminedReason::kNone;
   result->message.clear();
-  result->verdict = result->fake_probability >= state.threshold ? Verdict::kFake : Verdict::kReal;
+  result->verdict =
+      result->fake_probability >= state.threshold ? Verdict::kFake : Verdict::kReal;
 }
 
 void FinishResult(const Detector& detector, const DetectorState& state,

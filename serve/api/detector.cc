@@ -76,25 +76,23 @@ absl::StatusOr<nn::FrameSampling> ParseSampling(const std::string& name) {
   if (name == "uniform") return nn::FrameSampling::kEvenlySpaced;
   absl::StatusOr<nn::FrameSampling> parsed = nn::ParseFrameSampling(name);
   if (!parsed.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("sampling: unknown frame sampling '", name,
-                                                   "' (allowed: uniform, evenly, first, every)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "sampling: unknown frame sampling '", name, "' (allowed: uniform, evenly, first, every)"));
   }
   return parsed;
 }
 
 absl::Status CheckOptions(const DetectorOptions& o) {
-  if (o.frames < 0)
-    return absl::InvalidArgumentError(absl::StrCat("frames must be >= 0 (got ", o.frames, ")"));
+  if (o.frames < 0) return absl::InvalidArgumentError(absl::StrCat("frames must be >= 0 (got ", o.frames, ")"));
   if (o.every_k < 1) {
     return absl::InvalidArgumentError(absl::StrCat("every_k must be >= 1 (got ", o.every_k, ")"));
   }
   if (o.threshold > 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "threshold must be in [0, 1] (or < 0 for the checkpoint's; got ", o.threshold, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("threshold must be in [0, 1] (or < 0 for the checkpoint's; got ", o.threshold, ")"));
   }
   if (o.batch_size < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("batch_size must be >= 1 (got ", o.batch_size, ")"));
+    return absl::InvalidArgumentError(absl::StrCat("batch_size must be >= 1 (got ", o.batch_size, ")"));
   }
   if (o.thumbnail_size < 0 || o.thumbnail_size > 1024) {
     return absl::InvalidArgumentError(
@@ -205,8 +203,8 @@ DetectionResult Detector::DetectFrames(const std::string& name,
                                        const DetectOptions& options) const {
   const Clock::time_point start = Clock::now();
   DetectionResult result = internal::StartResult(*state_, name);
-  absl::StatusOr<video::PreprocessedVideo> preprocessed =
-      video::PreprocessFrames(name, frames, state_->preset.preprocessing, state_->preprocess);
+  absl::StatusOr<video::PreprocessedVideo> preprocessed = video::PreprocessFrames(
+      name, frames, state_->preset.preprocessing, state_->preprocess);
   if (!frames.empty()) {
     result.video.width = frames.front().width;
     result.video.height = frames.front().height;

@@ -54,13 +54,13 @@ enum class UndeterminedReason {
 const char* ReasonCode(UndeterminedReason reason);
 
 struct DetectorOptions {
-  std::string device = "auto";      // "cpu", "cuda" or "auto" (CUDA when usable, else CPU)
-  int frames = 0;                   // frames sampled per video; 0 = the preset's
-  std::string sampling;             // "uniform", "first", "every"; "" = the preset's
-  int every_k = 1;                  // with sampling "every"
-  double threshold = -1;            // P(fake) >= threshold is FAKE; < 0 = the checkpoint's
-  int batch_size = 8;               // face tracks per model Forward
-  int thumbnail_size = 112;         // side of the face thumbnails (RGB); 0 = none
+  std::string device = "auto";  // "cpu", "cuda" or "auto" (CUDA when usable, else CPU)
+  int frames = 0;               // frames sampled per video; 0 = the preset's
+  std::string sampling;         // "uniform", "first", "every"; "" = the preset's
+  int every_k = 1;              // with sampling "every"
+  double threshold = -1;        // P(fake) >= threshold is FAKE; < 0 = the checkpoint's
+  int batch_size = 8;           // face tracks per model Forward
+  int thumbnail_size = 112;     // side of the face thumbnails (RGB); 0 = none
   std::string landmark_model_path;  // "" = the installed shape_predictor_68
   // Face detector: "auto" (HOG, the CNN where HOG finds nothing), "hog" or "cnn".
   std::string face_detector = "auto";
@@ -91,18 +91,18 @@ struct Image {  // packed RGB, row-major
 // lies (ReLU of the gradient-weighted sum of the backbone's last convolution's channels,
 // normalised to [0, 1] over the track), and that heatmap blended over the crop.
 struct Heatmap {
-  int width = 0, height = 0;  // the last convolution's grid (e.g. 7 x 7 at 224 px)
-  std::vector<float> values;  // width * height, in [0, 1]
-  Image overlay;              // the crop (model input size) with the heatmap blended in
+  int width = 0, height = 0;   // the last convolution's grid (e.g. 7 x 7 at 224 px)
+  std::vector<float> values;   // width * height, in [0, 1]
+  Image overlay;               // the crop (model input size) with the heatmap blended in
 };
 
 // One sampled frame of a face track.
 struct TrackFrame {
   int64_t frame_index = 0;  // in the video
   double timestamp_seconds = 0;
-  video::FaceBox box;    // in frame pixels
-  bool detected = true;  // false: the face was not detected here (box interpolated)
-  double score = -1;     // this frame's P(fake) (sequence model's per-frame readout); -1 none
+  video::FaceBox box;       // in frame pixels
+  bool detected = true;     // false: the face was not detected here (box interpolated)
+  double score = -1;        // this frame's P(fake) (sequence model's per-frame readout); -1 none
 };
 
 struct TrackResult {
@@ -110,7 +110,7 @@ struct TrackResult {
   double fake_probability = 0;  // the track's P(fake)
   bool fake = false;            // fake_probability >= threshold
   int num_detections = 0;
-  double median_face_size = 0;     // box side in frame pixels
+  double median_face_size = 0;  // box side in frame pixels
   std::vector<TrackFrame> frames;  // one per sampled frame
   std::vector<Image> thumbnails;   // one per sampled frame (thumbnail_size); empty if 0
   std::vector<Heatmap> heatmaps;   // one per sampled frame when explained; else empty
@@ -130,7 +130,7 @@ struct VideoFacts {
 };
 
 struct ModelFacts {
-  std::string name;  // file name of the checkpoint
+  std::string name;    // file name of the checkpoint
   std::string path;
   std::string preset;  // e.g. "default"
   std::string sha256;  // of the checkpoint file
@@ -140,11 +140,11 @@ struct ModelFacts {
 };
 
 struct StageTimesMs {
-  double decode = 0;   // decoding (overlapped with face finding)
-  double faces = 0;    // detection + landmarks after decoding, and tracking
-  double crop = 0;     // aligned crops + normalisation
-  double model = 0;    // Forward of every track
-  double explain = 0;  // Grad-CAM (0 unless asked)
+  double decode = 0;  // decoding (overlapped with face finding)
+  double faces = 0;   // detection + landmarks after decoding, and tracking
+  double crop = 0;    // aligned crops + normalisation
+  double model = 0;   // Forward of every track
+  double explain = 0; // Grad-CAM (0 unless asked)
   double total = 0;
 };
 
@@ -152,7 +152,7 @@ struct DetectionResult {
   std::string path;
   Verdict verdict = Verdict::kUndetermined;
   UndeterminedReason reason = UndeterminedReason::kNone;
-  std::string message;           // for UNDETERMINED: the error naming the file; else ""
+  std::string message;  // for UNDETERMINED: the error naming the file; else ""
   double fake_probability = -1;  // max over tracks; -1 when UNDETERMINED
   double threshold = 0.5;
   // "any_face": the video is FAKE when any tracked face's probability reaches the
