@@ -25,8 +25,10 @@
 //                        survive kill -9 of the process (a commit is in the OS's page cache,
 //                        which outlives the process); FULL also survives power loss and OS
 //                        crashes, so "recorded before acknowledged" (202) holds there too.
-//                        It costs one fsync per write transaction (a few per analysis,
-//                        against seconds of detection), see store_benchmark's figures.
+//                        It costs one fsync per write (~5 ms on this project's VM disk:
+//                        store_benchmark), a few per analysis against seconds of detection.
+//                        Progress updates alone commit with NORMAL (they are the most
+//                        frequent writes, and one lost to a power cut costs nothing).
 //   busy_timeout=5000    another process's write (a second server on the same file, the
 //                        sqlite3 shell) is waited for up to 5 s, not answered with an error.
 //   foreign_keys=ON      results rows go with their analysis.
@@ -58,6 +60,7 @@ namespace serve::web {
 namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
+constexpr char kSynchronous[] = "PRAGMA synchronous = FULL";  // see the top of the file
 
 // The migrations, in order: kMigrations[i] brings the schema from version i to i + 1.
 // Append only; never edit a released one (databases in the field already ran it).
@@ -286,9 +289,8 @@ absl::Status Migrate(const Connection& c) {
           "'; is it on a network filesystem?)"));
     }
   }
-  RETURN_IF_ERROR(c.Exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
-                       "PRAGMA journal_size_limit = 67108864",
-                       op));
+  RETURN_IF_ERROR(c.Exec(kSynchronous, op));
+  RETURN_IF_ERROR(c.Exec("PRAGMA foreign_keys = ON; PRAGMA journal_size_limit = 67108864", op));
 
   Transaction transaction(c, /*write=*/true);
   RETURN_IF_ERROR(transaction.Begin(op));
@@ -676,13 +678,18 @@ absl::Status SqliteStore::Progress(const std::string& id, const std::string& wor
   const std::string op = absl::StrCat("progress of '", id, "'");
   const Connection& c = *writer_;
   std::lock_guard<std::mutex> lock(c.mu());
+  // Without an fsync of its own (the next durable commit syncs it along): a progress
+  // update lost to a power cut costs nothing, and they are the most frequent writes.
+  RETURN_IF_ERROR(c.Exec("PRAGMA synchronous = NORMAL", op));
   Statement update(c.db(),
                    "UPDATE analyses SET stage = ?, progress = ?, lease_expires_ms = ? "
                    "WHERE id = ? AND state = 'running' AND worker = ?");
   update.Bind(1, stage).Bind(2, std::clamp(progress, 0.0, 1.0)).Bind(3, NowMs() + lease_ms);
   update.Bind(4, id).Bind(5, worker);
-  ASSIGN_OR_RETURN(const int changed, c.Run(update, op));
-  return changed == 1 ? absl::OkStatus() : NotHeld(id, worker, op);
+  const absl::StatusOr<int> changed = c.Run(update, op);
+  RETURN_IF_ERROR(c.Exec(kSynchronous, op));
+  if (!changed.ok()) return changed.status();
+  return *changed == 1 ? absl::OkStatus() : NotHeld(id, worker, op);
 }
 
 absl::Status SqliteStore::Finish(const std::string& id, const std::string& worker,
