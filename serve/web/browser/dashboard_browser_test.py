@@ -524,6 +524,17 @@ class KeptUploadsTest(TimedTest):
         b.css("button[type=reset]").click()
         wait_for("all rows back", lambda: len(names()) == 3)
 
+        # Pages (two per page here; 20 by default).
+        b.driver.get(self.server.url + "/history?per_page=2")
+        wait_for("page 1 of 2", lambda: len(names()) == 2 and "Page 1 of 2" in b.css(".pager").text)
+        b.css(".pager button:last-child").click()
+        wait_for("page 2", lambda: names() == [os.path.basename(FACE_CLIP)])
+        self.assertIn("page=2", b.driver.current_url)
+        b.css(".pager button:first-child").click()
+        wait_for("page 1 again", lambda: len(names()) == 2)
+        b.driver.get(self.server.url + "/history")
+        wait_for("all rows", lambda: len(names()) == 3)
+
         # Delete one: the confirmation can be declined, then accepted.
         row = b.css(f"li[data-id='{analysis['id']}']")
         row.find_element(By.CSS_SELECTOR, ".history-actions button").click()

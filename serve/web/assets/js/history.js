@@ -5,18 +5,21 @@ import {api} from "./api.js";
 import {bytes, dateTime, h, percent, timeAgo, verdictChip} from "./dom.js";
 import {confirmDialog} from "./confirm.js";
 
-const PER_PAGE = 20;
+const PER_PAGE = 20;  // the default; ?per_page=N (1..200) in the address changes it
 
 function readState() {
   const q = new URLSearchParams(location.search);
+  const perPage = parseInt(q.get("per_page") || "", 10);
   return {q: q.get("q") || "", verdict: q.get("verdict") || "", from: q.get("from") || "",
-          to: q.get("to") || "", page: Math.max(1, parseInt(q.get("page") || "1", 10) || 1)};
+          to: q.get("to") || "", page: Math.max(1, parseInt(q.get("page") || "1", 10) || 1),
+          perPage: perPage >= 1 && perPage <= 200 ? perPage : PER_PAGE};
 }
 
 function writeState(state) {
   const q = new URLSearchParams();
   for (const key of ["q", "verdict", "from", "to"]) if (state[key]) q.set(key, state[key]);
   if (state.page > 1) q.set("page", String(state.page));
+  if (state.perPage !== PER_PAGE) q.set("per_page", String(state.perPage));
   const search = q.toString();
   history.replaceState(null, "", "/history" + (search ? "?" + search : ""));
 }
@@ -62,7 +65,7 @@ export function renderHistory(view) {
   let generation = 0;
   const load = async () => {
     writeState(state);
-    const params = new URLSearchParams({page: String(state.page), per_page: String(PER_PAGE)});
+    const params = new URLSearchParams({page: String(state.page), per_page: String(state.perPage)});
     if (state.q) params.set("q", state.q);
     if (state.verdict) params.set("verdict", state.verdict);
     if (state.from && dayBoundary(state.from, false)) params.set("from", dayBoundary(state.from, false));
@@ -115,7 +118,7 @@ export function renderHistory(view) {
   }
   form.addEventListener("reset", () => {
     setTimeout(() => {
-      Object.assign(state, {q: "", verdict: "", from: "", to: "", page: 1});
+      Object.assign(state, {q: "", verdict: "", from: "", to: "", page: 1});  // keeps perPage
       load();
     });
   });
