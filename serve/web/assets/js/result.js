@@ -226,7 +226,10 @@ function playerSection(a, r, interactive) {
   }
   const duration = (r.video && r.video.duration_seconds) || null;
   const highlight = (t) => {
-    for (const el of document.querySelectorAll(".frame.current")) el.classList.remove("current");
+    for (const el of document.querySelectorAll(".frame.current, .thumb.current")) el.classList.remove("current");
+    const strip = main ? nearestFrame(mainFrames, t) : null;
+    const thumb = strip && document.querySelector(`.thumb[data-index="${strip.index}"]`);
+    if (thumb) thumb.classList.add("current");
     for (const track of tracks) {
       const f = nearestFrame(framesOf(track), t);
       if (!f) continue;
@@ -298,7 +301,7 @@ function thumbStrip(track, frames, timeline, interactive) {
   const items = frames.filter((f) => f.thumbnail).map((f) => {
     const img = h("img", {src: f.thumbnail, alt: "", loading: "lazy"});
     if (!interactive) return h("li", {}, img);
-    return h("li", {}, h("button", {type: "button", class: "thumb",
+    return h("li", {}, h("button", {type: "button", class: "thumb", dataset: {index: String(f.index)},
       "aria-label": "Seek to " + seconds(f.t) + (f.p !== null && f.p !== undefined ? ", P(fake) " + percent(f.p, 0) : ""),
       onclick: () => timeline.seek(f.t)}, img));
   });

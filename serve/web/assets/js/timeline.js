@@ -221,14 +221,26 @@ export class Timeline {
       }
     });
 
-    // Hover guide.
+    // Hover guide, with the time and the highest score there.
     if (this.hover !== null && !this.dragging) {
+      const hx = x(this.hover);
       g.strokeStyle = "rgba(17, 24, 39, 0.25)";
       g.lineWidth = 1;
       g.beginPath();
-      g.moveTo(x(this.hover) + 0.5, a.top);
-      g.lineTo(x(this.hover) + 0.5, a.bottom);
+      g.moveTo(hx + 0.5, a.top);
+      g.lineTo(hx + 0.5, a.bottom);
       g.stroke();
+      const value = this.valueAt(this.hover);
+      const text = seconds(this.hover) + (value !== null ? " · " + percent(value, 0) : "");
+      g.font = "600 11px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+      const w = g.measureText(text).width + 12;
+      const left = Math.min(Math.max(hx - w / 2, a.left), a.right - w);
+      g.fillStyle = "rgba(17, 24, 39, 0.85)";
+      g.fillRect(left, a.bottom - 22, w, 18);
+      g.fillStyle = "#fff";
+      g.textAlign = "center";
+      g.textBaseline = "middle";
+      g.fillText(text, left + w / 2, a.bottom - 13);
     }
     // Playhead.
     if (this.time !== null) {
