@@ -93,7 +93,7 @@ export class Timeline {
       this.hover = this.timeAt(e.clientX);
       this.draw();
     });
-    const end = () => { this.dragging = false; };
+    const end = () => { this.dragging = false; this.draw(); };
     el.addEventListener("pointerup", end);
     el.addEventListener("pointercancel", end);
     el.addEventListener("pointerleave", () => { this.hover = null; this.draw(); });
