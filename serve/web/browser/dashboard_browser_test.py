@@ -346,6 +346,10 @@ class KeptUploadsTest(TimedTest):
         self.assertEqual(listing["total"], 1)
         self.assertIn(listing["items"][0]["verdict"], chip)
         self.assertEqual(self.server.api(f"/api/v1/analyses?status=canceled")[1]["total"], 1)
+        # Live updates came over Server-Sent Events (the streams ended with the analyses).
+        streams = b.js("return performance.getEntriesByType('resource').map(e => e.name)"
+                       ".filter(n => n.endsWith('/events'))")
+        self.assertGreaterEqual(len(streams), 1, "no /events stream was used")
         b.screenshot("upload_queue_done")
         self.assertEqual(b.problems(), [])
 
