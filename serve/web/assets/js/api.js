@@ -2,7 +2,9 @@
 // and live updates of an analysis (Server-Sent Events, falling back to polling).
 
 // Every state-changing request carries this header (the server's cross-site guard).
-export const CSRF_HEADER = {"X-Requested-With": "deepfake"};
+export const CSRF_HEADER = {
+  "X-Requested-With": "deepfake"
+};
 
 export class ApiError extends Error {
   constructor(status, message) {
@@ -21,7 +23,8 @@ function errorMessage(status, text, fallback) {
   try {
     const body = JSON.parse(text);
     if (body && body.error && body.error.message) return body.error.message;
-  } catch (e) { /* not JSON */ }
+  } catch (e) { /* not JSON */
+  }
   return fallback || ("HTTP " + status);
 }
 
@@ -41,8 +44,7 @@ export async function api(path, {method = "GET", body} = {}) {
   }
   const text = await response.text();
   if (!response.ok) {
-    throw new ApiError(response.status,
-                       errorMessage(response.status, text, response.statusText));
+    throw new ApiError(response.status, errorMessage(response.status, text, response.statusText));
   }
   return text ? JSON.parse(text) : null;
 }
@@ -50,7 +52,11 @@ export async function api(path, {method = "GET", body} = {}) {
 let infoPromise = null;
 // GET /api/v1/info, fetched once per page.
 export function info() {
-  if (!infoPromise) infoPromise = api("/api/v1/info").catch((e) => { infoPromise = null; throw e; });
+  if (!infoPromise)
+    infoPromise = api("/api/v1/info").catch((e) => {
+      infoPromise = null;
+      throw e;
+    });
   return infoPromise;
 }
 
@@ -67,7 +73,11 @@ export function upload(file, onProgress) {
       if (e.lengthComputable) onProgress(e.loaded, e.total);
     });
     xhr.addEventListener("load", () => {
-      if (xhr.status === 401) { toLogin(); reject(new ApiError(401, "Sign-in required.")); return; }
+      if (xhr.status === 401) {
+        toLogin();
+        reject(new ApiError(401, "Sign-in required."));
+        return;
+      }
       if (xhr.status < 200 || xhr.status >= 300) {
         let message = errorMessage(xhr.status, xhr.responseText, xhr.statusText);
         const retry = xhr.getResponseHeader("Retry-After");
@@ -82,7 +92,8 @@ export function upload(file, onProgress) {
         reject(new ApiError(xhr.status, "Unexpected answer from the server."));
       }
     });
-    xhr.addEventListener("error", () => reject(new ApiError(0, "The upload failed: the connection was lost.")));
+    xhr.addEventListener(
+        "error", () => reject(new ApiError(0, "The upload failed: the connection was lost.")));
     xhr.addEventListener("abort", () => reject(new ApiError(-1, "Upload canceled.")));
     const form = new FormData();
     form.append("file", file, file.name);
@@ -123,15 +134,26 @@ export function watch(id, onUpdate) {
     try {
       const summary = await api(base);
       if (stopped) return;
-      if (isFinished(summary)) { finish(summary); return; }
+      if (isFinished(summary)) {
+        finish(summary);
+        return;
+      }
       onUpdate(summary);
     } catch (e) {
-      if (e.status === 404) { stop(); onUpdate({id, status: "failed", message: "This analysis was deleted."}); return; }
+      if (e.status === 404) {
+        stop();
+        onUpdate({id, status: "failed", message: "This analysis was deleted."});
+        return;
+      }
     }
     if (!stopped) timer = setTimeout(poll, POLL_MS);
   };
   const closeStream = () => {
-    if (source) { source.close(); source = null; openStreams--; }
+    if (source) {
+      source.close();
+      source = null;
+      openStreams--;
+    }
   };
   function stop() {
     stopped = true;
@@ -145,12 +167,23 @@ export function watch(id, onUpdate) {
     source.addEventListener("progress", (e) => {
       try {
         const summary = JSON.parse(e.data);
-        if (isFinished(summary)) { closeStream(); poll(); } else onUpdate(summary);
-      } catch (err) { /* ignore a malformed event */ }
+        if (isFinished(summary)) {
+          closeStream();
+          poll();
+        } else
+          onUpdate(summary);
+      } catch (err) { /* ignore a malformed event */
+      }
     });
     // The final state (with the verdict) comes from one GET, whatever `done` carries.
-    source.addEventListener("done", () => { closeStream(); poll(); });
-    source.addEventListener("error", () => { closeStream(); if (!stopped) poll(); });
+    source.addEventListener("done", () => {
+      closeStream();
+      poll();
+    });
+    source.addEventListener("error", () => {
+      closeStream();
+      if (!stopped) poll();
+    });
   } else {
     poll();
   }

@@ -6,15 +6,18 @@
 // (true sets "", false/null/undefined omit), anything else setAttribute(String(value)).
 export function h(tag, attrs, ...children) {
   const svg = tag.startsWith("svg:");
-  const el = svg ? document.createElementNS("http://www.w3.org/2000/svg", tag.slice(4))
-                 : document.createElement(tag);
+  const el = svg ? document.createElementNS("http://www.w3.org/2000/svg", tag.slice(4)) :
+                   document.createElement(tag);
   for (const [key, value] of Object.entries(attrs || {})) {
     if (value === null || value === undefined || value === false) continue;
-    if (key === "text") el.textContent = String(value);
-    else if (key === "dataset") Object.assign(el.dataset, value);
+    if (key === "text")
+      el.textContent = String(value);
+    else if (key === "dataset")
+      Object.assign(el.dataset, value);
     else if (key.startsWith("on") && typeof value === "function") {
       el.addEventListener(key.slice(2), value);
-    } else el.setAttribute(key, value === true ? "" : String(value));
+    } else
+      el.setAttribute(key, value === true ? "" : String(value));
   }
   append(el, children);
   return el;
@@ -23,9 +26,12 @@ export function h(tag, attrs, ...children) {
 function append(el, children) {
   for (const child of children) {
     if (child === null || child === undefined || child === false) continue;
-    if (Array.isArray(child)) append(el, child);
-    else if (child instanceof Node) el.appendChild(child);
-    else el.appendChild(document.createTextNode(String(child)));
+    if (Array.isArray(child))
+      append(el, child);
+    else if (child instanceof Node)
+      el.appendChild(child);
+    else
+      el.appendChild(document.createTextNode(String(child)));
   }
 }
 
@@ -43,7 +49,10 @@ export function bytes(n) {
   const units = ["bytes", "KB", "MB", "GB", "TB"];
   let i = 0;
   let v = n;
-  while (v >= 1000 && i < units.length - 1) { v /= 1000; i++; }  // decimal, as the server
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }  // decimal, as the server
   return (i === 0 ? String(v) : v.toFixed(v < 10 ? 1 : 0)) + " " + units[i];
 }
 
@@ -78,14 +87,19 @@ export function dateTime(iso) {
   const t = Date.parse(iso);
   if (!isFinite(t)) return "—";
   return new Date(t).toLocaleString("en-GB", {
-    year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit",
+    year: "numeric",
+    month: "short",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
   });
 }
 
 // Why a video is UNDETERMINED, for people (result_schema.json's reasons, plus the
 // dashboard's own: interrupted, canceled).
 const REASONS = {
-  unreadable: "The file could not be read as a video (missing, empty, not a video, or an unsupported codec).",
+  unreadable:
+      "The file could not be read as a video (missing, empty, not a video, or an unsupported codec).",
   damaged: "The video file is damaged (truncated or corrupt).",
   too_few_frames: "The video has too few frames to judge.",
   no_face: "No face was found in any sampled frame.",
@@ -101,13 +115,15 @@ export function reasonText(reason) {
 // A verdict chip: colour plus a symbol plus the word, never colour alone.
 export function verdictChip(verdict, status) {
   if (!verdict) {
-    const label = {queued: "Queued", running: "Running", failed: "Failed",
-                   canceled: "Canceled"}[status] || (status || "—");
+    const label =
+        {queued: "Queued", running: "Running", failed: "Failed", canceled: "Canceled"}[status] ||
+        (status || "—");
     return h("span", {class: "chip chip-" + (status || "none")}, label);
   }
   const sym = {FAKE: "✕", REAL: "✓", UNDETERMINED: "?"}[verdict] || "";
-  return h("span", {class: "chip chip-" + verdict.toLowerCase()},
-           h("span", {class: "chip-symbol", "aria-hidden": "true"}, sym), verdict);
+  return h(
+      "span", {class: "chip chip-" + verdict.toLowerCase()},
+      h("span", {class: "chip-symbol", "aria-hidden": "true"}, sym), verdict);
 }
 
 export const STAGES = {

@@ -23,18 +23,21 @@ form.addEventListener("submit", async (e) => {
   const body = new URLSearchParams({token: form.elements.token.value});
   try {
     const response = await fetch("/login", {
-      method: "POST", body, credentials: "same-origin",
+      method: "POST",
+      body,
+      credentials: "same-origin",
       headers: Object.assign({"Content-Type": "application/x-www-form-urlencoded"}, CSRF_HEADER),
     });
     // The server redirects a wrong token back to /login?error=token, a right one onwards
     // (with the cookie set).
     const wrong = new URL(response.url, location.href).searchParams.get("error") !== null ||
-                  response.status === 401 || response.status === 403;
+        response.status === 401 || response.status === 403;
     if (response.ok && !wrong) {
       location.assign(nextPath());
       return;
     }
-    error.textContent = wrong ? "That token is not correct." : "Sign-in failed (HTTP " + response.status + ").";
+    error.textContent =
+        wrong ? "That token is not correct." : "Sign-in failed (HTTP " + response.status + ").";
   } catch (err) {
     error.textContent = "The server could not be reached.";
   }

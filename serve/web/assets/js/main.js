@@ -33,8 +33,10 @@ function route() {
     view.append(p);
   }
   for (const a of document.querySelectorAll("[data-nav]")) {
-    if (a.dataset.nav === nav) a.setAttribute("aria-current", "page");
-    else a.removeAttribute("aria-current");
+    if (a.dataset.nav === nav)
+      a.setAttribute("aria-current", "page");
+    else
+      a.removeAttribute("aria-current");
   }
 }
 
@@ -46,7 +48,8 @@ export function navigate(href) {
 }
 
 document.addEventListener("click", (e) => {
-  if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+  if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey)
+    return;
   const a = e.target.closest("a[data-route]");
   if (!a || a.target || a.hasAttribute("download")) return;
   e.preventDefault();
@@ -54,14 +57,17 @@ document.addEventListener("click", (e) => {
 });
 window.addEventListener("popstate", route);
 
-info().then((facts) => {
-  const footer = document.getElementById("footer-facts");
-  const model = facts.model || {};
-  const parts = ["Runs on this machine; videos never leave it."];
-  if (model.name) parts.push("Model: " + model.name + (model.preset ? " (" + model.preset + ")" : ""));
-  if (facts.version) parts.push("Version " + facts.version);
-  footer.textContent = parts.join(" · ");
-}).catch(() => {});
+info()
+    .then((facts) => {
+      const footer = document.getElementById("footer-facts");
+      const model = facts.model || {};
+      const parts = ["Runs on this machine; videos never leave it."];
+      if (model.name)
+        parts.push("Model: " + model.name + (model.preset ? " (" + model.preset + ")" : ""));
+      if (facts.version) parts.push("Version " + facts.version);
+      footer.textContent = parts.join(" · ");
+    })
+    .catch(() => {});
 
 // "5 minutes ago" stays true while the page is open.
 setInterval(() => {

@@ -14,21 +14,25 @@ async function load() {
     return;
   }
   const id = decodeURIComponent(match[1]);
-  document.getElementById("report-back").setAttribute("href", "/analyses/" + encodeURIComponent(id));
+  document.getElementById("report-back")
+      .setAttribute("href", "/analyses/" + encodeURIComponent(id));
   let analysis;
   try {
     analysis = await api("/api/v1/analyses/" + encodeURIComponent(id));
   } catch (e) {
-    main.replaceChildren(h("h1", {}, e.status === 404 ? "Analysis not found" : "Could not load the report"),
-                         h("p", {}, e.message));
+    main.replaceChildren(
+        h("h1", {}, e.status === 404 ? "Analysis not found" : "Could not load the report"),
+        h("p", {}, e.message));
     return;
   }
   document.title = "Report: " + analysis.file_name + " — Deepfake Detector";
   document.getElementById("report-generated").textContent =
-    "Generated " + dateTime(new Date().toISOString()) + " · analysis " + analysis.id;
+      "Generated " + dateTime(new Date().toISOString()) + " · analysis " + analysis.id;
   if (analysis.status !== "done") {
-    main.replaceChildren(h("h1", {}, analysis.file_name),
-      h("p", {}, "This analysis is " + analysis.status + "; the report is ready once it is done."));
+    main.replaceChildren(
+        h("h1", {}, analysis.file_name),
+        h("p", {},
+          "This analysis is " + analysis.status + "; the report is ready once it is done."));
     return;
   }
   main.replaceChildren(...resultSections(analysis, {interactive: false}));

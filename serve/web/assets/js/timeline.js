@@ -14,17 +14,23 @@ const PLAYHEAD = "#111827";
 // Per track: [{t, p, detected}], from per-frame scores (or the track's score when the model
 // has no per-frame readout).
 export function trackSeries(result) {
-  return (result.tracks || []).map((track) => ({
-    id: track.track_id,
-    fake: track.fake,
-    probability: track.fake_probability,
-    perFrame: (track.frames || []).some((f) => f.fake_probability !== null && f.fake_probability !== undefined),
-    points: (track.frames || []).map((f) => ({
-      t: f.timestamp_seconds,
-      p: f.fake_probability === null || f.fake_probability === undefined ? track.fake_probability : f.fake_probability,
-      detected: f.detected,
-    })),
-  }));
+  return (result.tracks || [])
+      .map((track) => ({
+             id: track.track_id,
+             fake: track.fake,
+             probability: track.fake_probability,
+             perFrame:
+                 (track.frames ||
+                  []).some((f) => f.fake_probability !== null && f.fake_probability !== undefined),
+             points: (track.frames ||
+                      []).map((f) => ({
+                                t: f.timestamp_seconds,
+                                p: f.fake_probability === null || f.fake_probability === undefined ?
+                                    track.fake_probability :
+                                    f.fake_probability,
+                                detected: f.detected,
+                              })),
+           }));
 }
 
 export function timelineDuration(result) {
@@ -46,15 +52,17 @@ export class Timeline {
     this.hover = null;
     this.canvas = h("canvas", {class: "timeline-canvas", "aria-hidden": "true"});
     const interactive = !!onSeek;
-    this.element = h("div", {
-      class: "timeline" + (interactive ? " interactive" : ""),
-      role: interactive ? "slider" : "img",
-      tabindex: interactive ? "0" : null,
-      "aria-label": label + (interactive ? ": click or use the arrow keys to seek" : ""),
-      "aria-valuemin": interactive ? "0" : null,
-      "aria-valuemax": interactive ? this.duration.toFixed(2) : null,
-      "data-testid": "timeline",
-    }, this.canvas);
+    this.element =
+        h("div", {
+          class: "timeline" + (interactive ? " interactive" : ""),
+          role: interactive ? "slider" : "img",
+          tabindex: interactive ? "0" : null,
+          "aria-label": label + (interactive ? ": click or use the arrow keys to seek" : ""),
+          "aria-valuemin": interactive ? "0" : null,
+          "aria-valuemax": interactive ? this.duration.toFixed(2) : null,
+          "data-testid": "timeline",
+        },
+          this.canvas);
     this.element.append(h("p", {class: "visually-hidden"}, this.describe()));
     this.legend = this.makeLegend();
     if (interactive) this.bindInput();
@@ -64,16 +72,20 @@ export class Timeline {
   }
 
   describe() {
-    const parts = this.series.map((s) => "Face " + (s.id + 1) + ": P(fake) " + percent(s.probability));
+    const parts =
+        this.series.map((s) => "Face " + (s.id + 1) + ": P(fake) " + percent(s.probability));
     return "Threshold " + percent(this.threshold) + ". " + parts.join("; ") + ".";
   }
 
   makeLegend() {
-    const items = this.series.map((s, i) => h("li", {},
-      h("span", {class: "swatch swatch-" + (i % TRACK_COLORS.length), "aria-hidden": "true"}),
-      "Face " + (s.id + 1) + (s.perFrame ? "" : " (one score per track)")));
-    items.push(h("li", {}, h("span", {class: "swatch swatch-threshold", "aria-hidden": "true"}),
-                 "Threshold " + percent(this.threshold, 0)));
+    const items = this.series.map(
+        (s, i) => h(
+            "li", {},
+            h("span", {class: "swatch swatch-" + (i % TRACK_COLORS.length), "aria-hidden": "true"}),
+            "Face " + (s.id + 1) + (s.perFrame ? "" : " (one score per track)")));
+    items.push(
+        h("li", {}, h("span", {class: "swatch swatch-threshold", "aria-hidden": "true"}),
+          "Threshold " + percent(this.threshold, 0)));
     return h("ul", {class: "timeline-legend"}, items);
   }
 
@@ -93,20 +105,32 @@ export class Timeline {
       this.hover = this.timeAt(e.clientX);
       this.draw();
     });
-    const end = () => { this.dragging = false; this.draw(); };
+    const end = () => {
+      this.dragging = false;
+      this.draw();
+    };
     el.addEventListener("pointerup", end);
     el.addEventListener("pointercancel", end);
-    el.addEventListener("pointerleave", () => { this.hover = null; this.draw(); });
+    el.addEventListener("pointerleave", () => {
+      this.hover = null;
+      this.draw();
+    });
     el.addEventListener("keydown", (e) => {
       const step = Math.max(this.duration / 50, 0.04);
       const now = this.time || 0;
       let t = null;
-      if (e.key === "ArrowRight" || e.key === "ArrowUp") t = now + step;
-      else if (e.key === "ArrowLeft" || e.key === "ArrowDown") t = now - step;
-      else if (e.key === "PageUp") t = now + 10 * step;
-      else if (e.key === "PageDown") t = now - 10 * step;
-      else if (e.key === "Home") t = 0;
-      else if (e.key === "End") t = this.duration;
+      if (e.key === "ArrowRight" || e.key === "ArrowUp")
+        t = now + step;
+      else if (e.key === "ArrowLeft" || e.key === "ArrowDown")
+        t = now - step;
+      else if (e.key === "PageUp")
+        t = now + 10 * step;
+      else if (e.key === "PageDown")
+        t = now - 10 * step;
+      else if (e.key === "Home")
+        t = 0;
+      else if (e.key === "End")
+        t = this.duration;
       if (t === null) return;
       e.preventDefault();
       this.seek(Math.max(0, Math.min(this.duration, t)));
@@ -138,8 +162,8 @@ export class Timeline {
     if (t !== null && this.element.getAttribute("role") === "slider") {
       this.element.setAttribute("aria-valuenow", t.toFixed(2));
       const value = this.valueAt(t);
-      this.element.setAttribute("aria-valuetext", seconds(t) +
-        (value !== null ? ", P(fake) " + percent(value, 0) : ""));
+      this.element.setAttribute(
+          "aria-valuetext", seconds(t) + (value !== null ? ", P(fake) " + percent(value, 0) : ""));
     }
     this.draw();
   }
@@ -215,8 +239,15 @@ export class Timeline {
       for (const p of s.points) {
         g.beginPath();
         g.arc(x(p.t), y(p.p), 2.6, 0, 2 * Math.PI);
-        if (p.detected) { g.fillStyle = color; g.fill(); } else {
-          g.fillStyle = "#fff"; g.fill(); g.lineWidth = 1.2; g.stroke(); g.lineWidth = 2;
+        if (p.detected) {
+          g.fillStyle = color;
+          g.fill();
+        } else {
+          g.fillStyle = "#fff";
+          g.fill();
+          g.lineWidth = 1.2;
+          g.stroke();
+          g.lineWidth = 2;
         }
       }
     });
