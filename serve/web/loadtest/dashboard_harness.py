@@ -279,14 +279,16 @@ def video_like_bytes(size, chunk=1 << 20):
         left -= n
 
 
-def sqlite_rows(db_path, table="analyses"):
-    """{id: row dict} of the store's table, read from the file directly (the server is
+def sqlite_rows(db_path):
+    """{id: row dict} of the store's analyses (with result_json from the results table),
+    read from the file directly (the server is
     stopped or not: WAL readers do not block it). Opened read-write so that a WAL left by a
     killed server is recovered the way the server itself would; only SELECTs run."""
     conn = sqlite3.connect(db_path, timeout=10)
     try:
         conn.row_factory = sqlite3.Row
-        rows = conn.execute(f"SELECT * FROM {table}").fetchall()
+        rows = conn.execute("SELECT a.*, r.result_json FROM analyses a "
+                            "LEFT JOIN results r ON r.id = a.id").fetchall()
         return {r["id"]: dict(r) for r in rows}
     finally:
         conn.close()
