@@ -10,7 +10,8 @@ on loopback, fed the fixture clips.
    running. Every job was in SQLite as soon as it was acknowledged; after a restart on the
    same data_dir the finished results are unchanged, the interrupted job is re-run (attempt
    2) to the same answer as `deepfake detect`, the queued ones run, nothing is lost or
-   duplicated (the API's list and the SQLite file agree: the same ids, once each).
+   duplicated (the API's list and the SQLite file agree: the same ids, once each). A
+   DELETE while an analysis runs removes it from the API, SQLite and disk; the worker goes on.
 3. kill -9 with --max_attempts 1: the interrupted job is failed with reason "interrupted"
    instead of re-run; the queued ones still run.
 4. A full queue (--queue_capacity 1): concurrent uploads get 503 with Retry-After; the
@@ -140,7 +141,7 @@ def run(server, model, db, common):
         check(a["reason"], f"{a['file_name']}: {a['status']} without a reason")
         check(not a["upload_kept"], f"{a['file_name']}: upload kept without --keep_uploads")
     leftovers = [os.path.join(d, f) for d, _, fs in os.walk(server.data_dir) for f in fs
-                 if os.path.getsize(os.path.join(d, f)) >= 32 << 20]
+                 if "sqlite" not in f and os.path.getsize(os.path.join(d, f)) >= 32 << 20]
     check(not leftovers, f"analysed uploads are still on disk: {leftovers}")
     ok("the five garbage uploads failed with a reason and were removed from disk")
 
@@ -199,6 +200,24 @@ def run(server, model, db, common):
     ok(f"after restart: {len(done_before)} results unchanged, the interrupted one re-run "
        f"(attempt 2, {full['verdict']} {full['fake_probability']:.4f} as deepfake detect), "
        f"{len(queued)} queued ones done; {len(after)} ids in API and SQLite, once each")
+
+    # 2b. DELETE while the analysis runs: gone from the API, SQLite and disk; the worker
+    # survives and takes the next job.
+    doomed = upload_clips(client, db, [("doomed.mp4", CLIPS[0]), ("after.mp4", CLIPS[1])])
+    doomed_id, after_id = list(doomed)
+    wait_for(lambda: states(client)[doomed_id]["status"] == "running", "doomed.mp4 running")
+    status, _, body = client.request("DELETE", f"/api/v1/analyses/{doomed_id}")
+    check(status == 204, f"DELETE of a running analysis: {status} {body!r}")
+    status, _, _ = client.request("GET", f"/api/v1/analyses/{doomed_id}")
+    check(status == 404, f"GET after DELETE: {status}")
+    expected[after_id] = "after.mp4"
+    after_done = client.wait_done(after_id, deadline_s=120)
+    check(after_done["status"] == "done", f"after.mp4: {after_done['status']}")
+    check(doomed_id not in dh.sqlite_rows(db), "the deleted analysis is still in SQLite")
+    leftovers = [d for d, _, _ in os.walk(server.data_dir) if doomed_id in d]
+    check(not leftovers, f"the deleted analysis left files behind: {leftovers}")
+    check(doomed_id not in states(client), "the deleted analysis is still listed")
+    ok("DELETE during analysis: 204, then 404; row and files gone; the next job done")
 
     # 3. kill -9 again; restarted with --max_attempts 1 the interrupted job fails.
     three = [(f"again{i}_{os.path.basename(p)}", p) for i, p in enumerate(CLIPS[6:9])]
