@@ -25,8 +25,10 @@
 //                        survive kill -9 of the process (a commit is in the OS's page cache,
 //                        which outlives the process); FULL also survives power loss and OS
 //                        crashes, so "recorded before acknowledged" (202) holds there too.
-//                        It costs one fsync per write transaction (a few per analysis,
-//                        against seconds of detection), see store_benchmark's figures.
+//                        It costs one fsync per write (~5 ms on this project's VM disk:
+//                        store_benchmark), a few per analysis against seconds of detection.
+//                        Progress updates alone commit with NORMAL (they are the most
+//                        frequent writes, and one lost to a power cut costs nothing).
 //   busy_timeout=5000    another process's write (a second server on the same file, the
 //                        sqlite3 shell) is waited for up to 5 s, not answered with an error.
 //   foreign_keys=ON      results rows go with their analysis.
@@ -58,6 +60,7 @@ namespace serve::web {
 namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
+constexpr char kSynchronous[] = "PRAGMA synchronous = FULL";  // see the top of the file
 
 // The migrations, in order: kMigrations[i] brings the schema from version i to i + 1.
 // Append only; never edit a released one (databases in the field already ran it).
@@ -192,17 +195,157 @@ std::string LikePattern(const std::string& contains) {
   return pattern;
 }
 
-class SqliteStore : public Store {
+// One SQLite connection and the mutex that serialises its use (a connection is used by
+// one thread at a time). Errors read "sqlite:PATH: OP: SQLite's message".
+class Connection {
  public:
-  SqliteStore(std::string path, sqlite3* db) : path_(std::move(path)), db_(db) {}
-  ~SqliteStore() override {
-    std::lock_guard<std::mutex> lock(mu_);
-    sqlite3_exec(db_, "PRAGMA optimize", nullptr, nullptr, nullptr);
-    sqlite3_close_v2(db_);
+  Connection(std::string describe, sqlite3* db) : describe_(std::move(describe)), db_(db) {}
+  ~Connection() { sqlite3_close_v2(db_); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  sqlite3* db() const { return db_; }
+  std::mutex& mu() const { return mu_; }
+  const std::string& describe() const { return describe_; }
+
+  // Call with mu() held, right after the failing call.
+  absl::Status Error(int rc, const std::string& op) const {
+    std::string message = sqlite3_errmsg(db_);
+    if ((rc & 0xff) == SQLITE_NOTADB) {
+      message = absl::StrCat("not a SQLite database (", message, ")");
+    } else if ((rc & 0xff) == SQLITE_BUSY) {
+      absl::StrAppend(&message, " (another process held it for over ", kBusyTimeoutMs,
+                      " ms)");
+    }
+    return absl::Status(CodeFor(rc), absl::StrCat(describe_, ": ", op, ": ", message));
+  }
+  // Runs SQL without results (several statements allowed).
+  absl::Status Exec(const char* sql, const std::string& op) const {
+    const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
+    return rc == SQLITE_OK ? absl::OkStatus() : Error(rc, op);
+  }
+  // Steps a statement that returns no rows (or ignores them); the number of rows changed.
+  absl::StatusOr<int> Run(Statement& statement, const std::string& op) const {
+    const int rc = statement.Step();
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return Error(rc, op);
+    return sqlite3_changes(db_);
+  }
+  // The next row: true, false at the end, or the error.
+  absl::StatusOr<bool> NextRow(Statement& statement, const std::string& op) const {
+    const int rc = statement.Step();
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return Error(rc, op);
   }
 
-  // Connection settings and migrations; called once by OpenSqliteStore.
-  absl::Status Initialize();
+ private:
+  const std::string describe_;
+  sqlite3* const db_;
+  mutable std::mutex mu_;
+};
+
+// A transaction on a connection (its mutex held): BEGIN IMMEDIATE (takes the write lock
+// now) or BEGIN (a read snapshot); rolled back unless Commit() succeeded.
+class Transaction {
+ public:
+  Transaction(const Connection& connection, bool write)
+      : connection_(connection), write_(write) {}
+  ~Transaction() {
+    if (open_) sqlite3_exec(connection_.db(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  absl::Status Begin(const std::string& op) {
+    RETURN_IF_ERROR(connection_.Exec(write_ ? "BEGIN IMMEDIATE" : "BEGIN", op));
+    open_ = true;
+    return absl::OkStatus();
+  }
+  absl::Status Commit(const std::string& op) {
+    RETURN_IF_ERROR(connection_.Exec("COMMIT", op));
+    open_ = false;
+    return absl::OkStatus();
+  }
+
+ private:
+  const Connection& connection_;
+  const bool write_;
+  bool open_ = false;
+};
+
+// The writer's settings, then the schema migrated to the latest version in one
+// transaction (two processes opening a new file at once migrate it once).
+absl::Status Migrate(const Connection& c) {
+  std::lock_guard<std::mutex> lock(c.mu());
+  const std::string op = "open";
+    {
+    // The first statement that reads the file: a non-database fails here.
+    Statement wal(c.db(), "PRAGMA journal_mode = WAL");
+    const int rc = wal.Step();
+    if (rc != SQLITE_ROW) return c.Error(rc, op);
+    if (wal.Text(0) != "wal") {
+      return absl::FailedPreconditionError(absl::StrCat(
+          c.describe(), ": ", op, ": cannot use WAL mode (journal mode stays '", wal.Text(0),
+          "'; is it on a network filesystem?)"));
+    }
+  }
+  RETURN_IF_ERROR(c.Exec(kSynchronous, op));
+  RETURN_IF_ERROR(c.Exec("PRAGMA foreign_keys = ON; PRAGMA journal_size_limit = 67108864", op));
+
+  Transaction transaction(c, /*write=*/true);
+  RETURN_IF_ERROR(transaction.Begin(op));
+  int64_t tables = 0, has_version_table = 0;
+  {
+    Statement count(c.db(),
+                    "SELECT COUNT(*), SUM(name = 'schema_version') FROM sqlite_master "
+                    "WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'");
+    ASSIGN_OR_RETURN(const bool row, c.NextRow(count, op));
+    if (row) {
+      tables = count.Int(0);
+      has_version_table = count.Int(1);
+    }
+  }
+  if (tables > 0 && has_version_table == 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(c.describe(), ": ", op,
+                     ": a SQLite database of something else (it has tables but no "
+                     "schema_version); give the dashboard its own file"));
+  }
+  RETURN_IF_ERROR(c.Exec("CREATE TABLE IF NOT EXISTS schema_version ("
+                       "version INTEGER PRIMARY KEY NOT NULL, applied_ms INTEGER NOT NULL)",
+                       op));
+  int64_t version = 0;
+  {
+    Statement get(c.db(), "SELECT COALESCE(MAX(version), 0) FROM schema_version");
+    ASSIGN_OR_RETURN(const bool row, c.NextRow(get, op));
+    if (row) version = get.Int(0);
+  }
+  const int64_t known = static_cast<int64_t>(Migrations().size());
+  if (version > known) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        c.describe(), ": ", op, ": the database has schema version ", version,
+        "; this binary knows versions up to ", known,
+        " (a newer deepfake wrote it: run that version, or use another --data_dir)"));
+  }
+  for (int64_t v = version; v < known; ++v) {
+    const std::string migrate_op = absl::StrCat("migrate the schema to version ", v + 1);
+    RETURN_IF_ERROR(c.Exec(Migrations()[v], migrate_op));
+    Statement record(c.db(), "INSERT INTO schema_version (version, applied_ms) VALUES (?, ?)");
+    record.Bind(1, v + 1).Bind(2, NowMs());
+    RETURN_IF_ERROR(c.Run(record, migrate_op).status());
+  }
+  return transaction.Commit(op);
+}
+
+class SqliteStore : public Store {
+ public:
+  SqliteStore(std::string path, std::unique_ptr<Connection> writer,
+              std::unique_ptr<Connection> reader)
+      : path_(std::move(path)), writer_(std::move(writer)), reader_(std::move(reader)) {}
+  ~SqliteStore() override {
+    std::lock_guard<std::mutex> lock(writer_->mu());
+    sqlite3_exec(writer_->db(), "PRAGMA optimize", nullptr, nullptr, nullptr);
+  }
 
   std::string Describe() const override { return absl::StrCat("sqlite:", path_); }
 
@@ -226,68 +369,15 @@ class SqliteStore : public Store {
   absl::StatusOr<std::vector<std::string>> DeleteAll() override;
 
  private:
-  // "sqlite:PATH: OP: SQLite's message". Call with mu_ held, right after the failing call.
-  absl::Status Error(int rc, const std::string& op) const {
-    std::string message = sqlite3_errmsg(db_);
-    if ((rc & 0xff) == SQLITE_NOTADB) {
-      message = absl::StrCat("not a SQLite database (", message, ")");
-    } else if ((rc & 0xff) == SQLITE_BUSY) {
-      absl::StrAppend(&message, " (another process held it for over ", kBusyTimeoutMs,
-                      " ms)");
-    }
-    return absl::Status(CodeFor(rc), absl::StrCat(Describe(), ": ", op, ": ", message));
-  }
   absl::Status NotFound(const std::string& id, const std::string& op) const {
     return absl::NotFoundError(
         absl::StrCat(Describe(), ": ", op, ": no analysis with id '", id, "'"));
   }
 
-  // Runs SQL without results (several statements allowed).
-  absl::Status Exec(const char* sql, const std::string& op) const {
-    const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
-    return rc == SQLITE_OK ? absl::OkStatus() : Error(rc, op);
-  }
-  // Steps a statement that returns no rows (or ignores them); the number of rows changed.
-  absl::StatusOr<int> Run(Statement& statement, const std::string& op) const {
-    const int rc = statement.Step();
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return Error(rc, op);
-    return sqlite3_changes(db_);
-  }
-  // The next row: true, false at the end, or the error.
-  absl::StatusOr<bool> NextRow(Statement& statement, const std::string& op) const {
-    const int rc = statement.Step();
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    return Error(rc, op);
-  }
-
-  // A transaction: BEGIN IMMEDIATE (takes the write lock now) or BEGIN (a read snapshot);
-  // rolled back unless Commit() succeeded.
-  class Transaction {
-   public:
-    Transaction(const SqliteStore* store, bool write) : store_(store), write_(write) {}
-    ~Transaction() {
-      if (open_) sqlite3_exec(store_->db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    }
-    absl::Status Begin(const std::string& op) {
-      RETURN_IF_ERROR(store_->Exec(write_ ? "BEGIN IMMEDIATE" : "BEGIN", op));
-      open_ = true;
-      return absl::OkStatus();
-    }
-    absl::Status Commit(const std::string& op) {
-      RETURN_IF_ERROR(store_->Exec("COMMIT", op));
-      open_ = false;
-      return absl::OkStatus();
-    }
-
-   private:
-    const SqliteStore* store_;
-    bool write_;
-    bool open_ = false;
-  };
-
   absl::StatusOr<Analysis> ReadAnalysis(const Statement& row) const;
-  absl::StatusOr<std::optional<Analysis>> GetLocked(const std::string& id, bool with_result,
+  // On `c`, its mutex held.
+  absl::StatusOr<std::optional<Analysis>> GetLocked(const Connection& c, const std::string& id,
+                                                    bool with_result,
                                                     const std::string& op) const;
   // Why `worker` may not change job `id` (NotFound / FailedPrecondition), after an UPDATE
   // guarded by state = 'running' AND worker = ? changed nothing.
@@ -300,73 +390,10 @@ class SqliteStore : public Store {
                              const std::string& op);
 
   const std::string path_;
-  mutable std::mutex mu_;  // guards every use of db_
-  sqlite3* db_;
+  // Writes go through writer_, reads through reader_: with WAL, a reader sees every
+  // committed write and never waits for a commit's fsync.
+  std::unique_ptr<Connection> writer_, reader_;
 };
-
-absl::Status SqliteStore::Initialize() {
-  std::lock_guard<std::mutex> lock(mu_);
-  const std::string op = "open";
-  sqlite3_busy_timeout(db_, kBusyTimeoutMs);
-  {
-    // The first statement that reads the file: a non-database fails here.
-    Statement wal(db_, "PRAGMA journal_mode = WAL");
-    const int rc = wal.Step();
-    if (rc != SQLITE_ROW) return Error(rc, op);
-    if (wal.Text(0) != "wal") {
-      return absl::FailedPreconditionError(absl::StrCat(
-          Describe(), ": ", op, ": cannot use WAL mode (journal mode stays '", wal.Text(0),
-          "'; is it on a network filesystem?)"));
-    }
-  }
-  RETURN_IF_ERROR(Exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
-                       "PRAGMA journal_size_limit = 67108864",
-                       op));
-
-  Transaction transaction(this, /*write=*/true);
-  RETURN_IF_ERROR(transaction.Begin(op));
-  int64_t tables = 0, has_version_table = 0;
-  {
-    Statement count(db_,
-                    "SELECT COUNT(*), SUM(name = 'schema_version') FROM sqlite_master "
-                    "WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'");
-    ASSIGN_OR_RETURN(const bool row, NextRow(count, op));
-    if (row) {
-      tables = count.Int(0);
-      has_version_table = count.Int(1);
-    }
-  }
-  if (tables > 0 && has_version_table == 0) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(Describe(), ": ", op,
-                     ": a SQLite database of something else (it has tables but no "
-                     "schema_version); give the dashboard its own file"));
-  }
-  RETURN_IF_ERROR(Exec("CREATE TABLE IF NOT EXISTS schema_version ("
-                       "version INTEGER PRIMARY KEY NOT NULL, applied_ms INTEGER NOT NULL)",
-                       op));
-  int64_t version = 0;
-  {
-    Statement get(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
-    ASSIGN_OR_RETURN(const bool row, NextRow(get, op));
-    if (row) version = get.Int(0);
-  }
-  const int64_t known = static_cast<int64_t>(Migrations().size());
-  if (version > known) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        Describe(), ": ", op, ": the database has schema version ", version,
-        "; this binary knows versions up to ", known,
-        " (a newer deepfake wrote it: run that version, or use another --data_dir)"));
-  }
-  for (int64_t v = version; v < known; ++v) {
-    const std::string migrate_op = absl::StrCat("migrate the schema to version ", v + 1);
-    RETURN_IF_ERROR(Exec(Migrations()[v], migrate_op));
-    Statement record(db_, "INSERT INTO schema_version (version, applied_ms) VALUES (?, ?)");
-    record.Bind(1, v + 1).Bind(2, NowMs());
-    RETURN_IF_ERROR(Run(record, migrate_op).status());
-  }
-  return transaction.Commit(op);
-}
 
 absl::StatusOr<Analysis> SqliteStore::ReadAnalysis(const Statement& row) const {
   Analysis a;
@@ -398,16 +425,16 @@ absl::StatusOr<Analysis> SqliteStore::ReadAnalysis(const Statement& row) const {
   return a;
 }
 
-absl::StatusOr<std::optional<Analysis>> SqliteStore::GetLocked(const std::string& id,
+absl::StatusOr<std::optional<Analysis>> SqliteStore::GetLocked(const Connection& c,
+                                                               const std::string& id,
                                                                bool with_result,
                                                                const std::string& op) const {
-  Statement get(db_, absl::StrCat("SELECT ", kColumns,
-                                  with_result ? ", r.result_json" : "",
-                                  " FROM analyses a",
-                                  with_result ? " LEFT JOIN results r ON r.id = a.id" : "",
-                                  " WHERE a.id = ?"));
+  Statement get(c.db(), absl::StrCat("SELECT ", kColumns, with_result ? ", r.result_json" : "",
+                                     " FROM analyses a",
+                                     with_result ? " LEFT JOIN results r ON r.id = a.id" : "",
+                                     " WHERE a.id = ?"));
   get.Bind(1, id);
-  ASSIGN_OR_RETURN(const bool row, NextRow(get, op));
+  ASSIGN_OR_RETURN(const bool row, c.NextRow(get, op));
   if (!row) return std::nullopt;
   ASSIGN_OR_RETURN(Analysis analysis, ReadAnalysis(get));
   if (with_result) analysis.result_json = get.Text(kNumColumns);
@@ -416,7 +443,8 @@ absl::StatusOr<std::optional<Analysis>> SqliteStore::GetLocked(const std::string
 
 absl::Status SqliteStore::NotHeld(const std::string& id, const std::string& worker,
                                   const std::string& op) const {
-  ASSIGN_OR_RETURN(const std::optional<Analysis> now, GetLocked(id, false, op));
+  const Connection& c = *writer_;  // its mutex held by the caller
+  ASSIGN_OR_RETURN(const std::optional<Analysis> now, GetLocked(c, id, false, op));
   if (!now.has_value()) return NotFound(id, op);
   return absl::FailedPreconditionError(absl::StrCat(
       Describe(), ": ", op, ": worker '", worker, "' no longer holds analysis '", id,
@@ -430,11 +458,12 @@ absl::Status SqliteStore::Insert(const Analysis& analysis) {
   if (analysis.id.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(Describe(), ": ", op, ": empty id"));
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  Transaction transaction(this, /*write=*/true);
+  const Connection& c = *writer_;
+  std::lock_guard<std::mutex> lock(c.mu());
+  Transaction transaction(c, /*write=*/true);
   RETURN_IF_ERROR(transaction.Begin(op));
   Statement insert(
-      db_,
+      c.db(),
       "INSERT INTO analyses (id, file_name, dir, upload_kept, size_bytes, content_type, state, "
       "stage, progress, verdict, fake_probability, reason, message, thumbnail, created_ms, "
       "started_ms, finished_ms, attempts, worker, lease_expires_ms) "
@@ -453,19 +482,20 @@ absl::Status SqliteStore::Insert(const Analysis& analysis) {
     return absl::AlreadyExistsError(
         absl::StrCat(Describe(), ": ", op, ": the id is already used"));
   }
-  if (rc != SQLITE_DONE) return Error(rc, op);
+  if (rc != SQLITE_DONE) return c.Error(rc, op);
   if (!a.result_json.empty()) {
-    Statement result(db_, "INSERT INTO results (id, result_json) VALUES (?, ?)");
+    Statement result(c.db(), "INSERT INTO results (id, result_json) VALUES (?, ?)");
     result.Bind(1, a.id).Bind(2, a.result_json);
-    RETURN_IF_ERROR(Run(result, op).status());
+    RETURN_IF_ERROR(c.Run(result, op).status());
   }
   return transaction.Commit(op);
 }
 
 absl::StatusOr<Analysis> SqliteStore::Get(const std::string& id) const {
   const std::string op = absl::StrCat("get analysis '", id, "'");
-  std::lock_guard<std::mutex> lock(mu_);
-  ASSIGN_OR_RETURN(std::optional<Analysis> analysis, GetLocked(id, true, op));
+  const Connection& c = *reader_;
+  std::lock_guard<std::mutex> lock(c.mu());
+  ASSIGN_OR_RETURN(std::optional<Analysis> analysis, GetLocked(c, id, true, op));
   if (!analysis.has_value()) return NotFound(id, "get");
   return *std::move(analysis);
 }
@@ -508,23 +538,24 @@ absl::StatusOr<ListPage> SqliteStore::List(const ListQuery& query) const {
     for (size_t i = 0; i < binds.size(); ++i) binds[i](s, static_cast<int>(i) + 1);
   };
 
-  std::lock_guard<std::mutex> lock(mu_);
-  Transaction snapshot(this, /*write=*/false);  // the page and the total agree
+  const Connection& c = *reader_;
+  std::lock_guard<std::mutex> lock(c.mu());
+  Transaction snapshot(c, /*write=*/false);  // the page and the total agree
   RETURN_IF_ERROR(snapshot.Begin(op));
   ListPage page;
   {
-    Statement count(db_, absl::StrCat("SELECT COUNT(*) FROM analyses a", where));
+    Statement count(c.db(), absl::StrCat("SELECT COUNT(*) FROM analyses a", where));
     bind_all(count);
-    ASSIGN_OR_RETURN(const bool row, NextRow(count, op));
+    ASSIGN_OR_RETURN(const bool row, c.NextRow(count, op));
     if (row) page.total = count.Int(0);
   }
-  Statement list(db_, absl::StrCat("SELECT ", kColumns, " FROM analyses a", where,
+  Statement list(c.db(), absl::StrCat("SELECT ", kColumns, " FROM analyses a", where,
                                    " ORDER BY a.created_ms DESC, a.id DESC LIMIT ? OFFSET ?"));
   bind_all(list);
   list.Bind(static_cast<int>(binds.size()) + 1, query.limit);
   list.Bind(static_cast<int>(binds.size()) + 2, query.offset);
   while (true) {
-    ASSIGN_OR_RETURN(const bool row, NextRow(list, op));
+    ASSIGN_OR_RETURN(const bool row, c.NextRow(list, op));
     if (!row) break;
     ASSIGN_OR_RETURN(Analysis analysis, ReadAnalysis(list));
     page.items.push_back(std::move(analysis));
@@ -535,12 +566,13 @@ absl::StatusOr<ListPage> SqliteStore::List(const ListQuery& query) const {
 
 absl::StatusOr<StoreCounts> SqliteStore::Counts() const {
   const std::string op = "count analyses";
-  std::lock_guard<std::mutex> lock(mu_);
-  Statement count(db_,
+  const Connection& c = *reader_;
+  std::lock_guard<std::mutex> lock(c.mu());
+  Statement count(c.db(),
                   "SELECT state, verdict, COUNT(*) FROM analyses GROUP BY state, verdict");
   StoreCounts counts;
   while (true) {
-    ASSIGN_OR_RETURN(const bool row, NextRow(count, op));
+    ASSIGN_OR_RETURN(const bool row, c.NextRow(count, op));
     if (!row) break;
     const std::string state = count.Text(0), verdict = count.Text(1);
     const int64_t n = count.Int(2);
@@ -560,17 +592,18 @@ absl::StatusOr<StoreCounts> SqliteStore::Counts() const {
 
 absl::StatusOr<int64_t> SqliteStore::QueuePosition(const std::string& id) const {
   const std::string op = absl::StrCat("queue position of '", id, "'");
-  std::lock_guard<std::mutex> lock(mu_);
-  Transaction snapshot(this, /*write=*/false);
+  const Connection& c = *reader_;
+  std::lock_guard<std::mutex> lock(c.mu());
+  Transaction snapshot(c, /*write=*/false);
   RETURN_IF_ERROR(snapshot.Begin(op));
-  ASSIGN_OR_RETURN(const std::optional<Analysis> analysis, GetLocked(id, false, op));
+  ASSIGN_OR_RETURN(const std::optional<Analysis> analysis, GetLocked(c, id, false, op));
   if (!analysis.has_value()) return NotFound(id, "queue position");
   if (analysis->state != JobState::kQueued) return 0;
-  Statement ahead(db_,
+  Statement ahead(c.db(),
                   "SELECT COUNT(*) FROM analyses WHERE state = 'queued' AND "
                   "(created_ms < ? OR (created_ms = ? AND id <= ?))");
   ahead.Bind(1, analysis->created_ms).Bind(2, analysis->created_ms).Bind(3, id);
-  ASSIGN_OR_RETURN(const bool row, NextRow(ahead, op));
+  ASSIGN_OR_RETURN(const bool row, c.NextRow(ahead, op));
   const int64_t position = row ? ahead.Int(0) : 0;
   RETURN_IF_ERROR(snapshot.Commit(op));
   return position;
@@ -578,33 +611,35 @@ absl::StatusOr<int64_t> SqliteStore::QueuePosition(const std::string& id) const 
 
 absl::Status SqliteStore::EndUnrunnable(int64_t now_ms, int64_t only_expired_before_ms,
                                         int max_attempts, const std::string& op) {
+  const Connection& c = *writer_;  // its mutex held by the caller
   const std::string expired =
       only_expired_before_ms > 0 ? " AND lease_expires_ms <= ?3" : " AND ?3 = ?3";
-  Statement canceled(db_, absl::StrCat(
+  Statement canceled(c.db(), absl::StrCat(
                               "UPDATE analyses SET state = 'canceled', reason = 'canceled', "
                               "message = 'canceled by request', finished_ms = ?1, "
                               "lease_expires_ms = 0 "
                               "WHERE state = 'running' AND cancel_requested = 1 AND ?2 = ?2",
                               expired));
   canceled.Bind(1, now_ms).Bind(2, max_attempts).Bind(3, only_expired_before_ms);
-  RETURN_IF_ERROR(Run(canceled, op).status());
+  RETURN_IF_ERROR(c.Run(canceled, op).status());
   Statement failed(
-      db_, absl::StrCat("UPDATE analyses SET state = 'failed', reason = 'interrupted', "
+      c.db(), absl::StrCat("UPDATE analyses SET state = 'failed', reason = 'interrupted', "
                         "message = 'the analysis was interrupted ' || attempts || "
                         "' time(s) (the server stopped or its worker died); not retried', "
                         "finished_ms = ?1, lease_expires_ms = 0 "
                         "WHERE state = 'running' AND attempts >= ?2",
                         expired));
   failed.Bind(1, now_ms).Bind(2, max_attempts).Bind(3, only_expired_before_ms);
-  return Run(failed, op).status();
+  return c.Run(failed, op).status();
 }
 
 absl::StatusOr<std::optional<Analysis>> SqliteStore::Claim(const std::string& worker,
                                                            int64_t lease_ms,
                                                            int max_attempts) {
   const std::string op = absl::StrCat("claim a job for worker '", worker, "'");
-  std::lock_guard<std::mutex> lock(mu_);
-  Transaction transaction(this, /*write=*/true);
+  const Connection& c = *writer_;
+  std::lock_guard<std::mutex> lock(c.mu());
+  Transaction transaction(c, /*write=*/true);
   RETURN_IF_ERROR(transaction.Begin(op));
   const int64_t now = NowMs();
   RETURN_IF_ERROR(EndUnrunnable(now, now, max_attempts, op));
@@ -615,9 +650,9 @@ absl::StatusOr<std::optional<Analysis>> SqliteStore::Claim(const std::string& wo
         "ORDER BY created_ms, id LIMIT 1",
         "SELECT created_ms, id FROM analyses WHERE state = 'running' AND "
         "lease_expires_ms <= ? ORDER BY created_ms, id LIMIT 1"}) {
-    Statement select(db_, sql);
+    Statement select(c.db(), sql);
     select.Bind(1, now);
-    ASSIGN_OR_RETURN(const bool row, NextRow(select, op));
+    ASSIGN_OR_RETURN(const bool row, c.NextRow(select, op));
     if (!row) continue;
     std::pair<int64_t, std::string> candidate(select.Int(0), select.Text(1));
     if (!next.has_value() || candidate < *next) next = std::move(candidate);
@@ -626,13 +661,13 @@ absl::StatusOr<std::optional<Analysis>> SqliteStore::Claim(const std::string& wo
     RETURN_IF_ERROR(transaction.Commit(op));  // keeps what EndUnrunnable changed
     return std::nullopt;
   }
-  Statement claim(db_,
+  Statement claim(c.db(),
                   "UPDATE analyses SET state = 'running', stage = 'decoding', progress = 0, "
                   "worker = ?, attempts = attempts + 1, started_ms = ?, "
                   "lease_expires_ms = ? WHERE id = ?");
   claim.Bind(1, worker).Bind(2, now).Bind(3, now + lease_ms).Bind(4, next->second);
-  RETURN_IF_ERROR(Run(claim, op).status());
-  ASSIGN_OR_RETURN(std::optional<Analysis> claimed, GetLocked(next->second, false, op));
+  RETURN_IF_ERROR(c.Run(claim, op).status());
+  ASSIGN_OR_RETURN(std::optional<Analysis> claimed, GetLocked(c, next->second, false, op));
   RETURN_IF_ERROR(transaction.Commit(op));
   return claimed;
 }
@@ -641,23 +676,30 @@ absl::Status SqliteStore::Progress(const std::string& id, const std::string& wor
                                    const std::string& stage, double progress,
                                    int64_t lease_ms) {
   const std::string op = absl::StrCat("progress of '", id, "'");
-  std::lock_guard<std::mutex> lock(mu_);
-  Statement update(db_,
+  const Connection& c = *writer_;
+  std::lock_guard<std::mutex> lock(c.mu());
+  // Without an fsync of its own (the next durable commit syncs it along): a progress
+  // update lost to a power cut costs nothing, and they are the most frequent writes.
+  RETURN_IF_ERROR(c.Exec("PRAGMA synchronous = NORMAL", op));
+  Statement update(c.db(),
                    "UPDATE analyses SET stage = ?, progress = ?, lease_expires_ms = ? "
                    "WHERE id = ? AND state = 'running' AND worker = ?");
   update.Bind(1, stage).Bind(2, std::clamp(progress, 0.0, 1.0)).Bind(3, NowMs() + lease_ms);
   update.Bind(4, id).Bind(5, worker);
-  ASSIGN_OR_RETURN(const int changed, Run(update, op));
-  return changed == 1 ? absl::OkStatus() : NotHeld(id, worker, op);
+  const absl::StatusOr<int> changed = c.Run(update, op);
+  RETURN_IF_ERROR(c.Exec(kSynchronous, op));
+  if (!changed.ok()) return changed.status();
+  return *changed == 1 ? absl::OkStatus() : NotHeld(id, worker, op);
 }
 
 absl::Status SqliteStore::Finish(const std::string& id, const std::string& worker,
                                  const Analysis& finished) {
   const std::string op = absl::StrCat("finish '", id, "'");
-  std::lock_guard<std::mutex> lock(mu_);
-  Transaction transaction(this, /*write=*/true);
+  const Connection& c = *writer_;
+  std::lock_guard<std::mutex> lock(c.mu());
+  Transaction transaction(c, /*write=*/true);
   RETURN_IF_ERROR(transaction.Begin(op));
-  Statement update(db_,
+  Statement update(c.db(),
                    "UPDATE analyses SET state = 'done', stage = 'done', progress = 1, "
                    "verdict = ?, fake_probability = ?, reason = ?, message = ?, "
                    "thumbnail = ?, upload_kept = ?, finished_ms = ?, lease_expires_ms = 0 "
@@ -665,44 +707,46 @@ absl::Status SqliteStore::Finish(const std::string& id, const std::string& worke
   update.Bind(1, finished.verdict).Bind(2, finished.fake_probability);
   update.Bind(3, finished.reason).Bind(4, finished.message).Bind(5, finished.thumbnail);
   update.Bind(6, finished.upload_kept).Bind(7, NowMs()).Bind(8, id).Bind(9, worker);
-  ASSIGN_OR_RETURN(const int changed, Run(update, op));
+  ASSIGN_OR_RETURN(const int changed, c.Run(update, op));
   if (changed != 1) return NotHeld(id, worker, op);
-  Statement result(db_, "INSERT OR REPLACE INTO results (id, result_json) VALUES (?, ?)");
+  Statement result(c.db(), "INSERT OR REPLACE INTO results (id, result_json) VALUES (?, ?)");
   result.Bind(1, id).Bind(2, finished.result_json);
-  RETURN_IF_ERROR(Run(result, op).status());
+  RETURN_IF_ERROR(c.Run(result, op).status());
   return transaction.Commit(op);
 }
 
 absl::Status SqliteStore::Fail(const std::string& id, const std::string& worker,
                                const std::string& reason, const std::string& message) {
   const std::string op = absl::StrCat("fail '", id, "'");
-  std::lock_guard<std::mutex> lock(mu_);
-  Statement update(db_,
+  const Connection& c = *writer_;
+  std::lock_guard<std::mutex> lock(c.mu());
+  Statement update(c.db(),
                    "UPDATE analyses SET state = ?, reason = ?, message = ?, finished_ms = ?, "
                    "lease_expires_ms = 0 WHERE id = ? AND state = 'running' AND worker = ?");
   update.Bind(1, reason == "canceled" ? "canceled" : "failed").Bind(2, reason);
   update.Bind(3, message).Bind(4, NowMs()).Bind(5, id).Bind(6, worker);
-  ASSIGN_OR_RETURN(const int changed, Run(update, op));
+  ASSIGN_OR_RETURN(const int changed, c.Run(update, op));
   return changed == 1 ? absl::OkStatus() : NotHeld(id, worker, op);
 }
 
 absl::Status SqliteStore::Cancel(const std::string& id) {
   const std::string op = absl::StrCat("cancel '", id, "'");
-  std::lock_guard<std::mutex> lock(mu_);
-  Transaction transaction(this, /*write=*/true);
+  const Connection& c = *writer_;
+  std::lock_guard<std::mutex> lock(c.mu());
+  Transaction transaction(c, /*write=*/true);
   RETURN_IF_ERROR(transaction.Begin(op));
-  ASSIGN_OR_RETURN(const std::optional<Analysis> analysis, GetLocked(id, false, op));
+  ASSIGN_OR_RETURN(const std::optional<Analysis> analysis, GetLocked(c, id, false, op));
   if (!analysis.has_value()) return NotFound(id, "cancel");
   if (analysis->state == JobState::kQueued) {
-    Statement cancel(db_,
+    Statement cancel(c.db(),
                      "UPDATE analyses SET state = 'canceled', reason = 'canceled', "
                      "message = 'canceled by request', finished_ms = ? WHERE id = ?");
     cancel.Bind(1, NowMs()).Bind(2, id);
-    RETURN_IF_ERROR(Run(cancel, op).status());
+    RETURN_IF_ERROR(c.Run(cancel, op).status());
   } else if (analysis->state == JobState::kRunning) {
-    Statement flag(db_, "UPDATE analyses SET cancel_requested = 1 WHERE id = ?");
+    Statement flag(c.db(), "UPDATE analyses SET cancel_requested = 1 WHERE id = ?");
     flag.Bind(1, id);
-    RETURN_IF_ERROR(Run(flag, op).status());
+    RETURN_IF_ERROR(c.Run(flag, op).status());
   } else {
     return absl::FailedPreconditionError(absl::StrCat(Describe(), ": ", op,
                                                       ": the analysis is already ",
@@ -713,52 +757,56 @@ absl::Status SqliteStore::Cancel(const std::string& id) {
 
 absl::StatusOr<bool> SqliteStore::CancelRequested(const std::string& id) const {
   const std::string op = absl::StrCat("cancel requested for '", id, "'");
-  std::lock_guard<std::mutex> lock(mu_);
-  Statement get(db_, "SELECT cancel_requested, state FROM analyses WHERE id = ?");
+  const Connection& c = *reader_;
+  std::lock_guard<std::mutex> lock(c.mu());
+  Statement get(c.db(), "SELECT cancel_requested, state FROM analyses WHERE id = ?");
   get.Bind(1, id);
-  ASSIGN_OR_RETURN(const bool row, NextRow(get, op));
+  ASSIGN_OR_RETURN(const bool row, c.NextRow(get, op));
   if (!row) return NotFound(id, "cancel requested");
   return get.Int(0) != 0 || get.Text(1) == "canceled";
 }
 
 absl::StatusOr<int> SqliteStore::RecoverInterrupted(int max_attempts) {
   const std::string op = "recover interrupted analyses";
-  std::lock_guard<std::mutex> lock(mu_);
-  Transaction transaction(this, /*write=*/true);
+  const Connection& c = *writer_;
+  std::lock_guard<std::mutex> lock(c.mu());
+  Transaction transaction(c, /*write=*/true);
   RETURN_IF_ERROR(transaction.Begin(op));
   RETURN_IF_ERROR(EndUnrunnable(NowMs(), 0, max_attempts, op));
-  Statement requeue(db_,
+  Statement requeue(c.db(),
                     "UPDATE analyses SET state = 'queued', stage = 'queued', progress = 0, "
                     "lease_expires_ms = 0 WHERE state = 'running'");
-  ASSIGN_OR_RETURN(const int requeued, Run(requeue, op));
+  ASSIGN_OR_RETURN(const int requeued, c.Run(requeue, op));
   RETURN_IF_ERROR(transaction.Commit(op));
   return requeued;
 }
 
 absl::Status SqliteStore::Delete(const std::string& id) {
   const std::string op = absl::StrCat("delete '", id, "'");
-  std::lock_guard<std::mutex> lock(mu_);
-  Statement remove(db_, "DELETE FROM analyses WHERE id = ?");
+  const Connection& c = *writer_;
+  std::lock_guard<std::mutex> lock(c.mu());
+  Statement remove(c.db(), "DELETE FROM analyses WHERE id = ?");
   remove.Bind(1, id);
-  ASSIGN_OR_RETURN(const int changed, Run(remove, op));
+  ASSIGN_OR_RETURN(const int changed, c.Run(remove, op));
   return changed == 1 ? absl::OkStatus() : NotFound(id, "delete");
 }
 
 absl::StatusOr<std::vector<std::string>> SqliteStore::DeleteAll() {
   const std::string op = "delete all analyses";
-  std::lock_guard<std::mutex> lock(mu_);
-  Transaction transaction(this, /*write=*/true);
+  const Connection& c = *writer_;
+  std::lock_guard<std::mutex> lock(c.mu());
+  Transaction transaction(c, /*write=*/true);
   RETURN_IF_ERROR(transaction.Begin(op));
   std::vector<std::string> ids;
   {
-    Statement list(db_, "SELECT id FROM analyses ORDER BY created_ms DESC, id DESC");
+    Statement list(c.db(), "SELECT id FROM analyses ORDER BY created_ms DESC, id DESC");
     while (true) {
-      ASSIGN_OR_RETURN(const bool row, NextRow(list, op));
+      ASSIGN_OR_RETURN(const bool row, c.NextRow(list, op));
       if (!row) break;
       ids.push_back(list.Text(0));
     }
   }
-  RETURN_IF_ERROR(Exec("DELETE FROM results; DELETE FROM analyses", op));
+  RETURN_IF_ERROR(c.Exec("DELETE FROM results; DELETE FROM analyses", op));
   RETURN_IF_ERROR(transaction.Commit(op));
   return ids;
 }
@@ -791,10 +839,7 @@ absl::Status CheckPath(const std::string& path) {
   return absl::OkStatus();
 }
 
-}  // namespace
-
-absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
-  RETURN_IF_ERROR(CheckPath(path));
+absl::StatusOr<std::unique_ptr<Connection>> OpenConnection(const std::string& path) {
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(
       path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -804,9 +849,19 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) 
     sqlite3_close_v2(db);
     return absl::Status(CodeFor(rc), absl::StrCat("sqlite:", path, ": open: ", message));
   }
-  auto store = std::make_unique<SqliteStore>(path, db);
-  RETURN_IF_ERROR(store->Initialize());
-  return store;
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  return std::make_unique<Connection>(absl::StrCat("sqlite:", path), db);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
+  RETURN_IF_ERROR(CheckPath(path));
+  ASSIGN_OR_RETURN(std::unique_ptr<Connection> writer, OpenConnection(path));
+  RETURN_IF_ERROR(Migrate(*writer));
+  ASSIGN_OR_RETURN(std::unique_ptr<Connection> reader, OpenConnection(path));
+  RETURN_IF_ERROR(reader->Exec("PRAGMA query_only = ON", "open"));
+  return std::make_unique<SqliteStore>(path, std::move(writer), std::move(reader));
 }
 
 }  // namespace serve::web
