@@ -473,6 +473,9 @@ absl::StatusOr<PreprocessedVideo> PreprocessVideo(const std::string& path,
   absl::StatusOr<int> decoded = SampleFrames(*decoder, sampling, [&](Frame frame) {
     frames.push_back(std::move(frame));
     stage.Add(&frames.back());
+    if (options.on_frame_sampled) {
+      options.on_frame_sampled(static_cast<int>(frames.size()), sampling.num_frames);
+    }
   });
   result.decode_report = decoder->report();
   result.times.decode_ms = MillisecondsSince(decode_start);

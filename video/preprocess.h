@@ -9,6 +9,7 @@
 #define VIDEO_PREPROCESS_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,9 @@ struct PreprocessOptions {
   // Detect on base::GetNumThreads() - 1 worker threads beside the decoding thread, and
   // crop on base's pool (base/thread_pool.h); false: everything on the calling thread.
   bool parallel = true;
+  // PreprocessVideo: called on the calling thread after each sampled frame is decoded
+  // (sampled so far, frames wanted), e.g. for a progress display; null = none.
+  std::function<void(int sampled, int total)> on_frame_sampled;
 };
 
 // How the preset was trained: its frame sampling, crop mode and margin (preset.faces; e.g.

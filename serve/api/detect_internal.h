@@ -5,6 +5,9 @@
 #define SERVE_API_DETECT_INTERNAL_H_
 
 #include <chrono>
+#include <functional>
+#include <string_view>
+#include <utility>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,14 +35,41 @@ struct DetectorState {
 
 double MillisecondsSince(std::chrono::steady_clock::time_point start);
 
+// DetectOptions::progress behind a latch: once it returns false, every later Report
+// returns false without calling it. Fractions: decoding 0..kFacesStart, faces up to
+// kScoringStart, scoring up to kExplainStart, explaining up to 1. A null callback always
+// continues.
+inline constexpr double kFacesStart = 0.55, kScoringStart = 0.7, kExplainStart = 0.85;
+class ProgressGate {
+ public:
+  explicit ProgressGate(std::function<bool(std::string_view, double)> callback)
+      : callback_(std::move(callback)) {}
+  bool Report(std::string_view stage, double fraction) {
+    if (canceled_) return false;
+    if (callback_ && !callback_(stage, fraction)) canceled_ = true;
+    return !canceled_;
+  }
+  bool canceled() const { return canceled_; }
+  bool active() const { return static_cast<bool>(callback_); }
+
+ private:
+  std::function<bool(std::string_view, double)> callback_;
+  bool canceled_ = false;
+};
+
+// UNDETERMINED with reason kCanceled ("PATH: analysis canceled"), no tracks.
+void SetCanceled(DetectionResult* result);
+
 // A result for `path` with the model facts, threshold and decision rule filled in.
 DetectionResult StartResult(const DetectorState& state, const std::string& path);
 
 // The file's facts (size, sha256, then the decoder's), then PreprocessVideo. On failure
 // `result` is UNDETERMINED (reason, message naming the file) with what facts were found.
+// `gate` (may be null) hears "decoding" per sampled frame and "faces" after the last.
 absl::StatusOr<video::PreprocessedVideo> PreprocessFile(const DetectorState& state,
                                                         const std::string& path,
-                                                        DetectionResult* result);
+                                                        DetectionResult* result,
+                                                        ProgressGate* gate = nullptr);
 
 // UNDETERMINED with the reason of a preprocessing (or file) error and its message.
 void SetUndetermined(const absl::Status& status, DetectionResult* result);
@@ -55,10 +85,11 @@ void AssembleResult(const DetectorState& state, const video::PreprocessedVideo& 
 absl::Status AddHeatmaps(const DetectorState& state,
                          const video::PreprocessedVideo& preprocessed, DetectionResult* result);
 
-// Score + assemble + (options.explain) heatmaps.
+// Score + assemble + (options.explain) heatmaps; `gate` (may be null) hears "explaining"
+// before the heatmaps and may cancel them.
 void FinishResult(const Detector& detector, const DetectorState& state,
                   const video::PreprocessedVideo& preprocessed, const DetectOptions& options,
-                  DetectionResult* result);
+                  DetectionResult* result, ProgressGate* gate = nullptr);
 
 // ScoreFaceTracks on tracks of possibly different shapes (one call per shape), in order.
 std::vector<Detector::TrackScores> ScoreGrouped(const Detector& detector,

@@ -89,9 +89,19 @@ void SetUndetermined(const absl::Status& status, DetectionResult* result) {
   result->tracks.clear();
 }
 
+void SetCanceled(DetectionResult* result) {
+  result->verdict = Verdict::kUndetermined;
+  result->reason = UndeterminedReason::kCanceled;
+  result->message = absl::StrCat(result->path, ": analysis canceled");
+  result->fake_probability = -1;
+  result->deciding_track = -1;
+  result->tracks.clear();
+}
+
 absl::StatusOr<video::PreprocessedVideo> PreprocessFile(const DetectorState& state,
                                                         const std::string& path,
-                                                        DetectionResult* result) {
+                                                        DetectionResult* result,
+                                                        ProgressGate* gate) {
   std::error_code error;
   const bool regular = std::filesystem::is_regular_file(path, error);
   if (regular) {
@@ -100,8 +110,20 @@ absl::StatusOr<video::PreprocessedVideo> PreprocessFile(const DetectorState& sta
     absl::StatusOr<std::string> sha = base::Sha256FileHex(path);
     if (sha.ok()) result->video.sha256 = *sha;
   }
-  absl::StatusOr<video::PreprocessedVideo> preprocessed =
-      video::PreprocessVideo(path, state.preset.preprocessing, state.preprocess);
+  absl::StatusOr<video::PreprocessedVideo> preprocessed;
+  if (gate != nullptr && gate->active()) {
+    video::PreprocessOptions options = state.preprocess;
+    options.on_frame_sampled = [gate](int sampled, int total) {
+      if (total > 0 && sampled >= total) {
+        gate->Report("faces", kFacesStart);
+      } else {
+        gate->Report("decoding", total > 0 ? kFacesStart * sampled / total : 0);
+      }
+    };
+    preprocessed = video::PreprocessVideo(path, state.preset.preprocessing, options);
+  } else {
+    preprocessed = video::PreprocessVideo(path, state.preset.preprocessing, state.preprocess);
+  }
   if (!preprocessed.ok()) {
     SetUndetermined(preprocessed.status(), result);
     // The container's facts when it opens at all (no face, too few frames, ...).
@@ -196,13 +218,14 @@ void AssembleResult(const DetectorState& state, const video::PreprocessedVideo& 
 
 void FinishResult(const Detector& detector, const DetectorState& state,
                   const video::PreprocessedVideo& preprocessed, const DetectOptions& options,
-                  DetectionResult* result) {
+                  DetectionResult* result, ProgressGate* gate) {
   std::vector<nn::Tensor> faces;
   for (const video::PreprocessedTrack& track : preprocessed.tracks) faces.push_back(track.faces);
   const Clock::time_point start = Clock::now();
   const std::vector<Detector::TrackScores> scores = detector.ScoreFaceTracks(faces);
   AssembleResult(state, preprocessed, scores, MillisecondsSince(start), result);
-  if (options.explain && result->verdict != Verdict::kUndetermined) {
+  if (options.explain && result->verdict != Verdict::kUndetermined &&
+      (gate == nullptr || gate->Report("explaining", kExplainStart))) {
     const Clock::time_point explain_start = Clock::now();
     const absl::Status explained = AddHeatmaps(state, preprocessed, result);
     if (!explained.ok()) result->video.warnings.push_back(std::string(explained.message()));

@@ -56,6 +56,8 @@ const char* ReasonCode(UndeterminedReason reason) {
       return "face_too_small";
     case UndeterminedReason::kNoFaceTrack:
       return "no_face_track";
+    case UndeterminedReason::kCanceled:
+      return "canceled";
   }
   return "";
 }
@@ -183,11 +185,15 @@ DetectionResult Detector::Detect(const std::string& video_path,
                                  const DetectOptions& options) const {
   const Clock::time_point start = Clock::now();
   DetectionResult result = internal::StartResult(*state_, video_path);
-  absl::StatusOr<video::PreprocessedVideo> preprocessed =
-      internal::PreprocessFile(*state_, video_path, &result);
-  if (preprocessed.ok()) {
-    internal::FinishResult(*this, *state_, *preprocessed, options, &result);
+  internal::ProgressGate gate(options.progress);
+  if (gate.Report("decoding", 0)) {
+    absl::StatusOr<video::PreprocessedVideo> preprocessed =
+        internal::PreprocessFile(*state_, video_path, &result, &gate);
+    if (preprocessed.ok() && gate.Report("scoring", internal::kScoringStart)) {
+      internal::FinishResult(*this, *state_, *preprocessed, options, &result, &gate);
+    }
   }
+  if (gate.canceled()) internal::SetCanceled(&result);
   result.times.total = internal::MillisecondsSince(start);
   return result;
 }

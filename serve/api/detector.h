@@ -22,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -46,9 +47,10 @@ enum class UndeterminedReason {
   kNoFace,        // no face in any sampled frame
   kFaceTooSmall,  // faces found, but all below the minimum face size
   kNoFaceTrack,   // faces found, but none seen in enough frames to form a track
+  kCanceled,      // DetectOptions::progress asked to stop
 };
 // Stable snake_case codes for JSON/CSV: "", "unreadable", "damaged", "too_few_frames",
-// "no_face", "face_too_small", "no_face_track".
+// "no_face", "face_too_small", "no_face_track", "canceled".
 const char* ReasonCode(UndeterminedReason reason);
 
 struct DetectorOptions {
@@ -72,6 +74,12 @@ struct DetectOptions {
   // GPU; on the CPU a video's frames already fill the kernels and sharing measured no
   // faster (README, detect_batch_benchmark). Results are the same either way.
   int cross_video_batching = -1;
+  // Detect only (DetectBatch ignores it): called as the analysis moves on, with the stage
+  // ("decoding" per sampled frame, "faces" once every frame is sampled, "scoring",
+  // "explaining") and the fraction of the whole analysis done (0..1, non-decreasing), on
+  // the calling thread. Returning false cancels: Detect returns UNDETERMINED with reason
+  // kCanceled at its next stage boundary (decoding is not interrupted mid-way).
+  std::function<bool(std::string_view stage, double fraction)> progress;
 };
 
 struct Image {  // packed RGB, row-major

@@ -1,0 +1,59 @@
+// The analysis workers: `workers` threads that claim queued jobs from the Store (store.h:
+// one worker per job, leases renewed with each progress update), run serve::Detector on
+// the stored upload with live progress and cancellation, write the history thumbnail
+// (PNG) beside it, store the result, and delete the upload unless it is to be kept.
+//
+// Stop() interrupts running analyses: they stay "running" in the store, and the next
+// start re-queues them (Store::RecoverInterrupted), or, after max_attempts, fails them.
+#ifndef SERVE_WEB_WORKER_POOL_H_
+#define SERVE_WEB_WORKER_POOL_H_
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "serve/api/detector.h"
+#include "serve/web/change_notifier.h"
+#include "serve/web/metrics.h"
+#include "serve/web/store.h"
+
+namespace serve::web {
+
+struct WorkerOptions {
+  std::string data_dir;
+  int workers = 1;
+  bool keep_uploads = false;
+  bool explain = true;
+  int64_t lease_ms = 60000;
+  int max_attempts = 2;
+};
+
+class WorkerPool {
+ public:
+  WorkerPool(Store& store, const serve::Detector& detector, WorkerOptions options, Metrics& metrics,
+             ChangeNotifier& changes);
+  ~WorkerPool();  // Stop()s
+  void Start();
+  void Stop();
+
+ private:
+  void Loop(int index);
+  void Run(const std::string& worker, const Analysis& job);
+
+  Store& store_;
+  const serve::Detector& detector_;
+  const WorkerOptions options_;
+  Metrics& metrics_;
+  ChangeNotifier& changes_;
+  std::atomic<bool> stopping_{false};
+  std::vector<std::thread> threads_;
+};
+
+// The worker name Claim records: "host:pid:index".
+std::string WorkerName(int index);
+
+}  // namespace serve::web
+
+#endif  // SERVE_WEB_WORKER_POOL_H_
