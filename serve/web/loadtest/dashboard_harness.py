@@ -57,6 +57,7 @@ class ServerProcess:
     def start(self, timeout=60):
         cmd = [self.binary, "serve", "--host", "127.0.0.1", "--port", str(self.port),
                "--data_dir", self.data_dir, *self.args]
+        os.makedirs(os.path.dirname(os.path.abspath(self.log_path)), exist_ok=True)
         log = open(self.log_path, "a")
         log.write(f"\n=== start {self.starts}: {' '.join(cmd)}\n")
         log.flush()
