@@ -47,6 +47,9 @@ def parse_args():
     p.add_argument("--work_dir", default="", help="default: a new temporary folder")
     p.add_argument("--output_file", default="", help="also write the JSON summary here")
     args = p.parse_args()
+    # The CLI resolves relative paths against BUILD_WORKING_DIRECTORY: pass absolute ones.
+    for name in ("deepfake", "make_model", "landmarks"):
+        setattr(args, name, os.path.abspath(getattr(args, name)))
     wd = os.environ.get("BUILD_WORKING_DIRECTORY")  # bazel run: user paths are theirs
     for name in ("clips_dir", "model_path", "work_dir", "output_file"):
         value = getattr(args, name)
@@ -86,7 +89,7 @@ class MemoryWatch(threading.Thread):
 
 def main():
     args = parse_args()
-    clips = sorted(os.path.join(args.clips_dir, f) for f in os.listdir(args.clips_dir)
+    clips = sorted(os.path.abspath(os.path.join(args.clips_dir, f)) for f in os.listdir(args.clips_dir)
                    if f.lower().endswith(VIDEO_EXTENSIONS))
     if not clips:
         sys.exit(f"--clips_dir {args.clips_dir}: no video files in it")
@@ -103,9 +106,12 @@ def main():
     # The reference: `deepfake detect` of every distinct clip, once.
     t = time.monotonic()
     ref_file = os.path.join(work, "reference.json")
-    subprocess.run([args.deepfake, "detect", *flags, "--batch_paths", *clips,
-                    "--output_file", ref_file], stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+    cli = subprocess.run([args.deepfake, "detect", *flags, "--batch_paths", *clips,
+                          "--output_file", ref_file], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True)
+    if not os.path.exists(ref_file):
+        sys.exit(f"deepfake detect (exit {cli.returncode}) wrote no {ref_file}:\n"
+                 f"{cli.stderr[-3000:]}")
     reference = {r["path"]: r for r in json.load(open(ref_file))}
     print(f"reference: deepfake detect of {len(clips)} clips in {time.monotonic() - t:.1f} s",
           file=sys.stderr, flush=True)
@@ -220,6 +226,7 @@ def main():
         "analyses_per_min": round(len(latencies) / wall * 60, 1) if wall else None,
         "peak_rss_mb": round(watch.peak / 2**20, 1),
         "restart": restart,
+        "rerun_after_restart": sum(1 for r in rows.values() if r["attempts"] > 1),
         "machine": {"cpus": os.cpu_count(), "loadavg_at_end": [round(x, 2) for x in
                                                                 os.getloadavg()]},
         "problems": problems[:20],
