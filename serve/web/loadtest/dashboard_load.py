@@ -4,7 +4,8 @@ against one `deepfake serve` on loopback, each client polling its analysis until
 finished; optionally a kill -9 and restart of the server once half are done. Checks that all
 N results are stored once each (the API's list and the SQLite file), finished, and equal to
 `deepfake detect` of the same file (verdict, P(fake) within 1e-6); reports upload->done
-latency (p50, p95, max), throughput, the server's peak RSS and the machine's load. Prints a
+latency (p50, p95, max: mostly waiting in the queue when N exceeds the workers), the
+analysis time alone (the server's started_at -> finished_at), throughput, the server's peak RSS and the machine's load. Prints a
 JSON summary; exits 1 when a check fails.
 
   bazel run //serve/web/loadtest:dashboard_load -- --clips_dir /work/shared/data/real_faces
@@ -65,6 +66,12 @@ def percentile(values, q):
     k = (len(s) - 1) * q
     lo, hi = int(k), min(int(k) + 1, len(s) - 1)
     return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+def iso_seconds(text):
+    """Seconds since the epoch of an API timestamp ("2026-12-01T06:12:03.120Z")."""
+    from datetime import datetime
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
 class MemoryWatch(threading.Thread):
@@ -203,6 +210,10 @@ def main():
         problems.append(f"deepfake serve exited with {code} on SIGTERM")
 
     latencies = [j["t1"] - j["t0"] for j in jobs if "t1" in j]
+    # The analysis itself (the server's started_at -> finished_at; the last attempt's).
+    service = [iso_seconds(j["final"]["finished_at"]) - iso_seconds(j["final"]["started_at"])
+               for j in jobs if j.get("final") and j["final"].get("started_at")
+               and j["final"].get("finished_at")]
     acks = [j["t_ack"] - j["t0"] for j in jobs if "t_ack" in j]
     verdicts = {}
     for j in jobs:
@@ -221,7 +232,9 @@ def main():
         "latency_s": {"p50": round(percentile(latencies, 0.5) or 0, 2),
                       "p95": round(percentile(latencies, 0.95) or 0, 2),
                       "max": round(max(latencies, default=0), 2),
-                      "upload_ack_p95": round(percentile(acks, 0.95) or 0, 3)},
+                      "upload_ack_p95": round(percentile(acks, 0.95) or 0, 3),
+                      "analysis_p50": round(percentile(service, 0.5) or 0, 2),
+                      "analysis_p95": round(percentile(service, 0.95) or 0, 2)},
         "wall_s": round(wall, 1),
         "analyses_per_min": round(len(latencies) / wall * 60, 1) if wall else None,
         "peak_rss_mb": round(watch.peak / 2**20, 1),

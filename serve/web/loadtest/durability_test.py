@@ -12,8 +12,9 @@ on loopback, fed the fixture clips.
    2) to the same answer as `deepfake detect`, the queued ones run, nothing is lost or
    duplicated (the API's list and the SQLite file agree: the same ids, once each). A
    DELETE while an analysis runs removes it from the API, SQLite and disk; the worker goes on.
-3. kill -9 with --max_attempts 1: the interrupted job is failed with reason "interrupted"
-   instead of re-run; the queued ones still run.
+3. kill -9 with --max_attempts 1, an upload half-streamed: the interrupted job is failed
+   with reason "interrupted" instead of re-run; the queued ones still run; the cut upload is
+   not recorded and its partial file is removed at the restart.
 4. A full queue (--queue_capacity 1): concurrent uploads get 503 with Retry-After; the
    client waits as told and every upload then succeeds, once.
 5. SIGTERM: a clean exit (0), and the totals over all restarts are exact.
@@ -223,9 +224,26 @@ def run(server, model, db, common):
     three = [(f"again{i}_{os.path.basename(p)}", p) for i, p in enumerate(CLIPS[6:9])]
     batch = upload_clips(client, db, three)
     expected.update(batch)
+    # ... and one upload still streaming in (cut off by the kill: never recorded).
+    cut = []
+
+    def cut_upload():
+        size = 64 << 20
+        try:
+            cut.append(client.upload("cut.mp4", dh.video_like_bytes(size, 1 << 16), size,
+                                     chunk=1 << 16, pace=lambda _: time.sleep(0.01)))
+        except OSError as e:
+            cut.append(e)
+
+    cutter = threading.Thread(target=cut_upload)
+    cutter.start()
+    parts = lambda: [d for d, _, fs in os.walk(server.data_dir) if "upload.part" in fs]
+    wait_for(parts, "the streaming upload's upload.part")
     wait_for(lambda: [states(client)[i]["status"] for i in batch].count("running") == 1,
              "one of three clips running")
     server.kill()
+    cutter.join()
+    check(isinstance(cut[0], OSError), f"the cut upload was answered: {cut[0]}")
     before = dh.sqlite_rows(db)
     interrupted = [i for i in batch if before[i]["state"] == "running"]
     check(len(interrupted) == 1, f"{len(interrupted)} running at the kill")
@@ -234,13 +252,18 @@ def run(server, model, db, common):
     for i in batch:
         client.wait_done(i, deadline_s=120)
     listed = states(client)
+    check(not parts(), f"the cut upload's upload.part survived the restart: {parts()}")
+    folders = set(os.listdir(os.path.join(server.data_dir, "analyses")))
+    check(folders <= set(listed), f"folders no analysis owns: {folders - set(listed)}")
+    check("cut.mp4" not in [a["file_name"] for a in listed.values()], "cut.mp4 was recorded")
     a = listed[interrupted[0]]
     check(a["status"] == "failed" and a["reason"] == "interrupted" and a["message"],
           f"interrupted with --max_attempts 1: {a['status']} {a['reason']} {a['message']}")
     for i in batch:
         if i != interrupted[0]:
             check(listed[i]["status"] == "done", f"{batch[i]}: {listed[i]['status']}")
-    ok(f"--max_attempts 1: the interrupted job failed ('{a['message']}'), the rest done")
+    ok(f"--max_attempts 1: the interrupted job failed ('{a['message']}'), the rest done; "
+       "the upload cut by the kill left nothing")
 
     # 4. A full queue: 503 + Retry-After, then the client's retry succeeds.
     retry_afters = []
