@@ -63,8 +63,8 @@ absl::StatusOr<std::vector<std::string>> RawSqlite(const std::string& path,
   sqlite3_busy_timeout(db, 5000);
   std::vector<std::string> rows;
   auto callback = [](void* out, int n, char** values, char**) {
-    static_cast<std::vector<std::string>*>(out)->push_back(
-        n > 0 && values[0] != nullptr ? values[0] : "");
+    static_cast<std::vector<std::string>*>(out)->push_back(n > 0 && values[0] != nullptr ? values[0]
+                                                                                         : "");
     return 0;
   };
   char* error = nullptr;
@@ -281,12 +281,12 @@ TEST_P(StoreTest, ListFiltersByNameStateVerdictAndDates) {
   EXPECT_THAT(list({.created_to_ms = 2000}), ElementsAre("a2", "a1"));
   EXPECT_THAT(list({.created_from_ms = 2000, .created_to_ms = 4000}),
               ElementsAre("a4", "a3", "a2"));
-  EXPECT_THAT(list({.name_contains = "i", .verdict = "FAKE", .created_from_ms = 500,
-                    .created_to_ms = 1500}),
-              ElementsAre("a1"));
+  EXPECT_THAT(
+      list(
+          {.name_contains = "i", .verdict = "FAKE", .created_from_ms = 500, .created_to_ms = 1500}),
+      ElementsAre("a1"));
   // Filtered and paginated: total counts every match.
-  absl::StatusOr<ListPage> page =
-      store_->List({.state = JobState::kDone, .offset = 1, .limit = 1});
+  absl::StatusOr<ListPage> page = store_->List({.state = JobState::kDone, .offset = 1, .limit = 1});
   ASSERT_TRUE(page.ok());
   EXPECT_THAT(Ids(*page), ElementsAre("a2"));
   EXPECT_EQ(page->total, 3);
@@ -541,8 +541,7 @@ TEST_P(StoreTest, DeleteAndDeleteAll) {
   EXPECT_EQ(again.code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(again.message(), HasSubstr("'d0'"));
   ASSERT_TRUE(store_->Delete("d1").ok());  // running: its worker learns it is gone
-  EXPECT_EQ(store_->Progress("d1", "w", "faces", 0.5, 60000).code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->Progress("d1", "w", "faces", 0.5, 60000).code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(store_->Finish("d1", "w", Result("REAL", 0.1)).code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(store_->CancelRequested("d1").status().code(), absl::StatusCode::kNotFound);
   // A deleted id may come back (nothing of the old one is left).
@@ -747,8 +746,8 @@ INSTANTIATE_TEST_SUITE_P(Engines, StoreTest, ::testing::ValuesIn(Engines()),
 // --- SQLite only: the file.
 
 TEST(JobStateTest, NamesRoundTrip) {
-  for (JobState state : {JobState::kQueued, JobState::kRunning, JobState::kDone,
-                         JobState::kFailed, JobState::kCanceled}) {
+  for (JobState state : {JobState::kQueued, JobState::kRunning, JobState::kDone, JobState::kFailed,
+                         JobState::kCanceled}) {
     absl::StatusOr<JobState> parsed = ParseJobState(JobStateName(state));
     ASSERT_TRUE(parsed.ok());
     EXPECT_EQ(*parsed, state);
@@ -767,8 +766,9 @@ TEST(SqliteStoreTest, CreatesAVersionedWalDatabase) {
   ASSERT_TRUE((*store)->Insert(Queued("a", 1)).ok());
   EXPECT_THAT(*RawSqlite(path, "PRAGMA journal_mode"), ElementsAre("wal"));
   EXPECT_THAT(*RawSqlite(path, "SELECT MAX(version) FROM schema_version"), ElementsAre("1"));
-  EXPECT_THAT(*RawSqlite(path, "SELECT name FROM sqlite_master WHERE type = 'index' AND "
-                               "name LIKE 'analyses_by_%' ORDER BY name"),
+  EXPECT_THAT(*RawSqlite(path,
+                         "SELECT name FROM sqlite_master WHERE type = 'index' AND "
+                         "name LIKE 'analyses_by_%' ORDER BY name"),
               ElementsAre("analyses_by_created", "analyses_by_state", "analyses_by_verdict"));
   store->reset();
   // Reopening an up-to-date database migrates nothing.
@@ -876,14 +876,14 @@ TEST(SqliteStoreTest, AnUnwritableFolderIsNamed) {
     if (chdir(parent.c_str()) != 0) _exit(2);
     // Outside a sandbox: become nobody. In one (a user namespace mapping only root):
     // a nested user namespace, where root's files are not ours to override.
-    if (geteuid() == 0 && setresuid(65534, 65534, 65534) != 0 &&
-        unshare(CLONE_NEWUSER) != 0) {
+    if (geteuid() == 0 && setresuid(65534, 65534, 65534) != 0 && unshare(CLONE_NEWUSER) != 0) {
       _exit(3);
     }
     absl::StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore("readonly/h.sqlite3");
-    const std::string message =
-        store.ok() ? "OK" : absl::StrCat(absl::StatusCodeToString(store.status().code()), " ",
-                                         store.status().message());
+    const std::string message = store.ok()
+                                    ? "OK"
+                                    : absl::StrCat(absl::StatusCodeToString(store.status().code()),
+                                                   " ", store.status().message());
     if (write(pipe_fds[1], message.data(), message.size()) < 0) _exit(4);
     _exit(0);
   }
