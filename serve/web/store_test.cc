@@ -4,17 +4,20 @@
 // matters (the file's errors, schema versions) are in SqliteStoreTest at the end.
 #include "serve/web/store.h"
 
-#include <sched.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -858,15 +861,29 @@ TEST(SqliteStoreTest, AMissingFolderIsNamed) {
   EXPECT_THAT(store.status().message(), HasSubstr(folder));
 }
 
-// The database in a read-only folder (its -wal and -shm files cannot be made there). Root
-// writes anywhere, so as root a child process drops to "nobody" first; it opens the store
-// by a relative path from inside the folder's parent (nobody may not traverse the test's
-// folders above it) and reports the status message through a pipe.
+// Root (as tests often run, in a container or Bazel's sandbox) writes anywhere: the calling
+// thread gives up the capabilities that override file permissions (it keeps them permitted;
+// a forked child does this). False on failure, with errno set.
+bool DropFilePermissionOverrides() {
+  __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  if (syscall(SYS_capget, &header, data) != 0) return false;
+  for (int cap : {CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER}) {
+    data[cap / 32].effective &= ~(1u << (cap % 32));
+  }
+  return syscall(SYS_capset, &header, data) == 0;
+}
+
+// A database in a read-only folder (its -wal and -shm files cannot be made there) and a
+// read-only database file, opened by a child process without root's permission overrides, by a relative path from inside
+// the folder's parent; it reports the status message through a pipe.
 TEST(SqliteStoreTest, AnUnwritableFolderIsNamed) {
   const std::string parent = base::testing::TestTempDir("parent");
   const std::string folder = parent + "/readonly";
   ASSERT_EQ(mkdir(folder.c_str(), 0555), 0);
   ASSERT_EQ(chmod(folder.c_str(), 0555), 0);
+  ASSERT_TRUE(OpenSqliteStore(parent + "/readonly.sqlite3").ok());
+  ASSERT_EQ(chmod((parent + "/readonly.sqlite3").c_str(), 0444), 0);
   int pipe_fds[2];
   ASSERT_EQ(pipe(pipe_fds), 0);
   const pid_t pid = fork();
@@ -874,16 +891,17 @@ TEST(SqliteStoreTest, AnUnwritableFolderIsNamed) {
   if (pid == 0) {
     close(pipe_fds[0]);
     if (chdir(parent.c_str()) != 0) _exit(2);
-    // Outside a sandbox: become nobody. In one (a user namespace mapping only root):
-    // a nested user namespace, where root's files are not ours to override.
-    if (geteuid() == 0 && setresuid(65534, 65534, 65534) != 0 &&
-        unshare(CLONE_NEWUSER) != 0) {
+    if (!DropFilePermissionOverrides()) {
+      const std::string message = absl::StrCat("cannot drop capabilities: ", strerror(errno));
+      if (write(pipe_fds[1], message.data(), message.size()) < 0) _exit(4);
       _exit(3);
     }
-    absl::StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore("readonly/h.sqlite3");
-    const std::string message =
-        store.ok() ? "OK" : absl::StrCat(absl::StatusCodeToString(store.status().code()), " ",
-                                         store.status().message());
+    std::string message;
+    for (const char* path : {"readonly/h.sqlite3", "readonly.sqlite3"}) {
+      absl::StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore(path);
+      absl::StrAppend(&message, store.ok() ? "OK" : absl::StatusCodeToString(store.status().code()),
+                      " ", store.status().message(), "\n");
+    }
     if (write(pipe_fds[1], message.data(), message.size()) < 0) _exit(4);
     _exit(0);
   }
@@ -895,10 +913,19 @@ TEST(SqliteStoreTest, AnUnwritableFolderIsNamed) {
   close(pipe_fds[0]);
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
-  EXPECT_THAT(message, HasSubstr("PERMISSION_DENIED"));
-  EXPECT_THAT(message, HasSubstr("readonly/h.sqlite3"));
-  EXPECT_THAT(message, HasSubstr("not writable"));
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << "child status " << status << ": " << message;
+  const size_t newline = message.find('\n');
+  ASSERT_NE(newline, std::string::npos) << message;
+  const std::string in_folder = message.substr(0, newline), file = message.substr(newline + 1);
+  EXPECT_THAT(in_folder, HasSubstr("PERMISSION_DENIED"));
+  EXPECT_THAT(in_folder, HasSubstr("sqlite:readonly/h.sqlite3"));
+  EXPECT_THAT(in_folder, HasSubstr("folder 'readonly' is not writable"));
+  EXPECT_THAT(file, HasSubstr("PERMISSION_DENIED"));
+  EXPECT_THAT(file, HasSubstr("sqlite:readonly.sqlite3"));
+  EXPECT_THAT(file, HasSubstr("the file is not writable"));
+  // Nothing was created in the folder.
+  EXPECT_NE(access((folder + "/h.sqlite3").c_str(), F_OK), 0);
 }
 
 }  // namespace
