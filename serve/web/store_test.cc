@@ -31,6 +31,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "base/testing/test_paths.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -403,6 +404,61 @@ TEST_P(StoreTest, ConcurrentWorkersClaimEachJobExactlyOnce) {
   absl::StatusOr<StoreCounts> counts = store_->Counts();
   ASSERT_TRUE(counts.ok());
   EXPECT_EQ(counts->done, kJobs);
+  for (const std::string& id : ids) EXPECT_EQ(store_->Get(id)->attempts, 1) << id;
+}
+
+// Several servers on one database (issue 18's fleet; for SQLite, a restarted server that
+// overlaps its predecessor): processes claim concurrently, each job goes to exactly one.
+TEST_P(StoreTest, ConcurrentProcessesClaimEachJobExactlyOnce) {
+  ASSERT_NE(store_, nullptr);
+  constexpr int kJobs = 60, kProcesses = 3;
+  std::vector<std::string> ids;
+  for (int i = 0; i < kJobs; ++i) {
+    ids.push_back(absl::StrCat("pjob", 1000 + i));
+    ASSERT_TRUE(store_->Insert(Queued(ids.back(), i + 1)).ok());
+  }
+  store_.reset();  // no connection crosses fork
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  std::vector<pid_t> children;
+  for (int p = 0; p < kProcesses; ++p) {
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      close(pipe_fds[0]);
+      absl::StatusOr<std::unique_ptr<Store>> store = GetParam().open(dir_);
+      if (!store.ok()) _exit(2);
+      const std::string worker = absl::StrCat("host:", getpid(), ":0");
+      while (true) {
+        absl::StatusOr<std::optional<Analysis>> job = (*store)->Claim(worker, 60000, 3);
+        if (!job.ok()) _exit(3);
+        if (!job->has_value()) break;
+        if (!(*store)->Finish((*job)->id, worker, Result("REAL", 0.1)).ok()) _exit(4);
+        const std::string line = (*job)->id + "\n";  // short: one atomic pipe write
+        if (write(pipe_fds[1], line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+          _exit(5);
+        }
+      }
+      _exit(0);
+    }
+    children.push_back(pid);
+  }
+  close(pipe_fds[1]);
+  std::string text;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = read(pipe_fds[0], buffer, sizeof buffer)) > 0) text.append(buffer, n);
+  close(pipe_fds[0]);
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
+  }
+  std::vector<std::string> claimed = absl::StrSplit(text, '\n', absl::SkipEmpty());
+  EXPECT_THAT(claimed, UnorderedElementsAreArray(ids));
+  store_ = Open();
+  ASSERT_NE(store_, nullptr);
+  EXPECT_EQ(store_->Counts()->done, kJobs);
   for (const std::string& id : ids) EXPECT_EQ(store_->Get(id)->attempts, 1) << id;
 }
 
