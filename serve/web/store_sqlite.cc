@@ -41,7 +41,10 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -812,6 +815,9 @@ absl::StatusOr<std::vector<std::string>> SqliteStore::DeleteAll() {
 }
 
 // Problems SQLite would report vaguely ("unable to open database file"), named plainly.
+// Writability is tried, not inferred from mode bits (root, capabilities, read-only mounts):
+// a probe file is created in the folder and removed. The database file itself is never
+// opened here: closing a descriptor of it would drop this process's SQLite locks on it.
 absl::Status CheckPath(const std::string& path) {
   const std::string describe = absl::StrCat("sqlite:", path);
   if (path.empty()) return absl::InvalidArgumentError("sqlite: open: empty database path");
@@ -821,20 +827,18 @@ absl::Status CheckPath(const std::string& path) {
     return absl::NotFoundError(
         absl::StrCat(describe, ": open: the folder '", dir, "' does not exist"));
   }
-  if (access(dir.c_str(), W_OK | X_OK) != 0) {
+  std::string probe = absl::StrCat(dir, "/.deepfake-write-probe-XXXXXX");
+  const int fd = mkstemp(probe.data());
+  if (fd < 0) {
     return absl::PermissionDeniedError(absl::StrCat(
-        describe, ": open: the folder '", dir,
-        "' is not writable (the database and its -wal and -shm files are written there)"));
+        describe, ": open: the folder '", dir, "' is not writable (", strerror(errno),
+        "; the database and its -wal and -shm files are written there)"));
   }
-  if (stat(path.c_str(), &st) == 0) {
-    if (!S_ISREG(st.st_mode)) {
-      return absl::FailedPreconditionError(
-          absl::StrCat(describe, ": open: not a regular file (a folder?)"));
-    }
-    if (access(path.c_str(), R_OK | W_OK) != 0) {
-      return absl::PermissionDeniedError(
-          absl::StrCat(describe, ": open: the file is not readable and writable"));
-    }
+  close(fd);
+  unlink(probe.c_str());
+  if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(describe, ": open: not a regular file (a folder?)"));
   }
   return absl::OkStatus();
 }
@@ -848,6 +852,11 @@ absl::StatusOr<std::unique_ptr<Connection>> OpenConnection(const std::string& pa
     const std::string message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close_v2(db);
     return absl::Status(CodeFor(rc), absl::StrCat("sqlite:", path, ": open: ", message));
+  }
+  if (sqlite3_db_readonly(db, "main") == 1) {  // SQLite's fallback for a read-only file
+    sqlite3_close_v2(db);
+    return absl::PermissionDeniedError(
+        absl::StrCat("sqlite:", path, ": open: the file is not writable"));
   }
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
   return std::make_unique<Connection>(absl::StrCat("sqlite:", path), db);

@@ -4,17 +4,20 @@
 // matters (the file's errors, schema versions) are in SqliteStoreTest at the end.
 #include "serve/web/store.h"
 
-#include <sched.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -28,6 +31,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "base/testing/test_paths.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -63,8 +67,8 @@ absl::StatusOr<std::vector<std::string>> RawSqlite(const std::string& path,
   sqlite3_busy_timeout(db, 5000);
   std::vector<std::string> rows;
   auto callback = [](void* out, int n, char** values, char**) {
-    static_cast<std::vector<std::string>*>(out)->push_back(n > 0 && values[0] != nullptr ? values[0]
-                                                                                         : "");
+    static_cast<std::vector<std::string>*>(out)->push_back(
+        n > 0 && values[0] != nullptr ? values[0] : "");
     return 0;
   };
   char* error = nullptr;
@@ -281,12 +285,12 @@ TEST_P(StoreTest, ListFiltersByNameStateVerdictAndDates) {
   EXPECT_THAT(list({.created_to_ms = 2000}), ElementsAre("a2", "a1"));
   EXPECT_THAT(list({.created_from_ms = 2000, .created_to_ms = 4000}),
               ElementsAre("a4", "a3", "a2"));
-  EXPECT_THAT(
-      list(
-          {.name_contains = "i", .verdict = "FAKE", .created_from_ms = 500, .created_to_ms = 1500}),
-      ElementsAre("a1"));
+  EXPECT_THAT(list({.name_contains = "i", .verdict = "FAKE", .created_from_ms = 500,
+                    .created_to_ms = 1500}),
+              ElementsAre("a1"));
   // Filtered and paginated: total counts every match.
-  absl::StatusOr<ListPage> page = store_->List({.state = JobState::kDone, .offset = 1, .limit = 1});
+  absl::StatusOr<ListPage> page =
+      store_->List({.state = JobState::kDone, .offset = 1, .limit = 1});
   ASSERT_TRUE(page.ok());
   EXPECT_THAT(Ids(*page), ElementsAre("a2"));
   EXPECT_EQ(page->total, 3);
@@ -400,6 +404,61 @@ TEST_P(StoreTest, ConcurrentWorkersClaimEachJobExactlyOnce) {
   absl::StatusOr<StoreCounts> counts = store_->Counts();
   ASSERT_TRUE(counts.ok());
   EXPECT_EQ(counts->done, kJobs);
+  for (const std::string& id : ids) EXPECT_EQ(store_->Get(id)->attempts, 1) << id;
+}
+
+// Several servers on one database (issue 18's fleet; for SQLite, a restarted server that
+// overlaps its predecessor): processes claim concurrently, each job goes to exactly one.
+TEST_P(StoreTest, ConcurrentProcessesClaimEachJobExactlyOnce) {
+  ASSERT_NE(store_, nullptr);
+  constexpr int kJobs = 60, kProcesses = 3;
+  std::vector<std::string> ids;
+  for (int i = 0; i < kJobs; ++i) {
+    ids.push_back(absl::StrCat("pjob", 1000 + i));
+    ASSERT_TRUE(store_->Insert(Queued(ids.back(), i + 1)).ok());
+  }
+  store_.reset();  // no connection crosses fork
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  std::vector<pid_t> children;
+  for (int p = 0; p < kProcesses; ++p) {
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      close(pipe_fds[0]);
+      absl::StatusOr<std::unique_ptr<Store>> store = GetParam().open(dir_);
+      if (!store.ok()) _exit(2);
+      const std::string worker = absl::StrCat("host:", getpid(), ":0");
+      while (true) {
+        absl::StatusOr<std::optional<Analysis>> job = (*store)->Claim(worker, 60000, 3);
+        if (!job.ok()) _exit(3);
+        if (!job->has_value()) break;
+        if (!(*store)->Finish((*job)->id, worker, Result("REAL", 0.1)).ok()) _exit(4);
+        const std::string line = (*job)->id + "\n";  // short: one atomic pipe write
+        if (write(pipe_fds[1], line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+          _exit(5);
+        }
+      }
+      _exit(0);
+    }
+    children.push_back(pid);
+  }
+  close(pipe_fds[1]);
+  std::string text;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = read(pipe_fds[0], buffer, sizeof buffer)) > 0) text.append(buffer, n);
+  close(pipe_fds[0]);
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
+  }
+  std::vector<std::string> claimed = absl::StrSplit(text, '\n', absl::SkipEmpty());
+  EXPECT_THAT(claimed, UnorderedElementsAreArray(ids));
+  store_ = Open();
+  ASSERT_NE(store_, nullptr);
+  EXPECT_EQ(store_->Counts()->done, kJobs);
   for (const std::string& id : ids) EXPECT_EQ(store_->Get(id)->attempts, 1) << id;
 }
 
@@ -541,7 +600,8 @@ TEST_P(StoreTest, DeleteAndDeleteAll) {
   EXPECT_EQ(again.code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(again.message(), HasSubstr("'d0'"));
   ASSERT_TRUE(store_->Delete("d1").ok());  // running: its worker learns it is gone
-  EXPECT_EQ(store_->Progress("d1", "w", "faces", 0.5, 60000).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->Progress("d1", "w", "faces", 0.5, 60000).code(),
+            absl::StatusCode::kNotFound);
   EXPECT_EQ(store_->Finish("d1", "w", Result("REAL", 0.1)).code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(store_->CancelRequested("d1").status().code(), absl::StatusCode::kNotFound);
   // A deleted id may come back (nothing of the old one is left).
@@ -746,8 +806,8 @@ INSTANTIATE_TEST_SUITE_P(Engines, StoreTest, ::testing::ValuesIn(Engines()),
 // --- SQLite only: the file.
 
 TEST(JobStateTest, NamesRoundTrip) {
-  for (JobState state : {JobState::kQueued, JobState::kRunning, JobState::kDone, JobState::kFailed,
-                         JobState::kCanceled}) {
+  for (JobState state : {JobState::kQueued, JobState::kRunning, JobState::kDone,
+                         JobState::kFailed, JobState::kCanceled}) {
     absl::StatusOr<JobState> parsed = ParseJobState(JobStateName(state));
     ASSERT_TRUE(parsed.ok());
     EXPECT_EQ(*parsed, state);
@@ -766,9 +826,8 @@ TEST(SqliteStoreTest, CreatesAVersionedWalDatabase) {
   ASSERT_TRUE((*store)->Insert(Queued("a", 1)).ok());
   EXPECT_THAT(*RawSqlite(path, "PRAGMA journal_mode"), ElementsAre("wal"));
   EXPECT_THAT(*RawSqlite(path, "SELECT MAX(version) FROM schema_version"), ElementsAre("1"));
-  EXPECT_THAT(*RawSqlite(path,
-                         "SELECT name FROM sqlite_master WHERE type = 'index' AND "
-                         "name LIKE 'analyses_by_%' ORDER BY name"),
+  EXPECT_THAT(*RawSqlite(path, "SELECT name FROM sqlite_master WHERE type = 'index' AND "
+                               "name LIKE 'analyses_by_%' ORDER BY name"),
               ElementsAre("analyses_by_created", "analyses_by_state", "analyses_by_verdict"));
   store->reset();
   // Reopening an up-to-date database migrates nothing.
@@ -858,15 +917,29 @@ TEST(SqliteStoreTest, AMissingFolderIsNamed) {
   EXPECT_THAT(store.status().message(), HasSubstr(folder));
 }
 
-// The database in a read-only folder (its -wal and -shm files cannot be made there). Root
-// writes anywhere, so as root a child process drops to "nobody" first; it opens the store
-// by a relative path from inside the folder's parent (nobody may not traverse the test's
-// folders above it) and reports the status message through a pipe.
+// Root (as tests often run, in a container or Bazel's sandbox) writes anywhere: the calling
+// thread gives up the capabilities that override file permissions (it keeps them permitted;
+// a forked child does this). False on failure, with errno set.
+bool DropFilePermissionOverrides() {
+  __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  if (syscall(SYS_capget, &header, data) != 0) return false;
+  for (int cap : {CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER}) {
+    data[cap / 32].effective &= ~(1u << (cap % 32));
+  }
+  return syscall(SYS_capset, &header, data) == 0;
+}
+
+// A database in a read-only folder (its -wal and -shm files cannot be made there) and a
+// read-only database file, opened by a child process without root's permission overrides, by a relative path from inside
+// the folder's parent; it reports the status message through a pipe.
 TEST(SqliteStoreTest, AnUnwritableFolderIsNamed) {
   const std::string parent = base::testing::TestTempDir("parent");
   const std::string folder = parent + "/readonly";
   ASSERT_EQ(mkdir(folder.c_str(), 0555), 0);
   ASSERT_EQ(chmod(folder.c_str(), 0555), 0);
+  ASSERT_TRUE(OpenSqliteStore(parent + "/readonly.sqlite3").ok());
+  ASSERT_EQ(chmod((parent + "/readonly.sqlite3").c_str(), 0444), 0);
   int pipe_fds[2];
   ASSERT_EQ(pipe(pipe_fds), 0);
   const pid_t pid = fork();
@@ -874,16 +947,17 @@ TEST(SqliteStoreTest, AnUnwritableFolderIsNamed) {
   if (pid == 0) {
     close(pipe_fds[0]);
     if (chdir(parent.c_str()) != 0) _exit(2);
-    // Outside a sandbox: become nobody. In one (a user namespace mapping only root):
-    // a nested user namespace, where root's files are not ours to override.
-    if (geteuid() == 0 && setresuid(65534, 65534, 65534) != 0 && unshare(CLONE_NEWUSER) != 0) {
+    if (!DropFilePermissionOverrides()) {
+      const std::string message = absl::StrCat("cannot drop capabilities: ", strerror(errno));
+      if (write(pipe_fds[1], message.data(), message.size()) < 0) _exit(4);
       _exit(3);
     }
-    absl::StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore("readonly/h.sqlite3");
-    const std::string message = store.ok()
-                                    ? "OK"
-                                    : absl::StrCat(absl::StatusCodeToString(store.status().code()),
-                                                   " ", store.status().message());
+    std::string message;
+    for (const char* path : {"readonly/h.sqlite3", "readonly.sqlite3"}) {
+      absl::StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore(path);
+      absl::StrAppend(&message, store.ok() ? "OK" : absl::StatusCodeToString(store.status().code()),
+                      " ", store.status().message(), "\n");
+    }
     if (write(pipe_fds[1], message.data(), message.size()) < 0) _exit(4);
     _exit(0);
   }
@@ -895,10 +969,19 @@ TEST(SqliteStoreTest, AnUnwritableFolderIsNamed) {
   close(pipe_fds[0]);
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
-  EXPECT_THAT(message, HasSubstr("PERMISSION_DENIED"));
-  EXPECT_THAT(message, HasSubstr("readonly/h.sqlite3"));
-  EXPECT_THAT(message, HasSubstr("not writable"));
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << "child status " << status << ": " << message;
+  const size_t newline = message.find('\n');
+  ASSERT_NE(newline, std::string::npos) << message;
+  const std::string in_folder = message.substr(0, newline), file = message.substr(newline + 1);
+  EXPECT_THAT(in_folder, HasSubstr("PERMISSION_DENIED"));
+  EXPECT_THAT(in_folder, HasSubstr("sqlite:readonly/h.sqlite3"));
+  EXPECT_THAT(in_folder, HasSubstr("folder 'readonly' is not writable"));
+  EXPECT_THAT(file, HasSubstr("PERMISSION_DENIED"));
+  EXPECT_THAT(file, HasSubstr("sqlite:readonly.sqlite3"));
+  EXPECT_THAT(file, HasSubstr("the file is not writable"));
+  // Nothing was created in the folder.
+  EXPECT_NE(access((folder + "/h.sqlite3").c_str(), F_OK), 0);
 }
 
 }  // namespace
