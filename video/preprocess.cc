@@ -161,8 +161,9 @@ void DetectFaces(const FaceDetector& detector, const LandmarkModelFuture& landma
 // other. Frames must outlive the stage; results come out in the order frames were added.
 class FaceStage {
  public:
-  FaceStage(const FaceDetector& detector, LandmarkModelFuture model, int workers)
-      : detector_(detector), model_(std::move(model)) {
+  FaceStage(const FaceDetector& detector, LandmarkModelFuture model, int workers,
+            const std::atomic<bool>* cancel = nullptr)
+      : detector_(detector), model_(std::move(model)), cancel_(cancel) {
     for (int i = 0; i < workers; ++i) {
       threads_.emplace_back([this] {
         FaceDetector::Preload();  // once per process, while the first frame decodes
@@ -206,6 +207,7 @@ class FaceStage {
         std::unique_lock<std::mutex> lock(mutex_);
         if (wait) ready_.wait(lock, [this] { return next_ < items_.size() || closed_; });
         if (next_ == items_.size()) return;
+        if (cancel_ != nullptr && cancel_->load()) return;  // the rest stays undetected
         item = &items_[next_++];
       }
       DetectFaces(detector_, model_, *item);
@@ -224,6 +226,7 @@ class FaceStage {
 
   const FaceDetector& detector_;
   const LandmarkModelFuture model_;
+  const std::atomic<bool>* cancel_;
   std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<FrameFaces> items_;
@@ -231,6 +234,10 @@ class FaceStage {
   bool closed_ = false;
   std::vector<std::thread> threads_;
 };
+
+bool Canceled(const PreprocessOptions& options) {
+  return options.cancel != nullptr && options.cancel->load();
+}
 
 absl::Status CheckPreprocessing(const std::string& name, const nn::Preprocessing& preprocessing) {
   if (preprocessing.image_size <= 0) {
@@ -422,10 +429,11 @@ absl::StatusOr<PreprocessedVideo> PreprocessFrames(const std::string& name,
 
   const Clock::time_point detect_start = Clock::now();
   FaceDetector detector(options.detector);
-  FaceStage stage(detector, model, DetectionWorkers(options));
+  FaceStage stage(detector, model, DetectionWorkers(options), options.cancel);
   for (const Frame& frame : frames) stage.Add(&frame);
   std::deque<FrameFaces>& items = stage.Finish();
   result.times.detect_ms = MillisecondsSince(detect_start);
+  if (Canceled(options)) return absl::CancelledError(absl::StrCat(name, ": canceled"));
 
   if (absl::Status s = FinishPreprocessing(name, items, preprocessing, options, result); !s.ok()) {
     return s;
@@ -469,8 +477,9 @@ absl::StatusOr<PreprocessedVideo> PreprocessVideo(const std::string& path,
   }
   std::deque<Frame> frames;
   FaceDetector detector(options.detector);
-  FaceStage stage(detector, model, DetectionWorkers(options));
+  FaceStage stage(detector, model, DetectionWorkers(options), options.cancel);
   absl::StatusOr<int> decoded = SampleFrames(*decoder, sampling, [&](Frame frame) {
+    if (Canceled(options)) return;  // decoding runs out; nothing more is kept
     frames.push_back(std::move(frame));
     stage.Add(&frames.back());
     if (options.on_frame_sampled) {
@@ -485,6 +494,7 @@ absl::StatusOr<PreprocessedVideo> PreprocessVideo(const std::string& path,
   }
   std::deque<FrameFaces>& items = stage.Finish();
   result.times.detect_ms = MillisecondsSince(decode_start) - result.times.decode_ms;
+  if (Canceled(options)) return absl::CancelledError(absl::StrCat(path, ": canceled"));
   if (!model.get().ok()) return model.get().status();
 
   if (absl::Status s = FinishPreprocessing(path, items, preprocessing, options, result); !s.ok()) {

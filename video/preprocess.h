@@ -8,6 +8,7 @@
 #ifndef VIDEO_PREPROCESS_H_
 #define VIDEO_PREPROCESS_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -45,6 +46,9 @@ struct PreprocessOptions {
   // PreprocessVideo: called on the calling thread after each sampled frame is decoded
   // (sampled so far, frames wanted), e.g. for a progress display; null = none.
   std::function<void(int sampled, int total)> on_frame_sampled;
+  // When set and it becomes true, face finding stops before the next frame and the call
+  // returns a Cancelled error ("PATH: canceled"); decoding already under way finishes.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 // How the preset was trained: its frame sampling, crop mode and margin (preset.faces; e.g.

@@ -4,6 +4,7 @@
 #ifndef SERVE_API_DETECT_INTERNAL_H_
 #define SERVE_API_DETECT_INTERNAL_H_
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <string_view>
@@ -35,25 +36,29 @@ struct DetectorState {
 
 double MillisecondsSince(std::chrono::steady_clock::time_point start);
 
-// DetectOptions::progress behind a latch: once it returns false, every later Report
-// returns false without calling it. Fractions: decoding 0..kFacesStart, faces up to
+// DetectOptions::progress and ::cancel behind a latch: once the callback returns false or
+// the flag is set, every later Report returns false without calling it. Fractions: decoding 0..kFacesStart, faces up to
 // kScoringStart, scoring up to kExplainStart, explaining up to 1. A null callback always
 // continues.
 inline constexpr double kFacesStart = 0.55, kScoringStart = 0.7, kExplainStart = 0.85;
 class ProgressGate {
  public:
-  explicit ProgressGate(std::function<bool(std::string_view, double)> callback)
-      : callback_(std::move(callback)) {}
+  ProgressGate(std::function<bool(std::string_view, double)> callback,
+               const std::atomic<bool>* cancel)
+      : callback_(std::move(callback)), cancel_(cancel) {}
   bool Report(std::string_view stage, double fraction) {
+    if (cancel_ != nullptr && cancel_->load()) canceled_ = true;
     if (canceled_) return false;
     if (callback_ && !callback_(stage, fraction)) canceled_ = true;
     return !canceled_;
   }
-  bool canceled() const { return canceled_; }
-  bool active() const { return static_cast<bool>(callback_); }
+  bool canceled() const { return canceled_ || (cancel_ != nullptr && cancel_->load()); }
+  bool active() const { return callback_ || cancel_ != nullptr; }
+  const std::atomic<bool>* cancel_flag() const { return cancel_; }
 
  private:
   std::function<bool(std::string_view, double)> callback_;
+  const std::atomic<bool>* cancel_;
   bool canceled_ = false;
 };
 

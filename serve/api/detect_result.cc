@@ -113,6 +113,7 @@ absl::StatusOr<video::PreprocessedVideo> PreprocessFile(const DetectorState& sta
   absl::StatusOr<video::PreprocessedVideo> preprocessed;
   if (gate != nullptr && gate->active()) {
     video::PreprocessOptions options = state.preprocess;
+    options.cancel = gate->cancel_flag();
     options.on_frame_sampled = [gate](int sampled, int total) {
       if (total > 0 && sampled >= total) {
         gate->Report("faces", kFacesStart);

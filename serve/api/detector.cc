@@ -185,7 +185,7 @@ DetectionResult Detector::Detect(const std::string& video_path,
                                  const DetectOptions& options) const {
   const Clock::time_point start = Clock::now();
   DetectionResult result = internal::StartResult(*state_, video_path);
-  internal::ProgressGate gate(options.progress);
+  internal::ProgressGate gate(options.progress, options.cancel);
   if (gate.Report("decoding", 0)) {
     absl::StatusOr<video::PreprocessedVideo> preprocessed =
         internal::PreprocessFile(*state_, video_path, &result, &gate);

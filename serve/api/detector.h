@@ -18,6 +18,7 @@
 #ifndef SERVE_API_DETECTOR_H_
 #define SERVE_API_DETECTOR_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -80,6 +81,10 @@ struct DetectOptions {
   // the calling thread. Returning false cancels: Detect returns UNDETERMINED with reason
   // kCanceled at its next stage boundary (decoding is not interrupted mid-way).
   std::function<bool(std::string_view stage, double fraction)> progress;
+  // Detect only: when set and it becomes true (from any thread), the analysis stops as
+  // soon as the current frame's face finding ends (or at the next stage boundary) with
+  // reason kCanceled.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct Image {  // packed RGB, row-major

@@ -3,6 +3,8 @@
 // checked against a computation without serve/ (PreprocessVideo + Forward + sigmoid).
 #include "serve/api/detector.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -69,6 +71,57 @@ std::vector<double> DirectTrackScores(const std::string& model_path, const std::
     scores.push_back(1 / (1 + std::exp(-logit)));
   }
   return scores;
+}
+
+// The progress hook hears the stages in order with non-decreasing fractions, and the
+// result is the same as without it.
+TEST_F(DetectorTest, ProgressReportsTheStagesInOrder) {
+  std::unique_ptr<Detector> detector = LoadOrDie();
+  ASSERT_NE(detector, nullptr);
+  std::vector<std::string> stages;
+  std::vector<double> fractions;
+  DetectOptions options;
+  options.explain = true;
+  options.progress = [&](std::string_view stage, double fraction) {
+    if (stages.empty() || stages.back() != stage) stages.emplace_back(stage);
+    fractions.push_back(fraction);
+    return true;
+  };
+  const DetectionResult with = detector->Detect(kRealClip, options);
+  EXPECT_EQ(stages, (std::vector<std::string>{"decoding", "faces", "scoring", "explaining"}));
+  EXPECT_TRUE(std::is_sorted(fractions.begin(), fractions.end()));
+  EXPECT_GE(fractions.front(), 0);
+  EXPECT_LT(fractions.back(), 1);
+  options.progress = nullptr;
+  const DetectionResult without = detector->Detect(kRealClip, options);
+  EXPECT_EQ(with.verdict, without.verdict);
+  EXPECT_EQ(with.fake_probability, without.fake_probability);
+}
+
+// Returning false, or setting the cancel flag, stops the analysis: UNDETERMINED, canceled.
+TEST_F(DetectorTest, ProgressOrTheFlagCancels) {
+  std::unique_ptr<Detector> detector = LoadOrDie();
+  ASSERT_NE(detector, nullptr);
+  for (const char* stop_at : {"decoding", "faces", "scoring"}) {
+    std::vector<std::string> heard;
+    DetectOptions options;
+    options.progress = [&](std::string_view stage, double) {
+      heard.emplace_back(stage);
+      return stage != stop_at;
+    };
+    const DetectionResult r = detector->Detect(kRealClip, options);
+    EXPECT_EQ(r.verdict, Verdict::kUndetermined) << stop_at;
+    EXPECT_EQ(r.reason, UndeterminedReason::kCanceled) << stop_at;
+    EXPECT_STREQ(ReasonCode(r.reason), "canceled");
+    EXPECT_EQ(r.message, std::string(kRealClip) + ": analysis canceled");
+    EXPECT_TRUE(r.tracks.empty());
+    EXPECT_EQ(heard.back(), stop_at);  // nothing is reported after the refusal
+  }
+  std::atomic<bool> cancel{true};
+  DetectOptions options;
+  options.cancel = &cancel;
+  const DetectionResult r = detector->Detect(kRealClip, options);
+  EXPECT_EQ(r.reason, UndeterminedReason::kCanceled);
 }
 
 TEST_F(DetectorTest, DetectsARealClip) {

@@ -203,6 +203,7 @@ void CancelAnalysis(ServerContext& context, const Request& req, Response& res) {
   if (absl::Status status = context.store->Cancel(req.matches[1]); !status.ok()) {
     return SendStatus(res, status);
   }
+  context.workers->CancelRunning(req.matches[1]);
   context.changes.Notify();
   std::optional<Analysis> analysis = Lookup(context, req, res);
   if (!analysis) return;
@@ -213,6 +214,7 @@ void CancelAnalysis(ServerContext& context, const Request& req, Response& res) {
 void DeleteAnalysis(ServerContext& context, const Request& req, Response& res) {
   std::optional<Analysis> analysis = Lookup(context, req, res);
   if (!analysis) return;
+  context.workers->CancelRunning(analysis->id);
   if (absl::Status status = context.store->Delete(analysis->id); !status.ok()) {
     return SendStatus(res, status);
   }
@@ -227,6 +229,7 @@ void DeleteAllAnalyses(ServerContext& context, const Request& req, Response& res
   }
   absl::StatusOr<std::vector<std::string>> ids = context.store->DeleteAll();
   if (!ids.ok()) return SendStatus(res, ids.status());
+  for (const std::string& id : *ids) context.workers->CancelRunning(id);
   for (const std::string& id : *ids) RemoveDir(context, absl::StrCat("analyses/", id));
   context.changes.Notify();
   SendJson(res, 200, {{"deleted", ids->size()}});

@@ -188,6 +188,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServeOptions& given
   worker_options.max_attempts = options.max_attempts;
   state->workers = std::make_unique<WorkerPool>(*context.store, *context.detector, worker_options,
                                                 context.metrics, context.changes);
+  context.workers = state->workers.get();
   return std::unique_ptr<Server>(new Server(std::move(state)));
 }
 

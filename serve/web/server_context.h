@@ -13,6 +13,7 @@
 #include "serve/web/metrics.h"
 #include "serve/web/server.h"
 #include "serve/web/store.h"
+#include "serve/web/worker_pool.h"
 
 namespace serve::web {
 
@@ -29,6 +30,7 @@ struct ServerContext {
   ChangeNotifier changes;
   std::mutex admit_mutex;  // the queue-capacity check and the Inserts of one upload
   std::atomic<int> event_streams{0};
+  WorkerPool* workers = nullptr;  // set once created (the Server owns it)
 };
 
 }  // namespace serve::web

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "base/atomic_file.h"
 #include "serve/api/result_json.h"
 #include "serve/web/thumbnail.h"
@@ -60,9 +61,19 @@ void WorkerPool::Start() {
 
 void WorkerPool::Stop() {
   stopping_.store(true);
+  {
+    std::lock_guard<std::mutex> lock(running_mutex_);
+    for (auto& [id, flag] : running_) flag->store(true);
+  }
   changes_.Notify();
   for (std::thread& thread : threads_) thread.join();
   threads_.clear();
+}
+
+void WorkerPool::CancelRunning(const std::string& id) {
+  std::lock_guard<std::mutex> lock(running_mutex_);
+  auto it = running_.find(id);
+  if (it != running_.end()) it->second->store(true);
 }
 
 void WorkerPool::Loop(int index) {
@@ -119,7 +130,18 @@ void WorkerPool::Run(const std::string& worker, const Analysis& job) {
     absl::StatusOr<bool> cancel = store_.CancelRequested(job.id);
     return cancel.ok() && !*cancel;
   };
+  std::atomic<bool> cancel{false};
+  {
+    std::lock_guard<std::mutex> lock(running_mutex_);
+    running_[job.id] = &cancel;
+    if (stopping_.load()) cancel.store(true);
+  }
+  detect.cancel = &cancel;
   serve::DetectionResult result = detector_.Detect(upload, detect);
+  {
+    std::lock_guard<std::mutex> lock(running_mutex_);
+    running_.erase(job.id);
+  }
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   if (lost || stopping_.load()) return;  // deleted / re-claimed, or re-run after restart
   if (result.reason == serve::UndeterminedReason::kCanceled) {
@@ -132,6 +154,10 @@ void WorkerPool::Run(const std::string& worker, const Analysis& job) {
   // What a reader of the result sees is the upload's name, not the server's path.
   result.path = job.file_name;
   result.video.path = job.file_name;
+  result.message = absl::StrReplaceAll(result.message, {{upload, job.file_name}});
+  for (std::string& warning : result.video.warnings) {
+    warning = absl::StrReplaceAll(warning, {{upload, job.file_name}});
+  }
   serve::JsonOptions json_options;
   json_options.thumbnails = true;
   Analysis finished = job;

@@ -3,13 +3,18 @@
 // the stored upload with live progress and cancellation, write the history thumbnail
 // (PNG) beside it, store the result, and delete the upload unless it is to be kept.
 //
-// Stop() interrupts running analyses: they stay "running" in the store, and the next
-// start re-queues them (Store::RecoverInterrupted), or, after max_attempts, fails them.
+// Stop() interrupts running analyses (within one frame's face finding): they stay
+// "running" in the store, and the next start re-queues them (Store::RecoverInterrupted),
+// or, after max_attempts, fails them. CancelRunning stops one at once (the API's cancel
+// and delete); a cancel recorded in the store by another process is seen at the next
+// progress update.
 #ifndef SERVE_WEB_WORKER_POOL_H_
 #define SERVE_WEB_WORKER_POOL_H_
 
 #include <atomic>
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -37,6 +42,8 @@ class WorkerPool {
   ~WorkerPool();  // Stop()s
   void Start();
   void Stop();
+  // Stops the analysis `id` if one of this pool's workers is running it (else nothing).
+  void CancelRunning(const std::string& id);
 
  private:
   void Loop(int index);
@@ -49,6 +56,8 @@ class WorkerPool {
   ChangeNotifier& changes_;
   std::atomic<bool> stopping_{false};
   std::vector<std::thread> threads_;
+  std::mutex running_mutex_;
+  std::map<std::string, std::atomic<bool>*> running_;  // id -> its Detect's cancel flag
 };
 
 // The worker name Claim records: "host:pid:index".
