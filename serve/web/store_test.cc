@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -67,8 +67,8 @@ absl::StatusOr<std::vector<std::string>> RawSqlite(const std::string& path,
   sqlite3_busy_timeout(db, 5000);
   std::vector<std::string> rows;
   auto callback = [](void* out, int n, char** values, char**) {
-    static_cast<std::vector<std::string>*>(out)->push_back(
-        n > 0 && values[0] != nullptr ? values[0] : "");
+    static_cast<std::vector<std::string>*>(out)->push_back(n > 0 && values[0] != nullptr ? values[0]
+                                                                                         : "");
     return 0;
   };
   char* error = nullptr;
@@ -285,12 +285,12 @@ TEST_P(StoreTest, ListFiltersByNameStateVerdictAndDates) {
   EXPECT_THAT(list({.created_to_ms = 2000}), ElementsAre("a2", "a1"));
   EXPECT_THAT(list({.created_from_ms = 2000, .created_to_ms = 4000}),
               ElementsAre("a4", "a3", "a2"));
-  EXPECT_THAT(list({.name_contains = "i", .verdict = "FAKE", .created_from_ms = 500,
-                    .created_to_ms = 1500}),
-              ElementsAre("a1"));
+  EXPECT_THAT(
+      list(
+          {.name_contains = "i", .verdict = "FAKE", .created_from_ms = 500, .created_to_ms = 1500}),
+      ElementsAre("a1"));
   // Filtered and paginated: total counts every match.
-  absl::StatusOr<ListPage> page =
-      store_->List({.state = JobState::kDone, .offset = 1, .limit = 1});
+  absl::StatusOr<ListPage> page = store_->List({.state = JobState::kDone, .offset = 1, .limit = 1});
   ASSERT_TRUE(page.ok());
   EXPECT_THAT(Ids(*page), ElementsAre("a2"));
   EXPECT_EQ(page->total, 3);
@@ -600,8 +600,7 @@ TEST_P(StoreTest, DeleteAndDeleteAll) {
   EXPECT_EQ(again.code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(again.message(), HasSubstr("'d0'"));
   ASSERT_TRUE(store_->Delete("d1").ok());  // running: its worker learns it is gone
-  EXPECT_EQ(store_->Progress("d1", "w", "faces", 0.5, 60000).code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->Progress("d1", "w", "faces", 0.5, 60000).code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(store_->Finish("d1", "w", Result("REAL", 0.1)).code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(store_->CancelRequested("d1").status().code(), absl::StatusCode::kNotFound);
   // A deleted id may come back (nothing of the old one is left).
@@ -806,8 +805,8 @@ INSTANTIATE_TEST_SUITE_P(Engines, StoreTest, ::testing::ValuesIn(Engines()),
 // --- SQLite only: the file.
 
 TEST(JobStateTest, NamesRoundTrip) {
-  for (JobState state : {JobState::kQueued, JobState::kRunning, JobState::kDone,
-                         JobState::kFailed, JobState::kCanceled}) {
+  for (JobState state : {JobState::kQueued, JobState::kRunning, JobState::kDone, JobState::kFailed,
+                         JobState::kCanceled}) {
     absl::StatusOr<JobState> parsed = ParseJobState(JobStateName(state));
     ASSERT_TRUE(parsed.ok());
     EXPECT_EQ(*parsed, state);
@@ -826,8 +825,9 @@ TEST(SqliteStoreTest, CreatesAVersionedWalDatabase) {
   ASSERT_TRUE((*store)->Insert(Queued("a", 1)).ok());
   EXPECT_THAT(*RawSqlite(path, "PRAGMA journal_mode"), ElementsAre("wal"));
   EXPECT_THAT(*RawSqlite(path, "SELECT MAX(version) FROM schema_version"), ElementsAre("1"));
-  EXPECT_THAT(*RawSqlite(path, "SELECT name FROM sqlite_master WHERE type = 'index' AND "
-                               "name LIKE 'analyses_by_%' ORDER BY name"),
+  EXPECT_THAT(*RawSqlite(path,
+                         "SELECT name FROM sqlite_master WHERE type = 'index' AND "
+                         "name LIKE 'analyses_by_%' ORDER BY name"),
               ElementsAre("analyses_by_created", "analyses_by_state", "analyses_by_verdict"));
   store->reset();
   // Reopening an up-to-date database migrates nothing.
@@ -931,8 +931,8 @@ bool DropFilePermissionOverrides() {
 }
 
 // A database in a read-only folder (its -wal and -shm files cannot be made there) and a
-// read-only database file, opened by a child process without root's permission overrides, by a relative path from inside
-// the folder's parent; it reports the status message through a pipe.
+// read-only database file, opened by a child process without root's permission overrides, by a
+// relative path from inside the folder's parent; it reports the status message through a pipe.
 TEST(SqliteStoreTest, AnUnwritableFolderIsNamed) {
   const std::string parent = base::testing::TestTempDir("parent");
   const std::string folder = parent + "/readonly";
