@@ -836,6 +836,31 @@ TEST(SqliteStoreTest, CreatesAVersionedWalDatabase) {
   EXPECT_THAT(*RawSqlite(path, "SELECT COUNT(*) FROM schema_version"), ElementsAre("1"));
 }
 
+// Servers started at once on a new file (a restart overlapping its predecessor): every one
+// opens it, and the schema is created once.
+TEST(SqliteStoreTest, ProcessesOpeningANewFileAtOnceMigrateItOnce) {
+  const std::string path = base::testing::TestTempPath("h.sqlite3");
+  std::vector<pid_t> children;
+  for (int p = 0; p < 4; ++p) {
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      absl::StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore(path);
+      if (!store.ok()) _exit(2);
+      _exit((*store)->Insert(Queued(absl::StrCat("p", p), p + 1)).ok() ? 0 : 3);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
+  }
+  EXPECT_THAT(*RawSqlite(path, "SELECT version FROM schema_version"), ElementsAre("1"));
+  EXPECT_THAT(*RawSqlite(path, "SELECT id FROM analyses ORDER BY id"),
+              ElementsAre("p0", "p1", "p2", "p3"));
+}
+
 TEST(SqliteStoreTest, ListQueriesUseTheIndexes) {
   const std::string path = base::testing::TestTempPath("h.sqlite3");
   ASSERT_TRUE(OpenSqliteStore(path).ok());
