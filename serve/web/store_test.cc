@@ -700,10 +700,10 @@ TEST_P(StoreTest, ReopeningSeesEverything) {
   EXPECT_EQ(StateOf("k129"), JobState::kCanceled);
 }
 
-// A child process inserts and finishes jobs as fast as it can, reporting each write after
-// it returned; it is killed with SIGKILL mid-stream. Every write it reported is there, the
-// database is consistent, and nothing is half-written (a job is either done with its result
-// or not done at all).
+// A child process inserts, claims, updates and finishes jobs as fast as it can, reporting
+// each write after it returned; it is killed with SIGKILL mid-stream. Every write it
+// reported is there, the database is consistent, and nothing is half-written (a job is
+// either done with its result or not done at all).
 TEST_P(StoreTest, KillNineWhileWritingLosesNothingAcknowledged) {
   ASSERT_NE(store_, nullptr);
   store_.reset();  // the child opens its own (no connection crosses fork)
@@ -731,6 +731,8 @@ TEST_P(StoreTest, KillNineWhileWritingLosesNothingAcknowledged) {
         report("I " + id);
         absl::StatusOr<std::optional<Analysis>> job = (*store)->Claim(worker, 60000, 3);
         if (!job.ok() || !job->has_value()) _exit(5);
+        if (!(*store)->Progress((*job)->id, worker, "scoring", 0.5, 60000).ok()) _exit(7);
+        report("P " + (*job)->id);
         Analysis result = Result("FAKE", 0.75);
         result.result_json = absl::StrCat("{\"id\": \"", (*job)->id, "\", \"pad\": \"",
                                           std::string(3000, 'x'), "\"}");
@@ -741,20 +743,20 @@ TEST_P(StoreTest, KillNineWhileWritingLosesNothingAcknowledged) {
     close(pipe_fds[1]);
     FILE* acks = fdopen(pipe_fds[0], "r");
     ASSERT_NE(acks, nullptr);
-    std::set<std::string> inserted, finished;
+    std::set<std::string> inserted, progressed, finished;
+    auto record = [&](std::string text) {
+      if (!text.empty() && text.back() == '\n') text.pop_back();
+      (text[0] == 'I' ? inserted : text[0] == 'P' ? progressed : finished).insert(text.substr(2));
+    };
     char line[256];
     while (static_cast<int>(inserted.size() + finished.size()) < kill_after &&
            fgets(line, sizeof line, acks) != nullptr) {
-      std::string text(line);
-      if (!text.empty() && text.back() == '\n') text.pop_back();
-      (text[0] == 'I' ? inserted : finished).insert(text.substr(2));
+      record(line);
     }
     kill(pid, SIGKILL);
     // Writes reported after we stopped reading are acknowledged too.
     while (fgets(line, sizeof line, acks) != nullptr) {
-      std::string text(line);
-      if (!text.empty() && text.back() == '\n') text.pop_back();
-      (text[0] == 'I' ? inserted : finished).insert(text.substr(2));
+      record(line);
     }
     fclose(acks);
     int status = 0;
@@ -775,6 +777,10 @@ TEST_P(StoreTest, KillNineWhileWritingLosesNothingAcknowledged) {
         EXPECT_EQ(a->result_json.size(), 3000 + 21 + id.size()) << id;
       } else {
         EXPECT_FALSE(finished.count(id)) << "acknowledged finish lost: " << id;
+        if (progressed.count(id)) {  // progress commits without its own fsync: still there
+          EXPECT_EQ(a->stage, "scoring") << id;
+          EXPECT_EQ(a->progress, 0.5) << id;
+        }
         EXPECT_EQ(a->result_json, "") << id;
       }
     }
