@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -67,8 +67,8 @@ absl::StatusOr<std::vector<std::string>> RawSqlite(const std::string& path,
   sqlite3_busy_timeout(db, 5000);
   std::vector<std::string> rows;
   auto callback = [](void* out, int n, char** values, char**) {
-    static_cast<std::vector<std::string>*>(out)->push_back(
-        n > 0 && values[0] != nullptr ? values[0] : "");
+    static_cast<std::vector<std::string>*>(out)->push_back(n > 0 && values[0] != nullptr ? values[0]
+                                                                                         : "");
     return 0;
   };
   char* error = nullptr;
@@ -285,12 +285,12 @@ TEST_P(StoreTest, ListFiltersByNameStateVerdictAndDates) {
   EXPECT_THAT(list({.created_to_ms = 2000}), ElementsAre("a2", "a1"));
   EXPECT_THAT(list({.created_from_ms = 2000, .created_to_ms = 4000}),
               ElementsAre("a4", "a3", "a2"));
-  EXPECT_THAT(list({.name_contains = "i", .verdict = "FAKE", .created_from_ms = 500,
-                    .created_to_ms = 1500}),
-              ElementsAre("a1"));
+  EXPECT_THAT(
+      list(
+          {.name_contains = "i", .verdict = "FAKE", .created_from_ms = 500, .created_to_ms = 1500}),
+      ElementsAre("a1"));
   // Filtered and paginated: total counts every match.
-  absl::StatusOr<ListPage> page =
-      store_->List({.state = JobState::kDone, .offset = 1, .limit = 1});
+  absl::StatusOr<ListPage> page = store_->List({.state = JobState::kDone, .offset = 1, .limit = 1});
   ASSERT_TRUE(page.ok());
   EXPECT_THAT(Ids(*page), ElementsAre("a2"));
   EXPECT_EQ(page->total, 3);
@@ -600,8 +600,7 @@ TEST_P(StoreTest, DeleteAndDeleteAll) {
   EXPECT_EQ(again.code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(again.message(), HasSubstr("'d0'"));
   ASSERT_TRUE(store_->Delete("d1").ok());  // running: its worker learns it is gone
-  EXPECT_EQ(store_->Progress("d1", "w", "faces", 0.5, 60000).code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->Progress("d1", "w", "faces", 0.5, 60000).code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(store_->Finish("d1", "w", Result("REAL", 0.1)).code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(store_->CancelRequested("d1").status().code(), absl::StatusCode::kNotFound);
   // A deleted id may come back (nothing of the old one is left).
@@ -701,10 +700,10 @@ TEST_P(StoreTest, ReopeningSeesEverything) {
   EXPECT_EQ(StateOf("k129"), JobState::kCanceled);
 }
 
-// A child process inserts and finishes jobs as fast as it can, reporting each write after
-// it returned; it is killed with SIGKILL mid-stream. Every write it reported is there, the
-// database is consistent, and nothing is half-written (a job is either done with its result
-// or not done at all).
+// A child process inserts, claims, updates and finishes jobs as fast as it can, reporting
+// each write after it returned; it is killed with SIGKILL mid-stream. Every write it
+// reported is there, the database is consistent, and nothing is half-written (a job is
+// either done with its result or not done at all).
 TEST_P(StoreTest, KillNineWhileWritingLosesNothingAcknowledged) {
   ASSERT_NE(store_, nullptr);
   store_.reset();  // the child opens its own (no connection crosses fork)
@@ -732,6 +731,8 @@ TEST_P(StoreTest, KillNineWhileWritingLosesNothingAcknowledged) {
         report("I " + id);
         absl::StatusOr<std::optional<Analysis>> job = (*store)->Claim(worker, 60000, 3);
         if (!job.ok() || !job->has_value()) _exit(5);
+        if (!(*store)->Progress((*job)->id, worker, "scoring", 0.5, 60000).ok()) _exit(7);
+        report("P " + (*job)->id);
         Analysis result = Result("FAKE", 0.75);
         result.result_json = absl::StrCat("{\"id\": \"", (*job)->id, "\", \"pad\": \"",
                                           std::string(3000, 'x'), "\"}");
@@ -742,20 +743,20 @@ TEST_P(StoreTest, KillNineWhileWritingLosesNothingAcknowledged) {
     close(pipe_fds[1]);
     FILE* acks = fdopen(pipe_fds[0], "r");
     ASSERT_NE(acks, nullptr);
-    std::set<std::string> inserted, finished;
+    std::set<std::string> inserted, progressed, finished;
+    auto record = [&](std::string text) {
+      if (!text.empty() && text.back() == '\n') text.pop_back();
+      (text[0] == 'I' ? inserted : text[0] == 'P' ? progressed : finished).insert(text.substr(2));
+    };
     char line[256];
     while (static_cast<int>(inserted.size() + finished.size()) < kill_after &&
            fgets(line, sizeof line, acks) != nullptr) {
-      std::string text(line);
-      if (!text.empty() && text.back() == '\n') text.pop_back();
-      (text[0] == 'I' ? inserted : finished).insert(text.substr(2));
+      record(line);
     }
     kill(pid, SIGKILL);
     // Writes reported after we stopped reading are acknowledged too.
     while (fgets(line, sizeof line, acks) != nullptr) {
-      std::string text(line);
-      if (!text.empty() && text.back() == '\n') text.pop_back();
-      (text[0] == 'I' ? inserted : finished).insert(text.substr(2));
+      record(line);
     }
     fclose(acks);
     int status = 0;
@@ -776,6 +777,10 @@ TEST_P(StoreTest, KillNineWhileWritingLosesNothingAcknowledged) {
         EXPECT_EQ(a->result_json.size(), 3000 + 21 + id.size()) << id;
       } else {
         EXPECT_FALSE(finished.count(id)) << "acknowledged finish lost: " << id;
+        if (progressed.count(id)) {  // progress commits without its own fsync: still there
+          EXPECT_EQ(a->stage, "scoring") << id;
+          EXPECT_EQ(a->progress, 0.5) << id;
+        }
         EXPECT_EQ(a->result_json, "") << id;
       }
     }
@@ -806,8 +811,8 @@ INSTANTIATE_TEST_SUITE_P(Engines, StoreTest, ::testing::ValuesIn(Engines()),
 // --- SQLite only: the file.
 
 TEST(JobStateTest, NamesRoundTrip) {
-  for (JobState state : {JobState::kQueued, JobState::kRunning, JobState::kDone,
-                         JobState::kFailed, JobState::kCanceled}) {
+  for (JobState state : {JobState::kQueued, JobState::kRunning, JobState::kDone, JobState::kFailed,
+                         JobState::kCanceled}) {
     absl::StatusOr<JobState> parsed = ParseJobState(JobStateName(state));
     ASSERT_TRUE(parsed.ok());
     EXPECT_EQ(*parsed, state);
@@ -826,14 +831,40 @@ TEST(SqliteStoreTest, CreatesAVersionedWalDatabase) {
   ASSERT_TRUE((*store)->Insert(Queued("a", 1)).ok());
   EXPECT_THAT(*RawSqlite(path, "PRAGMA journal_mode"), ElementsAre("wal"));
   EXPECT_THAT(*RawSqlite(path, "SELECT MAX(version) FROM schema_version"), ElementsAre("1"));
-  EXPECT_THAT(*RawSqlite(path, "SELECT name FROM sqlite_master WHERE type = 'index' AND "
-                               "name LIKE 'analyses_by_%' ORDER BY name"),
+  EXPECT_THAT(*RawSqlite(path,
+                         "SELECT name FROM sqlite_master WHERE type = 'index' AND "
+                         "name LIKE 'analyses_by_%' ORDER BY name"),
               ElementsAre("analyses_by_created", "analyses_by_state", "analyses_by_verdict"));
   store->reset();
   // Reopening an up-to-date database migrates nothing.
   store = OpenSqliteStore(path);
   ASSERT_TRUE(store.ok()) << store.status();
   EXPECT_THAT(*RawSqlite(path, "SELECT COUNT(*) FROM schema_version"), ElementsAre("1"));
+}
+
+// Servers started at once on a new file (a restart overlapping its predecessor): every one
+// opens it, and the schema is created once.
+TEST(SqliteStoreTest, ProcessesOpeningANewFileAtOnceMigrateItOnce) {
+  const std::string path = base::testing::TestTempPath("h.sqlite3");
+  std::vector<pid_t> children;
+  for (int p = 0; p < 4; ++p) {
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      absl::StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore(path);
+      if (!store.ok()) _exit(2);
+      _exit((*store)->Insert(Queued(absl::StrCat("p", p), p + 1)).ok() ? 0 : 3);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
+  }
+  EXPECT_THAT(*RawSqlite(path, "SELECT version FROM schema_version"), ElementsAre("1"));
+  EXPECT_THAT(*RawSqlite(path, "SELECT id FROM analyses ORDER BY id"),
+              ElementsAre("p0", "p1", "p2", "p3"));
 }
 
 TEST(SqliteStoreTest, ListQueriesUseTheIndexes) {
@@ -931,8 +962,8 @@ bool DropFilePermissionOverrides() {
 }
 
 // A database in a read-only folder (its -wal and -shm files cannot be made there) and a
-// read-only database file, opened by a child process without root's permission overrides, by a relative path from inside
-// the folder's parent; it reports the status message through a pipe.
+// read-only database file, opened by a child process without root's permission overrides, by a
+// relative path from inside the folder's parent; it reports the status message through a pipe.
 TEST(SqliteStoreTest, AnUnwritableFolderIsNamed) {
   const std::string parent = base::testing::TestTempDir("parent");
   const std::string folder = parent + "/readonly";
