@@ -18,6 +18,8 @@ on loopback, fed the fixture clips.
 4. A full queue (--queue_capacity 1): concurrent uploads get 503 with Retry-After; the
    client waits as told and every upload then succeeds, once.
 5. SIGTERM: a clean exit (0), and the totals over all restarts are exact.
+6. DELETE of everything while an analysis runs (confirm=all required) leaves nothing in the
+   API, SQLite or data_dir, and the next upload runs.
 
 Args (from BUILD): DEEPFAKE MAKE_TEST_MODEL LANDMARK_MODEL CLIP...
 """
@@ -154,7 +156,9 @@ def run(server, model, db, common):
     def one_done_one_running():
         s = states(client)
         mine = [s[i]["status"] for i in batch]
-        return mine.count("done") >= 1 and mine.count("running") == 1 and s
+        # Early in its analysis, so that it is still running when the kill lands.
+        early = any(s[i]["status"] == "running" and s[i]["progress"] < 0.5 for i in batch)
+        return mine.count("done") >= 1 and early and s
 
     wait_for(one_done_one_running, "one of six clips done and one running")
     server.kill()
@@ -239,8 +243,9 @@ def run(server, model, db, common):
     cutter.start()
     parts = lambda: [d for d, _, fs in os.walk(server.data_dir) if "upload.part" in fs]
     wait_for(parts, "the streaming upload's upload.part")
-    wait_for(lambda: [states(client)[i]["status"] for i in batch].count("running") == 1,
-             "one of three clips running")
+    wait_for(lambda: any(a["status"] == "running" and a["progress"] < 0.5
+                         for i, a in states(client).items() if i in batch),
+             "one of three clips early in its analysis")
     server.kill()
     cutter.join()
     check(isinstance(cut[0], OSError), f"the cut upload was answered: {cut[0]}")
@@ -301,6 +306,30 @@ def run(server, model, db, common):
     names = [r["file_name"] for r in rows.values()]
     check(len(names) == len(set(names)), "a file name is recorded twice")
     ok(f"SIGTERM exit 0; {len(rows)} analyses over {server.starts} starts, each once")
+
+    # 6. Delete all while an analysis runs: nothing is left in the API, SQLite or on disk.
+    server.args = common + ["--max_attempts", "2"]
+    server.start()
+    last = upload_clips(client, db, [(f"last{i}.mp4", p) for i, p in enumerate(CLIPS[:3])])
+    wait_for(lambda: "running" in [states(client)[i]["status"] for i in last],
+             "one of the last clips running")
+    status, _, body = client.request("DELETE", "/api/v1/analyses")
+    check(status == 400, f"DELETE all without confirm=all: {status} {body!r}")
+    status, _, body = client.request("DELETE", "/api/v1/analyses?confirm=all")
+    total = len(expected) + len(last)
+    check(status == 200 and body == {"deleted": total},
+          f"DELETE all: {status} {body!r}, expected {total} deleted")
+    wait_for(lambda: client.get_json("/healthz")["running"] == 0, "the worker to stop")
+    check(client.list_all() == ([], 0), "analyses listed after DELETE all")
+    check(dh.sqlite_rows(db) == {}, "rows left in SQLite after DELETE all")
+    left = [os.path.join(d, f) for d, _, fs in os.walk(os.path.join(server.data_dir,
+                                                                     "analyses")) for f in fs]
+    check(not left, f"files left after DELETE all: {left}")
+    status, _, body = client.upload("fresh.mp4", CLIPS[0], os.path.getsize(CLIPS[0]))
+    check(status == 202 and client.wait_done(body["analyses"][0]["id"])["status"] == "done",
+          f"an upload after DELETE all: {status} {body!r}")
+    check(server.stop() == 0, "deepfake serve did not exit 0 on SIGTERM")
+    ok(f"DELETE all during an analysis: {total} deleted, nothing left; the next upload done")
 
 
 if __name__ == "__main__":
