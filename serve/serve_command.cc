@@ -4,7 +4,12 @@
 
 #include <pthread.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <csignal>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -17,6 +22,7 @@ namespace serve {
 namespace {
 
 constexpr char kCommand[] = "deepfake serve";
+constexpr int kStopGraceSeconds = 5;
 
 class ServeCommand : public cli::Command {
  public:
@@ -127,7 +133,27 @@ class ServeCommand : public cli::Command {
     sigwait(&signals, &signal_number);
     err << kCommand << ": " << (signal_number == SIGINT ? "interrupted" : "terminated")
         << ", stopping (running analyses will run again at the next start)\n";
-    (*server)->Stop();
+    // A worker inside one frame's face finding (the CNN detector) cannot be interrupted;
+    // past the grace period the process exits without waiting, which the store survives
+    // like a crash (the analysis runs again at the next start).
+    std::mutex mutex;
+    std::condition_variable stopped_changed;
+    bool stopped = false;
+    std::thread stopper([&] {
+      (*server)->Stop();
+      std::lock_guard<std::mutex> lock(mutex);
+      stopped = true;
+      stopped_changed.notify_all();
+    });
+    {
+      std::unique_lock<std::mutex> lock(mutex);
+      if (!stopped_changed.wait_for(lock, std::chrono::seconds(kStopGraceSeconds),
+                                    [&] { return stopped; })) {
+        err << kCommand << ": an analysis is still finishing a frame; exiting without it\n";
+        std::_Exit(cli::kExitOk);
+      }
+    }
+    stopper.join();
     pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     err << kCommand << ": stopped\n";
     return cli::kExitOk;

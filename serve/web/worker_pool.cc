@@ -59,13 +59,17 @@ void WorkerPool::Start() {
   for (int i = 0; i < options_.workers; ++i) threads_.emplace_back([this, i] { Loop(i); });
 }
 
-void WorkerPool::Stop() {
+void WorkerPool::RequestStop() {
   stopping_.store(true);
   {
     std::lock_guard<std::mutex> lock(running_mutex_);
     for (auto& [id, flag] : running_) flag->store(true);
   }
   changes_.Notify();
+}
+
+void WorkerPool::Stop() {
+  RequestStop();
   for (std::thread& thread : threads_) thread.join();
   threads_.clear();
 }
@@ -89,6 +93,7 @@ void WorkerPool::Loop(int index) {
       continue;
     }
     if (!claimed->has_value()) {
+      if (stopping_.load()) break;
       changes_.WaitForChange(seen, kIdleWait);  // an upload Notify()s; expired leases by time
       continue;
     }

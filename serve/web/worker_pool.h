@@ -41,6 +41,10 @@ class WorkerPool {
              ChangeNotifier& changes);
   ~WorkerPool();  // Stop()s
   void Start();
+  // Asks every worker to stop (running analyses are canceled) and returns at once.
+  void RequestStop();
+  // RequestStop(), then waits for the workers (a running one ends within one frame's face
+  // finding, which with the CNN detector on a busy CPU may take seconds).
   void Stop();
   // Stops the analysis `id` if one of this pool's workers is running it (else nothing).
   void CancelRunning(const std::string& id);
