@@ -9,7 +9,8 @@ analysis time alone (the server's started_at -> finished_at), throughput, the se
 JSON summary; exits 1 when a check fails.
 
   bazel run //serve/web/loadtest:dashboard_load -- --clips_dir /work/shared/data/real_faces
-      [--uploads 50] [--workers 2] [--restart] [--model_path M | --preset small]
+      [--uploads 50] [--workers 2] [--restart [--restart_after_s 0.5]]
+      [--model_path M | --preset small]
 
 Not a test: speed depends on the machine (and on whatever else runs on it).
 """
@@ -45,6 +46,9 @@ def parse_args():
     p.add_argument("--preset", default="small")
     p.add_argument("--restart", action="store_true",
                    help="kill -9 the server once half the analyses are done, restart it")
+    p.add_argument("--restart_after_s", type=float, default=0,
+                   help="with --restart: kill this many seconds after the first upload "
+                        "instead (e.g. 0.5: while uploads are still streaming in)")
     p.add_argument("--work_dir", default="", help="default: a new temporary folder")
     p.add_argument("--output_file", default="", help="also write the JSON summary here")
     args = p.parse_args()
@@ -159,14 +163,19 @@ def main():
 
     restart = None
     if args.restart:
-        while sum(1 for j in jobs if "t1" in j) < args.uploads // 2 and not errors:
+        if args.restart_after_s > 0:
+            time.sleep(max(0, start + args.restart_after_s - time.monotonic()))
+        while (args.restart_after_s <= 0 and
+               sum(1 for j in jobs if "t1" in j) < args.uploads // 2 and not errors):
             time.sleep(0.05)
+        acked = sum(1 for j in jobs if "id" in j)
         watch.sample()
         in_flight = sum(1 for j in jobs if "t1" not in j)
         killed_at = time.monotonic()
         server.kill()
         server.start(timeout=120)
         restart = {"at_s": round(killed_at - start, 2), "unfinished_at_kill": in_flight,
+                   "uploads_acknowledged_at_kill": acked,
                    "down_s": round(time.monotonic() - killed_at, 2)}
         print(f"restart: kill -9 at {restart['at_s']} s with {in_flight} unfinished, "
               f"back after {restart['down_s']} s", file=sys.stderr, flush=True)
