@@ -51,18 +51,18 @@ def slowloris(port, n, seconds=14):
     time.sleep(1)
     during = healthz_seconds(port, timeout=seconds)
     stop.set()
-    alive = 0
+    fate = {"still_open": 0, "closed_by_server": 0, "answered": 0}
     for s in socks:
         try:
             s.sendall(b"X-Last: y\r\n")
             s.settimeout(0.5)
-            alive += 1 if s.recv(1) == b"" else 1
+            fate["closed_by_server" if s.recv(1) == b"" else "answered"] += 1
         except socket.timeout:
-            alive += 1
+            fate["still_open"] += 1
         except OSError:
-            pass
+            fate["closed_by_server"] += 1
         s.close()
-    return {"connections": n, "healthz_during": during, "slow_connections_still_open": alive}
+    return {"connections": n, "healthz_during": during, "slow_connections": fate}
 
 
 def huge_header(port, pid):
