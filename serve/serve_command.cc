@@ -65,6 +65,9 @@ class ServeCommand : public cli::Command {
     flags.Int("queue_capacity", &options_.queue_capacity,
               "queued analyses at most; more uploads get 503 + Retry-After");
     flags.Int("http_threads", &options_.http_threads, "threads answering HTTP requests");
+    flags.Int("max_attempts", &options_.max_attempts,
+              "an analysis interrupted (crash, kill -9) this many times is failed with reason "
+              "'interrupted' instead of run again");
     flags.String("api_token", &options_.api_token,
                  "require this token (Authorization: Bearer, or the login page); \"\" = open");
     flags.Bool("explain", &options_.explain, "Grad-CAM heatmaps for every face track");
@@ -86,7 +89,8 @@ class ServeCommand : public cli::Command {
     }
     for (const auto& [flag, value] : {std::pair<const char*, int>{"--workers", options_.workers},
                                       {"--queue_capacity", options_.queue_capacity},
-                                      {"--http_threads", options_.http_threads}}) {
+                                      {"--http_threads", options_.http_threads},
+                                      {"--max_attempts", options_.max_attempts}}) {
       if (value < 1) return Usage(absl::StrCat(flag, " must be >= 1 (got ", value, ")"), err);
     }
     absl::StatusOr<cli::CommonFlags::Applied> applied = common_.Apply(kServeCommonFlags);

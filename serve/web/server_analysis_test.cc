@@ -40,6 +40,23 @@ TEST_F(ServerAnalysisTest, AnUploadIsAnalysedLikeDetectAndTheUploadIsThenDeleted
   StartServer(DefaultOptions());
   const std::string id = UploadClip(testing::kFaceClip, "interview.mp4");
   ASSERT_FALSE(id.empty());
+  // Live events while it runs: progress events, the last one done, then `done`.
+  httplib::Result live = Client()->Get("/api/v1/analyses/" + id + "/events", Headers());
+  ASSERT_TRUE(live);
+  EXPECT_EQ(live->status, 200);
+  std::vector<nlohmann::json> progress;
+  for (absl::string_view block : absl::StrSplit(live->body, "\n\n", absl::SkipEmpty())) {
+    if (absl::StartsWith(block, "event: progress\ndata: ")) {
+      progress.push_back(nlohmann::json::parse(block.substr(22)));
+    }
+  }
+  ASSERT_GE(progress.size(), 2u) << live->body;
+  EXPECT_NE(progress.front()["status"], "done");
+  EXPECT_EQ(progress.back()["status"], "done");
+  for (size_t i = 1; i < progress.size(); ++i) {
+    EXPECT_GE(progress[i]["progress"].get<double>(), progress[i - 1]["progress"].get<double>());
+  }
+  EXPECT_THAT(live->body, HasSubstr("event: done\ndata: {"));
   const nlohmann::json done = WaitForStatus(id, "done");
   ASSERT_EQ(done["status"], "done") << done.dump();
   EXPECT_EQ(done["stage"], "done");
@@ -190,6 +207,23 @@ TEST_F(ServerAnalysisTest, DeleteRemovesTheAnalysisAndItsFiles) {
   const std::string a = UploadClip(testing::kFaceClip, "a.mp4");
   const std::string b = UploadClip(testing::kFaceClip, "b.mp4");
   WaitForStatus(b, "done");
+  // Pages and filters of the history.
+  nlohmann::json page =
+      nlohmann::json::parse(Client()->Get("/api/v1/analyses?per_page=1&page=2", Headers())->body);
+  EXPECT_EQ(page["total"], 2);
+  EXPECT_EQ(page["page"], 2);
+  ASSERT_EQ(page["items"].size(), 1u);
+  EXPECT_EQ(page["items"][0]["id"], a);  // newest first: b, then a
+  const std::string verdict = GetAnalysis(a)["verdict"];
+  page = nlohmann::json::parse(
+      Client()->Get("/api/v1/analyses?status=done&verdict=" + verdict, Headers())->body);
+  EXPECT_EQ(page["total"], 2);
+  page = nlohmann::json::parse(Client()->Get("/api/v1/analyses?status=queued", Headers())->body);
+  EXPECT_EQ(page["total"], 0);
+  page = nlohmann::json::parse(Client()->Get("/api/v1/analyses?to=2001-01-01", Headers())->body);
+  EXPECT_EQ(page["total"], 0);
+  page = nlohmann::json::parse(Client()->Get("/api/v1/analyses?from=2001-01-01", Headers())->body);
+  EXPECT_EQ(page["total"], 2);
   res = Client()->Delete("/api/v1/analyses?confirm=all", Headers());
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);

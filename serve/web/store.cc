@@ -1,11 +1,12 @@
 // Engine-independent parts of store.h: job state names and the clock.
+#include "serve/web/store.h"
+
 #include <chrono>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "serve/web/store.h"
 
 namespace serve::web {
 
@@ -26,13 +27,12 @@ const char* JobStateName(JobState state) {
 }
 
 absl::StatusOr<JobState> ParseJobState(const std::string& name) {
-  for (JobState state : {JobState::kQueued, JobState::kRunning, JobState::kDone,
-                         JobState::kFailed, JobState::kCanceled}) {
+  for (JobState state : {JobState::kQueued, JobState::kRunning, JobState::kDone, JobState::kFailed,
+                         JobState::kCanceled}) {
     if (name == JobStateName(state)) return state;
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown job state '", name,
-                   "' (expected queued, running, done, failed or canceled)"));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown job state '", name, "' (expected queued, running, done, failed or canceled)"));
 }
 
 int64_t NowMs() {

@@ -14,6 +14,8 @@
 //   with reason "interrupted" instead of being re-run.
 // - Finish / Fail / Progress from a worker that no longer holds the lease (another worker
 //   re-claimed it) return FailedPrecondition and change nothing: no result is written twice.
+//   NotFound when the analysis was deleted meanwhile: the worker stops (its files are gone).
+// - A running job whose lease expired with a cancel requested becomes kCanceled, not re-run.
 // - Delete removes the row; the caller removes the files (Analysis::dir).
 // - Errors name the database file (or URL without password) and the operation.
 // - Thread-safe: one Store is shared by the HTTP threads and the workers.
@@ -60,7 +62,8 @@ struct Analysis {
 };
 
 struct ListQuery {
-  std::string name_contains;  // case-insensitive substring of file_name; "" = any
+  std::string name_contains;  // case-insensitive substring of file_name ('%', '_' literal;
+                              // SQLite folds ASCII letters only); "" = any
   std::optional<JobState> state;
   std::string verdict;        // "REAL" "FAKE" "UNDETERMINED" or "" = any
   int64_t created_from_ms = 0, created_to_ms = 0;  // inclusive range; 0 = open
@@ -83,7 +86,8 @@ class Store {
   virtual ~Store() = default;
   virtual std::string Describe() const = 0;  // "sqlite:/path/db.sqlite3" (no password)
 
-  virtual absl::Status Insert(const Analysis& analysis) = 0;  // AlreadyExists on a used id
+  // AlreadyExists on a used id. created_ms 0 means now; a queued job's empty stage "queued".
+  virtual absl::Status Insert(const Analysis& analysis) = 0;
   // NotFound naming the id.
   virtual absl::StatusOr<Analysis> Get(const std::string& id) const = 0;
   virtual absl::StatusOr<ListPage> List(const ListQuery& query) const = 0;
@@ -92,6 +96,7 @@ class Store {
   virtual absl::StatusOr<int64_t> QueuePosition(const std::string& id) const = 0;
 
   // The next job for `worker`, or nullopt when none is claimable. See the contract above.
+  // The claimed job starts at stage "decoding", progress 0, started_ms now.
   virtual absl::StatusOr<std::optional<Analysis>> Claim(const std::string& worker,
                                                         int64_t lease_ms,
                                                         int max_attempts) = 0;
@@ -100,20 +105,21 @@ class Store {
                                 const std::string& stage, double progress,
                                 int64_t lease_ms) = 0;
   // Done with a result: verdict, fake_probability, reason, message, result_json, thumbnail
-  // and upload_kept are taken from `finished`.
+  // and upload_kept are taken from `finished`; stage "done", progress 1.
   virtual absl::Status Finish(const std::string& id, const std::string& worker,
                               const Analysis& finished) = 0;
+  // Ends it kFailed, or kCanceled when reason is "canceled"; the stage stays where it stopped.
   virtual absl::Status Fail(const std::string& id, const std::string& worker,
                             const std::string& reason, const std::string& message) = 0;
   // A queued job becomes kCanceled at once; a running one is marked to cancel
   // (CancelRequested returns true) and its worker calls Fail(..., "canceled", ...).
-  // FailedPrecondition when already finished.
+  // FailedPrecondition when already finished. CancelRequested is also true once kCanceled.
   virtual absl::Status Cancel(const std::string& id) = 0;
   virtual absl::StatusOr<bool> CancelRequested(const std::string& id) const = 0;
 
   // At startup of a single-machine server: every kRunning job (its worker was this process,
-  // which died) is re-queued, or failed with reason "interrupted" once it had max_attempts.
-  // Returns how many were re-queued.
+  // which died) is re-queued, or failed with reason "interrupted" once it had max_attempts,
+  // or canceled when a cancel was requested. Returns how many were re-queued.
   virtual absl::StatusOr<int> RecoverInterrupted(int max_attempts) = 0;
 
   // Removes the row (any state; a running job is canceled first). NotFound naming the id.

@@ -18,8 +18,8 @@ namespace {
 
 std::string FreshPath() {
   const char* tmp = getenv("TMPDIR");
-  std::string dir = absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp",
-                                 "/store_benchmark.XXXXXX");
+  std::string dir =
+      absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp", "/store_benchmark.XXXXXX");
   if (mkdtemp(dir.data()) == nullptr) {
     perror("mkdtemp");
     abort();

@@ -1,8 +1,8 @@
 // The SQLite engine of store.h: one file (with its -wal and -shm companions), the dashboard's
 // history and job queue for one machine.
 //
-// Schema (version 1; migrations below are an ordered list, each applied once in its own
-// transaction and recorded in schema_version):
+// Schema (version 1; the migrations below are an ordered list: opening applies the missing
+// ones in order, in one transaction, each recorded in schema_version):
 //   schema_version(version INTEGER PRIMARY KEY, applied_ms)  one row per applied migration;
 //                                         the schema's version is MAX(version)
 //   analyses(id TEXT PRIMARY KEY, file_name, dir, upload_kept, size_bytes, content_type,
@@ -34,14 +34,18 @@
 //   foreign_keys=ON      results rows go with their analysis.
 // Writes that read-then-write (Claim, Finish, Cancel, ...) run in BEGIN IMMEDIATE
 // transactions: the write lock is taken first, so two processes never both claim one job.
-// Threads: one connection, every call under one mutex (SQLite serialises writers anyway).
+// Threads: two connections, each used under its own mutex: the writer (every write, and the
+// reads inside write transactions) and a query_only reader (Get, List, Counts, ...), so
+// the history and progress polls never wait behind a commit's fsync.
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -166,8 +170,7 @@ class Statement {
 
   std::string Text(int i) const {
     const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, i));
-    return text == nullptr ? std::string()
-                           : std::string(text, sqlite3_column_bytes(stmt_, i));
+    return text == nullptr ? std::string() : std::string(text, sqlite3_column_bytes(stmt_, i));
   }
   int64_t Int(int i) const { return sqlite3_column_int64(stmt_, i); }
   double Double(int i) const { return sqlite3_column_double(stmt_, i); }
@@ -214,8 +217,7 @@ class Connection {
     if ((rc & 0xff) == SQLITE_NOTADB) {
       message = absl::StrCat("not a SQLite database (", message, ")");
     } else if ((rc & 0xff) == SQLITE_BUSY) {
-      absl::StrAppend(&message, " (another process held it for over ", kBusyTimeoutMs,
-                      " ms)");
+      absl::StrAppend(&message, " (another process held it for over ", kBusyTimeoutMs, " ms)");
     }
     return absl::Status(CodeFor(rc), absl::StrCat(describe_, ": ", op, ": ", message));
   }
@@ -248,8 +250,7 @@ class Connection {
 // now) or BEGIN (a read snapshot); rolled back unless Commit() succeeded.
 class Transaction {
  public:
-  Transaction(const Connection& connection, bool write)
-      : connection_(connection), write_(write) {}
+  Transaction(const Connection& connection, bool write) : connection_(connection), write_(write) {}
   ~Transaction() {
     if (open_) sqlite3_exec(connection_.db(), "ROLLBACK", nullptr, nullptr, nullptr);
   }
@@ -278,15 +279,15 @@ class Transaction {
 absl::Status Migrate(const Connection& c) {
   std::lock_guard<std::mutex> lock(c.mu());
   const std::string op = "open";
-    {
+  {
     // The first statement that reads the file: a non-database fails here.
     Statement wal(c.db(), "PRAGMA journal_mode = WAL");
     const int rc = wal.Step();
     if (rc != SQLITE_ROW) return c.Error(rc, op);
     if (wal.Text(0) != "wal") {
-      return absl::FailedPreconditionError(absl::StrCat(
-          c.describe(), ": ", op, ": cannot use WAL mode (journal mode stays '", wal.Text(0),
-          "'; is it on a network filesystem?)"));
+      return absl::FailedPreconditionError(
+          absl::StrCat(c.describe(), ": ", op, ": cannot use WAL mode (journal mode stays '",
+                       wal.Text(0), "'; is it on a network filesystem?)"));
     }
   }
   RETURN_IF_ERROR(c.Exec(kSynchronous, op));
@@ -311,9 +312,10 @@ absl::Status Migrate(const Connection& c) {
                      ": a SQLite database of something else (it has tables but no "
                      "schema_version); give the dashboard its own file"));
   }
-  RETURN_IF_ERROR(c.Exec("CREATE TABLE IF NOT EXISTS schema_version ("
-                       "version INTEGER PRIMARY KEY NOT NULL, applied_ms INTEGER NOT NULL)",
-                       op));
+  RETURN_IF_ERROR(
+      c.Exec("CREATE TABLE IF NOT EXISTS schema_version ("
+             "version INTEGER PRIMARY KEY NOT NULL, applied_ms INTEGER NOT NULL)",
+             op));
   int64_t version = 0;
   {
     Statement get(c.db(), "SELECT COALESCE(MAX(version), 0) FROM schema_version");
@@ -322,10 +324,10 @@ absl::Status Migrate(const Connection& c) {
   }
   const int64_t known = static_cast<int64_t>(Migrations().size());
   if (version > known) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        c.describe(), ": ", op, ": the database has schema version ", version,
-        "; this binary knows versions up to ", known,
-        " (a newer deepfake wrote it: run that version, or use another --data_dir)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(c.describe(), ": ", op, ": the database has schema version ", version,
+                     "; this binary knows versions up to ", known,
+                     " (a newer deepfake wrote it: run that version, or use another --data_dir)"));
   }
   for (int64_t v = version; v < known; ++v) {
     const std::string migrate_op = absl::StrCat("migrate the schema to version ", v + 1);
@@ -356,12 +358,12 @@ class SqliteStore : public Store {
   absl::StatusOr<int64_t> QueuePosition(const std::string& id) const override;
   absl::StatusOr<std::optional<Analysis>> Claim(const std::string& worker, int64_t lease_ms,
                                                 int max_attempts) override;
-  absl::Status Progress(const std::string& id, const std::string& worker,
-                        const std::string& stage, double progress, int64_t lease_ms) override;
+  absl::Status Progress(const std::string& id, const std::string& worker, const std::string& stage,
+                        double progress, int64_t lease_ms) override;
   absl::Status Finish(const std::string& id, const std::string& worker,
                       const Analysis& finished) override;
-  absl::Status Fail(const std::string& id, const std::string& worker,
-                    const std::string& reason, const std::string& message) override;
+  absl::Status Fail(const std::string& id, const std::string& worker, const std::string& reason,
+                    const std::string& message) override;
   absl::Status Cancel(const std::string& id) override;
   absl::StatusOr<bool> CancelRequested(const std::string& id) const override;
   absl::StatusOr<int> RecoverInterrupted(int max_attempts) override;
@@ -377,8 +379,7 @@ class SqliteStore : public Store {
   absl::StatusOr<Analysis> ReadAnalysis(const Statement& row) const;
   // On `c`, its mutex held.
   absl::StatusOr<std::optional<Analysis>> GetLocked(const Connection& c, const std::string& id,
-                                                    bool with_result,
-                                                    const std::string& op) const;
+                                                    bool with_result, const std::string& op) const;
   // Why `worker` may not change job `id` (NotFound / FailedPrecondition), after an UPDATE
   // guarded by state = 'running' AND worker = ? changed nothing.
   absl::Status NotHeld(const std::string& id, const std::string& worker,
@@ -405,8 +406,8 @@ absl::StatusOr<Analysis> SqliteStore::ReadAnalysis(const Statement& row) const {
   a.content_type = row.Text(5);
   absl::StatusOr<JobState> state = ParseJobState(row.Text(6));
   if (!state.ok()) {
-    return absl::DataLossError(absl::StrCat(Describe(), ": analysis '", a.id,
-                                            "': ", state.status().message()));
+    return absl::DataLossError(
+        absl::StrCat(Describe(), ": analysis '", a.id, "': ", state.status().message()));
   }
   a.state = *state;
   a.stage = row.Text(7);
@@ -429,10 +430,10 @@ absl::StatusOr<std::optional<Analysis>> SqliteStore::GetLocked(const Connection&
                                                                const std::string& id,
                                                                bool with_result,
                                                                const std::string& op) const {
-  Statement get(c.db(), absl::StrCat("SELECT ", kColumns, with_result ? ", r.result_json" : "",
-                                     " FROM analyses a",
-                                     with_result ? " LEFT JOIN results r ON r.id = a.id" : "",
-                                     " WHERE a.id = ?"));
+  Statement get(
+      c.db(),
+      absl::StrCat("SELECT ", kColumns, with_result ? ", r.result_json" : "", " FROM analyses a",
+                   with_result ? " LEFT JOIN results r ON r.id = a.id" : "", " WHERE a.id = ?"));
   get.Bind(1, id);
   ASSIGN_OR_RETURN(const bool row, c.NextRow(get, op));
   if (!row) return std::nullopt;
@@ -447,10 +448,9 @@ absl::Status SqliteStore::NotHeld(const std::string& id, const std::string& work
   ASSIGN_OR_RETURN(const std::optional<Analysis> now, GetLocked(c, id, false, op));
   if (!now.has_value()) return NotFound(id, op);
   return absl::FailedPreconditionError(absl::StrCat(
-      Describe(), ": ", op, ": worker '", worker, "' no longer holds analysis '", id,
-      "' (it is ", JobStateName(now->state),
-      now->state == JobState::kRunning ? absl::StrCat(" on worker '", now->worker, "'") : "",
-      ")"));
+      Describe(), ": ", op, ": worker '", worker, "' no longer holds analysis '", id, "' (it is ",
+      JobStateName(now->state),
+      now->state == JobState::kRunning ? absl::StrCat(" on worker '", now->worker, "'") : "", ")"));
 }
 
 absl::Status SqliteStore::Insert(const Analysis& analysis) {
@@ -479,8 +479,7 @@ absl::Status SqliteStore::Insert(const Analysis& analysis) {
   insert.Bind(19, a.worker).Bind(20, a.lease_expires_ms);
   const int rc = insert.Step();
   if ((rc & 0xff) == SQLITE_CONSTRAINT) {
-    return absl::AlreadyExistsError(
-        absl::StrCat(Describe(), ": ", op, ": the id is already used"));
+    return absl::AlreadyExistsError(absl::StrCat(Describe(), ": ", op, ": the id is already used"));
   }
   if (rc != SQLITE_DONE) return c.Error(rc, op);
   if (!a.result_json.empty()) {
@@ -503,9 +502,9 @@ absl::StatusOr<Analysis> SqliteStore::Get(const std::string& id) const {
 absl::StatusOr<ListPage> SqliteStore::List(const ListQuery& query) const {
   const std::string op = "list analyses";
   if (query.limit < 1 || query.limit > 200 || query.offset < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Describe(), ": ", op, ": limit ", query.limit, " / offset ", query.offset,
-                     " out of range (limit 1..200, offset >= 0)"));
+    return absl::InvalidArgumentError(absl::StrCat(Describe(), ": ", op, ": limit ", query.limit,
+                                                   " / offset ", query.offset,
+                                                   " out of range (limit 1..200, offset >= 0)"));
   }
   std::string where = " WHERE 1";
   std::vector<std::function<void(Statement&, int)>> binds;
@@ -550,7 +549,7 @@ absl::StatusOr<ListPage> SqliteStore::List(const ListQuery& query) const {
     if (row) page.total = count.Int(0);
   }
   Statement list(c.db(), absl::StrCat("SELECT ", kColumns, " FROM analyses a", where,
-                                   " ORDER BY a.created_ms DESC, a.id DESC LIMIT ? OFFSET ?"));
+                                      " ORDER BY a.created_ms DESC, a.id DESC LIMIT ? OFFSET ?"));
   bind_all(list);
   list.Bind(static_cast<int>(binds.size()) + 1, query.limit);
   list.Bind(static_cast<int>(binds.size()) + 2, query.offset);
@@ -568,8 +567,7 @@ absl::StatusOr<StoreCounts> SqliteStore::Counts() const {
   const std::string op = "count analyses";
   const Connection& c = *reader_;
   std::lock_guard<std::mutex> lock(c.mu());
-  Statement count(c.db(),
-                  "SELECT state, verdict, COUNT(*) FROM analyses GROUP BY state, verdict");
+  Statement count(c.db(), "SELECT state, verdict, COUNT(*) FROM analyses GROUP BY state, verdict");
   StoreCounts counts;
   while (true) {
     ASSIGN_OR_RETURN(const bool row, c.NextRow(count, op));
@@ -614,28 +612,27 @@ absl::Status SqliteStore::EndUnrunnable(int64_t now_ms, int64_t only_expired_bef
   const Connection& c = *writer_;  // its mutex held by the caller
   const std::string expired =
       only_expired_before_ms > 0 ? " AND lease_expires_ms <= ?3" : " AND ?3 = ?3";
-  Statement canceled(c.db(), absl::StrCat(
-                              "UPDATE analyses SET state = 'canceled', reason = 'canceled', "
-                              "message = 'canceled by request', finished_ms = ?1, "
-                              "lease_expires_ms = 0 "
-                              "WHERE state = 'running' AND cancel_requested = 1 AND ?2 = ?2",
-                              expired));
+  Statement canceled(c.db(),
+                     absl::StrCat("UPDATE analyses SET state = 'canceled', reason = 'canceled', "
+                                  "message = 'canceled by request', finished_ms = ?1, "
+                                  "lease_expires_ms = 0 "
+                                  "WHERE state = 'running' AND cancel_requested = 1 AND ?2 = ?2",
+                                  expired));
   canceled.Bind(1, now_ms).Bind(2, max_attempts).Bind(3, only_expired_before_ms);
   RETURN_IF_ERROR(c.Run(canceled, op).status());
-  Statement failed(
-      c.db(), absl::StrCat("UPDATE analyses SET state = 'failed', reason = 'interrupted', "
-                        "message = 'the analysis was interrupted ' || attempts || "
-                        "' time(s) (the server stopped or its worker died); not retried', "
-                        "finished_ms = ?1, lease_expires_ms = 0 "
-                        "WHERE state = 'running' AND attempts >= ?2",
-                        expired));
+  Statement failed(c.db(),
+                   absl::StrCat("UPDATE analyses SET state = 'failed', reason = 'interrupted', "
+                                "message = 'the analysis was interrupted ' || attempts || "
+                                "' time(s) (the server stopped or its worker died); not retried', "
+                                "finished_ms = ?1, lease_expires_ms = 0 "
+                                "WHERE state = 'running' AND attempts >= ?2",
+                                expired));
   failed.Bind(1, now_ms).Bind(2, max_attempts).Bind(3, only_expired_before_ms);
   return c.Run(failed, op).status();
 }
 
 absl::StatusOr<std::optional<Analysis>> SqliteStore::Claim(const std::string& worker,
-                                                           int64_t lease_ms,
-                                                           int max_attempts) {
+                                                           int64_t lease_ms, int max_attempts) {
   const std::string op = absl::StrCat("claim a job for worker '", worker, "'");
   const Connection& c = *writer_;
   std::lock_guard<std::mutex> lock(c.mu());
@@ -645,11 +642,10 @@ absl::StatusOr<std::optional<Analysis>> SqliteStore::Claim(const std::string& wo
   RETURN_IF_ERROR(EndUnrunnable(now, now, max_attempts, op));
   // The oldest queued job and the oldest expired running one; the older of the two wins.
   std::optional<std::pair<int64_t, std::string>> next;
-  for (const char* sql :
-       {"SELECT created_ms, id FROM analyses WHERE state = 'queued' "
-        "ORDER BY created_ms, id LIMIT 1",
-        "SELECT created_ms, id FROM analyses WHERE state = 'running' AND "
-        "lease_expires_ms <= ? ORDER BY created_ms, id LIMIT 1"}) {
+  for (const char* sql : {"SELECT created_ms, id FROM analyses WHERE state = 'queued' "
+                          "ORDER BY created_ms, id LIMIT 1",
+                          "SELECT created_ms, id FROM analyses WHERE state = 'running' AND "
+                          "lease_expires_ms <= ? ORDER BY created_ms, id LIMIT 1"}) {
     Statement select(c.db(), sql);
     select.Bind(1, now);
     ASSIGN_OR_RETURN(const bool row, c.NextRow(select, op));
@@ -673,8 +669,7 @@ absl::StatusOr<std::optional<Analysis>> SqliteStore::Claim(const std::string& wo
 }
 
 absl::Status SqliteStore::Progress(const std::string& id, const std::string& worker,
-                                   const std::string& stage, double progress,
-                                   int64_t lease_ms) {
+                                   const std::string& stage, double progress, int64_t lease_ms) {
   const std::string op = absl::StrCat("progress of '", id, "'");
   const Connection& c = *writer_;
   std::lock_guard<std::mutex> lock(c.mu());
@@ -748,9 +743,8 @@ absl::Status SqliteStore::Cancel(const std::string& id) {
     flag.Bind(1, id);
     RETURN_IF_ERROR(c.Run(flag, op).status());
   } else {
-    return absl::FailedPreconditionError(absl::StrCat(Describe(), ": ", op,
-                                                      ": the analysis is already ",
-                                                      JobStateName(analysis->state)));
+    return absl::FailedPreconditionError(absl::StrCat(
+        Describe(), ": ", op, ": the analysis is already ", JobStateName(analysis->state)));
   }
   return transaction.Commit(op);
 }
@@ -812,6 +806,9 @@ absl::StatusOr<std::vector<std::string>> SqliteStore::DeleteAll() {
 }
 
 // Problems SQLite would report vaguely ("unable to open database file"), named plainly.
+// Writability is tried, not inferred from mode bits (root, capabilities, read-only mounts):
+// a probe file is created in the folder and removed. The database file itself is never
+// opened here: closing a descriptor of it would drop this process's SQLite locks on it.
 absl::Status CheckPath(const std::string& path) {
   const std::string describe = absl::StrCat("sqlite:", path);
   if (path.empty()) return absl::InvalidArgumentError("sqlite: open: empty database path");
@@ -821,20 +818,18 @@ absl::Status CheckPath(const std::string& path) {
     return absl::NotFoundError(
         absl::StrCat(describe, ": open: the folder '", dir, "' does not exist"));
   }
-  if (access(dir.c_str(), W_OK | X_OK) != 0) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        describe, ": open: the folder '", dir,
-        "' is not writable (the database and its -wal and -shm files are written there)"));
+  std::string probe = absl::StrCat(dir, "/.deepfake-write-probe-XXXXXX");
+  const int fd = mkstemp(probe.data());
+  if (fd < 0) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(describe, ": open: the folder '", dir, "' is not writable (", strerror(errno),
+                     "; the database and its -wal and -shm files are written there)"));
   }
-  if (stat(path.c_str(), &st) == 0) {
-    if (!S_ISREG(st.st_mode)) {
-      return absl::FailedPreconditionError(
-          absl::StrCat(describe, ": open: not a regular file (a folder?)"));
-    }
-    if (access(path.c_str(), R_OK | W_OK) != 0) {
-      return absl::PermissionDeniedError(
-          absl::StrCat(describe, ": open: the file is not readable and writable"));
-    }
+  close(fd);
+  unlink(probe.c_str());
+  if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(describe, ": open: not a regular file (a folder?)"));
   }
   return absl::OkStatus();
 }
@@ -842,12 +837,16 @@ absl::Status CheckPath(const std::string& path) {
 absl::StatusOr<std::unique_ptr<Connection>> OpenConnection(const std::string& path) {
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(
-      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-      nullptr);
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     const std::string message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close_v2(db);
     return absl::Status(CodeFor(rc), absl::StrCat("sqlite:", path, ": open: ", message));
+  }
+  if (sqlite3_db_readonly(db, "main") == 1) {  // SQLite's fallback for a read-only file
+    sqlite3_close_v2(db);
+    return absl::PermissionDeniedError(
+        absl::StrCat("sqlite:", path, ": open: the file is not writable"));
   }
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
   return std::make_unique<Connection>(absl::StrCat("sqlite:", path), db);

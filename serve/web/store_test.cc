@@ -4,17 +4,20 @@
 // matters (the file's errors, schema versions) are in SqliteStoreTest at the end.
 #include "serve/web/store.h"
 
-#include <sched.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -28,6 +31,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "base/testing/test_paths.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -403,6 +407,61 @@ TEST_P(StoreTest, ConcurrentWorkersClaimEachJobExactlyOnce) {
   for (const std::string& id : ids) EXPECT_EQ(store_->Get(id)->attempts, 1) << id;
 }
 
+// Several servers on one database (issue 18's fleet; for SQLite, a restarted server that
+// overlaps its predecessor): processes claim concurrently, each job goes to exactly one.
+TEST_P(StoreTest, ConcurrentProcessesClaimEachJobExactlyOnce) {
+  ASSERT_NE(store_, nullptr);
+  constexpr int kJobs = 60, kProcesses = 3;
+  std::vector<std::string> ids;
+  for (int i = 0; i < kJobs; ++i) {
+    ids.push_back(absl::StrCat("pjob", 1000 + i));
+    ASSERT_TRUE(store_->Insert(Queued(ids.back(), i + 1)).ok());
+  }
+  store_.reset();  // no connection crosses fork
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  std::vector<pid_t> children;
+  for (int p = 0; p < kProcesses; ++p) {
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      close(pipe_fds[0]);
+      absl::StatusOr<std::unique_ptr<Store>> store = GetParam().open(dir_);
+      if (!store.ok()) _exit(2);
+      const std::string worker = absl::StrCat("host:", getpid(), ":0");
+      while (true) {
+        absl::StatusOr<std::optional<Analysis>> job = (*store)->Claim(worker, 60000, 3);
+        if (!job.ok()) _exit(3);
+        if (!job->has_value()) break;
+        if (!(*store)->Finish((*job)->id, worker, Result("REAL", 0.1)).ok()) _exit(4);
+        const std::string line = (*job)->id + "\n";  // short: one atomic pipe write
+        if (write(pipe_fds[1], line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+          _exit(5);
+        }
+      }
+      _exit(0);
+    }
+    children.push_back(pid);
+  }
+  close(pipe_fds[1]);
+  std::string text;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = read(pipe_fds[0], buffer, sizeof buffer)) > 0) text.append(buffer, n);
+  close(pipe_fds[0]);
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
+  }
+  std::vector<std::string> claimed = absl::StrSplit(text, '\n', absl::SkipEmpty());
+  EXPECT_THAT(claimed, UnorderedElementsAreArray(ids));
+  store_ = Open();
+  ASSERT_NE(store_, nullptr);
+  EXPECT_EQ(store_->Counts()->done, kJobs);
+  for (const std::string& id : ids) EXPECT_EQ(store_->Get(id)->attempts, 1) << id;
+}
+
 TEST_P(StoreTest, ExpiredLeaseIsReclaimedAndTheStaleWorkerIsRejected) {
   ASSERT_NE(store_, nullptr);
   ASSERT_TRUE(store_->Insert(Queued("x", 1)).ok());
@@ -641,10 +700,10 @@ TEST_P(StoreTest, ReopeningSeesEverything) {
   EXPECT_EQ(StateOf("k129"), JobState::kCanceled);
 }
 
-// A child process inserts and finishes jobs as fast as it can, reporting each write after
-// it returned; it is killed with SIGKILL mid-stream. Every write it reported is there, the
-// database is consistent, and nothing is half-written (a job is either done with its result
-// or not done at all).
+// A child process inserts, claims, updates and finishes jobs as fast as it can, reporting
+// each write after it returned; it is killed with SIGKILL mid-stream. Every write it
+// reported is there, the database is consistent, and nothing is half-written (a job is
+// either done with its result or not done at all).
 TEST_P(StoreTest, KillNineWhileWritingLosesNothingAcknowledged) {
   ASSERT_NE(store_, nullptr);
   store_.reset();  // the child opens its own (no connection crosses fork)
@@ -672,6 +731,8 @@ TEST_P(StoreTest, KillNineWhileWritingLosesNothingAcknowledged) {
         report("I " + id);
         absl::StatusOr<std::optional<Analysis>> job = (*store)->Claim(worker, 60000, 3);
         if (!job.ok() || !job->has_value()) _exit(5);
+        if (!(*store)->Progress((*job)->id, worker, "scoring", 0.5, 60000).ok()) _exit(7);
+        report("P " + (*job)->id);
         Analysis result = Result("FAKE", 0.75);
         result.result_json = absl::StrCat("{\"id\": \"", (*job)->id, "\", \"pad\": \"",
                                           std::string(3000, 'x'), "\"}");
@@ -682,20 +743,20 @@ TEST_P(StoreTest, KillNineWhileWritingLosesNothingAcknowledged) {
     close(pipe_fds[1]);
     FILE* acks = fdopen(pipe_fds[0], "r");
     ASSERT_NE(acks, nullptr);
-    std::set<std::string> inserted, finished;
+    std::set<std::string> inserted, progressed, finished;
+    auto record = [&](std::string text) {
+      if (!text.empty() && text.back() == '\n') text.pop_back();
+      (text[0] == 'I' ? inserted : text[0] == 'P' ? progressed : finished).insert(text.substr(2));
+    };
     char line[256];
     while (static_cast<int>(inserted.size() + finished.size()) < kill_after &&
            fgets(line, sizeof line, acks) != nullptr) {
-      std::string text(line);
-      if (!text.empty() && text.back() == '\n') text.pop_back();
-      (text[0] == 'I' ? inserted : finished).insert(text.substr(2));
+      record(line);
     }
     kill(pid, SIGKILL);
     // Writes reported after we stopped reading are acknowledged too.
     while (fgets(line, sizeof line, acks) != nullptr) {
-      std::string text(line);
-      if (!text.empty() && text.back() == '\n') text.pop_back();
-      (text[0] == 'I' ? inserted : finished).insert(text.substr(2));
+      record(line);
     }
     fclose(acks);
     int status = 0;
@@ -716,6 +777,10 @@ TEST_P(StoreTest, KillNineWhileWritingLosesNothingAcknowledged) {
         EXPECT_EQ(a->result_json.size(), 3000 + 21 + id.size()) << id;
       } else {
         EXPECT_FALSE(finished.count(id)) << "acknowledged finish lost: " << id;
+        if (progressed.count(id)) {  // progress commits without its own fsync: still there
+          EXPECT_EQ(a->stage, "scoring") << id;
+          EXPECT_EQ(a->progress, 0.5) << id;
+        }
         EXPECT_EQ(a->result_json, "") << id;
       }
     }
@@ -775,6 +840,31 @@ TEST(SqliteStoreTest, CreatesAVersionedWalDatabase) {
   store = OpenSqliteStore(path);
   ASSERT_TRUE(store.ok()) << store.status();
   EXPECT_THAT(*RawSqlite(path, "SELECT COUNT(*) FROM schema_version"), ElementsAre("1"));
+}
+
+// Servers started at once on a new file (a restart overlapping its predecessor): every one
+// opens it, and the schema is created once.
+TEST(SqliteStoreTest, ProcessesOpeningANewFileAtOnceMigrateItOnce) {
+  const std::string path = base::testing::TestTempPath("h.sqlite3");
+  std::vector<pid_t> children;
+  for (int p = 0; p < 4; ++p) {
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      absl::StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore(path);
+      if (!store.ok()) _exit(2);
+      _exit((*store)->Insert(Queued(absl::StrCat("p", p), p + 1)).ok() ? 0 : 3);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
+  }
+  EXPECT_THAT(*RawSqlite(path, "SELECT version FROM schema_version"), ElementsAre("1"));
+  EXPECT_THAT(*RawSqlite(path, "SELECT id FROM analyses ORDER BY id"),
+              ElementsAre("p0", "p1", "p2", "p3"));
 }
 
 TEST(SqliteStoreTest, ListQueriesUseTheIndexes) {
@@ -858,15 +948,29 @@ TEST(SqliteStoreTest, AMissingFolderIsNamed) {
   EXPECT_THAT(store.status().message(), HasSubstr(folder));
 }
 
-// The database in a read-only folder (its -wal and -shm files cannot be made there). Root
-// writes anywhere, so as root a child process drops to "nobody" first; it opens the store
-// by a relative path from inside the folder's parent (nobody may not traverse the test's
-// folders above it) and reports the status message through a pipe.
+// Root (as tests often run, in a container or Bazel's sandbox) writes anywhere: the calling
+// thread gives up the capabilities that override file permissions (it keeps them permitted;
+// a forked child does this). False on failure, with errno set.
+bool DropFilePermissionOverrides() {
+  __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  if (syscall(SYS_capget, &header, data) != 0) return false;
+  for (int cap : {CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER}) {
+    data[cap / 32].effective &= ~(1u << (cap % 32));
+  }
+  return syscall(SYS_capset, &header, data) == 0;
+}
+
+// A database in a read-only folder (its -wal and -shm files cannot be made there) and a
+// read-only database file, opened by a child process without root's permission overrides, by a
+// relative path from inside the folder's parent; it reports the status message through a pipe.
 TEST(SqliteStoreTest, AnUnwritableFolderIsNamed) {
   const std::string parent = base::testing::TestTempDir("parent");
   const std::string folder = parent + "/readonly";
   ASSERT_EQ(mkdir(folder.c_str(), 0555), 0);
   ASSERT_EQ(chmod(folder.c_str(), 0555), 0);
+  ASSERT_TRUE(OpenSqliteStore(parent + "/readonly.sqlite3").ok());
+  ASSERT_EQ(chmod((parent + "/readonly.sqlite3").c_str(), 0444), 0);
   int pipe_fds[2];
   ASSERT_EQ(pipe(pipe_fds), 0);
   const pid_t pid = fork();
@@ -874,16 +978,17 @@ TEST(SqliteStoreTest, AnUnwritableFolderIsNamed) {
   if (pid == 0) {
     close(pipe_fds[0]);
     if (chdir(parent.c_str()) != 0) _exit(2);
-    // Outside a sandbox: become nobody. In one (a user namespace mapping only root):
-    // a nested user namespace, where root's files are not ours to override.
-    if (geteuid() == 0 && setresuid(65534, 65534, 65534) != 0 && unshare(CLONE_NEWUSER) != 0) {
+    if (!DropFilePermissionOverrides()) {
+      const std::string message = absl::StrCat("cannot drop capabilities: ", strerror(errno));
+      if (write(pipe_fds[1], message.data(), message.size()) < 0) _exit(4);
       _exit(3);
     }
-    absl::StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore("readonly/h.sqlite3");
-    const std::string message = store.ok()
-                                    ? "OK"
-                                    : absl::StrCat(absl::StatusCodeToString(store.status().code()),
-                                                   " ", store.status().message());
+    std::string message;
+    for (const char* path : {"readonly/h.sqlite3", "readonly.sqlite3"}) {
+      absl::StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore(path);
+      absl::StrAppend(&message, store.ok() ? "OK" : absl::StatusCodeToString(store.status().code()),
+                      " ", store.status().message(), "\n");
+    }
     if (write(pipe_fds[1], message.data(), message.size()) < 0) _exit(4);
     _exit(0);
   }
@@ -895,10 +1000,19 @@ TEST(SqliteStoreTest, AnUnwritableFolderIsNamed) {
   close(pipe_fds[0]);
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
-  EXPECT_THAT(message, HasSubstr("PERMISSION_DENIED"));
-  EXPECT_THAT(message, HasSubstr("readonly/h.sqlite3"));
-  EXPECT_THAT(message, HasSubstr("not writable"));
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << "child status " << status << ": " << message;
+  const size_t newline = message.find('\n');
+  ASSERT_NE(newline, std::string::npos) << message;
+  const std::string in_folder = message.substr(0, newline), file = message.substr(newline + 1);
+  EXPECT_THAT(in_folder, HasSubstr("PERMISSION_DENIED"));
+  EXPECT_THAT(in_folder, HasSubstr("sqlite:readonly/h.sqlite3"));
+  EXPECT_THAT(in_folder, HasSubstr("folder 'readonly' is not writable"));
+  EXPECT_THAT(file, HasSubstr("PERMISSION_DENIED"));
+  EXPECT_THAT(file, HasSubstr("sqlite:readonly.sqlite3"));
+  EXPECT_THAT(file, HasSubstr("the file is not writable"));
+  // Nothing was created in the folder.
+  EXPECT_NE(access((folder + "/h.sqlite3").c_str(), F_OK), 0);
 }
 
 }  // namespace
