@@ -265,6 +265,9 @@ TEST_F(ServerApiTest, UnknownThingsAndBadParameters) {
   ExpectError(Client()->Delete("/api/v1/analyses", Headers()), 400, "bad_request", "confirm=all");
   ExpectError(Client()->Post("/api/v1/analyses", Headers(), "x", "text/plain"), 400, "bad_request",
               "multipart/form-data");
+  ExpectError(Client()->Post("/login", Headers(), std::string(100000, 'x'),
+                             "application/x-www-form-urlencoded"),
+              413, "payload_too_large", "is over 65.5 kB");
   httplib::MultipartFormDataItems no_file = {{"note", "hello", "", ""}};
   ExpectError(Client()->Post("/api/v1/analyses", Headers(), no_file), 400, "bad_request",
               "no 'file' part");
