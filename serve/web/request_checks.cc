@@ -17,6 +17,8 @@ namespace {
 
 using HandlerResponse = httplib::Server::HandlerResponse;
 
+constexpr int64_t kMaxFormBytes = 64 << 10;  // bodies of requests other than uploads
+
 bool IsApi(const std::string& path) {
   return absl::StartsWith(path, "/api/") || path == "/metrics";
 }
@@ -59,7 +61,26 @@ HandlerResponse CheckRequest(ServerContext& context, const httplib::Request& req
                            kCsrfValue, "' (or a Bearer token): cross-site requests are refused"));
     return HandlerResponse::Handled;
   }
-  if (req.method == "POST" && req.path == "/api/v1/analyses") {
+  const bool upload = req.method == "POST" && req.path == "/api/v1/analyses";
+  if (!upload && req.method != "GET" && req.method != "HEAD") {
+    // Only uploads carry large bodies; anything else would be read whole into memory.
+    uint64_t length = 0;
+    if (absl::StrContains(req.get_header_value("Transfer-Encoding"), "chunked")) {
+      res.set_header("Connection", "close");
+      SendError(res, 411, absl::StrCat(req.method, " ", req.path, " needs a Content-Length"));
+      return HandlerResponse::Handled;
+    }
+    if (req.has_header("Content-Length") &&
+        absl::SimpleAtoi(req.get_header_value("Content-Length"), &length) &&
+        length > static_cast<uint64_t>(kMaxFormBytes)) {
+      res.set_header("Connection", "close");
+      SendError(res, 413,
+                absl::StrCat("the body of ", req.method, " ", req.path, " is over ",
+                             HumanBytes(kMaxFormBytes)));
+      return HandlerResponse::Handled;
+    }
+  }
+  if (upload) {
     uint64_t length = 0;
     if (req.has_header("Content-Length") &&
         absl::SimpleAtoi(req.get_header_value("Content-Length"), &length) &&

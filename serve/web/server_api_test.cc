@@ -116,12 +116,13 @@ TEST_F(ServerApiTest, OverTheLimitByContentLengthIsRefusedBeforeTheBody) {
 
 TEST_F(ServerApiTest, OverTheLimitInTheStreamIsRefusedAndNothingIsKept) {
   ServeOptions options = DefaultOptions();
-  options.max_upload_bytes = 100000;  // the clip is 192 kB; its Content-Length passes the check
+  options.max_upload_bytes =
+      150000;  // the clip is 192 kB: its Content-Length passes (+64 kB framing)
   StartServer(options);
   const std::string clip = testing::ReadFile(testing::kLongerClip);
   ASSERT_GT(clip.size(), 150000u);
   ExpectError(Upload(clip, "big.mp4"), 413, "payload_too_large",
-              "upload 'big.mp4' is over 100.0 kB");
+              "upload 'big.mp4' is over 150.0 kB");
   // Chunked (no Content-Length): the same, from the stream.
   const std::string boundary = "----deepfake-test";
   const std::string body =
@@ -138,7 +139,7 @@ TEST_F(ServerApiTest, OverTheLimitInTheStreamIsRefusedAndNothingIsKept) {
         return true;
       },
       "multipart/form-data; boundary=" + boundary);
-  ExpectError(chunked, 413, "payload_too_large", "upload 'chunked.mp4' is over 100.0 kB");
+  ExpectError(chunked, 413, "payload_too_large", "upload 'chunked.mp4' is over 150.0 kB");
   EXPECT_EQ(StoredFolders(), 0);
   EXPECT_EQ(Json(Client()->Get("/api/v1/analyses", Headers()))["total"], 0);
 }
@@ -265,6 +266,9 @@ TEST_F(ServerApiTest, UnknownThingsAndBadParameters) {
   ExpectError(Client()->Delete("/api/v1/analyses", Headers()), 400, "bad_request", "confirm=all");
   ExpectError(Client()->Post("/api/v1/analyses", Headers(), "x", "text/plain"), 400, "bad_request",
               "multipart/form-data");
+  ExpectError(Client()->Post("/login", Headers(), std::string(100000, 'x'),
+                             "application/x-www-form-urlencoded"),
+              413, "payload_too_large", "is over 65.5 kB");
   httplib::MultipartFormDataItems no_file = {{"note", "hello", "", ""}};
   ExpectError(Client()->Post("/api/v1/analyses", Headers(), no_file), 400, "bad_request",
               "no 'file' part");

@@ -18,7 +18,7 @@
 namespace serve::web {
 
 // Multipart framing allowed on top of --max_upload_mb in an upload's Content-Length.
-inline constexpr int64_t kMultipartOverheadBytes = int64_t{1} << 20;
+inline constexpr int64_t kMultipartOverheadBytes = int64_t{64} << 10;
 inline constexpr int kMaxFilesPerUpload = 32;
 inline constexpr int kMaxEventStreams = 32;  // open SSE connections (each holds a thread)
 
