@@ -260,7 +260,7 @@ TEST_F(DetectCommandTest, ExplainWritesOnePngPerTrack) {
 TEST_F(DetectCommandTest, ShippedModelLookup) {
   CommandRun run = Detect({"--video_path", kRealClip}, /*with_model=*/false);
   EXPECT_EQ(run.exit_code, cli::kExitUsage);
-  EXPECT_THAT(run.err, HasSubstr("the project ships no trained model yet"));
+  EXPECT_THAT(run.err, HasSubstr("the shipped model (models/deepfake_default.safetensors"));
   EXPECT_THAT(run.err, HasSubstr("pass --model_path=CHECKPOINT"));
 
   setenv(kShippedModelEnv, model_path_->c_str(), 1);
