@@ -14,7 +14,6 @@ import unittest
 
 BINARY, PKG, MODEL, CARD, LANDMARKS = sys.argv[1:6]
 SAMPLES = sys.argv[6:]
-del sys.argv[1:]
 
 
 def card_text():
@@ -77,4 +76,7 @@ class ShippedModelTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    sys.path.insert(0, os.path.abspath("serve/python/testing"))
+    import sanitizers  # pylint: disable=import-error
+    sanitizers.reexec_if_needed(os.path.join(PKG, "deepfake", "_deepfake.so"))
+    unittest.main(argv=[sys.argv[0]], verbosity=2)
