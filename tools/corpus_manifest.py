@@ -110,15 +110,18 @@ def stratum(group_videos):
     return "real:" + group_videos[0]["source"]
 
 
-def assign_splits(videos, seed, test_fraction, val_fraction):
+def assign_splits(videos, seed, test_fraction, val_fraction, leave_out=""):
     groups = collections.defaultdict(list)
     for v in videos:
         groups[v["group"]].append(v)
     strata = collections.defaultdict(list)
+    split_of = {}
     for name in sorted(groups):
+        if leave_out and any(leave_out in v["source"] for v in groups[name]):
+            split_of[name] = "test"  # the held-out source: tested only, never trained on
+            continue
         strata[stratum(groups[name])].append(name)
     rng = random.Random(seed)
-    split_of = {}
     for name in sorted(strata):
         members = strata[name]
         rng.shuffle(members)
@@ -190,13 +193,17 @@ def main():
     p.add_argument("--seed", type=int, default=15)
     p.add_argument("--test_fraction", type=float, default=0.25)
     p.add_argument("--val_fraction", type=float, default=0.2)
+    p.add_argument("--leave_out", default="",
+                   help="leave-one-source-out: every group with a video from a source "
+                        "repository containing this (e.g. iperov/DeepFaceLive) goes to test")
     args = p.parse_args()
     if not args.out and not args.synth_inputs:
         fail("give --out or --synth_inputs")
 
     corpus = read_corpus(args.corpus)
     real = read_real_faces(args.real_faces)
-    split_of = assign_splits(corpus + real, args.seed, args.test_fraction, args.val_fraction)
+    split_of = assign_splits(corpus + real, args.seed, args.test_fraction, args.val_fraction,
+                             args.leave_out)
     clip_split = {v["clip"]: split_of[v["group"]] for v in real}
     clip_group = {v["clip"]: v["group"] for v in real}
 
@@ -233,7 +240,8 @@ def main():
     options = {"tool": "tools/corpus_manifest.py", "seed": args.seed,
                "test_fraction": args.test_fraction, "val_fraction": args.val_fraction,
                "corpus": os.path.abspath(args.corpus), "real_faces": os.path.abspath(args.real_faces),
-               "synth": [os.path.abspath(s) for s in args.synth], "dropped_synth": dropped}
+               "synth": [os.path.abspath(s) for s in args.synth], "dropped_synth": dropped,
+               "leave_out": args.leave_out}
 
     def write(name, items):
         with open(os.path.join(args.out, name), "w") as f:

@@ -33,7 +33,8 @@ def make_corpus(root):
             path = os.path.join(root, "corpus", "videos", file)
             os.makedirs(os.path.dirname(path), exist_ok=True)
             open(path, "w").close()
-            f.write("\t".join([file, "o/r@c", label, method, "MIT", "", "", group]) + "\n")
+            repo = "o/dfl-repo@c" if group.startswith("dfl:") else "o/r@c"
+            f.write("\t".join([file, repo, label, method, "MIT", "", "", group]) + "\n")
     os.makedirs(os.path.join(root, "real"))
     for clip in ["retalking_face1", "retalking_face3", "sadtalker_WDA_AlexandriaOcasioCortez_000",
                  "a", "b", "c", "d"]:
@@ -132,6 +133,16 @@ class CorpusManifestTest(unittest.TestCase):
         self.assertEqual({e["split"] for e in got.values()}, {split["a"]})
         self.assertEqual(got["s1.mp4"]["method"], "synthetic_swap")
         self.assertEqual(got["s3.mp4"]["method"], "self_blend")
+
+    def test_leave_one_source_out_tests_every_group_of_the_source(self):
+        m = self.manifest(os.path.join(self.root, "out"), "--leave_out", "dfl-repo")
+        for e in m["entries"]:
+            held_out = e["target_identity"].startswith("dfl:")
+            self.assertEqual(e["split"] == "test" or not held_out, True, e["file"])
+        self.assertTrue(any(e["method"] == "face_swap" and e["split"] == "test"
+                            for e in m["entries"]))
+        self.assertFalse(any(e["method"] == "face_swap" and e["split"] != "test"
+                             for e in m["entries"]))
 
     def test_bad_input_names_the_file(self):
         os.remove(os.path.join(self.root, "corpus", "videos", "kim", "fake.mp4"))
