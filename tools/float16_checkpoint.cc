@@ -1,7 +1,9 @@
 // bazel run //tools:float16_checkpoint -- --input=best.safetensors --output=model_f16.safetensors
 // Writes a copy of a native checkpoint with float16 storage (half the bytes; metadata kept,
 // plus "storage" = "float16"); every loader widens it back to float32
-// (nn/io/checkpoint.h). Exit code 0 written, 1 failed (the message names the file), 2 usage.
+// (nn/io/checkpoint.h). The training provenance loses its wall-clock "seconds" (written by
+// older trainers), so the copy depends only on the training command, seed and thread count.
+// Exit code 0 written, 1 failed (the message names the file), 2 usage.
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -9,6 +11,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "nlohmann/json.hpp"
 #include "nn/io/checkpoint.h"
 #include "serve/cli/flags.h"
 
@@ -25,7 +28,16 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "float16_checkpoint: give --input and --output\n%s\n", kUsage);
     return 2;
   }
-  if (const absl::Status s = nn::io::WriteFloat16Checkpoint(input, output); !s.ok()) {
+  auto drop_seconds = [](nn::io::Metadata* metadata) {
+    auto it = metadata->find("training");
+    if (it == metadata->end()) return;
+    nlohmann::json training = nlohmann::json::parse(it->second, nullptr, /*allow_exceptions=*/false);
+    if (!training.is_object() || !training.contains("seconds")) return;
+    training.erase("seconds");
+    it->second = training.dump();
+  };
+  if (const absl::Status s = nn::io::WriteFloat16Checkpoint(input, output, drop_seconds);
+      !s.ok()) {
     std::fprintf(stderr, "float16_checkpoint: %s\n", std::string(s.message()).c_str());
     return 1;
   }

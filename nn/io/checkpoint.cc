@@ -227,7 +227,8 @@ absl::Status LoadCheckpoint(const std::string& path, Module* model, CheckpointMe
   return absl::OkStatus();
 }
 
-absl::Status WriteFloat16Checkpoint(const std::string& input, const std::string& output) {
+absl::Status WriteFloat16Checkpoint(const std::string& input, const std::string& output,
+                                    const std::function<void(Metadata*)>& edit) {
   Metadata metadata;
   ASSIGN_OR_RETURN(TensorMap tensors, ReadSafetensors(input, &metadata));
   CheckpointMetadata decoded;
@@ -246,6 +247,7 @@ absl::Status WriteFloat16Checkpoint(const std::string& input, const std::string&
     tensor = std::move(half);
   }
   metadata["storage"] = "float16";
+  if (edit) edit(&metadata);
   return WriteSafetensors(output, tensors, metadata);
 }
 

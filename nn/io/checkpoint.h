@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -51,7 +52,9 @@ absl::Status LoadCheckpoint(const std::string& path, Module* model,
 // Writes a copy of the checkpoint `input` with every tensor stored as float16 (rounded to
 // nearest even; half the size) and the metadata kept, plus "storage" = "float16".
 // OutOfRange, naming the tensor, when a finite value exceeds float16's range.
-absl::Status WriteFloat16Checkpoint(const std::string& input, const std::string& output);
+// `edit` (optional) may change the metadata before it is written.
+absl::Status WriteFloat16Checkpoint(const std::string& input, const std::string& output,
+                                    const std::function<void(Metadata*)>& edit = nullptr);
 
 // The building blocks, shared with the training-state file (nn/io/training_state.h).
 Metadata EncodeCheckpointMetadata(const CheckpointMetadata& metadata);
