@@ -131,11 +131,13 @@ class DetectCommand : public cli::Command {
            "live source with --realtime)";
   }
   std::string usage() const override {
-    return "[--model_path=CKPT] (--video_path=VIDEO | --batch_paths V1 V2 ... | "
+    return "[--model_path=CKPT] (VIDEO... | --video_path=VIDEO | --batch_paths V1 V2 ... | "
            "--batch_dir=DIR | --realtime [--video_path=SOURCE]) [--output_file=F.json|.jsonl|"
            ".csv] [flags]";
   }
   bool MayPartlyFail() const override { return true; }
+  // Videos may be given as plain arguments: one is --video_path, several --batch_paths.
+  bool TakesPositional() const override { return true; }
   std::string ExitCodes() const override {
     return "Exit codes: 0 every video was analysed and none is fake; 1 at least one video is "
            "FAKE (and every video was analysed); 2 usage or setup error (bad or missing flag, no "
@@ -156,8 +158,9 @@ class DetectCommand : public cli::Command {
            "and a summary), .csv one row per video.\n\n"
            "Without --model_path: $DEEPFAKE_MODEL, else the shipped model (" +
            std::string(kShippedModelPath) +
-           "; none is shipped yet).\n\n"
+           "; its model card: models/README.md).\n\n"
            "Examples:\n\n"
+           "  deepfake detect clip.mp4\n"
            "  deepfake detect --model_path=best.safetensors --video_path=clip.mp4\n"
            "  deepfake detect --model_path=M --batch_dir=videos/ --output_file=results.jsonl\n"
            "  deepfake detect --model_path=M --video_path=clip.mp4 --annotate=clip_annotated.mp4 "
@@ -212,7 +215,8 @@ class DetectCommand : public cli::Command {
     common_.Define(flags, kDetectCommonFlags);
   }
 
-  int Run(const std::vector<std::string>&, std::ostream& out, std::ostream& err) override;
+  int Run(const std::vector<std::string>& positional, std::ostream& out,
+          std::ostream& err) override;
 
  private:
   int Usage(const absl::Status& status, std::ostream& err) const {
@@ -228,8 +232,23 @@ class DetectCommand : public cli::Command {
   cli::CommonFlags common_;
 };
 
-int DetectCommand::Run(const std::vector<std::string>&, std::ostream& out, std::ostream& err) {
+int DetectCommand::Run(const std::vector<std::string>& positional, std::ostream& out,
+                       std::ostream& err) {
   DetectCommandOptions& o = options_;
+  if (!positional.empty()) {
+    if (o.realtime || !o.video_path.empty() || !o.batch_paths.empty() || !o.batch_dir.empty()) {
+      return Usage(absl::InvalidArgumentError(absl::StrCat(
+                       "videos given as arguments (", positional.front(),
+                       ") and with --video_path, --batch_paths, --batch_dir or --realtime: use "
+                       "one form")),
+                   err);
+    }
+    if (positional.size() == 1) {
+      o.video_path = positional.front();
+    } else {
+      o.batch_paths = positional;
+    }
+  }
   const bool live_source =
       o.realtime && (!o.input_format.empty() || absl::StrContains(o.video_path, ":"));
   if (!live_source)

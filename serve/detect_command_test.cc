@@ -113,6 +113,21 @@ TEST_F(DetectCommandTest, OneVideoOneLineWithTheApisAnswer) {
   EXPECT_THAT(low.out, StartsWith("FAKE  "));
 }
 
+// `deepfake detect VIDEO...`: one argument is --video_path, several are --batch_paths; mixed
+// with the flags' forms it is a usage error.
+TEST_F(DetectCommandTest, VideosAsPlainArguments) {
+  const CommandRun flag = Detect({"--video_path", kRealClip});
+  const CommandRun one = Detect({kRealClip});
+  EXPECT_EQ(one.exit_code, flag.exit_code) << one.err;
+  EXPECT_EQ(one.out.substr(0, 40), flag.out.substr(0, 40));
+  const CommandRun two = Detect({kRealClip, kFakeClip});
+  EXPECT_THAT(Lines(two.out), SizeIs(2)) << two.err;
+  EXPECT_THAT(two.out, AllOf(HasSubstr(kRealClip), HasSubstr(kFakeClip)));
+  const CommandRun mixed = Detect({kRealClip, "--video_path", kFakeClip});
+  EXPECT_EQ(mixed.exit_code, cli::kExitUsage);
+  EXPECT_THAT(mixed.err, HasSubstr("videos given as arguments (" + std::string(kRealClip)));
+}
+
 TEST_F(DetectCommandTest, BatchWithDamagedAndMissingFilesReportsTheRestAndExits3) {
   const std::string damaged = base::testing::TestTempPath("damaged.mp4");
   std::ofstream(damaged, std::ios::binary) << ReadFile(kFakeClip).substr(0, 3000);
@@ -260,7 +275,7 @@ TEST_F(DetectCommandTest, ExplainWritesOnePngPerTrack) {
 TEST_F(DetectCommandTest, ShippedModelLookup) {
   CommandRun run = Detect({"--video_path", kRealClip}, /*with_model=*/false);
   EXPECT_EQ(run.exit_code, cli::kExitUsage);
-  EXPECT_THAT(run.err, HasSubstr("the project ships no trained model yet"));
+  EXPECT_THAT(run.err, HasSubstr("the shipped model (models/deepfake_default.safetensors"));
   EXPECT_THAT(run.err, HasSubstr("pass --model_path=CHECKPOINT"));
 
   setenv(kShippedModelEnv, model_path_->c_str(), 1);

@@ -38,10 +38,9 @@ absl::StatusOr<std::string> FindShippedModel() {
     if (fs::is_regular_file(candidate, error)) return candidate;
   }
   return absl::NotFoundError(absl::StrCat(
-      "no --model_path given, and the project ships no trained model yet (a later release "
-      "installs ",
-      kShippedModelPath,
-      "); pass --model_path=CHECKPOINT (e.g. best.safetensors of a //train:train run) or set ",
+      "no --model_path given, and the shipped model (", kShippedModelPath,
+      ", a data dependency of //serve:deepfake) is not in this binary's runfiles or beside it; "
+      "run the binary with `bazel run`, pass --model_path=CHECKPOINT or set ",
       kShippedModelEnv, "=CHECKPOINT"));
 }
 

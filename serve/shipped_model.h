@@ -1,6 +1,6 @@
-// Where the project's shipped model is looked for, for `deepfake detect` without
-// --model_path (and other front ends). No model is shipped yet (a later issue trains and
-// ships one); until then the lookup fails with a message saying so.
+// Where the project's shipped model (models/deepfake_default.safetensors, its card
+// models/README.md) is looked for, for `deepfake detect` without --model_path (and the other
+// front ends). A binary run outside Bazel and without an install finds none and says so.
 //
 // Order: $DEEPFAKE_MODEL when set (it must name an existing file); else
 // models/deepfake_default.safetensors in the binary's Bazel runfiles ($RUNFILES_DIR, or

@@ -981,7 +981,8 @@ absl::Status Run::SaveEpoch(const EpochRecord& record, const eval::EvaluationSum
                         ? json{{"train", data_counts_["train"]}, {"val", data_counts_["val"]}}
                         : json(nullptr)},
         {"validation", eval::SummaryToJson(summary)},
-        {"seconds", elapsed_before_ + Seconds() - start_seconds_},
+        // No wall-clock time here (it is in run.json and metrics.csv): the same command,
+        // seed and thread count give the same checkpoint bytes.
         {"version", kVersion}};
     return eval::MetadataForModel(preset_, provenance, steps_);
   };

@@ -2,10 +2,13 @@
 #include "nn/io/checkpoint.h"
 
 #include <cerrno>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <set>
 #include <system_error>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -69,7 +72,8 @@ absl::StatusOr<std::vector<Tensor>> ReadModuleStateWithHeader(const std::string&
     }
     const SafetensorsEntry& entry = it->second;
     const char* dtype = StoredDTypeName(tensor->dtype());
-    if (entry.dtype != dtype || entry.shape != tensor->shape().ToVector()) {
+    const bool widened = entry.dtype == "F16" && tensor->dtype() == DType::kFloat32;
+    if ((entry.dtype != dtype && !widened) || entry.shape != tensor->shape().ToVector()) {
       mismatched.push_back(absl::StrCat(key, ": expected ", dtype, " ", tensor->shape().ToString(),
                                         " vs found ", entry.dtype, " ", ShapeString(entry.shape)));
     }
@@ -105,11 +109,18 @@ absl::StatusOr<std::vector<Tensor>> ReadModuleStateWithHeader(const std::string&
     const SafetensorsEntry& entry = header.entries.at(prefix + name);
     Tensor t = Tensor::Empty(tensor->shape(), tensor->dtype(), Device::CPU());  // host copy
     const uint64_t bytes = entry.end - entry.begin;
+    const bool widened = entry.dtype == "F16" && tensor->dtype() == DType::kFloat32;
+    std::vector<uint16_t> halves(widened ? bytes / 2 : 0);
+    void* target = widened ? static_cast<void*>(halves.data()) : t.raw_data();
     if (bytes > 0 &&
         (std::fseek(f.get(), static_cast<long>(header.data_offset + entry.begin), SEEK_SET) != 0 ||
-         std::fread(t.raw_data(), 1, bytes, f.get()) != bytes)) {
+         std::fread(target, 1, bytes, f.get()) != bytes)) {
       return absl::DataLossError(
           absl::StrCat(path, ": cannot read tensor '", prefix, name, "': file truncated?"));
+    }
+    if (widened) {  // float16 storage of a float32 tensor: widened exactly
+      float* values = static_cast<float*>(t.raw_data());
+      for (size_t i = 0; i < halves.size(); ++i) values[i] = HalfToFloat(halves[i]);
     }
     out.push_back(std::move(t));
   }
@@ -214,6 +225,30 @@ absl::Status LoadCheckpoint(const std::string& path, Module* model, CheckpointMe
   AssignModuleState(state, model);
   if (metadata != nullptr) *metadata = std::move(decoded);
   return absl::OkStatus();
+}
+
+absl::Status WriteFloat16Checkpoint(const std::string& input, const std::string& output,
+                                    const std::function<void(Metadata*)>& edit) {
+  Metadata metadata;
+  ASSIGN_OR_RETURN(TensorMap tensors, ReadSafetensors(input, &metadata));
+  CheckpointMetadata decoded;
+  RETURN_IF_ERROR(DecodeCheckpointMetadata(input, metadata, &decoded));
+  for (auto& [name, tensor] : tensors) {
+    Tensor half = Tensor::Empty(tensor.shape(), DType::kFloat16, Device::CPU());
+    const float* from = static_cast<const float*>(tensor.raw_data());
+    uint16_t* to = static_cast<uint16_t*>(half.raw_data());
+    for (int64_t i = 0; i < tensor.numel(); ++i) {
+      if (std::isfinite(from[i]) && std::fabs(from[i]) > 65504.0f) {
+        return absl::OutOfRangeError(absl::StrCat(input, ": tensor '", name, "' holds ", from[i],
+                                                  ", beyond float16's range"));
+      }
+      to[i] = FloatToHalf(from[i]);  // little-endian host, as every reader here
+    }
+    tensor = std::move(half);
+  }
+  metadata["storage"] = "float16";
+  if (edit) edit(&metadata);
+  return WriteSafetensors(output, tensors, metadata);
 }
 
 }  // namespace nn::io

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -40,12 +41,20 @@ struct CheckpointMetadata {
 absl::Status SaveCheckpoint(const std::string& path, Module& model,
                             const CheckpointMetadata& metadata);
 
-// Loads `path` into `model` (and its metadata into `metadata`, if not null). On any
+// Loads `path` into `model` (and its metadata into `metadata`, if not null). A float32
+// tensor may be stored as F16 (WriteFloat16Checkpoint) and is widened exactly. On any
 // difference the model is untouched and the status names the file and lists everything
 // missing, unexpected and mismatched ("conv1.weight: expected F32 [64, 3, 7, 7] vs found
 // F32 [64, 3, 3, 3]"); unreadable, truncated or non-safetensors files are errors too.
 absl::Status LoadCheckpoint(const std::string& path, Module* model,
                             CheckpointMetadata* metadata = nullptr);
+
+// Writes a copy of the checkpoint `input` with every tensor stored as float16 (rounded to
+// nearest even; half the size) and the metadata kept, plus "storage" = "float16".
+// OutOfRange, naming the tensor, when a finite value exceeds float16's range.
+// `edit` (optional) may change the metadata before it is written.
+absl::Status WriteFloat16Checkpoint(const std::string& input, const std::string& output,
+                                    const std::function<void(Metadata*)>& edit = nullptr);
 
 // The building blocks, shared with the training-state file (nn/io/training_state.h).
 Metadata EncodeCheckpointMetadata(const CheckpointMetadata& metadata);

@@ -1,6 +1,8 @@
 // Checkpoint save/load round trips and every LoadCheckpoint error case.
 #include "nn/io/checkpoint.h"
 
+#include "nn/io/dtypes.h"
+
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -107,6 +109,42 @@ TEST(CheckpointTest, RoundTripsStateAndMetadata) {
   EXPECT_EQ(m.step, 12345);
   EXPECT_EQ(m.extras, expected.extras);
   EXPECT_EQ(ReadBytes(path + ".tmp"), "");  // atomic write left no temporary behind
+}
+
+// Float16 storage: half the bytes, the metadata kept (plus "storage"), and loading widens
+// each value to the float32 its rounding gives.
+TEST(CheckpointTest, Float16CopyLoadsAsRoundedFloat32) {
+  const std::string path = TestTempPath("f32.safetensors");
+  const std::string half = TestTempPath("f16.safetensors");
+  TinyNet saved;
+  saved.Fill(2.0f);
+  ASSERT_TRUE(SaveCheckpoint(path, saved, SampleMetadata()).ok());
+  ASSERT_TRUE(WriteFloat16Checkpoint(path, half).ok());
+  absl::StatusOr<SafetensorsHeader> header = ReadSafetensorsHeader(half);
+  ASSERT_TRUE(header.ok()) << header.status();
+  for (const auto& [name, entry] : header->entries) EXPECT_EQ(entry.dtype, "F16") << name;
+  EXPECT_EQ(header->metadata.at("storage"), "float16");
+  EXPECT_LT(ReadBytes(half).size(), ReadBytes(path).size());
+
+  TinyNet loaded;
+  CheckpointMetadata m;
+  absl::Status status = LoadCheckpoint(half, &loaded, &m);
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(m.step, 12345);
+  EXPECT_EQ(m.extras.at("dataset"), "dfdc-part-0");
+  std::vector<std::vector<float>> expected = saved.Values();
+  for (auto& values : expected) {
+    for (float& v : values) v = HalfToFloat(FloatToHalf(v));
+  }
+  EXPECT_EQ(loaded.Values(), expected);
+  EXPECT_NE(loaded.Values(), saved.Values());  // rounding happened
+
+  // A value float16 cannot hold is refused, naming the tensor.
+  saved.NamedState()[0].second->data<float>()[0] = 1e6f;
+  ASSERT_TRUE(SaveCheckpoint(path, saved, {}).ok());
+  const absl::Status big = WriteFloat16Checkpoint(path, half);
+  EXPECT_EQ(big.code(), absl::StatusCode::kOutOfRange);
+  EXPECT_THAT(big.message(), HasSubstr("fc1.weight"));
 }
 
 // Loading reads into host tensors and copies them into the model's own tensors with
@@ -224,10 +262,10 @@ TEST_F(CheckpointErrorTest, WrongDType) {
   TinyNet net;
   TensorMap tensors;
   for (auto& [name, t] : net.NamedState()) tensors[name] = *t;
-  tensors["bn.running_mean"] = Tensor::Zeros({4}, DType::kFloat16);
+  tensors["bn.running_mean"] = Tensor::Zeros({4}, DType::kBFloat16);
   ASSERT_TRUE(WriteSafetensors(path, tensors).ok());
   EXPECT_THAT(Load(path).message(),
-              HasSubstr("mismatched 1 (bn.running_mean: expected F32 [4] vs found F16 [4])"));
+              HasSubstr("mismatched 1 (bn.running_mean: expected F32 [4] vs found BF16 [4])"));
 }
 
 TEST_F(CheckpointErrorTest, Truncated) {

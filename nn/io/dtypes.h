@@ -49,6 +49,30 @@ inline float HalfToFloat(uint16_t h) {
   return sign ? -value : value;
 }
 
+// Float32 to IEEE half, rounding to nearest even (as numpy's astype(float16)): values
+// beyond the half range become +-inf, tiny ones subnormal or zero, NaN stays NaN.
+inline uint16_t FloatToHalf(float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, 4);
+  const uint16_t sign = static_cast<uint16_t>((bits >> 16) & 0x8000);
+  const uint32_t abs = bits & 0x7fffffff;
+  if (abs >= 0x7f800000) return sign | (abs > 0x7f800000 ? 0x7e00 : 0x7c00);  // NaN, inf
+  if (abs >= 0x477ff000) return sign | 0x7c00;  // rounds to beyond 65504: inf
+  if (abs < 0x38800000) {                       // below 2^-14: subnormal half (or zero)
+    if (abs < 0x33000000) return sign;          // below 2^-25: rounds to zero
+    const uint32_t mantissa = (abs & 0x7fffff) | 0x800000;
+    const int shift = 126 - static_cast<int>(abs >> 23);  // 14..24
+    uint32_t half = mantissa >> shift;
+    const uint32_t rest = mantissa & ((1u << shift) - 1), midpoint = 1u << (shift - 1);
+    if (rest > midpoint || (rest == midpoint && (half & 1))) ++half;
+    return sign | static_cast<uint16_t>(half);
+  }
+  uint32_t half = ((abs >> 13) - (112u << 10));  // rebias exponent 127 -> 15
+  const uint32_t rest = abs & 0x1fff;
+  if (rest > 0x1000 || (rest == 0x1000 && (half & 1))) ++half;  // may carry into the exponent
+  return sign | static_cast<uint16_t>(half);
+}
+
 inline float BFloat16ToFloat(uint16_t b) {
   const uint32_t bits = static_cast<uint32_t>(b) << 16;
   float value;

@@ -1,6 +1,7 @@
 // The stored-dtype table, the float32 conversion and the little-endian reader/writer.
 #include "nn/io/dtypes.h"
 
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -47,6 +48,30 @@ TEST(StoredDTypesTest, ConvertsEveryTypeToFloat32) {
   std::memcpy(unaligned.data() + 1, f32, sizeof(f32));
   ASSERT_TRUE(ConvertToFloat32(StoredDType::kF32, unaligned.data() + 1, 2, out));
   EXPECT_EQ(out[1], -0.25f);
+}
+
+TEST(StoredDTypesTest, FloatToHalfInvertsHalfToFloatAndRoundsToNearestEven) {
+  for (uint32_t h = 0; h < 0x10000; ++h) {
+    const bool nan = (h & 0x7c00) == 0x7c00 && (h & 0x3ff) != 0;
+    if (nan) continue;
+    ASSERT_EQ(FloatToHalf(HalfToFloat(static_cast<uint16_t>(h))), h) << std::hex << h;
+  }
+  EXPECT_EQ(FloatToHalf(NAN) & 0x7c00, 0x7c00);
+  EXPECT_NE(FloatToHalf(NAN) & 0x3ff, 0);
+  // Ties go to the even neighbour; anything above a tie rounds up.
+  EXPECT_EQ(FloatToHalf(1.0f + 1.0f / 2048), 0x3c00);           // 1 + half an ulp: 1
+  EXPECT_EQ(FloatToHalf(1.0f + 3.0f / 2048), 0x3c02);           // 1 + 1.5 ulp: 1 + 2 ulp
+  EXPECT_EQ(FloatToHalf(1.0f + 1.0f / 2048 + 1e-7f), 0x3c01);  // just above the tie
+  EXPECT_EQ(FloatToHalf(65504.0f), 0x7bff);
+  EXPECT_EQ(FloatToHalf(65519.0f), 0x7bff);  // below the tie with 65536
+  EXPECT_EQ(FloatToHalf(65520.0f), 0x7c00);  // the tie rounds to even: inf
+  EXPECT_EQ(FloatToHalf(-1e9f), 0xfc00);
+  EXPECT_EQ(FloatToHalf(std::ldexp(1.0f, -24)), 0x0001);          // the smallest subnormal
+  EXPECT_EQ(FloatToHalf(std::ldexp(1.0f, -25)), 0x0000);          // its half: tie to even 0
+  EXPECT_EQ(FloatToHalf(std::ldexp(3.0f, -26)), 0x0001);          // 0.75 ulp rounds up
+  EXPECT_EQ(FloatToHalf(std::ldexp(3.0f, -25)), 0x0002);          // 1.5 ulp: tie to even 2
+  EXPECT_EQ(FloatToHalf(std::ldexp(1023.5f, -24)), 0x0400);       // carries into the normals
+  EXPECT_EQ(FloatToHalf(-0.0f), 0x8000);
 }
 
 TEST(StoredDTypesTest, IntegersBeyondFloat32PrecisionAreReported) {

@@ -1,7 +1,7 @@
 """deepfake: is this video fake, how sure, and why — the C++ detector from Python.
 
     import deepfake
-    detector = deepfake.Detector("model.safetensors", device="auto")
+    detector = deepfake.Detector()  # the shipped model; or Detector("model.safetensors")
     is_fake, confidence, details = detector.predict_video("clip.mp4")
     print(details["verdict"], f"{confidence:.3f}", details["fake_probability"])
     for is_fake, confidence, details in detector.batch_predict(["a.mp4", "b.mp4"]): ...
@@ -32,11 +32,27 @@ import os
 from . import _deepfake
 
 __all__ = ["Detector", "DeepfakeDetector", "SCHEMA_VERSION", "set_num_threads",
-           "get_num_threads"]
+           "get_num_threads", "shipped_model_path"]
 
 SCHEMA_VERSION = _deepfake.SCHEMA_VERSION
 set_num_threads = _deepfake.set_num_threads
 get_num_threads = _deepfake.get_num_threads
+
+
+def shipped_model_path():
+    """The model used when none is given: $DEEPFAKE_MODEL when set (it must name a file),
+    else the shipped model (models/deepfake_default.safetensors, copied into this package by
+    the build; the same file `deepfake detect` uses without --model_path)."""
+    env = os.environ.get("DEEPFAKE_MODEL")
+    if env:
+        if not os.path.isfile(env):
+            raise FileNotFoundError(f"DEEPFAKE_MODEL={env}: no such model file")
+        return env
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "deepfake_default.safetensors")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{path}: the shipped model is missing from this package; "
+                                "pass a model path or set DEEPFAKE_MODEL=CHECKPOINT")
+    return path
 
 
 def _prediction(details):
@@ -53,7 +69,8 @@ def _prediction(details):
 class Detector:
     """A checkpoint loaded for detection (native .safetensors, e.g. training's
     best.safetensors or a converted paper checkpoint; preset, preprocessing, labels and
-    threshold come from its metadata).
+    threshold come from its metadata). model_path None: the shipped model
+    (shipped_model_path(): $DEEPFAKE_MODEL, else models/deepfake_default.safetensors).
 
     device: "cpu", "cuda" or "auto" (CUDA when usable, else the CPU).
     options (keyword only): frames (per video; 0 = the preset's), sampling ("uniform",
@@ -62,7 +79,9 @@ class Detector:
     (face thumbnails' side, 0 = none), landmark_model_path ("" = the installed dlib model).
     """
 
-    def __init__(self, model_path, device="auto", **options):
+    def __init__(self, model_path=None, device="auto", **options):
+        if model_path is None:
+            model_path = shipped_model_path()
         self._impl = _deepfake.Detector(os.fspath(model_path), device, **options)
 
     def predict_video(self, path):
