@@ -144,6 +144,10 @@ FaceDetector::FaceDetector(const FaceDetectorOptions& options) : options_(option
            options.cnn_min_scale <= options.cnn_max_scale && options.cnn_max_scale <= 4)
       << "CNN target " << options.cnn_target_pixels << " px, scale [" << options.cnn_min_scale
       << ", " << options.cnn_max_scale << "]";
+  NN_CHECK(options.cnn_roi_margin >= 0 && options.cnn_roi_face_pixels > 0 &&
+           options.cnn_roi_max_scale > 0 && options.cnn_roi_max_scale <= 4)
+      << "CNN region margin " << options.cnn_roi_margin << ", face " << options.cnn_roi_face_pixels
+      << " px, max scale " << options.cnn_roi_max_scale;
 }
 
 FaceDetector::~FaceDetector() = default;
@@ -195,8 +199,75 @@ absl::StatusOr<FrameDetection> FaceDetector::DetectCnn(const Frame& frame) const
   result.detector = FaceDetectorKind::kCnn;
   result.scale = CnnDetectionScale(frame.width, frame.height, options_);
   ASSIGN_OR_RETURN(result.faces, cnn->Detect(frame, result.scale, options_.cnn_score_threshold,
-                                           options_.stretch_contrast));
+                                             options_.stretch_contrast));
   return result;
+}
+
+FaceBox FaceDetector::CnnRegion(const Frame& frame, const FaceBox& predicted, double* scale) const {
+  const double side = std::max(1.0, predicted.size());
+  const double grow = options_.cnn_roi_margin * side;
+  FaceBox region;
+  region.left = std::max(0.0, std::floor(predicted.center_x() - 0.5 * side - grow));
+  region.top = std::max(0.0, std::floor(predicted.center_y() - 0.5 * side - grow));
+  region.right = std::min<double>(frame.width, std::ceil(predicted.center_x() + 0.5 * side + grow));
+  region.bottom =
+      std::min<double>(frame.height, std::ceil(predicted.center_y() + 0.5 * side + grow));
+  if (region.right <= region.left || region.bottom <= region.top) region = FaceBox();
+  *scale = std::clamp(options_.cnn_roi_face_pixels / side, options_.cnn_min_scale,
+                      std::max(options_.cnn_min_scale, options_.cnn_roi_max_scale));
+  return region;
+}
+
+absl::StatusOr<FrameDetection> FaceDetector::DetectInRegion(const Frame& frame,
+                                                            const FaceBox& predicted) const {
+  FrameDetection result;
+  result.detector = FaceDetectorKind::kCnn;
+  result.fell_back = true;
+  const FaceBox region = CnnRegion(frame, predicted, &result.scale);
+  if (region.width() < 1 || region.height() < 1) return result;
+  if (frame.rgb.size() != static_cast<size_t>(frame.width) * frame.height * 3) {
+    return absl::InvalidArgumentError(absl::StrCat("frame ", frame.index, ": ", frame.width, "x",
+                                                   frame.height, " with ", frame.rgb.size(),
+                                                   " bytes is not an RGB image"));
+  }
+  Frame crop;
+  crop.index = frame.index;
+  crop.timestamp_seconds = frame.timestamp_seconds;
+  const int x0 = static_cast<int>(region.left), y0 = static_cast<int>(region.top);
+  crop.width = static_cast<int>(region.width());
+  crop.height = static_cast<int>(region.height());
+  crop.rgb.resize(static_cast<size_t>(crop.width) * crop.height * 3);
+  for (int y = 0; y < crop.height; ++y) {
+    std::copy_n(frame.pixel(x0, y0 + y), static_cast<size_t>(crop.width) * 3,
+                crop.rgb.data() + static_cast<size_t>(y) * crop.width * 3);
+  }
+  ASSIGN_OR_RETURN(std::shared_ptr<const CnnFaceDetector> cnn,
+                   CnnFaceDetector::Load(options_.cnn_model_path));
+  ASSIGN_OR_RETURN(result.faces, cnn->Detect(crop, result.scale, options_.cnn_score_threshold,
+                                             options_.stretch_contrast));
+  for (FaceBox& box : result.faces) {
+    box.left += x0;
+    box.right += x0;
+    box.top += y0;
+    box.bottom += y0;
+  }
+  return result;
+}
+
+int BestFitToPredicted(const std::vector<FaceBox>& found, const FaceBox& predicted) {
+  const double side = std::max(1.0, predicted.size());
+  int best = -1;
+  for (int i = 0; i < static_cast<int>(found.size()); ++i) {
+    const FaceBox& box = found[i];
+    const double ratio = box.size() / side;
+    if (ratio < 0.6 || ratio > 1.0 / 0.6) continue;
+    if (std::hypot(box.center_x() - predicted.center_x(), box.center_y() - predicted.center_y()) >
+        0.5 * side) {
+      continue;
+    }
+    if (best < 0 || box.score > found[best].score) best = i;
+  }
+  return best;
 }
 
 absl::StatusOr<FrameDetection> FaceDetector::DetectHog(const Frame& frame) const {

@@ -76,6 +76,18 @@ struct FaceDetectorOptions {
   double cnn_min_scale = 0.25;
   double cnn_max_scale = 2.0;
   double cnn_score_threshold = 0.0;  // dlib's adjust_threshold for the CNN
+
+  // kAuto, lost tracks: when a face track has no detection on a sampled frame (HOG missed
+  // that face while finding others, or found none and the whole-frame CNN missed it too),
+  // the CNN searches only a region around the track's predicted box (DetectInRegion): the
+  // box grown by cnn_roi_margin box sides on every side, resized so that the predicted face
+  // is cnn_roi_face_pixels tall (scale clamped to [cnn_min_scale, cnn_roi_max_scale]),
+  // contrast-stretched on its own (a face in shadow beside a lit one). A region of ~3x3
+  // face sides at ~100 px per face costs a few percent of a whole-frame CNN pass.
+  bool cnn_roi_fallback = true;
+  double cnn_roi_margin = 1.0;
+  double cnn_roi_face_pixels = 100;
+  double cnn_roi_max_scale = 3.0;
 };
 
 // Detector pixels per frame pixel at which the CNN runs on a width x height frame.
@@ -113,6 +125,13 @@ class FaceDetector {
   absl::StatusOr<FrameDetection> DetectFrame(const Frame& frame) const;
   // One detector on its own: HOG with the HOG options, or the CNN at CnnDetectionScale.
   absl::StatusOr<FrameDetection> DetectWith(FaceDetectorKind kind, const Frame& frame) const;
+  // The CNN on the region around `predicted` (a lost track's expected box, frame pixels;
+  // CnnRegion): faces in frame pixels, highest score first; detector kCnn, scale the
+  // region's. Errors as Detect's; an empty region (predicted box off the frame) finds none.
+  absl::StatusOr<FrameDetection> DetectInRegion(const Frame& frame, const FaceBox& predicted) const;
+  // The region DetectInRegion searches (clipped to the frame; empty when none is left) and
+  // its scale (detector pixels per frame pixel).
+  FaceBox CnnRegion(const Frame& frame, const FaceBox& predicted, double* scale) const;
 
  private:
   struct DlibDetector;
@@ -126,6 +145,11 @@ class FaceDetector {
   mutable std::mutex mutex_;
   mutable std::vector<std::unique_ptr<DlibDetector>> idle_;
 };
+
+// The index of the face in `found` that continues a track expected at `predicted`: the
+// highest-scoring one whose centre is within 0.5 predicted sides of the predicted centre
+// and whose size is 0.6..1.67 times the predicted size; -1 when none fits.
+int BestFitToPredicted(const std::vector<FaceBox>& found, const FaceBox& predicted);
 
 // Stretches `pixels` (bytes, `channels` interleaved; luma = the mean of the channels)
 // linearly so that the 1st..99th percentile of luma maps to 0..255, when that range is

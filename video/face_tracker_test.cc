@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace video {
 namespace {
 
@@ -111,10 +113,26 @@ std::vector<float> Appearance(int bin) {
   return h;
 }
 
-FaceObservation FaceLike(double x, double y, double size, int bin) {
+// Face proportions as FaceGeometry returns them for a plausible fit.
+const std::vector<float> kGeometry = {0.45f, 0.2f, 0.18f, 0.8f, 1.1f};
+
+FaceObservation FaceLike(double x, double y, double size, int bin,
+                         const std::vector<float>& geometry = kGeometry) {
   FaceObservation face = Face(x, y, size);
   face.appearance = Appearance(bin);
+  face.geometry = geometry;
   return face;
+}
+
+// Frame context: frames `dt` seconds apart, one layout per shot (shot[f] numbers them).
+std::vector<SampledFrameContext> Shots(const std::vector<int>& shot, double dt) {
+  std::vector<SampledFrameContext> context;
+  for (size_t f = 0; f < shot.size(); ++f) {
+    std::vector<float> layout(64);
+    for (int i = 0; i < 64; ++i) layout[i] = ((i * (shot[f] + 3) + shot[f]) % 17) / 17.0f;
+    context.push_back({dt * f, layout});
+  }
+  return context;
 }
 
 TEST(TrackFacesTest, OnePersonAcrossShotCutsIsOneTrack) {
@@ -147,7 +165,8 @@ TEST(TrackFacesTest, OnePersonAcrossShotCutsIsOneTrack) {
 TEST(TrackFacesTest, TwoPeopleInAlternatingShotsStayTwoTracks) {
   std::vector<std::vector<FaceObservation>> frames;
   for (int f = 0; f < 16; ++f) {
-    frames.push_back({(f / 2) % 2 ? FaceLike(900, 100 + 10 * f, 150, 5) : FaceLike(100, 300 - 10 * f, 150, 42)});
+    frames.push_back(
+        {(f / 2) % 2 ? FaceLike(900, 100 + 10 * f, 150, 5) : FaceLike(100, 300 - 10 * f, 150, 42)});
   }
   const std::vector<FaceTrack> tracks = TrackFaces(frames);
   ASSERT_EQ(tracks.size(), 2u);
@@ -173,8 +192,139 @@ TEST(TrackFacesTest, LookalikesSeenInTheSameFrameAreNeverJoined) {
 
 TEST(TrackFacesTest, VeryDifferentFaceSizesAreNotJoined) {
   std::vector<std::vector<FaceObservation>> frames;
-  for (int f = 0; f < 8; ++f) frames.push_back({FaceLike(f < 4 ? 0 : 1000, 0, f < 4 ? 60 : 400, 3)});
+  for (int f = 0; f < 8; ++f)
+    frames.push_back({FaceLike(f < 4 ? 0 : 1000, 0, f < 4 ? 60 : 400, 3)});
   EXPECT_EQ(TrackFaces(frames).size(), 2u);
+}
+
+TEST(TrackFacesTest, ColourAloneNeverJoins) {
+  // Two fragments alike in colour, one without a plausible landmark fit (no geometry).
+  std::vector<std::vector<FaceObservation>> frames;
+  for (int f = 0; f < 8; ++f) {
+    frames.push_back(
+        {FaceLike(f < 4 ? 100 : 900, 100, 150, 9, f < 4 ? kGeometry : std::vector<float>())});
+  }
+  EXPECT_EQ(TrackFaces(frames).size(), 2u);
+  for (int f = 4; f < 8; ++f) frames[f][0].geometry = kGeometry;
+  EXPECT_EQ(TrackFaces(frames).size(), 1u);
+}
+
+TEST(TrackFacesTest, DifferentFaceProportionsAreNotJoined) {
+  std::vector<float> other = kGeometry;
+  other[1] *= 1.4f;  // a nose 40% wider relative to the jaw
+  std::vector<std::vector<FaceObservation>> frames;
+  for (int f = 0; f < 8; ++f)
+    frames.push_back({FaceLike(f < 4 ? 100 : 900, 100, 150, 9, f < 4 ? kGeometry : other)});
+  EXPECT_EQ(TrackFaces(frames).size(), 2u);
+}
+
+TEST(TrackFacesTest, ASingleDetectionNeedsACloserMatch) {
+  // Frame 7's face is a little off in proportions: enough for a track of several
+  // detections, not for a single look.
+  std::vector<float> near = kGeometry;
+  near[4] *= 1.2f;
+  std::vector<std::vector<FaceObservation>> frames;
+  for (int f = 0; f < 8; ++f)
+    frames.push_back({FaceLike(f < 7 ? 100 : 900, 100, 150, 9, f < 7 ? kGeometry : near)});
+  TrackingSummary summary;
+  const std::vector<FaceTrack> tracks = TrackFaces(frames, {}, &summary);
+  ASSERT_EQ(tracks.size(), 1u);
+  EXPECT_EQ(tracks[0].num_detections, 7);
+  EXPECT_EQ(summary.tracks_too_brief, 1);
+  for (int f = 5; f < 8; ++f) frames[f][0] = FaceLike(900, 100, 150, 9, near);
+  EXPECT_EQ(TrackFaces(frames, {}, &summary).size(), 1u);  // 3 detections: joined
+  EXPECT_EQ(summary.tracks_relinked, 1);
+}
+
+TEST(TrackFacesTest, AFaceCannotCrossTheFrameWithinAShotButMayAcrossACut) {
+  // Frames 0.1 s apart: the face jumps 800 px (5 face sides) between frames 3 and 4.
+  std::vector<std::vector<FaceObservation>> frames;
+  for (int f = 0; f < 8; ++f) frames.push_back({FaceLike(f < 4 ? 100 : 900, 100, 150, 9)});
+  EXPECT_EQ(TrackFaces(frames, {}, nullptr, Shots({0, 0, 0, 0, 0, 0, 0, 0}, 0.1)).size(), 2u);
+  EXPECT_EQ(TrackFaces(frames, {}, nullptr, Shots({0, 0, 0, 0, 1, 1, 1, 1}, 0.1)).size(), 1u);
+  // Seconds apart within one shot, it may have walked there.
+  EXPECT_EQ(TrackFaces(frames, {}, nullptr, Shots({0, 0, 0, 0, 0, 0, 0, 0}, 3.0)).size(), 1u);
+}
+
+TEST(TrackFacesTest, AcrossACutOnlyAStronglyOverlappingBoxContinuesATrack) {
+  // Two people in colour unlike each other take turns at nearly the same place: without
+  // context the boxes overlap enough (IoU 0.43) to link them into one track; with a cut
+  // between every frame they need IoU >= 0.5 too, so a box that moved more is not linked.
+  std::vector<std::vector<FaceObservation>> frames;
+  for (int f = 0; f < 8; ++f)
+    frames.push_back({FaceLike(100 + (f % 2) * 60, 100, 150, f % 2 ? 3 : 40)});
+  EXPECT_EQ(TrackFaces(frames).size(), 1u);
+  const std::vector<FaceTrack> cut =
+      TrackFaces(frames, {}, nullptr, Shots({0, 1, 2, 3, 4, 5, 6, 7}, 1.0));
+  EXPECT_EQ(cut.size(), 2u);
+}
+
+TEST(FaceGeometryTest, ProportionsIgnoreScaleRotationAndPlaceButNotShape) {
+  FaceLandmarks face;
+  for (int k = 0; k < FaceLandmarks::kNumPoints; ++k) face.points[k] = {0, 0};
+  auto set = [&face](int first, int last, double x, double y) {
+    for (int k = first; k <= last; ++k) face.points[k] = {x, y};
+  };
+  set(0, 0, -50, 0);
+  set(16, 16, 50, 0);
+  set(36, 41, -20, 0);
+  face.points[36] = {-28, 0};
+  face.points[39] = {-12, 0};
+  set(42, 47, 20, 0);
+  face.points[42] = {12, 0};
+  face.points[45] = {28, 0};
+  set(31, 31, -8, 30);
+  set(35, 35, 8, 30);
+  set(33, 33, 0, 32);
+  set(51, 51, 0, 45);
+  const std::vector<float> g = FaceGeometry(face);
+  ASSERT_EQ(g.size(), 5u);
+  EXPECT_NEAR(g[0], 40.0 / 100, 1e-6);  // eye distance / jaw
+  EXPECT_NEAR(g[1], 16.0 / 100, 1e-6);  // nose width / jaw
+  EXPECT_NEAR(g[2], 16.0 / 100, 1e-6);  // eye width / jaw
+  EXPECT_NEAR(g[3], 32.0 / 45, 1e-6);   // nose length / eyes-to-upper-lip
+  EXPECT_NEAR(g[4], 45.0 / 40, 1e-6);   // eyes-to-upper-lip / eye distance
+  // Twice the size, turned 30 degrees, moved: the same proportions.
+  FaceLandmarks moved = face;
+  const double c = std::cos(M_PI / 6), s = std::sin(M_PI / 6);
+  for (Point2& p : moved.points) p = {300 + 2 * (c * p.x - s * p.y), 200 + 2 * (s * p.x + c * p.y)};
+  EXPECT_LT(GeometryDistance(g, FaceGeometry(moved)), 1e-5);
+  // A wider nose is another face.
+  face.points[31].x = -14;
+  face.points[35].x = 14;
+  EXPECT_NEAR(GeometryDistance(g, FaceGeometry(face)), (28.0 - 16) / 22, 1e-5);
+  EXPECT_EQ(GeometryDistance(g, {}), -1);
+  EXPECT_TRUE(FaceGeometry(FaceLandmarks()).empty());
+}
+
+TEST(FrameLayoutTest, ACutDiffersALightingChangeOfTheWholeFrameDoesNot) {
+  Frame frame;
+  frame.width = 160;
+  frame.height = 90;
+  frame.rgb.resize(160 * 90 * 3);
+  for (int y = 0; y < 90; ++y) {
+    for (int x = 0; x < 160; ++x) {
+      for (int k = 0; k < 3; ++k) frame.rgb[(y * 160 + x) * 3 + k] = static_cast<uint8_t>(x + y);
+    }
+  }
+  Frame darker = frame, other = frame;
+  for (uint8_t& v : darker.rgb) v = static_cast<uint8_t>(v / 2);
+  for (int y = 0; y < 90; ++y) {
+    for (int x = 0; x < 160; ++x) {
+      for (int k = 0; k < 3; ++k)
+        other.rgb[(y * 160 + x) * 3 + k] = static_cast<uint8_t>(250 - x - y);
+    }
+  }
+  const std::vector<float> a = FrameLayout(frame);
+  ASSERT_EQ(a.size(), 64u);
+  EXPECT_NEAR(LayoutDifference(a, a), 0, 1e-9);
+  // Half as bright: correlated, but half the level (a difference of 2/3 of the mean).
+  EXPECT_NEAR(LayoutDifference(a, FrameLayout(darker)), 2.0 / 3, 0.02);
+  EXPECT_GT(LayoutDifference(a, FrameLayout(other)), 1.5);  // anti-correlated: a cut
+  std::vector<SampledFrameContext> context = {{0, a}, {1, a}, {2, FrameLayout(other)}};
+  EXPECT_FALSE(ShotCutBetween(context, 0, 1, 0.5));
+  EXPECT_TRUE(ShotCutBetween(context, 0, 2, 0.5));
+  EXPECT_EQ(LayoutDifference(a, {}), -1);
 }
 
 TEST(FaceAppearanceTest, HistogramOfTheEnlargedBoxClippedToTheFrame) {

@@ -84,11 +84,11 @@ TEST(HardFacesTest, PreprocessingGivesOneTrackPerPersonAndNoneForThePattern) {
   preset.preprocessing.image_size = 64;
   PreprocessOptions options = PreprocessOptionsForPreset(preset);
   options.landmark_model_path = base::testing::kLandmarkModelPath;
-  for (const auto& [clip, people] : std::vector<std::pair<std::string, int>>{
-           {"faces_dark.mp4", 1},
-           {"faces_small_1080p.mp4", 1},
-           {"faces_turned.mp4", 1},
-           {"faces_two_people.mp4", 2}}) {
+  for (const auto& [clip, people] :
+       std::vector<std::pair<std::string, int>>{{"faces_dark.mp4", 1},
+                                                {"faces_small_1080p.mp4", 1},
+                                                {"faces_turned.mp4", 1},
+                                                {"faces_two_people.mp4", 2}}) {
     SCOPED_TRACE(clip);
     absl::StatusOr<PreprocessedVideo> video =
         PreprocessVideo("video/testdata/" + clip, preset.preprocessing, options);
@@ -109,6 +109,52 @@ TEST(HardFacesTest, PreprocessingGivesOneTrackPerPersonAndNoneForThePattern) {
   EXPECT_EQ(none.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(none.status().message(),
             "video/testdata/no_face_pattern.mp4: no face found in any of 4 sampled frames");
+}
+
+// Two people; in frames 8..16 (of 25) the right one's face is in deep shadow, so HOG finds
+// only the left one there. `auto` searches around the right track's predicted box with the
+// CNN (contrast stretched on the region) and finds it: the track has detections there,
+// from the CNN's region search, while the frame's own detector stays HOG.
+TEST(HardFacesTest, AutoFindsALostTracksFaceWhereHogFoundOnlyOthers) {
+  nn::ModelPreset preset = nn::GetPreset("default").value();
+  preset.preprocessing.frames = 16;  // frames 5..10 of them in shadow
+  preset.preprocessing.image_size = 64;
+  PreprocessOptions options = PreprocessOptionsForPreset(preset);
+  options.landmark_model_path = base::testing::kLandmarkModelPath;
+  const std::string clip = "video/testdata/faces_two_people_shadow.mp4";
+
+  options.detector.cnn_roi_fallback = false;
+  absl::StatusOr<PreprocessedVideo> without = PreprocessVideo(clip, preset.preprocessing, options);
+  ASSERT_TRUE(without.ok()) << without.status();
+  ASSERT_EQ(without->tracks.size(), 2u);
+  const int lit = without->tracks[1].track.num_detections;
+  EXPECT_LT(lit, 16);  // HOG missed the shadowed face
+  for (const SampledFrameInfo& f : without->frames) EXPECT_EQ(f.cnn_roi_searches, 0);
+
+  options.detector.cnn_roi_fallback = true;
+  absl::StatusOr<PreprocessedVideo> with = PreprocessVideo(clip, preset.preprocessing, options);
+  ASSERT_TRUE(with.ok()) << with.status();
+  ASSERT_EQ(with->tracks.size(), 2u);
+  const FaceTrack& right = with->tracks[1].track;
+  EXPECT_GT(right.faces[0].box.center_x(), 360);
+  EXPECT_GT(right.num_detections, lit);
+  int searches = 0, found = 0, from_roi = 0;
+  for (size_t f = 0; f < with->frames.size(); ++f) {
+    const SampledFrameInfo& info = with->frames[f];
+    searches += info.cnn_roi_searches;
+    found += info.cnn_roi_found;
+    EXPECT_EQ(info.detector, FaceDetectorKind::kHog);  // HOG found the left face everywhere
+    EXPECT_FALSE(with->tracks[0].track.faces[f].filled);
+    if (!right.faces[f].filled && right.faces[f].from_roi) {
+      ++from_roi;
+      EXPECT_EQ(right.faces[f].detector, FaceDetectorKind::kCnn);
+      EXPECT_EQ(info.cnn_roi_found, 1);
+    }
+  }
+  EXPECT_GE(searches, 16 - lit);
+  EXPECT_EQ(found, right.num_detections - lit);
+  EXPECT_EQ(from_roi, found);
+  EXPECT_GE(found, 2);
 }
 
 // 16 sampled "shots" seconds apart, as in a music video: each frame shows the clip's face
@@ -138,8 +184,10 @@ std::vector<Frame> Shots(const std::vector<const std::vector<Frame>*>& people) {
 TEST(HardFacesTest, OnePersonAcrossCutsIsOneTrackAndTwoPeopleAreTwo) {
   SamplingOptions sampling;
   sampling.num_frames = 16;
-  const std::vector<Frame> face2 = SampleFrames("video/testdata/retalking_face2_2s.mp4", sampling).value();
-  const std::vector<Frame> face5 = SampleFrames("video/testdata/retalking_face5_2s.mp4", sampling).value();
+  const std::vector<Frame> face2 =
+      SampleFrames("video/testdata/retalking_face2_2s.mp4", sampling).value();
+  const std::vector<Frame> face5 =
+      SampleFrames("video/testdata/retalking_face5_2s.mp4", sampling).value();
   nn::ModelPreset preset = nn::GetPreset("default").value();
   preset.preprocessing.image_size = 64;
   PreprocessOptions options = PreprocessOptionsForPreset(preset);

@@ -111,6 +111,8 @@ struct FrameFaces {
   FaceDetectorKind detector = FaceDetectorKind::kHog;
   bool fell_back = false;
   double scale = 1;
+  std::vector<float> layout;  // FrameLayout, for shot cuts
+  int roi_searches = 0, roi_found = 0;
   absl::Status error;
   double detector_ms = 0, landmarks_ms = 0;
 };
@@ -118,9 +120,25 @@ struct FrameFaces {
 using LandmarkModelFuture =
     std::shared_future<absl::StatusOr<std::shared_ptr<const LandmarkModel>>>;
 
+// One detected face: its landmarks (a template when the fit is implausible) and appearance.
+absl::StatusOr<FaceObservation> Observe(const LandmarkModel& model, const Frame& frame,
+                                        const FaceBox& box, FaceDetectorKind detector) {
+  ASSIGN_OR_RETURN(FaceLandmarks landmarks, model.Predict(frame, box));
+  FaceObservation face{box, std::move(landmarks), FaceAppearance(frame, box)};
+  face.detector = detector;
+  if (!PlausibleLandmarks(face.landmarks, box)) {
+    face.landmarks = TemplateLandmarks(box);
+    face.landmarks_implausible = true;
+  } else {
+    face.geometry = FaceGeometry(face.landmarks);
+  }
+  return face;
+}
+
 void DetectFaces(const FaceDetector& detector, const LandmarkModelFuture& landmark_model,
                  FrameFaces& item) {
   const Clock::time_point t0 = Clock::now();
+  item.layout = FrameLayout(*item.frame);
   absl::StatusOr<FrameDetection> detection = detector.DetectFrame(*item.frame);
   item.detector_ms = MillisecondsSince(t0);
   if (!detection.ok()) {
@@ -140,19 +158,92 @@ void DetectFaces(const FaceDetector& detector, const LandmarkModelFuture& landma
   }
   const Clock::time_point t1 = Clock::now();
   for (const FaceBox& box : *boxes) {
-    absl::StatusOr<FaceLandmarks> landmarks = (*model)->Predict(*item.frame, box);
-    if (!landmarks.ok()) {
-      item.error = landmarks.status();
+    absl::StatusOr<FaceObservation> face = Observe(**model, *item.frame, box, item.detector);
+    if (!face.ok()) {
+      item.error = face.status();
       return;
     }
-    FaceObservation face{box, *std::move(landmarks), FaceAppearance(*item.frame, box)};
-    if (!PlausibleLandmarks(face.landmarks, box)) {
-      face.landmarks = TemplateLandmarks(box);
-      face.landmarks_implausible = true;
-    }
-    item.faces.push_back(std::move(face));
+    item.faces.push_back(*std::move(face));
   }
   item.landmarks_ms = MillisecondsSince(t1);
+}
+
+// kAuto's second look (FaceDetectorOptions::cnn_roi_fallback). The faces found so far are
+// linked into tracks (any face seen twice is one); on each frame where a track has no
+// detection, within its span or up to 2 frames past its ends, the CNN searches the region
+// around the track's predicted box (interpolated between its detections, or its end box),
+// unless the whole-frame CNN already looked at that frame at that resolution. A face that
+// fits the prediction (BestFitToPredicted) and is not one the frame already has joins the
+// frame's faces, flagged from_roi. Region searches run on base's pool.
+absl::Status SearchLostTracks(const FaceDetector& detector, const LandmarkModel& model,
+                              const PreprocessOptions& options, std::deque<FrameFaces>& items) {
+  const int n = static_cast<int>(items.size());
+  std::vector<std::vector<FaceObservation>> observations(n);
+  for (int f = 0; f < n; ++f) observations[f] = items[f].faces;
+  FaceTrackerOptions any_pair = options.tracker;
+  any_pair.min_track_detections = 2;
+  any_pair.min_track_fraction = 0;
+  struct Search {
+    int frame;
+    FaceBox predicted;
+    absl::StatusOr<FaceObservation> found = absl::NotFoundError("");
+    double ms = 0;
+  };
+  std::vector<Search> searches;
+  std::vector<SampledFrameContext> context;
+  for (const FrameFaces& item : items) {
+    context.push_back({item.frame->timestamp_seconds, item.layout});
+  }
+  const double cut = options.tracker.cut_layout_difference;
+  for (const FaceTrack& track : TrackFaces(observations, any_pair, nullptr, context)) {
+    std::vector<int> seen;  // frames with a detection
+    for (int f = 0; f < n; ++f) {
+      if (!track.faces[f].filled) seen.push_back(f);
+    }
+    for (int f = std::max(0, seen.front() - 2); f <= std::min(n - 1, seen.back() + 2); ++f) {
+      if (!track.faces[f].filled) continue;
+      // Past the track's ends the prediction holds only within the end detection's shot
+      // (after a cut another person may stand there); between two detections of the
+      // track it is interpolated (a change of light may look like a cut).
+      if (f < seen.front() && ShotCutBetween(context, f, seen.front(), cut)) continue;
+      if (f > seen.back() && ShotCutBetween(context, seen.back(), f, cut)) continue;
+      double scale = 0;
+      detector.CnnRegion(*items[f].frame, track.faces[f].box, &scale);
+      if (items[f].fell_back && items[f].scale >= 0.8 * scale) continue;
+      searches.push_back({f, track.faces[f].box});
+    }
+  }
+  ForEach(static_cast<int64_t>(searches.size()), options.parallel, [&](int64_t k) {
+    Search& search = searches[k];
+    const Clock::time_point start = Clock::now();
+    const Frame& frame = *items[search.frame].frame;
+    absl::StatusOr<FrameDetection> found = detector.DetectInRegion(frame, search.predicted);
+    if (!found.ok()) {
+      search.found = found.status();
+    } else if (const int fit = BestFitToPredicted(found->faces, search.predicted); fit >= 0) {
+      search.found = Observe(model, frame, found->faces[fit], FaceDetectorKind::kCnn);
+      if (search.found.ok()) search.found->from_roi = true;
+    }
+    search.ms = MillisecondsSince(start);
+  });
+  for (Search& search : searches) {
+    FrameFaces& item = items[search.frame];
+    ++item.roi_searches;
+    item.detector_ms += search.ms;
+    if (!search.found.ok()) {
+      if (absl::IsNotFound(search.found.status())) continue;
+      return search.found.status();
+    }
+    bool known = false;  // HOG's, or another track's search found it already
+    for (const FaceObservation& face : item.faces) {
+      known = known || IntersectionOverUnion(face.box, search.found->box) > 0.3;
+    }
+    if (known) continue;
+    item.faces.push_back(*std::move(search.found));
+    ++item.roi_found;
+    ++item.num_faces;
+  }
+  return absl::OkStatus();
 }
 
 // The face stage as a queue that frames join as they are decoded: `workers` threads detect
@@ -274,17 +365,29 @@ int DetectionWorkers(const PreprocessOptions& options) {
 
 // Everything after detection: frame table, tracks, crops, tensors. `result` has its
 // identity fields set; its stage times are added to.
-absl::Status FinishPreprocessing(const std::string& name, std::deque<FrameFaces>& items,
+absl::Status FinishPreprocessing(const std::string& name, const FaceDetector& detector,
+                                 const LandmarkModel& model, std::deque<FrameFaces>& items,
                                  const nn::Preprocessing& preprocessing,
                                  const PreprocessOptions& options, PreprocessedVideo& result) {
   const int num_frames = static_cast<int>(items.size());
   if (absl::Status s = CheckFrameCount(name, num_frames, options); !s.ok()) return s;
-  std::vector<std::vector<FaceObservation>> observations(num_frames);
-  for (int i = 0; i < num_frames; ++i) {
-    FrameFaces& item = items[i];
+  for (const FrameFaces& item : items) {
     if (!item.error.ok()) {
       return absl::Status(item.error.code(), absl::StrCat(name, ": ", item.error.message()));
     }
+  }
+  if (options.detector.kind == FaceDetectorKind::kAuto && options.detector.cnn_roi_fallback) {
+    const Clock::time_point start = Clock::now();
+    if (absl::Status s = SearchLostTracks(detector, model, options, items); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat(name, ": ", s.message()));
+    }
+    result.times.detect_ms += MillisecondsSince(start);
+  }
+  std::vector<std::vector<FaceObservation>> observations(num_frames);
+  std::vector<SampledFrameContext> context(num_frames);
+  for (int i = 0; i < num_frames; ++i) {
+    FrameFaces& item = items[i];
+    context[i] = {item.frame->timestamp_seconds, item.layout};
     result.times.detector_cpu_ms += item.detector_ms;
     result.times.landmarks_cpu_ms += item.landmarks_ms;
     SampledFrameInfo info;
@@ -294,6 +397,8 @@ absl::Status FinishPreprocessing(const std::string& name, std::deque<FrameFaces>
     info.detector = item.detector;
     info.detector_fell_back = item.fell_back;
     info.detection_scale = item.scale;
+    info.cnn_roi_searches = item.roi_searches;
+    info.cnn_roi_found = item.roi_found;
     info.detect_ms = item.detector_ms;
     result.frames.push_back(info);
     observations[i] = std::move(item.faces);
@@ -307,7 +412,8 @@ absl::Status FinishPreprocessing(const std::string& name, std::deque<FrameFaces>
   }
 
   const Clock::time_point track_start = Clock::now();
-  std::vector<FaceTrack> tracks = TrackFaces(observations, options.tracker, &result.tracking);
+  std::vector<FaceTrack> tracks =
+      TrackFaces(observations, options.tracker, &result.tracking, context);
   result.times.track_ms = MillisecondsSince(track_start);
   if (tracks.empty()) {
     int frames_with_any_face = 0;
@@ -356,8 +462,7 @@ absl::Status FinishPreprocessing(const std::string& name, std::deque<FrameFaces>
 // Decoder::Open failed: the input cannot be read as a video (missing, empty, not a video,
 // unsupported codec, too large), unless Open says it found a container that is broken.
 PreprocessFailure OpenFailure(const absl::Status& status) {
-  return IsDamagedInputError(status) ? PreprocessFailure::kDamaged
-                                     : PreprocessFailure::kUnreadable;
+  return IsDamagedInputError(status) ? PreprocessFailure::kDamaged : PreprocessFailure::kUnreadable;
 }
 
 PreprocessedVideo EmptyResult(const std::string& name, const nn::Preprocessing& preprocessing,
@@ -398,10 +503,9 @@ PreprocessFailure PreprocessFailureOf(const absl::Status& status) {
   const auto payload = status.GetPayload(kFailurePayload);
   if (!payload.has_value()) return PreprocessFailure::kOther;
   const std::string name(*payload);
-  for (PreprocessFailure f :
-       {PreprocessFailure::kUnreadable, PreprocessFailure::kDamaged,
-        PreprocessFailure::kTooFewFrames, PreprocessFailure::kNoFace,
-        PreprocessFailure::kFaceTooSmall, PreprocessFailure::kNoFaceTrack}) {
+  for (PreprocessFailure f : {PreprocessFailure::kUnreadable, PreprocessFailure::kDamaged,
+                              PreprocessFailure::kTooFewFrames, PreprocessFailure::kNoFace,
+                              PreprocessFailure::kFaceTooSmall, PreprocessFailure::kNoFaceTrack}) {
     if (name == PreprocessFailureName(f)) return f;
   }
   return PreprocessFailure::kOther;
@@ -435,7 +539,9 @@ absl::StatusOr<PreprocessedVideo> PreprocessFrames(const std::string& name,
   result.times.detect_ms = MillisecondsSince(detect_start);
   if (Canceled(options)) return absl::CancelledError(absl::StrCat(name, ": canceled"));
 
-  if (absl::Status s = FinishPreprocessing(name, items, preprocessing, options, result); !s.ok()) {
+  if (absl::Status s =
+          FinishPreprocessing(name, detector, **model.get(), items, preprocessing, options, result);
+      !s.ok()) {
     return s;
   }
   result.times.total_ms = MillisecondsSince(start);
@@ -497,7 +603,9 @@ absl::StatusOr<PreprocessedVideo> PreprocessVideo(const std::string& path,
   if (Canceled(options)) return absl::CancelledError(absl::StrCat(path, ": canceled"));
   if (!model.get().ok()) return model.get().status();
 
-  if (absl::Status s = FinishPreprocessing(path, items, preprocessing, options, result); !s.ok()) {
+  if (absl::Status s =
+          FinishPreprocessing(path, detector, **model.get(), items, preprocessing, options, result);
+      !s.ok()) {
     return s;
   }
   result.times.total_ms = MillisecondsSince(start);

@@ -64,7 +64,11 @@ struct SampledFrameInfo {
   FaceDetectorKind detector = FaceDetectorKind::kHog;
   bool detector_fell_back = false;
   double detection_scale = 1;
-  double detect_ms = 0;  // detection (both detectors when it fell back), not landmarks
+  // kAuto's searches of this frame around lost tracks' predicted boxes (cnn_roi_fallback)
+  // and the faces they found (included in num_faces; their observations say from_roi).
+  int cnn_roi_searches = 0;
+  int cnn_roi_found = 0;
+  double detect_ms = 0;  // detection (both detectors when it fell back, the region searches)
 };
 
 struct PreprocessedTrack {

@@ -31,6 +31,8 @@ json PreprocessedVideoToJson(const PreprocessedVideo& video) {
                       {"detector", FaceDetectorKindName(f.detector)},
                       {"detector_fell_back", f.detector_fell_back},
                       {"detection_scale", f.detection_scale},
+                      {"cnn_roi_searches", f.cnn_roi_searches},
+                      {"cnn_roi_found", f.cnn_roi_found},
                       {"detect_ms", f.detect_ms}});
   }
   out["frames"] = std::move(frames);
@@ -43,6 +45,8 @@ json PreprocessedVideoToJson(const PreprocessedVideo& video) {
       for (const Point2& point : face.landmarks.points) landmarks.push_back({point.x, point.y});
       json entry = {{"filled", face.filled},
                     {"landmarks_implausible", face.landmarks_implausible},
+                    {"detector", face.filled ? "none" : FaceDetectorKindName(face.detector)},
+                    {"cnn_roi", face.from_roi},
                     {"score", face.box.score},
                     {"box", {face.box.left, face.box.top, face.box.right, face.box.bottom}},
                     {"landmarks", std::move(landmarks)}};
@@ -67,13 +71,14 @@ json PreprocessedVideoToJson(const PreprocessedVideo& video) {
                      {"faces_implausible", video.tracking.faces_implausible}};
   json rejected = json::array();
   for (const RejectedTrack& r : video.tracking.rejected_tracks) {
-    rejected.push_back({{"reason", r.reason},
-                        {"num_detections", r.num_detections},
-                        {"first_frame", r.first_frame},
-                        {"last_frame", r.last_frame},
-                        {"median_face_size", r.median_face_size},
-                        {"first_box", {r.first_box.left, r.first_box.top, r.first_box.right,
-                                       r.first_box.bottom}}});
+    rejected.push_back(
+        {{"reason", r.reason},
+         {"num_detections", r.num_detections},
+         {"first_frame", r.first_frame},
+         {"last_frame", r.last_frame},
+         {"median_face_size", r.median_face_size},
+         {"first_box",
+          {r.first_box.left, r.first_box.top, r.first_box.right, r.first_box.bottom}}});
   }
   out["tracking"]["rejected_tracks"] = std::move(rejected);
   out["decode"] = {{"frames_decoded", video.decode_report.frames_decoded},
@@ -118,6 +123,8 @@ absl::StatusOr<PreprocessedVideo> PreprocessedVideoFromJson(const json& in) {
       }
       info.detector_fell_back = f.value("detector_fell_back", false);
       info.detection_scale = f.value("detection_scale", 1.0);
+      info.cnn_roi_searches = f.value("cnn_roi_searches", 0);
+      info.cnn_roi_found = f.value("cnn_roi_found", 0);
       info.detect_ms = f.value("detect_ms", 0.0);
       video.frames.push_back(info);
     }
@@ -131,6 +138,11 @@ absl::StatusOr<PreprocessedVideo> PreprocessedVideoFromJson(const json& in) {
         TrackedFace face;
         face.filled = e.at("filled").get<bool>();
         face.landmarks_implausible = e.value("landmarks_implausible", false);
+        // Absent before per-face detectors were recorded; "none" for filled entries.
+        if (const std::string d = e.value("detector", "none"); d != "none") {
+          ASSIGN_OR_RETURN(face.detector, ParseFaceDetectorKind(d));
+        }
+        face.from_roi = e.value("cnn_roi", false);
         face.box.score = e.at("score").get<double>();
         const auto box = e.at("box").get<std::array<double, 4>>();
         face.box.left = box[0];

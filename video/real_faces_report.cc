@@ -14,8 +14,7 @@ ClipFaceReport EvaluateClip(const std::string& path, const nn::Preprocessing& pr
   report.path = path;
   const auto start = std::chrono::steady_clock::now();
   absl::StatusOr<PreprocessedVideo> video = PreprocessVideo(path, preprocessing, options);
-  report.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!video.ok()) {
     report.error = video.status();
     return report;
@@ -29,6 +28,8 @@ ClipFaceReport EvaluateClip(const std::string& path, const nn::Preprocessing& pr
   report.faces_too_small = video->tracking.faces_too_small;
   report.faces_rejected = video->tracking.faces_implausible;
   for (const SampledFrameInfo& f : video->frames) {
+    report.roi_searches += f.cnn_roi_searches;
+    report.roi_found += f.cnn_roi_found;
     if (f.detector == FaceDetectorKind::kCnn) {
       ++report.cnn_frames;
       report.cnn_scale = f.detection_scale;
@@ -41,24 +42,24 @@ ClipFaceReport EvaluateClip(const std::string& path, const nn::Preprocessing& pr
 }
 
 std::string ReportHeader() {
-  return absl::StrFormat("%-44s %9s %8s %6s %6s %7s %7s %6s  %s", "clip", "size", "detected",
-                         "rate", "tracks", "hog/cnn", "cnn_x", "sec", "result");
+  return absl::StrFormat("%-44s %9s %8s %6s %6s %7s %7s %7s %6s  %s", "clip", "size", "detected",
+                         "rate", "tracks", "hog/cnn", "cnn_x", "roi", "sec", "result");
 }
 
 std::string ReportLine(const ClipFaceReport& r, const std::string& name) {
   if (!r.error.ok()) {
     return absl::StrFormat("%-44s ERROR (%.1f s) %s", name, r.seconds, r.error.message());
   }
-  return absl::StrFormat("%-44s %4dx%-4d %4d/%-3d %5.1f%% %6d %3d/%-3d %7s %6.1f  %s", name,
-                         r.width, r.height, r.frames_with_face, r.sampled_frames,
+  return absl::StrFormat("%-44s %4dx%-4d %4d/%-3d %5.1f%% %6d %3d/%-3d %7s %3d/%-3d %6.1f  %s",
+                         name, r.width, r.height, r.frames_with_face, r.sampled_frames,
                          100 * r.detection_rate(), r.tracks, r.hog_frames, r.cnn_frames,
-                         r.cnn_frames > 0 ? absl::StrFormat("%.2f", r.cnn_scale) : "-",
-                         r.seconds, r.Passes() ? "ok" : "FAIL");
+                         r.cnn_frames > 0 ? absl::StrFormat("%.2f", r.cnn_scale) : "-", r.roi_found,
+                         r.roi_searches, r.seconds, r.Passes() ? "ok" : "FAIL");
 }
 
 std::string ReportTotal(const std::vector<ClipFaceReport>& reports) {
   int frames = 0, with_face = 0, tracks = 0, hog = 0, cnn = 0, errors = 0, passing = 0,
-      with_track = 0, multi = 0;
+      with_track = 0, multi = 0, roi_searches = 0, roi_found = 0;
   double seconds = 0;
   for (const ClipFaceReport& r : reports) {
     seconds += r.seconds;
@@ -71,6 +72,8 @@ std::string ReportTotal(const std::vector<ClipFaceReport>& reports) {
     tracks += r.tracks;
     hog += r.hog_frames;
     cnn += r.cnn_frames;
+    roi_searches += r.roi_searches;
+    roi_found += r.roi_found;
     passing += r.Passes();
     with_track += r.tracks >= 1;
     multi += r.tracks > 1;
@@ -78,10 +81,11 @@ std::string ReportTotal(const std::vector<ClipFaceReport>& reports) {
   return absl::StrFormat(
       "total: %d clips; %d with >= 1 track, %d with > 1 track, %d errors; %d pass "
       "(>= 15/16 frames, 1 track); frames with a face %d/%d (%.1f%%); %d tracks; faces from "
-      "HOG in %d frames, from the CNN in %d; %.1f s (%.2f s per clip)",
+      "HOG in %d frames, from the CNN in %d; %d lost-track searches found %d faces; %.1f s "
+      "(%.2f s per clip)",
       static_cast<int>(reports.size()), with_track, multi, errors, passing, with_face, frames,
-      frames > 0 ? 100.0 * with_face / frames : 0.0, tracks, hog, cnn, seconds,
-      reports.empty() ? 0.0 : seconds / reports.size());
+      frames > 0 ? 100.0 * with_face / frames : 0.0, tracks, hog, cnn, roi_searches, roi_found,
+      seconds, reports.empty() ? 0.0 : seconds / reports.size());
 }
 
 }  // namespace video

@@ -19,10 +19,12 @@ struct ClipFaceReport {
   int sampled_frames = 0;
   int frames_with_face = 0;  // sampled frames where a (large enough) face was detected
   int tracks = 0;
-  int hog_frames = 0;   // sampled frames whose faces came from HOG
-  int cnn_frames = 0;   // ... from the CNN (kCnn, or kAuto after HOG found none)
+  int hog_frames = 0;  // sampled frames whose faces came from HOG
+  int cnn_frames = 0;  // ... from the CNN (kCnn, or kAuto after HOG found none)
   int cnn_scale_count = 0;
   double cnn_scale = 0;  // the CNN's scale on those frames (detector px per frame px)
+  // Searches around lost tracks' predicted boxes (cnn_roi_fallback) and faces they found.
+  int roi_searches = 0, roi_found = 0;
   // Tracks dropped as too brief, faces too small, faces with implausible landmarks.
   int tracks_too_brief = 0, faces_too_small = 0, faces_rejected = 0;
   double seconds = 0;  // wall time of PreprocessVideo

@@ -6,7 +6,15 @@
 //   faces_turned.mp4      retalking_face2 at 480x480, mirrored and rotated 30 degrees
 //   faces_two_people.mp4  retalking_face2 and retalking_face5 side by side (720x360)
 //   no_face_pattern.mp4   a moving colour-bar test pattern (like lavfi testsrc), 640x360
+//   faces_two_people_shadow.mp4  faces_two_people with the right person's face in deep
+//                         shadow (x0.15) in frames 8..16: HOG misses that face there while
+//                         it finds the lit one (auto's lost-track search finds it)
 //   bazel run //video/testing:make_face_fixtures -- video/testdata
+// With --derive IN_DIR OUT_DIR: hard versions of every clip in IN_DIR (2 s, 12.5 fps), one
+// folder per condition, for //video:real_faces_report (README "Hard footage"):
+//   downscaled/ 240 px tall; dark/ brightness x0.12 + noise; turned/ mirrored, rotated 30
+//   degrees; small/ shrunk to 90 px tall in a black 1920x1080 frame; side_by_side/ the clip
+//   next to the next clip in IN_DIR (two people), each 360 px tall.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -18,6 +26,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "base/video_files.h"
 #include "video/cnn_face_detector.h"
 #include "video/encoder.h"
 #include "video/sampling.h"
@@ -142,7 +152,7 @@ absl::Status Run(const std::string& out) {
     if (!clip->ok()) return clip->status();
   }
   const size_t n = std::min({face2->size(), face5->size(), d3->size()});
-  std::vector<Frame> dark, small, turned, two, pattern;
+  std::vector<Frame> dark, small, turned, two, pattern, shadow;
   for (size_t i = 0; i < n; ++i) {
     dark.push_back(Darkened(Resized((*face5)[i], 480), 0.12, 4, static_cast<uint32_t>(i)));
     Frame big = Blank(1920, 1080);
@@ -153,16 +163,75 @@ absl::Status Run(const std::string& out) {
     Frame pair = Blank(720, 360);
     Paste(Resized((*face2)[i], 360), 0, 0, pair);
     Paste(Resized((*face5)[i], 360), 360, 0, pair);
+    Frame shaded = pair;
+    if (i >= 8 && i < 17) {
+      for (int y = 80; y < 260; ++y) {  // a shadow over the right person's face
+        for (int x = 360 + 90; x < 360 + 270; ++x) {
+          uint8_t* p = shaded.rgb.data() + (static_cast<size_t>(y) * shaded.width + x) * 3;
+          for (int k = 0; k < 3; ++k) p[k] = static_cast<uint8_t>(p[k] * 0.15);
+        }
+      }
+    }
+    shadow.push_back(std::move(shaded));
     two.push_back(std::move(pair));
     pattern.push_back(TestPattern(640, 360, static_cast<int>(i)));
   }
   const std::vector<std::pair<std::string, const std::vector<Frame>*>> outputs = {
-      {"faces_dark.mp4", &dark},          {"faces_small_1080p.mp4", &small},
-      {"faces_turned.mp4", &turned},      {"faces_two_people.mp4", &two},
-      {"no_face_pattern.mp4", &pattern}};
+      {"faces_dark.mp4", &dark},         {"faces_small_1080p.mp4", &small},
+      {"faces_turned.mp4", &turned},     {"faces_two_people.mp4", &two},
+      {"no_face_pattern.mp4", &pattern}, {"faces_two_people_shadow.mp4", &shadow}};
   for (const auto& [name, frames] : outputs) {
     if (absl::Status s = Write((std::filesystem::path(out) / name).string(), *frames); !s.ok()) {
       return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Pastes `src` into a black `width` x `height` frame at (x0, y0).
+Frame Placed(const Frame& src, int width, int height, int x0, int y0) {
+  Frame out = Blank(width, height);
+  Paste(src, x0, y0, out);
+  return out;
+}
+
+absl::Status Derive(const std::string& in_dir, const std::string& out_dir) {
+  ASSIGN_OR_RETURN(const std::vector<std::string> clips, base::ListVideoFiles(in_dir));
+  if (clips.empty()) return absl::NotFoundError(absl::StrCat(in_dir, ": no video clips"));
+  std::vector<std::vector<Frame>> sources;
+  for (const std::string& clip : clips) {
+    ASSIGN_OR_RETURN(std::vector<Frame> frames, EveryOtherFrame(clip));
+    if (frames.empty()) return absl::NotFoundError(absl::StrCat(clip, ": no frames"));
+    sources.push_back(std::move(frames));
+  }
+  for (const char* condition : {"downscaled", "dark", "turned", "small", "side_by_side"}) {
+    std::filesystem::create_directories(std::filesystem::path(out_dir) / condition);
+  }
+  for (size_t c = 0; c < clips.size(); ++c) {
+    const std::vector<Frame>& a = sources[c];
+    const std::vector<Frame>& b = sources[(c + 1) % sources.size()];
+    std::vector<Frame> downscaled, dark, turned, small, side;
+    for (size_t i = 0; i < a.size(); ++i) {
+      const Frame& f = a[i];
+      downscaled.push_back(Resized(f, std::max(2, 240 * f.width / f.height / 2 * 2)));
+      dark.push_back(Darkened(f, 0.12, 4, static_cast<uint32_t>(i)));
+      turned.push_back(MirroredRotated(f, 30));
+      small.push_back(Placed(Resized(f, 90 * f.width / f.height), 1920, 1080, 1400, 700));
+      const Frame left = Resized(f, 360 * f.width / f.height / 2 * 2);
+      const Frame right =
+          Resized(b[std::min(i, b.size() - 1)], 360 * b[0].width / b[0].height / 2 * 2);
+      Frame pair = Placed(left, left.width + right.width, 360, 0, 0);
+      Paste(right, left.width, 0, pair);
+      side.push_back(std::move(pair));
+    }
+    const std::string name = std::filesystem::path(clips[c]).stem().string() + ".mp4";
+    for (const auto& [condition, frames] :
+         std::vector<std::pair<std::string, const std::vector<Frame>*>>{{"downscaled", &downscaled},
+                                                                        {"dark", &dark},
+                                                                        {"turned", &turned},
+                                                                        {"small", &small},
+                                                                        {"side_by_side", &side}}) {
+      RETURN_IF_ERROR(Write((std::filesystem::path(out_dir) / condition / name).string(), *frames));
     }
   }
   return absl::OkStatus();
@@ -172,16 +241,20 @@ absl::Status Run(const std::string& out) {
 }  // namespace video
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: %s OUT_DIR\n", argv[0]);
+  const bool derive = argc == 4 && std::string(argv[1]) == "--derive";
+  if (argc != 2 && !derive) {
+    std::fprintf(stderr, "usage: %s OUT_DIR | %s --derive IN_DIR OUT_DIR\n", argv[0], argv[0]);
     return 2;
   }
-  std::string out = argv[1];
-  if (const char* workspace = std::getenv("BUILD_WORKSPACE_DIRECTORY");
-      workspace != nullptr && std::filesystem::path(out).is_relative()) {
-    out = (std::filesystem::path(workspace) / out).string();
-  }
-  if (absl::Status s = video::Run(out); !s.ok()) {
+  auto resolve = [](std::string path) {
+    if (const char* workspace = std::getenv("BUILD_WORKSPACE_DIRECTORY");
+        workspace != nullptr && std::filesystem::path(path).is_relative()) {
+      path = (std::filesystem::path(workspace) / path).string();
+    }
+    return path;
+  };
+  const std::string out = resolve(argv[argc - 1]);
+  if (absl::Status s = derive ? video::Derive(resolve(argv[2]), out) : video::Run(out); !s.ok()) {
     std::fprintf(stderr, "make_face_fixtures: %s\n", std::string(s.message()).c_str());
     return 1;
   }
