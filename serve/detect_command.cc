@@ -27,6 +27,7 @@
 #include "serve/api/detector.h"
 #include "serve/cli/flags.h"
 #include "serve/detect_output.h"
+#include "serve/detector_flags.h"
 #include "serve/realtime/realtime.h"
 #include "serve/shipped_model.h"
 
@@ -289,11 +290,7 @@ int DetectCommand::Run(const std::vector<std::string>& positional, std::ostream&
     model_path = *shipped;
   }
   DetectorOptions detector_options;
-  detector_options.device = common_.device;
-  detector_options.frames = common_.frames;
-  detector_options.sampling = common_.sampling;
-  detector_options.every_k = common_.every_k;
-  detector_options.face_detector = common_.face_detector;
+  ApplyCommonDetectorFlags(common_, &detector_options);
   detector_options.threshold = o.confidence_threshold;
   detector_options.batch_size = o.batch_size;
   detector_options.thumbnail_size = 0;  // not written by the CLI

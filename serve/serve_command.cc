@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "serve/detector_flags.h"
 #include "serve/shipped_model.h"
 #include "serve/web/server.h"
 
@@ -96,11 +97,7 @@ class ServeCommand : public cli::Command {
     absl::StatusOr<cli::CommonFlags::Applied> applied = common_.Apply(kServeCommonFlags);
     if (!applied.ok()) return Usage(std::string(applied.status().message()), err);
     options_.max_upload_bytes = max_upload_mb_ * 1000 * 1000;
-    options_.detector.device = common_.device;
-    options_.detector.frames = common_.frames;
-    options_.detector.sampling = common_.sampling;
-    options_.detector.every_k = common_.every_k;
-    options_.detector.face_detector = common_.face_detector;
+    ApplyCommonDetectorFlags(common_, &options_.detector);
     options_.detector.threshold = threshold_;
 
     // SIGINT / SIGTERM are blocked here, so every thread the server starts inherits the
