@@ -3,7 +3,7 @@
 # fixture clips): help and exit-code documentation, one video (exit 0 / 1 by threshold), a
 # batch with a damaged file (exit 3, the rest reported, progress on stderr), JSON / JSONL /
 # CSV validated against serve/api/result_schema.json, --annotate (the MP4 decodes: the
-# binary analyses it again), --explain PNGs, the shipped-model message, usage errors (exit
+# binary analyses it again), --explain PNGs, the shipped model found without --model_path, usage errors (exit
 # 2), and --realtime on a lavfi feed ended by Ctrl-C (SIGINT) with its summary.
 set -euo pipefail
 deepfake="$1" make_model="$2" landmarks="$3" validate="$4" schema="$5"
@@ -82,13 +82,19 @@ grep -q "wrote $tmp/annotated.mp4 (.* frames, 160x216)" <<<"$err" || fail "annot
 run 1 "${common[@]}" --video_path "$tmp/annotated.mp4" --confidence_threshold 0
 echo "ok: annotate: $out"
 
-# Without --model_path: the shipped model (none yet) or $DEEPFAKE_MODEL.
-env -u DEEPFAKE_MODEL "$deepfake" detect --video_path "$real" >/dev/null 2>"$tmp/err" &&
-  fail "no model: exit 0"
-grep -q "ships no trained model yet.*pass --model_path" <(tr '\n' ' ' <"$tmp/err") ||
-  fail "no model message: $(cat "$tmp/err")"
-DEEPFAKE_MODEL="$model" "$deepfake" detect --video_path "$real" --landmark_model "$landmarks" \
-  --confidence_threshold 0 >/dev/null 2>&1 && fail "DEEPFAKE_MODEL: exit 0 at threshold 0"
+# Without --model_path: $DEEPFAKE_MODEL, else the shipped model in the binary's runfiles.
+rc=0
+env -u DEEPFAKE_MODEL "$deepfake" detect --video_path "$real" --landmark_model "$landmarks" \
+  >"$tmp/out" 2>"$tmp/err" || rc=$?
+[[ $rc -eq 0 || $rc -eq 1 ]] || fail "shipped model: exit $rc: $(cat "$tmp/err")"
+grep -q "model: .*models/deepfake_default.safetensors (preset small" "$tmp/err" ||
+  fail "shipped model not named: $(cat "$tmp/err")"
+rc=0
+DEEPFAKE_MODEL="$tmp/none.safetensors" "$deepfake" detect --video_path "$real" \
+  >/dev/null 2>"$tmp/err" || rc=$?
+[[ $rc -eq 2 ]] || fail "missing DEEPFAKE_MODEL: exit $rc"
+grep -q "DEEPFAKE_MODEL=$tmp/none.safetensors: no such model file" "$tmp/err" ||
+  fail "missing DEEPFAKE_MODEL message: $(cat "$tmp/err")"
 echo "ok: shipped model"
 
 # Usage errors: exit 2 with the reason.
