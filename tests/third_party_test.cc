@@ -1,5 +1,7 @@
 // Each third-party library the project builds on, linked through its third_party/ BUILD
 // file and exercised once for real, so a broken package or BUILD file fails here first.
+#include <libpq-fe.h>
+#include <mpi.h>
 #include <sqlite3.h>
 
 #include <Eigen/Dense>
@@ -102,6 +104,24 @@ TEST(HttplibTest, LoopbackRequest) {
   ASSERT_TRUE(result) << httplib::to_string(result.error());
   EXPECT_EQ(result->status, 200);
   EXPECT_EQ(result->body, "pong");
+}
+
+TEST(LibpqTest, LinkedAndRefusesABadConnectionString) {
+  EXPECT_GE(PQlibVersion(), 150000);
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse("host=localhost nonsense_key=1", &error);
+  EXPECT_EQ(options, nullptr);
+  ASSERT_NE(error, nullptr);
+  EXPECT_NE(std::string(error).find("nonsense_key"), std::string::npos) << error;
+  PQfreemem(error);
+}
+
+TEST(MpiTest, LinkedLibraryVersion) {
+  // MPI_Get_library_version may be called before MPI_Init; the test is not under mpirun.
+  char version[MPI_MAX_LIBRARY_VERSION_STRING];
+  int length = 0;
+  ASSERT_EQ(MPI_Get_library_version(version, &length), MPI_SUCCESS);
+  EXPECT_NE(std::string(version, length).find("Open MPI v4.1"), std::string::npos) << version;
 }
 
 }  // namespace

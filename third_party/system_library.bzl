@@ -19,7 +19,8 @@ def _include_dir_covered(rctx, include_dir):
     if include_dir in _BUILTIN_INCLUDE_DIRS:
         return True
     for source in rctx.attr.symlinks:
-        if source == include_dir or source.startswith(include_dir + "/"):
+        if (source == include_dir or source.startswith(include_dir + "/") or
+            include_dir.startswith(source + "/")):
             return True
     return False
 
