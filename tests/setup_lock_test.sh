@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tools/setup.sh --check against altered copies of third_party/debian.lock: a Debian
-# revision change is reported and accepted, an upstream change fails, a package that is
-# not installed is named. Installs nothing.
+# revision change is reported and accepted, an upstream change fails unless the package is
+# marked floating, a package that is not installed is named. Installs nothing.
 set -uo pipefail
 setup="$1"
 lock="$2"
@@ -23,6 +23,12 @@ if out=$(run_check "$tmp/upstream.lock"); then fail "upstream change accepted: $
 grep -q "libeigen3-dev upstream version changed: locked 3.3.9-4, installed 3.4.0-4" \
   <<<"$out" || fail "unclear message: $out"
 
+# A floating package (chromium) at another upstream version: accepted and reported.
+sed -E 's/^chromium [^ ]+ floating$/chromium 1.0.0-1 floating/' "$lock" >"$tmp/floating.lock"
+grep -q "^chromium 1.0.0-1 floating$" "$tmp/floating.lock" || fail "no floating chromium line"
+out=$(run_check "$tmp/floating.lock") || fail "floating package rejected: $out"
+grep -q "note: chromium changed: locked 1.0.0-1, installed .* (floating: accepted)" <<<"$out" ||
+  fail "floating change not reported: $out"
 
 cp "$lock" "$tmp/missing.lock"
 printf 'deepfake-no-such-package 1.0-1\n' >>"$tmp/missing.lock"

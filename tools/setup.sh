@@ -23,13 +23,17 @@ if [[ -r /etc/os-release ]] && ! grep -q '^VERSION_ID="12"' /etc/os-release; the
   say "warning: this is not Debian 12; package names and versions may differ"
 fi
 
-# package -> locked version
-declare -A locked=()
+# package -> locked version; a third word "floating" marks a package Debian replaces with new
+# upstream versions inside a stable release (chromium's security updates): any version is
+# accepted and a difference is reported.
+declare -A locked=() floating=()
 packages=()
 while read -r package version rest; do
   [[ -z "$package" || "$package" == \#* ]] && continue
-  [[ -n "$version" && -z "$rest" ]] || die "$lock: bad line '$package $version $rest'"
+  [[ -n "$version" && ( -z "$rest" || "$rest" == floating ) ]] ||
+    die "$lock: bad line '$package $version $rest'"
   locked[$package]=$version
+  [[ "$rest" == floating ]] && floating[$package]=1
   packages+=("$package")
 done <"$lock"
 
@@ -70,6 +74,8 @@ for package in "${packages[@]}"; do
     failures=$((failures + 1))
   elif [[ "$have" == "$want" ]]; then
     :
+  elif [[ -n "${floating[$package]:-}" ]]; then
+    say "note: $package changed: locked $want, installed $have (floating: accepted)"
   elif [[ "$(upstream_of "$have")" == "$(upstream_of "$want")" ]]; then
     say "note: $package revision changed: locked $want, installed $have (accepted)"
   else
