@@ -37,10 +37,18 @@ while read -r package version rest; do
   packages+=("$package")
 done <"$lock"
 
-installed_version() {
-  dpkg-query -W -f='${Status}\t${Version}\n' "$1" 2>/dev/null |
-    awk -F'\t' '$1 == "install ok installed" { print $2 }'
+# Installed versions of every locked package, from one dpkg-query call (it is slow per call).
+declare -A installed=()
+read_installed() {
+  installed=()
+  local package status version
+  while IFS=$'\t' read -r package status version; do
+    [[ "$status" == "install ok installed" ]] && installed[${package%%:*}]=$version
+  done < <(dpkg-query -W -f='${Package}\t${Status}\t${Version}\n' "${packages[@]}" 2>/dev/null)
+  return 0
 }
+installed_version() { echo "${installed[$1]:-}"; }
+read_installed
 
 missing=()
 for package in "${packages[@]}"; do
@@ -60,6 +68,7 @@ if ((${#missing[@]} > 0)); then
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
     apt-get install -y -q --no-install-recommends "${missing[@]}" ||
     die "apt-get install failed for: ${missing[*]}"
+  read_installed
 fi
 
 # Debian versions are [epoch:]upstream[-revision]; the revision follows the last '-'.
