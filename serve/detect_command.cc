@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <utility>
@@ -25,6 +26,7 @@
 #include "nn/models/presets.h"
 #include "serve/annotate/annotate.h"
 #include "serve/api/detector.h"
+#include "serve/batch_shard.h"
 #include "serve/cli/flags.h"
 #include "serve/detect_output.h"
 #include "serve/detector_flags.h"
@@ -166,7 +168,18 @@ class DetectCommand : public cli::Command {
            "  deepfake detect --model_path=M --batch_dir=videos/ --output_file=results.jsonl\n"
            "  deepfake detect --model_path=M --video_path=clip.mp4 --annotate=clip_annotated.mp4 "
            "--explain=heatmaps/\n"
-           "  deepfake detect --model_path=M --realtime --video_path=/dev/video0 --every=8";
+           "  deepfake detect --model_path=M --realtime --video_path=/dev/video0 --every=8\n\n"
+           "Array jobs (Slurm job arrays, Kubernetes indexed Jobs): --shard I/N analyses shard I "
+           "of N. Each finished video is appended to OUTPUT.partial and fsync'ed, and the output "
+           "file is written atomically at the end (then OUTPUT.partial is removed), so a killed "
+           "task loses at most the videos in flight: run it again with the same flags and it "
+           "skips the videos already done (\"skipped N already done\" on stderr; their lines "
+           "are not printed again, the exit code covers them). Combine the shards with "
+           "deepfake merge-results:\n\n"
+           "  deepfake detect --model_path=M --batch_dir=videos/ --shard=$SLURM_ARRAY_TASK_ID/"
+           "$SLURM_ARRAY_TASK_COUNT --output_file=out/shard$SLURM_ARRAY_TASK_ID.jsonl\n"
+           "  deepfake merge-results --output_file=all.json --batch_dir=videos/ "
+           "out/shard*.jsonl";
   }
 
   void DefineFlags(cli::FlagSet& flags) override {
@@ -196,6 +209,15 @@ class DetectCommand : public cli::Command {
     flags.Int("batch_size", &options_.batch_size, "face tracks per forward pass");
     flags.Path("landmark_model", &options_.landmark_model,
                "shape_predictor_68_face_landmarks.dat (\"\" = the libdlib-data install)");
+    flags.SetGroup("Array jobs");
+    flags.String("shard", &options_.shard,
+                 "I/N: analyse only shard I (0-based) of N of the batch (--batch_dir or "
+                 "--batch_paths; videos are assigned by a stable hash of their path relative to "
+                 "--batch_dir); needs a .json or .jsonl --output_file; implies --resume");
+    flags.Bool("resume", &options_.resume,
+               "reuse the results already in --output_file (and its journal OUTPUT.partial, "
+               "left by a killed run) for videos unchanged since (same size and sha256), same "
+               "model and threshold; unreadable / damaged ones are retried");
     flags.SetGroup("Real-time mode");
     flags.Bool("realtime", &options_.realtime,
                "score a live source continuously (--video_path) until it ends or Ctrl-C");
@@ -271,6 +293,13 @@ int DetectCommand::Run(const std::vector<std::string>& positional, std::ostream&
     if (!resolved.ok()) return Usage(resolved.status(), err);
     paths = *std::move(resolved);
   }
+  if (!o.shard.empty()) {
+    const Shard shard = *ParseShard(o.shard);  // checked
+    const size_t all = paths.size();
+    paths = SelectShard(paths, o.batch_dir, shard);
+    err << absl::StrFormat("shard %d/%d: %d of %d video(s)\n", shard.index, shard.count,
+                           paths.size(), all);
+  }
   for (const auto& [flag, path] :
        {std::pair<std::string, std::string>{"--output_file", o.output_file},
         {"--annotate", o.annotate_path}}) {
@@ -320,9 +349,53 @@ int DetectCommand::RunFiles(const Detector& detector, const std::vector<std::str
   const DetectCommandOptions& o = options_;
   DetectOptions detect_options;
   detect_options.explain = !o.explain_dir.empty();
+  // Resumable runs (--shard, --resume): earlier results kept, the rest journaled as they end.
+  const bool resumable = o.resume || !o.shard.empty();
+  std::map<std::string, DetectionResult> reused;
+  ResultJournal journal;
+  bool journal_ok = false;
+  std::vector<std::string> todo = paths;
+  if (resumable) {
+    absl::StatusOr<std::map<std::string, DetectionResult>> reusable =
+        ReusableResults(o.output_file, paths, detector.model(), detector.threshold());
+    if (!reusable.ok()) {
+      err << kCommand << ": --output_file " << o.output_file
+          << " holds earlier results that cannot be read back (delete it, or choose another "
+             "file): "
+          << reusable.status().message() << "\n";
+      return cli::kExitUsage;
+    }
+    reused = *std::move(reusable);
+    todo.clear();
+    std::vector<DetectionResult> kept;
+    for (const std::string& path : paths) {
+      const auto it = reused.find(path);
+      if (it == reused.end()) {
+        todo.push_back(path);
+      } else {
+        kept.push_back(it->second);
+      }
+    }
+    err << absl::StrFormat("resume: skipped %d already done (in %s), %d to analyse\n", kept.size(),
+                           o.output_file, todo.size());
+    if (absl::Status status = journal.Open(JournalPath(o.output_file), kept); !status.ok()) {
+      err << kCommand << ": " << status.message() << "\n";
+      return cli::kExitUsage;
+    }
+    journal_ok = true;
+  }
+  const auto journal_append = [&](const DetectionResult& result) {
+    if (!journal_ok) return;
+    if (absl::Status status = journal.Append(result); !status.ok()) {
+      err << kCommand << ": " << status.message() << " (results are kept in memory)\n";
+      journal_ok = false;
+    }
+  };
   std::vector<DetectionResult> results;
-  if (paths.size() == 1) {
-    results.push_back(detector.Detect(paths[0], detect_options));
+  if (todo.empty()) {
+    // Nothing left to analyse (an empty shard, or everything done before).
+  } else if (todo.size() == 1 && !resumable) {
+    results.push_back(detector.Detect(todo[0], detect_options));
     Report(results[0], out, err);
   } else {
     // On the process's stderr the bar redraws in place on a terminal (a result line then
@@ -335,10 +408,11 @@ int DetectCommand::RunFiles(const Detector& detector, const std::vector<std::str
       bar_options.out = log.file();
       bar_options.tty = 0;
     }
-    base::ProgressBar bar("detect", static_cast<int64_t>(paths.size()), "video", bar_options);
+    base::ProgressBar bar("detect", static_cast<int64_t>(todo.size()), "video", bar_options);
     std::mutex mutex;
-    results = detector.DetectBatch(paths, detect_options, [&](const BatchProgress& p) {
+    results = detector.DetectBatch(todo, detect_options, [&](const BatchProgress& p) {
       std::lock_guard<std::mutex> lock(mutex);
+      journal_append(*p.result);
       if (tty) std::fputs("\r\033[K", stderr);
       Report(*p.result, out, err);
       bar.Update(p.done, p.undetermined > 0 ? absl::StrCat(p.undetermined, " not analysed") : "");
@@ -353,6 +427,15 @@ int DetectCommand::RunFiles(const Detector& detector, const std::vector<std::str
                                static_cast<int>(results.size()) - fake - undetermined,
                                undetermined));
     err << log.Take();
+  }
+  if (resumable) {  // every video of `paths`, in its order: the kept and the new
+    std::vector<DetectionResult> all;
+    size_t next = 0;
+    for (const std::string& path : paths) {
+      const auto it = reused.find(path);
+      all.push_back(it != reused.end() ? std::move(it->second) : std::move(results[next++]));
+    }
+    results = std::move(all);
   }
 
   int exit_code = DetectExitCode(results);
@@ -393,6 +476,9 @@ int DetectCommand::RunFiles(const Detector& detector, const std::vector<std::str
             base::WriteFileAtomically(o.output_file, FormatResults(results, format));
         status.ok()) {
       err << "wrote " << o.output_file << "\n";
+      if (resumable) {
+        if (absl::Status removed = journal.Remove(); !removed.ok()) output_failed(removed);
+      }
     } else {
       output_failed(status);
     }
@@ -506,6 +592,22 @@ absl::Status CheckDetectOptions(const DetectCommandOptions& o) {
       if (absl::StatusOr<ResultFormat> format = ResultFormatForPath(o.output_file); !format.ok()) {
         return format.status();
       }
+    }
+  }
+  if (!o.shard.empty() || o.resume) {
+    const std::string flag = !o.shard.empty() ? "--shard" : "--resume";
+    if (!o.shard.empty()) {
+      if (absl::StatusOr<Shard> shard = ParseShard(o.shard); !shard.ok()) return shard.status();
+    }
+    if (o.realtime || (o.batch_dir.empty() && o.batch_paths.empty())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          flag, " is for a batch of video files: give --batch_dir (or --batch_paths)"));
+    }
+    if (o.output_file.empty() || *ResultFormatForPath(o.output_file) == ResultFormat::kCsv) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          flag,
+          " needs --output_file ending in .jsonl or .json (results are read back from it "
+          "on a re-run; CSV cannot be; merge-results writes CSV)"));
     }
   }
   if (o.confidence_threshold > 1) {

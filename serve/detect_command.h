@@ -9,6 +9,11 @@
 // Exit codes (serve/detect_output.h): 0 every video analysed and none fake, 1 at least one
 // fake, 2 usage or setup error (nothing analysed), 3 at least one video could not be
 // analysed (the others are reported; 3 wins over 1).
+//
+// Array jobs: --shard I/N analyses the videos of shard I (serve/batch_shard.h), each result
+// appended to OUTPUT.partial and fsync'ed as it finishes, the output written atomically at
+// the end; a re-run (or --resume) skips videos already done. `deepfake merge-results`
+// (serve/merge_results_command.h) combines the shards.
 #ifndef SERVE_DETECT_COMMAND_H_
 #define SERVE_DETECT_COMMAND_H_
 
@@ -22,9 +27,9 @@
 
 namespace serve {
 
-inline constexpr unsigned kDetectCommonFlags =
-    cli::kPresetFlag | cli::kFramesFlag | cli::kSamplingFlag | cli::kThreadsFlag | cli::kDeviceFlag |
-    cli::kFaceDetectorFlag;
+inline constexpr unsigned kDetectCommonFlags = cli::kPresetFlag | cli::kFramesFlag |
+                                               cli::kSamplingFlag | cli::kThreadsFlag |
+                                               cli::kDeviceFlag | cli::kFaceDetectorFlag;
 
 struct DetectCommandOptions {
   std::string model_path;                // "" = the shipped model
@@ -37,6 +42,11 @@ struct DetectCommandOptions {
   std::string annotate_path;             // annotated MP4 ("" = none)
   int batch_size = 8;                    // face tracks per forward pass
   std::string landmark_model;            // "" = the libdlib-data install
+  // Array jobs (serve/batch_shard.h): "I/N" = analyse shard I of N of the batch ("" = all);
+  // resume = reuse the results of an earlier run in --output_file and its journal (implied
+  // by shard).
+  std::string shard;
+  bool resume = false;
   // --realtime and its flags.
   bool realtime = false;
   int every = 8;
@@ -49,7 +59,8 @@ struct DetectCommandOptions {
 
 // Usage errors (InvalidArgument naming the flag): no or several input forms, a threshold
 // outside [0, 1], an output file of unknown format, --annotate without a single video,
-// --realtime with batch flags, realtime flags without --realtime, bad counts.
+// --realtime with batch flags, realtime flags without --realtime, bad counts, a bad --shard
+// or --shard / --resume without a batch and a .json / .jsonl --output_file.
 absl::Status CheckDetectOptions(const DetectCommandOptions& options);
 
 // The command for the registry.

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 #include "serve/api/detector.h"
 
@@ -22,6 +23,13 @@ struct JsonOptions {
 };
 
 nlohmann::json ResultToJson(const DetectionResult& result, const JsonOptions& options = {});
+
+// The inverse of ResultToJson for the fields it writes (thumbnails and heatmap overlays are
+// not read back): ResultToJson(*ResultFromJson(j)) == j for every j that ResultToJson made,
+// so results read back re-serialise byte for byte. Errors (InvalidArgument) name the JSON
+// path and the problem: a missing field, a wrong type, an unknown verdict or reason, a
+// "schema_version" other than kResultSchemaVersion.
+absl::StatusOr<DetectionResult> ResultFromJson(const nlohmann::json& json);
 
 // CSV: a header line, then one row per video (path, verdict, fake_probability, threshold,
 // reason, message, faces, deciding_track, duration, fps, width, height, codec, sha256,

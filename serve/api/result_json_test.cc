@@ -34,7 +34,8 @@ DetectionResult Sample() {
     t.thumbnails.push_back({2, 1, {255, 0, 0, 0, 0, 255}});
     r.tracks.push_back(t);
   }
-  r.video = {"dir/a.mp4", std::string(64, 'a'), 1234, 10.5, 25, 640, 480, "h264", "mp4", 90, 1, {"w"}};
+  r.video = {"dir/a.mp4", std::string(64, 'a'), 1234, 10.5, 25, 640, 480, "h264", "mp4", 90, 1,
+             {"w"}};
   r.model.name = "m.safetensors";
   r.model.preset = "tiny";
   r.model.sha256 = std::string(64, 'b');
@@ -82,6 +83,52 @@ TEST(ResultJsonTest, Fields) {
   EXPECT_TRUE(u["video"]["sha256"].is_null());
 }
 
+TEST(ResultJsonTest, FromJsonReadsBackWhatToJsonWrote) {
+  DetectionResult sample = Sample();
+  Heatmap heatmap;
+  heatmap.width = 2;
+  heatmap.height = 1;
+  heatmap.values = {0.1f, 0.7f};
+  sample.tracks[1].heatmaps.push_back(heatmap);
+  DetectionResult undetermined;
+  undetermined.path = "x.mp4";
+  undetermined.reason = UndeterminedReason::kDamaged;
+  undetermined.message = "x.mp4: broken";
+  for (const DetectionResult& original : {sample, undetermined}) {
+    const nlohmann::json j = ResultToJson(original);
+    absl::StatusOr<DetectionResult> read = ResultFromJson(nlohmann::json::parse(j.dump()));
+    ASSERT_TRUE(read.ok()) << read.status();
+    EXPECT_EQ(ResultToJson(*read).dump(), j.dump());
+    EXPECT_EQ(ResultToCsvRow(*read), ResultToCsvRow(original));
+  }
+}
+
+TEST(ResultJsonTest, FromJsonNamesTheProblem) {
+  const nlohmann::json good = ResultToJson(Sample());
+  const auto error = [](const nlohmann::json& j) {
+    absl::StatusOr<DetectionResult> read = ResultFromJson(j);
+    EXPECT_FALSE(read.ok());
+    EXPECT_EQ(read.status().code(), absl::StatusCode::kInvalidArgument);
+    return std::string(read.status().message());
+  };
+  nlohmann::json j = good;
+  j.erase("verdict");
+  EXPECT_EQ(error(j), "$.verdict: missing");
+  j = good;
+  j["verdict"] = "MAYBE";
+  EXPECT_EQ(error(j), "$.verdict: unknown verdict 'MAYBE' (REAL, FAKE, UNDETERMINED)");
+  j = good;
+  j["schema_version"] = 2;
+  EXPECT_EQ(error(j), "$.schema_version: 2 is not the version this build reads (1)");
+  j = good;
+  j["tracks"][1]["frames"][0]["box"]["left"] = "x";
+  EXPECT_EQ(error(j), "$.tracks[1].frames[0].box.left: is not a number");
+  j = good;
+  j["model"]["sha256"] = nullptr;
+  EXPECT_EQ(error(j), "$.model.sha256: is not a string");
+  EXPECT_EQ(error(nlohmann::json::array()), "$: is not an object");
+}
+
 TEST(ResultJsonTest, Csv) {
   EXPECT_EQ(CsvHeader(),
             "path,verdict,fake_probability,threshold,reason,message,faces,deciding_track,"
@@ -108,14 +155,13 @@ TEST(ResultJsonTest, PngHoldsTheImage) {
   // The IDAT payload inflates to a filter byte + the row.
   const size_t idat = png.find("IDAT");
   ASSERT_NE(idat, std::string::npos);
-  const uint32_t length = (static_cast<uint8_t>(png[idat - 4]) << 24) |
-                          (static_cast<uint8_t>(png[idat - 3]) << 16) |
-                          (static_cast<uint8_t>(png[idat - 2]) << 8) |
-                          static_cast<uint8_t>(png[idat - 1]);
+  const uint32_t length =
+      (static_cast<uint8_t>(png[idat - 4]) << 24) | (static_cast<uint8_t>(png[idat - 3]) << 16) |
+      (static_cast<uint8_t>(png[idat - 2]) << 8) | static_cast<uint8_t>(png[idat - 1]);
   std::vector<uint8_t> raw(7);
   uLongf raw_size = raw.size();
-  ASSERT_EQ(uncompress(raw.data(), &raw_size,
-                       reinterpret_cast<const Bytef*>(png.data() + idat + 4), length),
+  ASSERT_EQ(uncompress(raw.data(), &raw_size, reinterpret_cast<const Bytef*>(png.data() + idat + 4),
+                       length),
             Z_OK);
   ASSERT_EQ(raw_size, 7u);
   ASSERT_EQ(raw[0], 0);  // filter None (the adaptive choice for this row): bytes as they are
