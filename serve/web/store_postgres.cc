@@ -196,8 +196,10 @@ class Session {
   // Runs `sql` with $1.. bound to `params`; the rows (if any).
   absl::StatusOr<Result> Query(const std::string& sql, const Params& params = Params()) {
     const std::vector<const char*> values = params.pointers();
-    Result result(PQexecParams(conn_, sql.c_str(), params.size(), nullptr,
-                               values.empty() ? nullptr : values.data(), nullptr, nullptr, 0),
+    // Without parameters, the simple protocol: a migration is several statements.
+    Result result(values.empty() ? PQexec(conn_, sql.c_str())
+                                 : PQexecParams(conn_, sql.c_str(), params.size(), nullptr,
+                                                values.data(), nullptr, nullptr, 0),
                   PQclear);
     const ExecStatusType status =
         result != nullptr ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;

@@ -2,8 +2,10 @@
 # A throwaway local PostgreSQL for tests (issue 18): initdb into a fresh folder under /tmp,
 # listening on 127.0.0.1 only (no Unix socket), on a free port, fsync off, trust auth.
 #
-#   postgres.sh start        prints "URL DIR" (postgresql://deepfake@127.0.0.1:PORT/postgres
-#                            and the folder to pass to stop); exits non-zero with the log
+#   postgres.sh start [PID]  prints "URL DIR" (postgresql://deepfake@127.0.0.1:PORT/postgres
+#                            and the folder to pass to stop); exits non-zero with the log.
+#                            With PID, a watcher stops the server once that process is gone
+#                            (a test that crashed before its own teardown).
 #   postgres.sh stop DIR     stops it (immediate mode) and removes DIR
 #
 # PostgreSQL refuses to run as root: as root, the folder is chown'ed to `nobody` and
@@ -35,7 +37,11 @@ start() {
   dir="$(mktemp -d /tmp/deepfake-pg.XXXXXX)"
   chmod 755 "${dir}"
   mkdir "${dir}/data"
-  if [[ "$(id -u)" == 0 ]]; then chown nobody:nogroup "${dir}/data" "${dir}"; fi
+  if [[ "$(id -u)" == 0 ]] && ! chown nobody:nogroup "${dir}/data" "${dir}"; then
+    echo "postgres.sh: cannot chown ${dir} to nobody (in a sandbox that maps only root?)" >&2
+    rm -rf "${dir}"
+    exit 1
+  fi
   if ! as_owner "${PG_BIN}/initdb" -D "${dir}/data" -U deepfake --auth=trust -E UTF8 \
       --locale=C.UTF-8 --no-sync >"${dir}/initdb.log" 2>&1; then
     echo "postgres.sh: initdb failed:" >&2
@@ -50,6 +56,10 @@ start() {
         -o "-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories= \
             -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
             -c max_connections=200 -c shared_buffers=32MB" start >"${dir}/pg_ctl.log" 2>&1; then
+      if [[ -n "${1:-}" ]]; then
+        # In its own session: the test runner's kill of the test's process group spares it.
+        setsid -f "$0" watch "$1" "${dir}" </dev/null >/dev/null 2>&1
+      fi
       echo "postgresql://deepfake@127.0.0.1:${port}/postgres ${dir}"
       return 0
     fi
@@ -67,8 +77,15 @@ stop() {
   rm -rf "${dir}"
 }
 
+# Stops the server in DIR once process PID is gone.
+watch() {
+  while kill -0 "$1" 2>/dev/null; do sleep 1; done
+  stop "$2"
+}
+
 case "${1:-}" in
-  start) start ;;
+  start) start "${2:-}" ;;
   stop) stop "${2:?postgres.sh stop DIR}" ;;
+  watch) watch "${2:?PID}" "${3:?DIR}" ;;
   *) echo "usage: postgres.sh start | stop DIR" >&2; exit 2 ;;
 esac
