@@ -9,8 +9,8 @@
 #include <csignal>
 #include <cstdlib>
 #include <mutex>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -145,7 +145,8 @@ class ServeCommand : public cli::Command {
     sigwait(&signals, &signal_number);
     err << kCommand << ": " << (signal_number == SIGINT ? "interrupted" : "terminated")
         << ", stopping (running analyses will run again "
-        << (web::IsPostgresUrl(options_.database) ? "once their lease expires" : "at the next start")
+        << (web::IsPostgresUrl(options_.database) ? "once their lease expires"
+                                                  : "at the next start")
         << ")\n";
     // A worker inside one frame's face finding (the CNN detector) cannot be interrupted;
     // past the grace period the process exits without waiting, which the store survives

@@ -301,10 +301,11 @@ class PostgresStore : public Store {
   }
   absl::Status RunStatus(const std::string& op,
                          const std::function<absl::Status(Session&)>& body) const {
-    return Run<bool>(op, [&](Session& s) -> absl::StatusOr<bool> {
-             RETURN_IF_ERROR(body(s));
-             return true;
-           })
+    return Run<bool>(op,
+                     [&](Session& s) -> absl::StatusOr<bool> {
+                       RETURN_IF_ERROR(body(s));
+                       return true;
+                     })
         .status();
   }
 
@@ -316,8 +317,7 @@ class PostgresStore : public Store {
   absl::StatusOr<std::optional<Analysis>> GetIn(Session& s, const std::string& id,
                                                 bool with_result) const;
   absl::Status NotHeld(Session& s, const std::string& id, const std::string& worker) const;
-  absl::Status EndUnrunnable(Session& s, int64_t now_ms, bool only_expired,
-                             int max_attempts) const;
+  absl::Status EndUnrunnable(Session& s, int64_t now_ms, bool only_expired, int max_attempts) const;
 
   const std::string url_, describe_;
   mutable std::mutex mu_;
@@ -382,12 +382,11 @@ absl::Status PostgresStore::Open() {
   return RunStatus("open", [&](Session& s) -> absl::Status {
     RETURN_IF_ERROR(s.Begin());
     // Servers starting at once queue here; the first migrates, the others find it done.
-    RETURN_IF_ERROR(s.Query(absl::StrCat("SELECT pg_advisory_xact_lock(", kMigrationLock, ")"))
-                        .status());
-    ASSIGN_OR_RETURN(Result tables,
-                     s.Query("SELECT COUNT(*), COUNT(*) FILTER (WHERE table_name = "
-                             "'schema_version') FROM information_schema.tables "
-                             "WHERE table_schema = current_schema()"));
+    RETURN_IF_ERROR(
+        s.Query(absl::StrCat("SELECT pg_advisory_xact_lock(", kMigrationLock, ")")).status());
+    ASSIGN_OR_RETURN(Result tables, s.Query("SELECT COUNT(*), COUNT(*) FILTER (WHERE table_name = "
+                                            "'schema_version') FROM information_schema.tables "
+                                            "WHERE table_schema = current_schema()"));
     if (Int(tables.get(), 0, 0) > 0 && Int(tables.get(), 0, 1) == 0) {
       return absl::FailedPreconditionError(
           absl::StrCat(describe_,
@@ -402,10 +401,10 @@ absl::Status PostgresStore::Open() {
     const int64_t version = Int(version_row.get(), 0, 0);
     const int64_t known = static_cast<int64_t>(Migrations().size());
     if (version > known) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          describe_, ": open: the database has schema version ", version,
-          "; this binary knows versions up to ", known,
-          " (a newer deepfake wrote it: run that version, or use another database)"));
+      return absl::FailedPreconditionError(
+          absl::StrCat(describe_, ": open: the database has schema version ", version,
+                       "; this binary knows versions up to ", known,
+                       " (a newer deepfake wrote it: run that version, or use another database)"));
     }
     for (int64_t v = version; v < known; ++v) {
       Session migrate(describe_, s.conn(), absl::StrCat("migrate the schema to version ", v + 1));
@@ -455,10 +454,9 @@ absl::StatusOr<std::optional<Analysis>> PostgresStore::GetIn(Session& s, const s
                                                              bool with_result) const {
   ASSIGN_OR_RETURN(
       Result r,
-      s.Query(absl::StrCat("SELECT ", kColumns, with_result ? ", r.result_json" : "",
-                           " FROM analyses a",
-                           with_result ? " LEFT JOIN results r ON r.id = a.id" : "",
-                           " WHERE a.id = $1"),
+      s.Query(absl::StrCat(
+                  "SELECT ", kColumns, with_result ? ", r.result_json" : "", " FROM analyses a",
+                  with_result ? " LEFT JOIN results r ON r.id = a.id" : "", " WHERE a.id = $1"),
               Params().Add(id)));
   if (PQntuples(r.get()) == 0) return std::nullopt;
   ASSIGN_OR_RETURN(Analysis analysis, ReadAnalysis(r.get(), 0));
@@ -557,12 +555,11 @@ absl::StatusOr<ListPage> PostgresStore::List(const ListQuery& query) const {
     // One statement: the page and the total come from one snapshot.
     Params p = params;
     p.Add(query.limit).Add(query.offset);
-    ASSIGN_OR_RETURN(
-        Result r, s.Query(absl::StrCat("SELECT ", kColumns,
-                                       ", COUNT(*) OVER () FROM analyses a", where,
-                                       " ORDER BY a.created_ms DESC, a.id DESC LIMIT $", n + 1,
-                                       " OFFSET $", n + 2),
-                          p));
+    ASSIGN_OR_RETURN(Result r,
+                     s.Query(absl::StrCat("SELECT ", kColumns, ", COUNT(*) OVER () FROM analyses a",
+                                          where, " ORDER BY a.created_ms DESC, a.id DESC LIMIT $",
+                                          n + 1, " OFFSET $", n + 2),
+                             p));
     ListPage page;
     for (int row = 0; row < PQntuples(r.get()); ++row) {
       ASSIGN_OR_RETURN(Analysis a, ReadAnalysis(r.get(), row));
@@ -620,17 +617,19 @@ absl::Status PostgresStore::EndUnrunnable(Session& s, int64_t now_ms, bool only_
                                           int max_attempts) const {
   // Rows another transaction holds (a claim or a progress update elsewhere) are skipped:
   // the next claim looks again.
-  const std::string candidates = absl::StrCat(
-      "SELECT id FROM analyses WHERE state = 'running'",
-      only_expired ? " AND lease_expires_ms <= $1" : " AND $1::BIGINT = $1::BIGINT",
-      " AND %s FOR UPDATE SKIP LOCKED");
-  RETURN_IF_ERROR(s.Exec(absl::StrCat("UPDATE analyses SET state = 'canceled', reason = "
-                                      "'canceled', message = 'canceled by request', "
-                                      "finished_ms = $1, lease_expires_ms = 0 WHERE id IN (",
-                                      absl::StrReplaceAll(candidates, {{"%s", "cancel_requested AND $2::INT = $2::INT"}}),
-                                      ")"),
-                         Params().Add(now_ms).Add(max_attempts))
-                      .status());
+  const std::string candidates =
+      absl::StrCat("SELECT id FROM analyses WHERE state = 'running'",
+                   only_expired ? " AND lease_expires_ms <= $1" : " AND $1::BIGINT = $1::BIGINT",
+                   " AND %s FOR UPDATE SKIP LOCKED");
+  RETURN_IF_ERROR(
+      s.Exec(absl::StrCat("UPDATE analyses SET state = 'canceled', reason = "
+                          "'canceled', message = 'canceled by request', "
+                          "finished_ms = $1, lease_expires_ms = 0 WHERE id IN (",
+                          absl::StrReplaceAll(candidates,
+                                              {{"%s", "cancel_requested AND $2::INT = $2::INT"}}),
+                          ")"),
+             Params().Add(now_ms).Add(max_attempts))
+          .status());
   return s
       .Exec(absl::StrCat("UPDATE analyses SET state = 'failed', reason = 'interrupted', "
                          "message = 'the analysis was interrupted ' || attempts || "
@@ -681,14 +680,12 @@ absl::StatusOr<std::optional<Analysis>> PostgresStore::Claim(const std::string& 
 }
 
 absl::Status PostgresStore::Progress(const std::string& id, const std::string& worker,
-                                     const std::string& stage, double progress,
-                                     int64_t lease_ms) {
+                                     const std::string& stage, double progress, int64_t lease_ms) {
   return RunStatus(absl::StrCat("progress of '", id, "'"), [&](Session& s) -> absl::Status {
     ASSIGN_OR_RETURN(
         const int changed,
         s.Exec(absl::StrCat("UPDATE analyses SET stage = $1, progress = $2, lease_expires_ms = ",
-                            kDbNow,
-                            " + $3 WHERE id = $4 AND state = 'running' AND worker = $5"),
+                            kDbNow, " + $3 WHERE id = $4 AND state = 'running' AND worker = $5"),
                Params()
                    .Add(stage)
                    .Add(std::clamp(progress, 0.0, 1.0))
@@ -752,8 +749,8 @@ absl::Status PostgresStore::Fail(const std::string& id, const std::string& worke
 absl::Status PostgresStore::Cancel(const std::string& id) {
   return RunStatus(absl::StrCat("cancel '", id, "'"), [&](Session& s) -> absl::Status {
     RETURN_IF_ERROR(s.Begin());
-    ASSIGN_OR_RETURN(Result r, s.Query("SELECT state FROM analyses WHERE id = $1 FOR UPDATE",
-                                       Params().Add(id)));
+    ASSIGN_OR_RETURN(
+        Result r, s.Query("SELECT state FROM analyses WHERE id = $1 FOR UPDATE", Params().Add(id)));
     if (PQntuples(r.get()) == 0) return NotFound(id, "cancel");
     const std::string state = Text(r.get(), 0, 0);
     if (state == "queued") {
@@ -776,23 +773,21 @@ absl::Status PostgresStore::Cancel(const std::string& id) {
 }
 
 absl::StatusOr<bool> PostgresStore::CancelRequested(const std::string& id) const {
-  return Run<bool>(absl::StrCat("cancel requested for '", id, "'"),
-                   [&](Session& s) -> absl::StatusOr<bool> {
-                     ASSIGN_OR_RETURN(
-                         Result r, s.Query("SELECT cancel_requested OR state = 'canceled' FROM "
+  return Run<bool>(
+      absl::StrCat("cancel requested for '", id, "'"), [&](Session& s) -> absl::StatusOr<bool> {
+        ASSIGN_OR_RETURN(Result r, s.Query("SELECT cancel_requested OR state = 'canceled' FROM "
                                            "analyses WHERE id = $1",
                                            Params().Add(id)));
-                     if (PQntuples(r.get()) == 0) return NotFound(id, "cancel requested");
-                     return Bool(r.get(), 0, 0);
-                   });
+        if (PQntuples(r.get()) == 0) return NotFound(id, "cancel requested");
+        return Bool(r.get(), 0, 0);
+      });
 }
 
 absl::StatusOr<int> PostgresStore::RecoverInterrupted(int max_attempts) {
   return Run<int>("recover interrupted analyses", [&](Session& s) -> absl::StatusOr<int> {
     RETURN_IF_ERROR(s.Begin());
     ASSIGN_OR_RETURN(Result clock, s.Query(absl::StrCat("SELECT ", kDbNow)));
-    RETURN_IF_ERROR(
-        EndUnrunnable(s, Int(clock.get(), 0, 0), /*only_expired=*/false, max_attempts));
+    RETURN_IF_ERROR(EndUnrunnable(s, Int(clock.get(), 0, 0), /*only_expired=*/false, max_attempts));
     ASSIGN_OR_RETURN(const int requeued,
                      s.Exec("UPDATE analyses SET state = 'queued', stage = 'queued', progress = "
                             "0, lease_expires_ms = 0 WHERE state = 'running'"));
@@ -831,8 +826,8 @@ std::string RedactDatabaseUrl(const std::string& url) {
   if (scheme_end != std::string::npos) {
     const size_t authority = scheme_end + 3;
     const size_t authority_end = out.find_first_of("/?", authority);
-    const size_t at = out.rfind('@', authority_end == std::string::npos ? std::string::npos
-                                                                          : authority_end);
+    const size_t at =
+        out.rfind('@', authority_end == std::string::npos ? std::string::npos : authority_end);
     if (at != std::string::npos && at >= authority) {
       const size_t colon = out.find(':', authority);
       if (colon != std::string::npos && colon < at) out.erase(colon, at - colon);

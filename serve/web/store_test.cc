@@ -1066,8 +1066,7 @@ TEST(PostgresStoreTest, CreatesAVersionedSchemaAndDescribesTheUrl) {
   store->reset();
   store = OpenPostgresStore(*url);  // up to date: migrates nothing
   ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_THAT(*testing::RawPostgres(*url, "SELECT COUNT(*) FROM schema_version"),
-              ElementsAre("1"));
+  EXPECT_THAT(*testing::RawPostgres(*url, "SELECT COUNT(*) FROM schema_version"), ElementsAre("1"));
   // OpenStore picks the engine from the spec.
   absl::StatusOr<std::unique_ptr<Store>> by_spec = OpenStore(*url, "/nonexistent");
   ASSERT_TRUE(by_spec.ok()) << by_spec.status();
@@ -1101,8 +1100,7 @@ TEST(PostgresStoreTest, ServersStartingAtOnceMigrateOnce) {
     ASSERT_EQ(waitpid(pid, &status, 0), pid);
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
   }
-  EXPECT_THAT(*testing::RawPostgres(*url, "SELECT version FROM schema_version"),
-              ElementsAre("1"));
+  EXPECT_THAT(*testing::RawPostgres(*url, "SELECT version FROM schema_version"), ElementsAre("1"));
   EXPECT_THAT(*testing::RawPostgres(*url, "SELECT id FROM analyses ORDER BY id"),
               ElementsAre("p0", "p1", "p2", "p3"));
 }
@@ -1152,8 +1150,7 @@ TEST(PostgresStoreTest, ErrorsNameTheUrlWithoutThePassword) {
   absl::StatusOr<std::string> newer = testing::NewPostgresDatabase();
   ASSERT_TRUE(newer.ok());
   ASSERT_TRUE(OpenPostgresStore(*newer).ok());
-  ASSERT_TRUE(
-      testing::RawPostgres(*newer, "INSERT INTO schema_version VALUES (99, 0)").ok());
+  ASSERT_TRUE(testing::RawPostgres(*newer, "INSERT INTO schema_version VALUES (99, 0)").ok());
   store = OpenPostgresStore(*newer);
   ASSERT_FALSE(store.ok());
   EXPECT_THAT(store.status().message(), HasSubstr("schema version 99"));

@@ -12,8 +12,8 @@
 #define SERVE_WEB_WORKER_POOL_H_
 
 #include <atomic>
-#include <cstdint>
 #include <condition_variable>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
@@ -55,9 +55,9 @@ class WorkerPool {
   struct Running {
     std::atomic<bool>* cancel;  // its Detect's cancel flag
     std::string worker;
-    std::string stage;          // as last reported
+    std::string stage;  // as last reported
     double progress = 0;
-    bool lost = false;          // the lease was lost (re-claimed elsewhere) or the row deleted
+    bool lost = false;  // the lease was lost (re-claimed elsewhere) or the row deleted
   };
 
   void Loop(int index);
@@ -76,7 +76,7 @@ class WorkerPool {
   std::vector<std::thread> threads_;
   std::thread heartbeat_;
   std::mutex running_mutex_;
-  std::condition_variable stop_changed_;   // with running_mutex_: wakes the heartbeat
+  std::condition_variable stop_changed_;    // with running_mutex_: wakes the heartbeat
   std::map<std::string, Running> running_;  // by id; guarded by running_mutex_
 };
 

@@ -86,7 +86,8 @@ absl::StatusOr<std::vector<std::string>> RawPostgres(const std::string& url,
     PQfinish(conn);
     return absl::UnavailableError(absl::StrCat(url, ": ", message));
   }
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   PGresult* result = PQexec(conn, sql.c_str());
   const ExecStatusType status = PQresultStatus(result);
   std::vector<std::string> rows;
