@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <ostream>
 #include <set>
 #include <string>
 #include <thread>
@@ -53,6 +54,9 @@ struct Engine {
   std::function<absl::StatusOr<std::unique_ptr<Store>>(const std::string& dir)> open;
   std::function<absl::Status(const std::string& dir)> check_integrity;
 };
+
+// Test names and failure messages show the engine's name (not the struct's bytes).
+void PrintTo(const Engine& engine, std::ostream* os) { *os << engine.name; }
 
 std::string SqlitePath(const std::string& dir) { return dir + "/history.sqlite3"; }
 

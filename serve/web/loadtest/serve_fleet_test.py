@@ -83,6 +83,16 @@ def run(url, servers):
     common = ["--model_path", model, "--landmark_model", LANDMARKS, "--device", "cpu",
               "--threads", "1", "--workers", "1", "--database", url,
               "--lease_seconds", str(LEASE_S), "--max_attempts", "2"]
+    # A database that cannot be reached: a clear error naming the URL, never the password.
+    bad = subprocess.run([DEEPFAKE, "serve", "--port", "0", "--data_dir", shared,
+                          "--model_path", model, "--database",
+                          "postgresql://deepfake:s3cret@127.0.0.1:1/fleet"],
+                         capture_output=True, text=True, timeout=60)
+    check(bad.returncode == 1 and "postgresql://deepfake@127.0.0.1:1/fleet" in bad.stderr
+          and "s3cret" not in bad.stderr + bad.stdout,
+          f"unreachable database: exit {bad.returncode}, stderr {bad.stderr!r}")
+    ok(f"unreachable database refused: {bad.stderr.strip()}")
+
     a = dh.ServerProcess(DEEPFAKE, shared, common, os.path.join(TMP, "serve_a.log"))
     b = dh.ServerProcess(DEEPFAKE, shared, common, os.path.join(TMP, "serve_b.log"))
     servers += [("A", a), ("B", b)]
