@@ -9,8 +9,8 @@
 #include <csignal>
 #include <cstdlib>
 #include <mutex>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -18,6 +18,7 @@
 #include "serve/detector_flags.h"
 #include "serve/shipped_model.h"
 #include "serve/web/server.h"
+#include "serve/web/store.h"
 
 namespace serve {
 namespace {
@@ -39,11 +40,15 @@ class ServeCommand : public cli::Command {
     return "Open the printed URL in a browser. Uploads, thumbnails and the history database "
            "(history.sqlite3, SQLite in WAL mode) live in --data_dir; analyses queued or "
            "running when the server stops (or crashes) are run again at the next start. The "
-           "REST API is described at /api/v1/openapi.json (serve/web/API.md).\n\n"
+           "REST API is described at /api/v1/openapi.json (serve/web/API.md). Several servers "
+           "(on several machines) can share one PostgreSQL database (--database "
+           "postgresql://...) and one --data_dir on a shared filesystem.\n\n"
            "Examples:\n\n"
            "  deepfake serve --model_path=best.safetensors\n"
            "  deepfake serve --port 9000 --data_dir /srv/deepfake --keep_uploads "
            "--api_token $(cat token)\n"
+           "  deepfake serve --host 0.0.0.0 --api_token $(cat token) --data_dir /mnt/nfs/deepfake "
+           "--database postgresql://deepfake:PASSWORD@db:5432/deepfake\n"
            "  curl -F file=@clip.mp4 http://127.0.0.1:8080/api/v1/analyses";
   }
 
@@ -57,7 +62,12 @@ class ServeCommand : public cli::Command {
     flags.Path("model_path", &options_.model_path,
                "the checkpoint (\"\" = $DEEPFAKE_MODEL or the shipped model)");
     flags.String("database", &options_.database,
-                 "\"\" = SQLite at DATA_DIR/history.sqlite3, or a SQLite file path");
+                 "\"\" = SQLite at DATA_DIR/history.sqlite3, a SQLite file path, or "
+                 "postgresql://user:password@host:port/db: several servers sharing one "
+                 "PostgreSQL (and one --data_dir on a shared filesystem)");
+    flags.Int64("lease_seconds", &lease_seconds_,
+                "a running analysis whose server stops renewing it (crash, kill -9) for this "
+                "long is run again by another server (PostgreSQL; at least 1)");
     flags.Bool("keep_uploads", &options_.keep_uploads,
                "keep uploaded videos for playback (else deleted once analysed; thumbnails and "
                "results are kept)");
@@ -96,6 +106,11 @@ class ServeCommand : public cli::Command {
     }
     absl::StatusOr<cli::CommonFlags::Applied> applied = common_.Apply(kServeCommonFlags);
     if (!applied.ok()) return Usage(std::string(applied.status().message()), err);
+    if (lease_seconds_ < 1 || lease_seconds_ > 86400) {
+      return Usage(absl::StrCat("--lease_seconds must be 1 to 86400 (got ", lease_seconds_, ")"),
+                   err);
+    }
+    options_.lease_ms = lease_seconds_ * 1000;
     options_.max_upload_bytes = max_upload_mb_ * 1000 * 1000;
     ApplyCommonDetectorFlags(common_, &options_.detector);
     options_.detector.threshold = threshold_;
@@ -129,7 +144,10 @@ class ServeCommand : public cli::Command {
     int signal_number = 0;
     sigwait(&signals, &signal_number);
     err << kCommand << ": " << (signal_number == SIGINT ? "interrupted" : "terminated")
-        << ", stopping (running analyses will run again at the next start)\n";
+        << ", stopping (running analyses will run again "
+        << (web::IsPostgresUrl(options_.database) ? "once their lease expires"
+                                                  : "at the next start")
+        << ")\n";
     // A worker inside one frame's face finding (the CNN detector) cannot be interrupted;
     // past the grace period the process exits without waiting, which the store survives
     // like a crash (the analysis runs again at the next start).
@@ -164,6 +182,7 @@ class ServeCommand : public cli::Command {
 
   web::ServeOptions options_;
   int64_t max_upload_mb_ = 512;
+  int64_t lease_seconds_ = 60;
   double threshold_ = -1;
   cli::CommonFlags common_;
 };

@@ -15,6 +15,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kKeepAlive = std::chrono::milliseconds(15000);
 constexpr auto kMaxStreamAge = std::chrono::minutes(10);
+// With a database shared by several servers (PostgreSQL), the analysis may run on another
+// server, whose progress this one's change notifier never hears of: the stream looks again
+// this often.
+constexpr auto kSharedPoll = std::chrono::milliseconds(1000);
 
 bool Finished(JobState state) {
   return state == JobState::kDone || state == JobState::kFailed || state == JobState::kCanceled;
@@ -26,6 +30,7 @@ struct StreamState {
   std::string last;  // the summary sent last
   uint64_t seen = 0;
   Clock::time_point start = Clock::now();
+  Clock::time_point last_write = Clock::now();
 };
 
 bool Send(httplib::DataSink& sink, const std::string& event, const std::string& data) {
@@ -79,16 +84,20 @@ void StreamEvents(ServerContext& context, const httplib::Request& req, httplib::
         if (summary != state->last) {
           if (!Send(sink, "progress", summary)) return false;
           state->last = summary;
+          state->last_write = Clock::now();
         }
         if (context.changes.shut_down() || Clock::now() - state->start > kMaxStreamAge) {
           sink.done();
           return true;
         }
         if (!sink.is_writable()) return false;
-        const uint64_t now = context.changes.WaitForChange(version, kKeepAlive);
-        if (now == version) {
+        const bool shared = IsPostgresUrl(context.options.database);
+        const uint64_t now =
+            context.changes.WaitForChange(version, shared ? kSharedPoll : kKeepAlive);
+        if (now == version && Clock::now() - state->last_write >= kKeepAlive) {
           const std::string comment = ": keep-alive\n\n";
           if (!sink.write(comment.data(), comment.size())) return false;
+          state->last_write = Clock::now();
         }
         return true;
       },

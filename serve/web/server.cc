@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
@@ -51,17 +52,23 @@ absl::StatusOr<std::string> ResolveDataDir(const std::string& given) {
   return fs::absolute(dir).lexically_normal().string();
 }
 
-// Folders under data_dir/analyses with no row (an upload cut by a crash) are removed, and
+// Folders under data_dir/analyses with no row (an upload cut by a crash; with a shared
+// database, only those untouched for 6 hours) are removed, and
 // the uploads of finished analyses that were not to be kept (a crash between storing the
 // result and deleting the upload).
 void TidyDataDir(ServerContext& context) {
   std::error_code error;
+  const bool shared = IsPostgresUrl(context.options.database);
+  const fs::file_time_type stale_before = fs::file_time_type::clock::now() - std::chrono::hours(6);
   for (const fs::directory_entry& entry :
        fs::directory_iterator(fs::path(context.options.data_dir) / "analyses", error)) {
     const std::string id = entry.path().filename().string();
     absl::StatusOr<Analysis> analysis = context.store->Get(id);
     if (!analysis.ok()) {
-      if (absl::IsNotFound(analysis.status()) && IsAnalysisId(id)) {
+      // With a shared data_dir, another server may be receiving that upload right now
+      // (its row is inserted once the upload is complete): only old leftovers go.
+      if (absl::IsNotFound(analysis.status()) && IsAnalysisId(id) &&
+          (!shared || fs::last_write_time(entry.path(), error) < stale_before)) {
         fs::remove_all(entry.path(), error);
       }
       continue;
@@ -106,18 +113,19 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServeOptions& given
   context.options = given;
   ServeOptions& options = context.options;
   ASSIGN_OR_RETURN(options.data_dir, ResolveDataDir(given.data_dir));
-  if (absl::StartsWith(options.database, "postgres")) {
-    return absl::UnimplementedError(
-        "database: PostgreSQL is not supported yet (issue 18); use SQLite (the default)");
-  }
-  const std::string database = options.database.empty()
-                                   ? (fs::path(options.data_dir) / "history.sqlite3").string()
-                                   : options.database;
-  ASSIGN_OR_RETURN(context.store, OpenSqliteStore(database));
-  absl::StatusOr<int> requeued = context.store->RecoverInterrupted(options.max_attempts);
-  if (!requeued.ok()) return requeued.status();
-  if (*requeued > 0) {
-    std::cerr << "deepfake serve: " << *requeued << " interrupted analyses queued again\n";
+  ASSIGN_OR_RETURN(context.store, OpenStore(options.database, options.data_dir));
+  if (IsPostgresUrl(options.database)) {
+    // Shared by several servers: a running job may be another live server's. A dead
+    // server's jobs are claimed again once their lease expires (Store::Claim).
+    std::cerr << "deepfake serve: shared database " << context.store->Describe()
+              << "; interrupted analyses run again once their lease (" << options.lease_ms / 1000
+              << " s) expires\n";
+  } else {
+    absl::StatusOr<int> requeued = context.store->RecoverInterrupted(options.max_attempts);
+    if (!requeued.ok()) return requeued.status();
+    if (*requeued > 0) {
+      std::cerr << "deepfake serve: " << *requeued << " interrupted analyses queued again\n";
+    }
   }
   TidyDataDir(context);
 

@@ -84,7 +84,7 @@ struct StoreCounts {  // for /metrics and /healthz
 class Store {
  public:
   virtual ~Store() = default;
-  virtual std::string Describe() const = 0;  // "sqlite:/path/db.sqlite3" (no password)
+  virtual std::string Describe() const = 0;  // "sqlite:/path/db.sqlite3", a URL sans password
 
   // AlreadyExists on a used id. created_ms 0 means now; a queued job's empty stage "queued".
   virtual absl::Status Insert(const Analysis& analysis) = 0;
@@ -120,6 +120,10 @@ class Store {
   // At startup of a single-machine server: every kRunning job (its worker was this process,
   // which died) is re-queued, or failed with reason "interrupted" once it had max_attempts,
   // or canceled when a cancel was requested. Returns how many were re-queued.
+  // Never called on a database shared by several servers (PostgreSQL): a running job may
+  // belong to another live server there. A dead server's jobs are re-run by whichever server
+  // claims next once their lease expired (Claim), so they run again at most once per lease
+  // expiry and max_attempts bounds the total.
   virtual absl::StatusOr<int> RecoverInterrupted(int max_attempts) = 0;
 
   // Removes the row (any state; a running job is canceled first). NotFound naming the id.
@@ -131,6 +135,21 @@ class Store {
 // schema migrated to the current version (schema_version table). Errors name the file
 // (not writable, not a database, a newer schema than this binary knows).
 absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path);
+
+// Opens the PostgreSQL database at `url` (postgresql://user:password@host:port/db or
+// postgres://...; libpq's URI syntax, e.g. ?sslmode=require), creating or migrating the
+// schema under an advisory lock. Errors name the URL without its password (connection
+// refused, authentication failed, no such database, a newer schema, another program's
+// tables). Connections come from a small pool; a dropped connection is reopened.
+absl::StatusOr<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url);
+
+// `deepfake serve --database`: "" = SQLite at data_dir/history.sqlite3, a postgresql:// or
+// postgres:// URL = PostgreSQL, anything else = a SQLite file path.
+absl::StatusOr<std::unique_ptr<Store>> OpenStore(const std::string& database_spec,
+                                                 const std::string& data_dir);
+bool IsPostgresUrl(const std::string& spec);
+// The URL without its password (user:password@ and ?password=...), for logs and errors.
+std::string RedactDatabaseUrl(const std::string& url);
 
 int64_t NowMs();  // Unix epoch milliseconds (wall clock)
 

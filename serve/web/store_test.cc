@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <ostream>
 #include <set>
 #include <string>
 #include <thread>
@@ -35,6 +36,7 @@
 #include "base/testing/test_paths.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "serve/web/testing/postgres_fixture.h"
 
 namespace serve::web {
 namespace {
@@ -52,6 +54,9 @@ struct Engine {
   std::function<absl::StatusOr<std::unique_ptr<Store>>(const std::string& dir)> open;
   std::function<absl::Status(const std::string& dir)> check_integrity;
 };
+
+// Test names and failure messages show the engine's name (not the struct's bytes).
+void PrintTo(const Engine& engine, std::ostream* os) { *os << engine.name; }
 
 std::string SqlitePath(const std::string& dir) { return dir + "/history.sqlite3"; }
 
@@ -80,6 +85,20 @@ absl::StatusOr<std::vector<std::string>> RawSqlite(const std::string& path,
   return rows;
 }
 
+// The database of test folder `dir`: created on the first call for it (a test's SetUp, in
+// the test process; forked children inherit the map).
+absl::StatusOr<std::string> PostgresUrlFor(const std::string& dir) {
+  static auto* mu = new std::mutex;
+  static auto* urls = new std::map<std::string, std::string>;
+  std::lock_guard<std::mutex> lock(*mu);
+  auto it = urls->find(dir);
+  if (it != urls->end()) return it->second;
+  absl::StatusOr<std::string> url = testing::NewPostgresDatabase();
+  if (!url.ok()) return url.status();
+  (*urls)[dir] = *url;
+  return *url;
+}
+
 std::vector<Engine> Engines() {
   return {
       {"sqlite", [](const std::string& dir) { return OpenSqliteStore(SqlitePath(dir)); },
@@ -95,7 +114,26 @@ std::vector<Engine> Engines() {
          if (!rows->empty()) return absl::DataLossError("foreign_key_check found orphans");
          return absl::OkStatus();
        }},
-      // issue 18: {"postgresql", ...} starting a local server per test folder.
+      // One server for the binary (postgres_fixture.h), a fresh database per test folder.
+      {"postgresql",
+       [](const std::string& dir) -> absl::StatusOr<std::unique_ptr<Store>> {
+         absl::StatusOr<std::string> url = PostgresUrlFor(dir);
+         if (!url.ok()) return url.status();
+         return OpenPostgresStore(*url);
+       },
+       [](const std::string& dir) -> absl::Status {
+         absl::StatusOr<std::string> url = PostgresUrlFor(dir);
+         if (!url.ok()) return url.status();
+         absl::StatusOr<std::vector<std::string>> orphans = testing::RawPostgres(
+             *url,
+             "SELECT COUNT(*) FROM results r LEFT JOIN analyses a ON a.id = r.id "
+             "WHERE a.id IS NULL");
+         if (!orphans.ok()) return orphans.status();
+         if (*orphans != std::vector<std::string>{"0"}) {
+           return absl::DataLossError("results without their analysis");
+         }
+         return absl::OkStatus();
+       }},
   };
 }
 
@@ -1013,6 +1051,137 @@ TEST(SqliteStoreTest, AnUnwritableFolderIsNamed) {
   EXPECT_THAT(file, HasSubstr("the file is not writable"));
   // Nothing was created in the folder.
   EXPECT_NE(access((folder + "/h.sqlite3").c_str(), F_OK), 0);
+}
+
+// --- PostgreSQL only: the URL, the server, the connections.
+
+TEST(PostgresStoreTest, CreatesAVersionedSchemaAndDescribesTheUrl) {
+  absl::StatusOr<std::string> url = testing::NewPostgresDatabase();
+  ASSERT_TRUE(url.ok()) << url.status();
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenPostgresStore(*url);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ((*store)->Describe(), *url);
+  EXPECT_THAT(*testing::RawPostgres(*url, "SELECT MAX(version) FROM schema_version"),
+              ElementsAre("1"));
+  EXPECT_THAT(*testing::RawPostgres(*url,
+                                    "SELECT indexname FROM pg_indexes WHERE indexname LIKE "
+                                    "'analyses\\_by\\_%' ORDER BY 1"),
+              ElementsAre("analyses_by_created", "analyses_by_state", "analyses_by_verdict"));
+  store->reset();
+  store = OpenPostgresStore(*url);  // up to date: migrates nothing
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_THAT(*testing::RawPostgres(*url, "SELECT COUNT(*) FROM schema_version"), ElementsAre("1"));
+  // OpenStore picks the engine from the spec.
+  absl::StatusOr<std::unique_ptr<Store>> by_spec = OpenStore(*url, "/nonexistent");
+  ASSERT_TRUE(by_spec.ok()) << by_spec.status();
+  EXPECT_EQ((*by_spec)->Describe(), *url);
+  const std::string dir = base::testing::TestTempDir();
+  by_spec = OpenStore("", dir);
+  ASSERT_TRUE(by_spec.ok()) << by_spec.status();
+  EXPECT_EQ((*by_spec)->Describe(), "sqlite:" + dir + "/history.sqlite3");
+  EXPECT_EQ(OpenStore("mysql://x@y/z", dir).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(PostgresStoreTest, ServersStartingAtOnceMigrateOnce) {
+  absl::StatusOr<std::string> url = testing::NewPostgresDatabase();
+  ASSERT_TRUE(url.ok()) << url.status();
+  std::vector<pid_t> children;
+  for (int p = 0; p < 4; ++p) {
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      absl::StatusOr<std::unique_ptr<Store>> store = OpenPostgresStore(*url);
+      if (!store.ok()) {
+        std::fprintf(stderr, "%s\n", std::string(store.status().message()).c_str());
+        _exit(2);
+      }
+      _exit((*store)->Insert(Queued(absl::StrCat("p", p), p + 1)).ok() ? 0 : 3);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
+  }
+  EXPECT_THAT(*testing::RawPostgres(*url, "SELECT version FROM schema_version"), ElementsAre("1"));
+  EXPECT_THAT(*testing::RawPostgres(*url, "SELECT id FROM analyses ORDER BY id"),
+              ElementsAre("p0", "p1", "p2", "p3"));
+}
+
+TEST(PostgresStoreTest, ErrorsNameTheUrlWithoutThePassword) {
+  EXPECT_EQ(RedactDatabaseUrl("postgresql://alice:s3cret@db.example:5432/deepfake"),
+            "postgresql://alice@db.example:5432/deepfake");
+  EXPECT_EQ(RedactDatabaseUrl("postgres://db/x?sslmode=require&password=s3cret"),
+            "postgres://db/x?sslmode=require");
+  EXPECT_EQ(RedactDatabaseUrl("postgres://alice@db/x"), "postgres://alice@db/x");
+
+  absl::StatusOr<std::string> server = testing::PostgresServerUrl();
+  ASSERT_TRUE(server.ok()) << server.status();
+  // A closed port (the server's port + 1 is not PostgreSQL's) and a database that is not there.
+  const std::string host = std::string(server->substr(0, server->rfind('/')));
+  const std::string port = host.substr(host.rfind(':') + 1);
+  const std::string closed = absl::StrCat("postgresql://alice:s3cret@127.0.0.1:1/deepfake");
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenPostgresStore(closed);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kUnavailable) << store.status();
+  EXPECT_THAT(store.status().message(), HasSubstr("postgresql://alice@127.0.0.1:1/deepfake"));
+  EXPECT_THAT(store.status().message(), HasSubstr("connect"));
+  EXPECT_THAT(store.status().message(), ::testing::Not(HasSubstr("s3cret")));
+
+  const std::string missing =
+      absl::StrCat("postgresql://deepfake:s3cret@127.0.0.1:", port, "/no_such_db");
+  store = OpenPostgresStore(missing);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kNotFound) << store.status();
+  EXPECT_THAT(store.status().message(), HasSubstr("no_such_db"));
+  EXPECT_THAT(store.status().message(), HasSubstr("does not exist"));
+  EXPECT_THAT(store.status().message(), ::testing::Not(HasSubstr("s3cret")));
+
+  store = OpenPostgresStore("postgresql://h:notaport/x");
+  ASSERT_FALSE(store.ok());
+  EXPECT_THAT(store.status().message(), HasSubstr("postgresql://h:notaport/x"));
+
+  // Another program's database: refused, nothing created.
+  absl::StatusOr<std::string> other = testing::NewPostgresDatabase();
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE(testing::RawPostgres(*other, "CREATE TABLE invoices (n INT)").ok());
+  store = OpenPostgresStore(*other);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(store.status().message(), HasSubstr("something else"));
+  // A newer schema than this binary knows.
+  absl::StatusOr<std::string> newer = testing::NewPostgresDatabase();
+  ASSERT_TRUE(newer.ok());
+  ASSERT_TRUE(OpenPostgresStore(*newer).ok());
+  ASSERT_TRUE(testing::RawPostgres(*newer, "INSERT INTO schema_version VALUES (99, 0)").ok());
+  store = OpenPostgresStore(*newer);
+  ASSERT_FALSE(store.ok());
+  EXPECT_THAT(store.status().message(), HasSubstr("schema version 99"));
+}
+
+// The database drops every connection (a restart, a failover, an idle timeout): the next
+// calls reconnect instead of failing for good.
+TEST(PostgresStoreTest, ReconnectsAfterTheConnectionsAreDropped) {
+  absl::StatusOr<std::string> url = testing::NewPostgresDatabase();
+  ASSERT_TRUE(url.ok()) << url.status();
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenPostgresStore(*url);
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_TRUE((*store)->Insert(Queued("a", 1)).ok());
+  const std::string name = url->substr(url->rfind('/') + 1);
+  absl::StatusOr<std::vector<std::string>> killed = testing::RawPostgres(
+      *url, absl::StrCat("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                         "datname = '",
+                         name, "' AND pid <> pg_backend_pid()"));
+  ASSERT_TRUE(killed.ok()) << killed.status();
+  ASSERT_FALSE(killed->empty()) << "the store had no connection to drop";
+  absl::StatusOr<Analysis> a = (*store)->Get("a");
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->id, "a");
+  absl::StatusOr<std::optional<Analysis>> job = (*store)->Claim("w", 60000, 3);
+  ASSERT_TRUE(job.ok()) << job.status();
+  ASSERT_TRUE(job->has_value());
+  EXPECT_TRUE((*store)->Finish("a", "w", Result("REAL", 0.1)).ok());
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -57,13 +58,42 @@ WorkerPool::~WorkerPool() { Stop(); }
 
 void WorkerPool::Start() {
   for (int i = 0; i < options_.workers; ++i) threads_.emplace_back([this, i] { Loop(i); });
+  heartbeat_ = std::thread([this] { Heartbeat(); });
+}
+
+void WorkerPool::Heartbeat() {
+  const auto interval = std::chrono::milliseconds(std::max<int64_t>(options_.lease_ms / 4, 50));
+  std::unique_lock<std::mutex> lock(running_mutex_);
+  while (!stopping_.load()) {
+    stop_changed_.wait_for(lock, interval, [this] { return stopping_.load(); });
+    if (stopping_.load()) break;
+    std::vector<std::pair<std::string, Running>> jobs(running_.begin(), running_.end());
+    lock.unlock();
+    for (const auto& [id, job] : jobs) {
+      if (job.lost) continue;
+      const absl::Status renewed =
+          store_.Progress(id, job.worker, job.stage, job.progress, options_.lease_ms);
+      // Not held any more (re-claimed after an expiry, or deleted): stop and write nothing.
+      // Other errors (the database briefly unreachable) are retried at the next beat.
+      if (absl::IsFailedPrecondition(renewed) || absl::IsNotFound(renewed)) {
+        std::lock_guard<std::mutex> relock(running_mutex_);
+        auto it = running_.find(id);
+        if (it != running_.end() && it->second.worker == job.worker) {
+          it->second.lost = true;
+          it->second.cancel->store(true);
+        }
+      }
+    }
+    lock.lock();
+  }
 }
 
 void WorkerPool::RequestStop() {
-  stopping_.store(true);
   {
     std::lock_guard<std::mutex> lock(running_mutex_);
-    for (auto& [id, flag] : running_) flag->store(true);
+    stopping_.store(true);
+    for (auto& [id, job] : running_) job.cancel->store(true);
+    stop_changed_.notify_all();
   }
   changes_.Notify();
 }
@@ -72,12 +102,13 @@ void WorkerPool::Stop() {
   RequestStop();
   for (std::thread& thread : threads_) thread.join();
   threads_.clear();
+  if (heartbeat_.joinable()) heartbeat_.join();
 }
 
 void WorkerPool::CancelRunning(const std::string& id) {
   std::lock_guard<std::mutex> lock(running_mutex_);
   auto it = running_.find(id);
-  if (it != running_.end()) it->second->store(true);
+  if (it != running_.end()) it->second.cancel->store(true);
 }
 
 void WorkerPool::Loop(int index) {
@@ -127,6 +158,14 @@ void WorkerPool::Run(const std::string& worker, const Analysis& job) {
     if (stage == last_stage && now - last_report < kProgressInterval) return true;
     last_stage = std::string(stage);
     last_report = now;
+    {
+      std::lock_guard<std::mutex> lock(running_mutex_);
+      auto it = running_.find(job.id);
+      if (it != running_.end()) {
+        it->second.stage = last_stage;
+        it->second.progress = fraction;
+      }
+    }
     if (!store_.Progress(job.id, worker, last_stage, fraction, options_.lease_ms).ok()) {
       lost = true;
       return false;
@@ -138,13 +177,14 @@ void WorkerPool::Run(const std::string& worker, const Analysis& job) {
   std::atomic<bool> cancel{false};
   {
     std::lock_guard<std::mutex> lock(running_mutex_);
-    running_[job.id] = &cancel;
+    running_[job.id] = Running{&cancel, worker, job.stage, job.progress};
     if (stopping_.load()) cancel.store(true);
   }
   detect.cancel = &cancel;
   serve::DetectionResult result = detector_.Detect(upload, detect);
   {
     std::lock_guard<std::mutex> lock(running_mutex_);
+    if (running_[job.id].lost) lost = true;  // the heartbeat found the lease gone
     running_.erase(job.id);
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();

@@ -12,6 +12,7 @@
 #define SERVE_WEB_WORKER_POOL_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -50,8 +51,21 @@ class WorkerPool {
   void CancelRunning(const std::string& id);
 
  private:
+  // A job one of this pool's workers runs.
+  struct Running {
+    std::atomic<bool>* cancel;  // its Detect's cancel flag
+    std::string worker;
+    std::string stage;  // as last reported
+    double progress = 0;
+    bool lost = false;  // the lease was lost (re-claimed elsewhere) or the row deleted
+  };
+
   void Loop(int index);
   void Run(const std::string& worker, const Analysis& job);
+  // Renews the lease of every running job every lease_ms / 4, whether or not its detector
+  // reports progress meanwhile (model warm-up, a long frame on a busy CPU): a live worker
+  // never loses its job to another server; only a dead one stops renewing.
+  void Heartbeat();
 
   Store& store_;
   const serve::Detector& detector_;
@@ -60,8 +74,10 @@ class WorkerPool {
   ChangeNotifier& changes_;
   std::atomic<bool> stopping_{false};
   std::vector<std::thread> threads_;
+  std::thread heartbeat_;
   std::mutex running_mutex_;
-  std::map<std::string, std::atomic<bool>*> running_;  // id -> its Detect's cancel flag
+  std::condition_variable stop_changed_;    // with running_mutex_: wakes the heartbeat
+  std::map<std::string, Running> running_;  // by id; guarded by running_mutex_
 };
 
 // The worker name Claim records: "host:pid:index".
