@@ -172,7 +172,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServeOptions& given
       [](const httplib::Request& req, httplib::Response& res, std::exception_ptr) {
         SendError(res, 500, absl::StrCat(req.method, " ", req.path, ": internal error"));
       });
-  http.set_logger([&context](const httplib::Request&, const httplib::Response& res) {
+  // Counted before the response is written (httplib's logger runs after it), so a client
+  // that reads /metrics right after a response sees that response counted.
+  http.set_post_routing_handler([&context](const httplib::Request&, httplib::Response& res) {
     context.metrics.RecordRequest(res.status);
   });
   RegisterApiRoutes(http, context);
