@@ -1,0 +1,15 @@
+#!/bin/bash
+# Runs a test binary under a real `mpirun -np N` on this machine (loopback / shared memory
+# only), as root too (CI runs as root): mpirun_test.sh N BINARY [ARGS...]. The test fails
+# when any rank fails.
+set -euo pipefail
+np="$1"
+shift
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export TMPDIR="${TEST_TMPDIR:-/tmp}"
+# No network beyond loopback in the sandbox: shared memory between the ranks, TCP (out of
+# band) on lo; no CPU binding (the machine is shared).
+exec /usr/bin/mpirun -np "$np" --oversubscribe --bind-to none \
+  --mca btl self,vader --mca btl_vader_single_copy_mechanism none \
+  --mca oob_tcp_if_include lo \
+  "$@"
