@@ -5,9 +5,10 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "nn/check.h"
@@ -86,7 +87,17 @@ class MpiCommunicator : public Communicator {
       MPI_Bcast(p + begin, n, MPI_BYTE, root, MPI_COMM_WORLD);
     }
   }
-  void Barrier() override { MPI_Barrier(MPI_COMM_WORLD); }
+  // Polls with sleeps rather than MPI's busy wait: ranks waiting for rank 0 (reading the
+  // videos, say) leave the cores to it.
+  void Barrier() override {
+    MPI_Request request;
+    MPI_Ibarrier(MPI_COMM_WORLD, &request);
+    for (int done = 0;;) {
+      MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+      if (done) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }
   std::vector<std::string> AllGather(const std::string& bytes) override {
     NN_CHECK_LT(bytes.size(), static_cast<size_t>(kMaxChunk)) << "AllGather is for small results";
     int mine = static_cast<int>(bytes.size());
