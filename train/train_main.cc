@@ -26,9 +26,13 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "train: %s\n", std::string(result.status().message()).c_str());
       return 1;
     }
-    // Under mpirun: a rank that fails alone must not leave the others waiting.
-    std::fprintf(stderr, "train (rank %d of %d): %s\n", world.rank(), world.size(),
-                 std::string(result.status().message()).c_str());
+    // Under mpirun: a rank that fails alone must not leave the others waiting. An error
+    // rank 0 shared with every rank ("rank 0: ...") is printed by rank 0 alone.
+    const std::string message(result.status().message());
+    if (world.rank() == 0 || message.rfind("rank 0: ", 0) != 0) {
+      std::fprintf(stderr, "train (rank %d of %d): %s\n", world.rank(), world.size(),
+                   message.c_str());
+    }
     world.Abort(1);
   }
   return 0;

@@ -516,7 +516,8 @@ absl::Status Run::PrepareOutDir() {
       // grad_accum x ranks) stays the run's.
       const int saved_ranks = saved.value("world_size", 1);
       const int saved_accum = saved["config"].value("grad_accum", config_.grad_accum);
-      const bool same_global_batch = saved_ranks * saved_accum == comm_->size() * config_.grad_accum;
+      const bool same_global_batch =
+          saved_ranks * saved_accum == comm_->size() * config_.grad_accum;
       if (saved_ranks != comm_->size()) {
         Print(absl::StrFormat(
             "note: the run used %d rank(s), now %d: %s", saved_ranks, comm_->size(),
@@ -617,7 +618,7 @@ absl::Status Run::LoadData() {
   store_options.frames_per_video = jitter ? 2 * config_.sequence_length : config_.sequence_length;
   std::unique_ptr<base::ProgressBar> bar;
   bar = std::make_unique<base::ProgressBar>("faces", static_cast<int64_t>(items.size()), "video",
-                                          bar_options_);
+                                            bar_options_);
   ASSIGN_OR_RETURN(data::FaceStore store,
                    data::FaceStore::Build(
                        items, preset_, store_options,
@@ -787,8 +788,8 @@ absl::Status Run::Resume() {
   std::string path = PathIn(config_.out_dir, "train_state.safetensors");
   json state;
   if (comm_->size() == 1) {
-    RETURN_IF_ERROR(LoadState(path, model_.get(), head_optimizer_.get(),
-                              backbone_optimizer_.get(), schedule_.scheduler.get(), &state));
+    RETURN_IF_ERROR(LoadState(path, model_.get(), head_optimizer_.get(), backbone_optimizer_.get(),
+                              schedule_.scheduler.get(), &state));
   } else {
     // Rank 0's file reaches the other ranks through the communicator (OUT_DIR need not be
     // on a shared filesystem); each loads it from a private copy.
@@ -811,9 +812,9 @@ absl::Status Run::Resume() {
       RETURN_IF_ERROR(base::WriteFileAtomically(copy, bytes));
       path = copy;
     }
-    const absl::Status loaded = LoadState(path, model_.get(), head_optimizer_.get(),
-                                          backbone_optimizer_.get(), schedule_.scheduler.get(),
-                                          &state);
+    const absl::Status loaded =
+        LoadState(path, model_.get(), head_optimizer_.get(), backbone_optimizer_.get(),
+                  schedule_.scheduler.get(), &state);
     if (!copy.empty()) {
       std::error_code ignored;
       fs::remove(copy, ignored);
@@ -863,7 +864,8 @@ double Run::TrainEpoch(int epoch, EpochRecord* record) {
   if (features_) {
     order = EpochOrder(train_tracks_, train_track_labels_, config_.balance == "oversample",
                        config_.seed, epoch);
-    all_batches = (static_cast<int64_t>(order.size()) + config_.batch_size - 1) / config_.batch_size;
+    all_batches =
+        (static_cast<int64_t>(order.size()) + config_.batch_size - 1) / config_.batch_size;
     batches = (all_batches + ranks - 1) / ranks;
   } else {
     train_loader_->StartEpoch(epoch);
@@ -938,8 +940,8 @@ double Run::TrainEpoch(int epoch, EpochRecord* record) {
       if (fake_output_ < 0) {
         const nn::Tensor* pos_weight = pos_weight_.defined() ? &pos_weight_ : nullptr;
         loss = nn::BCEWithLogitsForward(out.video_logits, labels, pos_weight);
-        nn::BCEWithLogitsBackward(out.video_logits, labels, pos_weight,
-                                  1.0f / config_.grad_accum, &grad);
+        nn::BCEWithLogitsBackward(out.video_logits, labels, pos_weight, 1.0f / config_.grad_accum,
+                                  &grad);
       } else {
         // Several outputs (e.g. the paper's FAKE/REAL softmax): cross-entropy on class indices.
         const nn::Tensor host = labels.device().is_cpu() ? labels : labels.To(nn::Device::CPU());
@@ -978,8 +980,7 @@ double Run::TrainEpoch(int epoch, EpochRecord* record) {
   if (ranks > 1) {
     // Epoch totals over every rank; the dropout counters continue past the epoch's batches.
     std::vector<double> totals = {loss_sum, static_cast<double>(samples),
-                                  static_cast<double>(frames), wait,
-                                  static_cast<double>(nonempty)};
+                                  static_cast<double>(frames), wait, static_cast<double>(nonempty)};
     totals.insert(totals.end(), dropout_counted.begin(), dropout_counted.end());
     comm_->AllreduceSum(totals.data(), static_cast<int64_t>(totals.size()));
     loss_sum = totals[0];
@@ -1014,7 +1015,8 @@ void Run::GatherScores(std::map<int, eval::TrackScore>* scores) {
       eval::TrackScore score;
       score.track_id = entry[1].get<int>();
       score.score = entry[2].is_number() ? entry[2].get<double>() : kNaN;
-      for (const json& f : entry[3]) score.frame_scores.push_back(f.is_number() ? f.get<double>() : kNaN);
+      for (const json& f : entry[3])
+        score.frame_scores.push_back(f.is_number() ? f.get<double>() : kNaN);
       (*scores)[entry[0].get<int>()] = std::move(score);
     }
   }
@@ -1195,11 +1197,11 @@ absl::StatusOr<TrainResult> Run::Execute() {
   Print(absl::StrFormat("device: %s; threads: %d; out_dir: %s", device_note_, base::GetNumThreads(),
                         config_.out_dir));
   if (comm_->size() > 1) {
-    Print(absl::StrFormat("data-parallel: %s; global batch %d (%d per rank x %d ranks x "
-                          "grad_accum %d)",
-                          comm_->Description(),
-                          config_.batch_size * comm_->size() * config_.grad_accum,
-                          config_.batch_size, comm_->size(), config_.grad_accum));
+    Print(absl::StrFormat(
+        "data-parallel: %s; global batch %d (%d per rank x %d ranks x "
+        "grad_accum %d)",
+        comm_->Description(), config_.batch_size * comm_->size() * config_.grad_accum,
+        config_.batch_size, comm_->size(), config_.grad_accum));
   }
   if (!config_.init.empty() && !fs::exists(config_.init)) {
     return absl::NotFoundError(absl::StrCat("--init ", config_.init, ": no such file"));

@@ -50,12 +50,32 @@ TrainConfig Parse(std::vector<std::string> args) {
 // every run), with every random step on.
 std::vector<std::string> Args(const std::string& out_dir, int epochs,
                               std::vector<std::string> extra = {}) {
-  std::vector<std::string> args = {"--manifest", kManifest, "--out_dir", out_dir, "--cache_dir",
-                                    SharedCacheDir(), "--preset", "tiny", "--batch_size", "4",
-                                    "--epochs", std::to_string(epochs), "--learning_rate", "3e-3",
-                                    "--threads", "1", "--workers", "1", "--seed", "2",
-                                    "--early_stopping_patience", "0", "--augment", "preset",
-                                    "--self_blend_ratio", "0.3"};
+  std::vector<std::string> args = {"--manifest",
+                                   kManifest,
+                                   "--out_dir",
+                                   out_dir,
+                                   "--cache_dir",
+                                   SharedCacheDir(),
+                                   "--preset",
+                                   "tiny",
+                                   "--batch_size",
+                                   "4",
+                                   "--epochs",
+                                   std::to_string(epochs),
+                                   "--learning_rate",
+                                   "3e-3",
+                                   "--threads",
+                                   "1",
+                                   "--workers",
+                                   "1",
+                                   "--seed",
+                                   "2",
+                                   "--early_stopping_patience",
+                                   "0",
+                                   "--augment",
+                                   "preset",
+                                   "--self_blend_ratio",
+                                   "0.3"};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }
@@ -97,8 +117,7 @@ void ExpectSameParameters(const std::string& a_path, const std::string& b_path, 
   }
   EXPECT_GT(compared, 1000);
   std::printf("%s vs %s: %lld of %lld parameter values bit-identical\n", a_path.c_str(),
-              b_path.c_str(), static_cast<long long>(identical),
-              static_cast<long long>(compared));
+              b_path.c_str(), static_cast<long long>(identical), static_cast<long long>(compared));
 }
 
 TEST(TrainerDistributedTest, TwoRanksMatchOneProcessWithGradientAccumulation) {
@@ -122,8 +141,7 @@ TEST(TrainerDistributedTest, TwoRanksMatchOneProcessWithGradientAccumulation) {
     EXPECT_EQ(run["world_size"], 2);
     EXPECT_EQ(run["distributed"]["global_batch"], 8);
     EXPECT_GT(run["distributed"]["allreduce_bytes"].get<double>(), 0);
-    EXPECT_THAT(run["distributed"]["communicator"].get<std::string>(),
-                ::testing::HasSubstr("MPI"));
+    EXPECT_THAT(run["distributed"]["communicator"].get<std::string>(), ::testing::HasSubstr("MPI"));
   }
   World().Barrier();
 }

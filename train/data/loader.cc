@@ -304,9 +304,8 @@ void BatchLoader::Produce() {
     const int64_t generation = s.generation, epoch = s.epoch;
     const std::shared_ptr<const std::vector<int>> order = s.order;
     lock.unlock();
-    Batch batch =
-        MakeBatch(*s.store, s.options, epoch, *order,
-                  s.AllBatchesFor(static_cast<int64_t>(order->size())), index);
+    Batch batch = MakeBatch(*s.store, s.options, epoch, *order,
+                            s.AllBatchesFor(static_cast<int64_t>(order->size())), index);
     lock.lock();
     if (s.generation == generation) {
       s.ready.emplace(index, std::move(batch));

@@ -110,8 +110,8 @@ class MpiCommunicator : public Communicator {
     }
     NN_CHECK_LT(total, kMaxChunk) << "AllGather is for small results";
     std::string all(total, '\0');
-    MPI_Allgatherv(bytes.data(), mine, MPI_BYTE, all.data(), sizes.data(), offsets.data(),
-                   MPI_BYTE, MPI_COMM_WORLD);
+    MPI_Allgatherv(bytes.data(), mine, MPI_BYTE, all.data(), sizes.data(), offsets.data(), MPI_BYTE,
+                   MPI_COMM_WORLD);
     std::vector<std::string> result;
     for (int r = 0; r < size_; ++r) result.push_back(all.substr(offsets[r], sizes[r]));
     return result;
@@ -149,7 +149,7 @@ bool LaunchedUnderMpirun() {
 }
 
 Communicator& WorldCommunicator() {
-  static Communicator* world = [] () -> Communicator* {
+  static Communicator* world = []() -> Communicator* {
     if (LaunchedUnderMpirun()) return new MpiCommunicator();
     return new SingleProcessCommunicator();
   }();

@@ -71,8 +71,8 @@ class Awkward : public nn::Module {
     for (int64_t n : {3, 17, 1, 100, 5}) {
       std::vector<float> values(n);
       for (int64_t i = 0; i < n; ++i) values[i] = static_cast<float>(i + 10 * rank);
-      parameters_.push_back(RegisterParameter(
-          "p" + std::to_string(n), nn::Tensor::FromVector({n}, values)));
+      parameters_.push_back(
+          RegisterParameter("p" + std::to_string(n), nn::Tensor::FromVector({n}, values)));
     }
     RegisterBuffer("count", nn::Tensor::FromVector({2}, {1.0f * rank, 7.0f}));
   }

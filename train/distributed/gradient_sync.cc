@@ -12,8 +12,7 @@ namespace train::distributed {
 namespace {
 
 double Now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 // The bytes of `tensor` copied to/from host memory at `host`.
