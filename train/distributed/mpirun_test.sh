@@ -13,7 +13,14 @@ export TMPDIR="${TEST_TMPDIR:-/tmp}"
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 # No network beyond loopback in the sandbox: shared memory between the ranks, TCP (out of
 # band) on lo; no CPU binding (the machine is shared).
-exec /usr/bin/mpirun -np "$np" --oversubscribe --bind-to none \
+# Everything OpenMPI keeps on disk (session directory, shared-memory segments) goes into
+# this test's own directory: jobs of concurrent tests in other sandboxes (which may see the
+# same PIDs, hence the same job ids) must not share /dev/shm files. A hung job is ended
+# before Bazel's timeout, so its output is kept.
+timeout_s=$(( ${TEST_TIMEOUT:-60} > 30 ? ${TEST_TIMEOUT:-60} - 15 : ${TEST_TIMEOUT:-60} ))
+exec /usr/bin/mpirun -np "$np" --oversubscribe --bind-to none --timeout "$timeout_s" \
+  --mca orte_tmpdir_base "$TMPDIR" \
   --mca btl self,vader --mca btl_vader_single_copy_mechanism none \
+  --mca btl_vader_backing_directory "$TMPDIR" \
   --mca oob_tcp_if_include lo \
   "$@"
