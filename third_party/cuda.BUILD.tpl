@@ -1,4 +1,4 @@
-# CUDA 13 runtime, cuBLAS and cuDNN 9 (from $CUDA_PATH, default /usr/local/cuda).
+# CUDA 13 runtime, cuBLAS, cuDNN 9 and NCCL 2 (from $CUDA_PATH, default /usr/local/cuda).
 # Project code calls CUDA only from .cu files compiled by nvcc (tools/cuda.bzl), so these
 # targets carry link options only. Without a toolkit they fail when built, saying why.
 load(":cuda_config.bzl", "CUDA_FOUND", "CUDA_MISSING")
@@ -32,5 +32,13 @@ cc_library(
     name = "cudnn",
     hdrs = _GUARD,
     linkopts = _RPATH + ["-lcudnn"],
+    deps = [":cudart"],
+)
+
+# NCCL 2 (nccl.h and libnccl beside the toolkit's): data-parallel training's GPU allreduce.
+cc_library(
+    name = "nccl",
+    hdrs = _GUARD,
+    linkopts = _RPATH + ["-lnccl"],
     deps = [":cudart"],
 )

@@ -21,6 +21,8 @@ FeatureCache FeatureCache::Build(nn::Detector& model, const data::FaceStore& sto
   options.temporal_jitter = false;
   options.self_blend_ratio = 0;
   options.balance = data::ClassBalance::kNone;
+  options.shard_index = 0;  // every rank of a data-parallel run caches every track
+  options.shard_count = 1;
   data::BatchLoader loader(&store, track_indices, options);
   const bool was_training = model.is_training();
   model.Eval();

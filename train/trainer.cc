@@ -1,6 +1,8 @@
 // The training loop of //train:train (see trainer.h for the files it writes).
 #include "train/trainer.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -13,6 +15,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <thread>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -45,6 +48,8 @@
 #include "train/data/dataset.h"
 #include "train/data/face_store.h"
 #include "train/data/loader.h"
+#include "train/distributed/communicator.h"
+#include "train/distributed/gradient_sync.h"
 #include "train/feature_cache.h"
 
 namespace train {
@@ -410,7 +415,18 @@ namespace {
 // Everything one run holds; the steps of RunTraining are its methods.
 class Run {
  public:
-  Run(const TrainConfig& config, std::FILE* log) : config_(config), log_(log) {}
+  Run(const TrainConfig& config, std::FILE* log, distributed::Communicator* comm)
+      : config_(config), log_(log), comm_(comm), root_(comm->rank() == 0) {
+    if (!root_) {
+      // Other ranks print nothing but errors.
+      quiet_ = std::fopen("/dev/null", "w");
+      log_ = quiet_;
+      bar_options_.out = quiet_;
+    }
+  }
+  ~Run() {
+    if (quiet_ != nullptr) std::fclose(quiet_);
+  }
 
   absl::StatusOr<TrainResult> Execute();
 
@@ -427,12 +443,22 @@ class Run {
   absl::Status WriteRunJson(const std::string& status);
   json TrainerState() const;
   void Print(const std::string& text) {
+    if (!root_) return;
     absl::FPrintF(log_, "%s\n", text);
     std::fflush(log_);
   }
+  // Rank 0's status on every rank (for steps rank 0 runs alone).
+  absl::Status ShareRootStatus(const absl::Status& status);
+  // Several ranks: every rank's scores merged (each rank scored its shard).
+  void GatherScores(std::map<int, eval::TrackScore>* scores);
 
   TrainConfig config_;
   std::FILE* log_;
+  distributed::Communicator* comm_;
+  bool root_;
+  std::FILE* quiet_ = nullptr;
+  base::ProgressBarOptions bar_options_;
+  std::optional<distributed::GradientAverager> averager_;
   double start_seconds_ = Seconds();
   double elapsed_before_ = 0;  // seconds of earlier sessions (resume)
   std::string started_ = UtcNow();
@@ -486,8 +512,21 @@ absl::Status Run::PrepareOutDir() {
     json saved = json::parse(in, nullptr, /*allow_exceptions=*/false);
     if (saved.is_object() && saved.contains("config")) {
       const json now = TrainConfigToJson(config_);
+      // Another rank count: --grad_accum may change so that the global batch (batch size x
+      // grad_accum x ranks) stays the run's.
+      const int saved_ranks = saved.value("world_size", 1);
+      const int saved_accum = saved["config"].value("grad_accum", config_.grad_accum);
+      const bool same_global_batch =
+          saved_ranks * saved_accum == comm_->size() * config_.grad_accum;
+      if (saved_ranks != comm_->size()) {
+        Print(absl::StrFormat(
+            "note: the run used %d rank(s), now %d: %s", saved_ranks, comm_->size(),
+            same_global_batch ? "the global batch stays the same"
+                              : "the global batch (batch size x grad_accum x ranks) changes"));
+      }
       std::vector<std::string> differences;
       for (const char* key : kResultFields) {
+        if (std::string(key) == "grad_accum" && same_global_batch) continue;
         if (saved["config"].contains(key) && saved["config"][key] != now[key]) {
           differences.push_back(absl::StrCat("--", key, " ", now[key].dump(), " (the run has ",
                                              saved["config"][key].dump(), ")"));
@@ -578,7 +617,8 @@ absl::Status Run::LoadData() {
   const bool jitter = config_.augment == "preset" && config_.temporal_jitter;
   store_options.frames_per_video = jitter ? 2 * config_.sequence_length : config_.sequence_length;
   std::unique_ptr<base::ProgressBar> bar;
-  bar = std::make_unique<base::ProgressBar>("faces", static_cast<int64_t>(items.size()), "video");
+  bar = std::make_unique<base::ProgressBar>("faces", static_cast<int64_t>(items.size()), "video",
+                                            bar_options_);
   ASSIGN_OR_RETURN(data::FaceStore store,
                    data::FaceStore::Build(
                        items, preset_, store_options,
@@ -710,12 +750,14 @@ absl::Status Run::BuildModel() {
   val_options_.augment_options = data::NoAugmentation();
   val_options_.temporal_jitter = false;
   val_options_.self_blend_ratio = 0;
+  train_options_.shard_index = val_options_.shard_index = comm_->rank();
+  train_options_.shard_count = val_options_.shard_count = comm_->size();
 
   if (config_.feature_cache) {
     model_->SetBackboneFrozen(true);
     std::vector<int> all = train_tracks_;
     all.insert(all.end(), val_tracks_.begin(), val_tracks_.end());
-    base::ProgressBar bar("features", 1, "batch");
+    base::ProgressBar bar("features", 1, "batch", bar_options_);
     features_.emplace(
         FeatureCache::Build(*model_, *store_, all, val_options_, [&](int64_t done, int64_t total) {
           (void)total;
@@ -743,10 +785,43 @@ json Run::TrainerState() const {
 }
 
 absl::Status Run::Resume() {
-  const std::string path = PathIn(config_.out_dir, "train_state.safetensors");
+  std::string path = PathIn(config_.out_dir, "train_state.safetensors");
   json state;
-  RETURN_IF_ERROR(LoadState(path, model_.get(), head_optimizer_.get(), backbone_optimizer_.get(),
-                            schedule_.scheduler.get(), &state));
+  if (comm_->size() == 1) {
+    RETURN_IF_ERROR(LoadState(path, model_.get(), head_optimizer_.get(), backbone_optimizer_.get(),
+                              schedule_.scheduler.get(), &state));
+  } else {
+    // Rank 0's file reaches the other ranks through the communicator (OUT_DIR need not be
+    // on a shared filesystem); each loads it from a private copy.
+    std::string bytes;
+    absl::Status read = absl::OkStatus();
+    if (root_) {
+      std::ifstream in(path, std::ios::binary);
+      std::ostringstream content;
+      content << in.rdbuf();
+      if (!in.good() && !in.eof()) read = absl::DataLossError(absl::StrCat(path, ": cannot read"));
+      bytes = content.str();
+    }
+    RETURN_IF_ERROR(ShareRootStatus(read));
+    bytes = distributed::BroadcastString(*comm_, bytes, 0);
+    std::string copy;
+    if (!root_) {
+      copy = (fs::temp_directory_path() /
+              absl::StrCat("deepfake_train_state_", ::getpid(), "_", comm_->rank(), ".safetensors"))
+                 .string();
+      RETURN_IF_ERROR(base::WriteFileAtomically(copy, bytes));
+      path = copy;
+    }
+    const absl::Status loaded =
+        LoadState(path, model_.get(), head_optimizer_.get(), backbone_optimizer_.get(),
+                  schedule_.scheduler.get(), &state);
+    if (!copy.empty()) {
+      std::error_code ignored;
+      fs::remove(copy, ignored);
+    }
+    RETURN_IF_ERROR(ShareRootStatus(loaded));
+    RETURN_IF_ERROR(loaded);
+  }
   epochs_done_ = state.value("epochs_done", 0);
   steps_ = state.value("steps", int64_t{0});
   best_epoch_ = state.value("best_epoch", 0);
@@ -764,81 +839,132 @@ absl::Status Run::Resume() {
   return absl::OkStatus();
 }
 
+absl::Status Run::ShareRootStatus(const absl::Status& status) {
+  if (comm_->size() == 1) return status;
+  int32_t code = root_ ? static_cast<int32_t>(status.code()) : 0;
+  comm_->Broadcast(&code, sizeof(code), 0);
+  const std::string message =
+      distributed::BroadcastString(*comm_, root_ ? std::string(status.message()) : "", 0);
+  if (root_ || code == 0) return status;
+  return absl::Status(static_cast<absl::StatusCode>(code), absl::StrCat("rank 0: ", message));
+}
+
 double Run::TrainEpoch(int epoch, EpochRecord* record) {
   const bool frozen = config_.feature_cache || epoch <= config_.freeze_backbone_epochs;
   record->backbone_frozen = frozen;
   model_->Train();
   model_->SetBackboneFrozen(frozen);
   model_->ZeroGrad();
+  const int ranks = comm_->size(), rank = comm_->rank();
 
-  // Feature mode: batches of cached features in a per-epoch order.
+  // Feature mode: batches of cached features in a per-epoch order. Several ranks: this
+  // rank's batch b is the epoch's batch b * ranks + rank (as the loader's shards).
   std::vector<int> order;
-  int64_t batches;
+  int64_t batches, all_batches = 0;
   if (features_) {
     order = EpochOrder(train_tracks_, train_track_labels_, config_.balance == "oversample",
                        config_.seed, epoch);
-    batches = (static_cast<int64_t>(order.size()) + config_.batch_size - 1) / config_.batch_size;
+    all_batches =
+        (static_cast<int64_t>(order.size()) + config_.batch_size - 1) / config_.batch_size;
+    batches = (all_batches + ranks - 1) / ranks;
   } else {
     train_loader_->StartEpoch(epoch);
     batches = train_loader_->BatchesPerEpoch();
   }
-  base::ProgressBar bar(absl::StrCat("epoch ", epoch, "/", config_.epochs), batches, "batch");
+  base::ProgressBar bar(absl::StrCat("epoch ", epoch, "/", config_.epochs), batches, "batch",
+                        bar_options_);
   nn::optim::NamedParameterList trainable = head_parameters_;
   if (!frozen)
     trainable.insert(trainable.end(), backbone_parameters_.begin(), backbone_parameters_.end());
+  std::vector<nn::Parameter*> trainable_parameters;
+  for (auto& [name, parameter] : trainable) trainable_parameters.push_back(parameter);
+
+  // Several ranks: the epoch's batch j draws the dropout masks one process would draw for
+  // it (counters = epoch start + j), so ranks differ and the run matches one process.
+  const std::vector<uint64_t> dropout_base = model_->DropoutCounters();
+  std::vector<double> dropout_counted(dropout_base.size(), 0);
 
   const double start = Seconds();
   double wait = 0, loss_sum = 0;
-  int64_t frames = 0, samples = 0;
+  int64_t frames = 0, samples = 0, nonempty = 0;
   int accumulated = 0;
   for (int64_t b = 0; b < batches; ++b) {
-    nn::Tensor labels;
-    nn::DetectorOutput out;
+    nn::Tensor labels, input;
+    bool have_input = true;
     if (features_) {
-      const int64_t begin = b * config_.batch_size;
+      const int64_t global = b * ranks + rank;
+      const int64_t begin = std::min<int64_t>(global * config_.batch_size, order.size());
       const int64_t end = std::min<int64_t>(begin + config_.batch_size, order.size());
       std::vector<int> rows(order.begin() + begin, order.begin() + end);
-      std::vector<float> values;
-      for (int t : rows) values.push_back(store_->videos()[store_->tracks()[t].video].label);
-      labels = nn::Tensor::FromVector({static_cast<int64_t>(rows.size()), 1}, values);
-      if (!device_.is_cpu()) labels = labels.To(device_);
-      const nn::Tensor input = features_->Batch(rows, device_);
-      frames += input.dim(0) * input.dim(1);
-      out = model_->ForwardFeatures(input);
+      have_input = !rows.empty();
+      if (have_input) {
+        std::vector<float> values;
+        for (int t : rows) values.push_back(store_->videos()[store_->tracks()[t].video].label);
+        labels = nn::Tensor::FromVector({static_cast<int64_t>(rows.size()), 1}, values);
+        if (!device_.is_cpu()) labels = labels.To(device_);
+        input = features_->Batch(rows, device_);
+      }
     } else {
       double waited = 0;
       std::optional<data::Batch> batch = train_loader_->Next(&waited);
       wait += waited;
       if (!batch) break;
-      labels = device_.is_cpu() ? batch->labels : batch->labels.To(device_);
-      frames += batch->frames.dim(0) * batch->frames.dim(1);
-      out = model_->Forward(device_.is_cpu() ? batch->frames : batch->frames.To(device_));
-    }
-    float loss;
-    nn::Tensor grad = nn::Tensor::Zeros(out.video_logits.shape(), nn::DType::kFloat32, device_);
-    if (fake_output_ < 0) {
-      const nn::Tensor* pos_weight = pos_weight_.defined() ? &pos_weight_ : nullptr;
-      loss = nn::BCEWithLogitsForward(out.video_logits, labels, pos_weight);
-      nn::BCEWithLogitsBackward(out.video_logits, labels, pos_weight, 1.0f / config_.grad_accum,
-                                &grad);
-    } else {
-      // Several outputs (e.g. the paper's FAKE/REAL softmax): cross-entropy on class indices.
-      const nn::Tensor host = labels.device().is_cpu() ? labels : labels.To(nn::Device::CPU());
-      std::vector<int64_t> targets;
-      for (int64_t r = 0; r < host.numel(); ++r) {
-        targets.push_back(host.data<float>()[r] > 0.5f ? fake_output_ : 1 - fake_output_);
+      have_input = batch->frames.dim(0) > 0;
+      if (have_input) {
+        labels = device_.is_cpu() ? batch->labels : batch->labels.To(device_);
+        input = device_.is_cpu() ? batch->frames : batch->frames.To(device_);
       }
-      nn::CrossEntropyOptions options;
-      if (pos_weight_.defined()) options.class_weights = &class_weights_;
-      loss = nn::CrossEntropyForward(out.video_logits, targets, options);
-      nn::CrossEntropyBackward(out.video_logits, targets, options, 1.0f / config_.grad_accum,
-                               &grad);
     }
-    model_->Backward(grad);
-    const int64_t rows = out.video_logits.dim(0);
+    float loss = 0;
+    int64_t rows = 0;
+    // An empty batch (the epoch's last ones, on some ranks) adds no gradient but still
+    // takes part in the step's allreduce.
+    if (have_input) {
+      frames += input.dim(0) * input.dim(1);
+      if (ranks > 1) {
+        std::vector<uint64_t> counters = dropout_base;
+        for (uint64_t& c : counters) c += static_cast<uint64_t>(b * ranks + rank);
+        model_->SetDropoutCounters(counters);
+      }
+      const nn::DetectorOutput out =
+          features_ ? model_->ForwardFeatures(input) : model_->Forward(input);
+      if (ranks > 1) {
+        const std::vector<uint64_t> after = model_->DropoutCounters();
+        for (size_t i = 0; i < after.size(); ++i) {
+          if (after[i] != dropout_base[i] + static_cast<uint64_t>(b * ranks + rank)) {
+            dropout_counted[i] = 1;
+          }
+        }
+      }
+      nn::Tensor grad = nn::Tensor::Zeros(out.video_logits.shape(), nn::DType::kFloat32, device_);
+      if (fake_output_ < 0) {
+        const nn::Tensor* pos_weight = pos_weight_.defined() ? &pos_weight_ : nullptr;
+        loss = nn::BCEWithLogitsForward(out.video_logits, labels, pos_weight);
+        nn::BCEWithLogitsBackward(out.video_logits, labels, pos_weight, 1.0f / config_.grad_accum,
+                                  &grad);
+      } else {
+        // Several outputs (e.g. the paper's FAKE/REAL softmax): cross-entropy on class indices.
+        const nn::Tensor host = labels.device().is_cpu() ? labels : labels.To(nn::Device::CPU());
+        std::vector<int64_t> targets;
+        for (int64_t r = 0; r < host.numel(); ++r) {
+          targets.push_back(host.data<float>()[r] > 0.5f ? fake_output_ : 1 - fake_output_);
+        }
+        nn::CrossEntropyOptions options;
+        if (pos_weight_.defined()) options.class_weights = &class_weights_;
+        loss = nn::CrossEntropyForward(out.video_logits, targets, options);
+        nn::CrossEntropyBackward(out.video_logits, targets, options, 1.0f / config_.grad_accum,
+                                 &grad);
+      }
+      model_->Backward(grad);
+      rows = out.video_logits.dim(0);
+      ++nonempty;
+    }
     loss_sum += static_cast<double>(loss) * rows;
     samples += rows;
     if (++accumulated == config_.grad_accum || b + 1 == batches) {
+      // Every rank's gradients averaged (each was scaled by 1/grad_accum): the gradient of
+      // the mean loss over the global batch, as one process with ranks x grad_accum.
+      averager_->Average(trainable_parameters);
       if (config_.clip_grad_norm > 0) nn::optim::ClipGradNorm(trainable, config_.clip_grad_norm);
       head_optimizer_->Step();
       if (!frozen) backbone_optimizer_->Step();
@@ -847,14 +973,53 @@ double Run::TrainEpoch(int epoch, EpochRecord* record) {
       ++steps_;
     }
     const double elapsed = Seconds() - start;
-    bar.Update(b + 1, absl::StrFormat("loss %.4f, %.1f frames/s", loss_sum / samples,
-                                      elapsed > 0 ? frames / elapsed : 0));
+    bar.Update(b + 1, absl::StrFormat("loss %.4f, %.1f frames/s", samples ? loss_sum / samples : 0,
+                                      elapsed > 0 ? ranks * frames / elapsed : 0));
   }
   const double seconds = Seconds() - start;
+  if (ranks > 1) {
+    // Epoch totals over every rank; the dropout counters continue past the epoch's batches.
+    std::vector<double> totals = {loss_sum, static_cast<double>(samples),
+                                  static_cast<double>(frames), wait, static_cast<double>(nonempty)};
+    totals.insert(totals.end(), dropout_counted.begin(), dropout_counted.end());
+    comm_->AllreduceSum(totals.data(), static_cast<int64_t>(totals.size()));
+    loss_sum = totals[0];
+    samples = static_cast<int64_t>(totals[1]);
+    frames = static_cast<int64_t>(totals[2]);
+    wait = totals[3] / ranks;
+    std::vector<uint64_t> counters = dropout_base;
+    for (size_t i = 0; i < counters.size(); ++i) {
+      if (totals[5 + i] > 0) counters[i] += static_cast<uint64_t>(totals[4]);
+    }
+    model_->SetDropoutCounters(counters);
+  }
   record->frames_per_second = seconds > 0 ? frames / seconds : 0;
   record->data_wait_share = seconds > 0 ? wait / seconds : 0;
   bar.Finish(absl::StrFormat("loss %.4f", samples > 0 ? loss_sum / samples : kNaN));
   return samples > 0 ? loss_sum / samples : kNaN;
+}
+
+// Each rank scored its shard; every rank gets every score (the same summary everywhere,
+// so every rank takes the same decisions: best epoch, schedule, early stopping).
+void Run::GatherScores(std::map<int, eval::TrackScore>* scores) {
+  if (comm_->size() == 1) return;
+  json mine = json::array();
+  for (const auto& [t, score] : *scores) {
+    json frame_scores = json::array();
+    for (double f : score.frame_scores) frame_scores.push_back(Number(f));
+    mine.push_back({t, score.track_id, Number(score.score), frame_scores});
+  }
+  scores->clear();
+  for (const std::string& part : comm_->AllGather(mine.dump())) {
+    for (const json& entry : json::parse(part)) {
+      eval::TrackScore score;
+      score.track_id = entry[1].get<int>();
+      score.score = entry[2].is_number() ? entry[2].get<double>() : kNaN;
+      for (const json& f : entry[3])
+        score.frame_scores.push_back(f.is_number() ? f.get<double>() : kNaN);
+      (*scores)[entry[0].get<int>()] = std::move(score);
+    }
+  }
 }
 
 std::vector<eval::VideoScore> Run::Validate() {
@@ -864,6 +1029,8 @@ std::vector<eval::VideoScore> Run::Validate() {
   if (features_) {
     const int batch = val_options_.batch_size;
     for (size_t begin = 0; begin < val_tracks_.size(); begin += batch) {
+      // Several ranks: batch k is rank k % ranks's.
+      if (static_cast<int64_t>(begin / batch) % comm_->size() != comm_->rank()) continue;
       std::vector<int> rows(val_tracks_.begin() + begin,
                             val_tracks_.begin() + std::min(begin + batch, val_tracks_.size()));
       const nn::DetectorOutput out = model_->ForwardFeatures(features_->Batch(rows, device_));
@@ -892,6 +1059,7 @@ std::vector<eval::VideoScore> Run::Validate() {
   } else {
     val_loader_->StartEpoch(0);
     while (std::optional<data::Batch> batch = val_loader_->Next()) {
+      if (batch->frames.dim(0) == 0) continue;  // past the end, on some ranks
       std::vector<nn::Tensor> clips;
       const nn::Tensor& f = batch->frames;
       for (int64_t r = 0; r < f.dim(0); ++r) {
@@ -905,6 +1073,7 @@ std::vector<eval::VideoScore> Run::Validate() {
       }
     }
   }
+  GatherScores(&scores);
   // One entry per validation video, scored or with the reason it is not.
   std::map<std::string, std::string> skipped;
   for (const data::SkippedVideo& s : store_->skipped()) skipped[s.path] = s.reason;
@@ -947,6 +1116,12 @@ absl::Status Run::WriteRunJson(const std::string& status) {
       {"device", device_.is_cpu() ? "cpu" : "cuda"},
       {"device_note", device_note_},
       {"threads", base::GetNumThreads()},
+      {"world_size", comm_->size()},
+      {"distributed",
+       {{"communicator", comm_->Description()},
+        {"global_batch", config_.batch_size * config_.grad_accum * comm_->size()},
+        {"allreduce_seconds", averager_ ? averager_->seconds() : 0.0},
+        {"allreduce_bytes", averager_ ? averager_->bytes_reduced() : 0}}},
       {"data", data_counts_},
       {"loader", data::LoaderOptionsToJson(train_options_)},
       {"augmentations", data::AugmentOptionsToJson(train_options_.augment_options)},
@@ -1004,24 +1179,46 @@ absl::StatusOr<TrainResult> Run::Execute() {
   // Before any data is read: preset, device, threads, out_dir.
   ASSIGN_OR_RETURN(preset_, nn::GetPreset(config_.preset));
   preset_.preprocessing.frames = config_.sequence_length;
-  if (config_.threads > 0) base::SetNumThreads(config_.threads);
+  if (config_.threads > 0) {
+    base::SetNumThreads(config_.threads);
+  } else if (comm_->local_size() > 1) {
+    // Several ranks on this machine share its cores.
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    base::SetNumThreads(std::max(1, cores / comm_->local_size()));
+  }
   ASSIGN_OR_RETURN(device_, serve::cli::ParseDevice(config_.device, nn::CudaCompiledIn(),
                                                     nn::CudaDeviceCount()));
   device_note_ = config_.device == "auto"
                      ? absl::StrCat("auto: ", device_.is_cpu() ? "CPU" : "CUDA", " (CUDA ",
                                     nn::CudaDescription(), ")")
                      : config_.device;
-  RETURN_IF_ERROR(PrepareOutDir());
+  // OUT_DIR is rank 0's alone.
+  RETURN_IF_ERROR(ShareRootStatus(root_ ? PrepareOutDir() : absl::OkStatus()));
   Print(absl::StrFormat("device: %s; threads: %d; out_dir: %s", device_note_, base::GetNumThreads(),
                         config_.out_dir));
+  if (comm_->size() > 1) {
+    Print(absl::StrFormat(
+        "data-parallel: %s; global batch %d (%d per rank x %d ranks x "
+        "grad_accum %d)",
+        comm_->Description(), config_.batch_size * comm_->size() * config_.grad_accum,
+        config_.batch_size, comm_->size(), config_.grad_accum));
+  }
   if (!config_.init.empty() && !fs::exists(config_.init)) {
     return absl::NotFoundError(absl::StrCat("--init ", config_.init, ": no such file"));
   }
-  RETURN_IF_ERROR(LoadData());
+  // Rank 0 reads the videos first (filling the face cache); the others then read the cache
+  // where it is shared, or build their own.
+  const absl::Status root_data = root_ ? LoadData() : absl::OkStatus();
+  comm_->Barrier();
+  RETURN_IF_ERROR(ShareRootStatus(root_data));
+  if (!root_) RETURN_IF_ERROR(LoadData());
   RETURN_IF_ERROR(BuildModel());
   if (config_.resume) RETURN_IF_ERROR(Resume());
-  RETURN_IF_ERROR(ClearPreviousRun());
-  RETURN_IF_ERROR(WriteRunJson("running"));
+  // Every rank starts from rank 0's weights and buffers.
+  distributed::BroadcastModuleState(*comm_, *model_);
+  averager_.emplace(comm_);
+  RETURN_IF_ERROR(ShareRootStatus(root_ ? ClearPreviousRun() : absl::OkStatus()));
+  RETURN_IF_ERROR(ShareRootStatus(root_ ? WriteRunJson("running") : absl::OkStatus()));
 
   double epoch_seconds = 0;
   stop_reason_ = "epochs";
@@ -1036,6 +1233,8 @@ absl::StatusOr<TrainResult> Run::Execute() {
     backbone_optimizer_->set_lr(head_optimizer_->lr());
     record.train_loss = TrainEpoch(epoch, &record);
 
+    // Validation and checkpoints use rank 0's batch-norm statistics.
+    distributed::BroadcastModuleState(*comm_, *model_);
     const std::vector<eval::VideoScore> videos = Validate();
     const eval::EvaluationSummary summary = eval::Summarize(videos, 0.5);
     std::vector<double> track_scores;
@@ -1065,7 +1264,7 @@ absl::StatusOr<TrainResult> Run::Execute() {
     epochs_done_ = epoch;
     record.seconds = Seconds() - epoch_start;
     history_.push_back(record);
-    RETURN_IF_ERROR(SaveEpoch(record, summary));
+    RETURN_IF_ERROR(ShareRootStatus(root_ ? SaveEpoch(record, summary) : absl::OkStatus()));
     epoch_seconds = record.seconds;
     const double elapsed = elapsed_before_ + Seconds() - start_seconds_;
     Print(absl::StrCat(EpochLine(record, config_.epochs), "; ETA ",
@@ -1080,30 +1279,38 @@ absl::StatusOr<TrainResult> Run::Execute() {
       Print(
           absl::StrFormat("stopping: another epoch would pass --max_hours %g", config_.max_hours));
     }
+    // Rank 0's clock decides --max_hours for every rank.
+    stop_reason_ = distributed::BroadcastString(*comm_, stop_reason_, 0);
   }
 
   // The best checkpoint's ROC and per-video verdicts on validation.
   if (best_epoch_ > 0) {
-    RETURN_IF_ERROR(
-        nn::io::LoadCheckpoint(PathIn(config_.out_dir, "best.safetensors"), model_.get()));
+    RETURN_IF_ERROR(ShareRootStatus(
+        root_ ? nn::io::LoadCheckpoint(PathIn(config_.out_dir, "best.safetensors"), model_.get())
+              : absl::OkStatus()));
+    distributed::BroadcastModuleState(*comm_, *model_);
     const std::vector<eval::VideoScore> videos = Validate();
     const EpochRecord* best = nullptr;
     for (const EpochRecord& r : history_) {
       if (r.epoch == best_epoch_) best = &r;
     }
     const double threshold = best != nullptr ? best->threshold : 0.5;
-    RETURN_IF_ERROR(eval::WriteRocPng(
-        videos,
-        absl::StrFormat("%s, best epoch %d (validation)",
-                        fs::path(config_.out_dir).filename().string(), best_epoch_),
-        PathIn(config_.out_dir, "roc.png")));
-    RETURN_IF_ERROR(
-        eval::WritePerVideoCsv(videos, threshold, PathIn(config_.out_dir, "val_predictions.csv")));
+    auto write = [&]() -> absl::Status {
+      if (!root_) return absl::OkStatus();
+      RETURN_IF_ERROR(eval::WriteRocPng(
+          videos,
+          absl::StrFormat("%s, best epoch %d (validation)",
+                          fs::path(config_.out_dir).filename().string(), best_epoch_),
+          PathIn(config_.out_dir, "roc.png")));
+      return eval::WritePerVideoCsv(videos, threshold,
+                                    PathIn(config_.out_dir, "val_predictions.csv"));
+    };
+    RETURN_IF_ERROR(ShareRootStatus(write()));
     const eval::EvaluationSummary summary = eval::Summarize(videos, threshold);
     Print(absl::StrFormat("best epoch %d (validation, at threshold %.3f):\n%s", best_epoch_,
                           threshold, eval::SummaryText(summary)));
   }
-  RETURN_IF_ERROR(WriteRunJson("finished"));
+  RETURN_IF_ERROR(ShareRootStatus(root_ ? WriteRunJson("finished") : absl::OkStatus()));
   Print(absl::StrFormat(
       "done (%s) in %s: %s/best.safetensors, metrics.csv, curves.png, roc.png, "
       "run.json",
@@ -1118,8 +1325,9 @@ absl::StatusOr<TrainResult> Run::Execute() {
 
 }  // namespace
 
-absl::StatusOr<TrainResult> RunTraining(const TrainConfig& config, std::FILE* log) {
-  Run run(config, log);
+absl::StatusOr<TrainResult> RunTraining(const TrainConfig& config, std::FILE* log,
+                                        distributed::Communicator* comm) {
+  Run run(config, log, comm != nullptr ? comm : &distributed::WorldCommunicator());
   return run.Execute();
 }
 

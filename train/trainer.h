@@ -12,6 +12,12 @@
 //                      schedule, dropout counters, best-so-far, history)
 //   metrics.jsonl / metrics.csv  one record per epoch
 //   curves.png, roc.png, val_predictions.csv, run.json
+//
+// Data-parallel (under mpirun, README "Training on several processes/machines"): every rank
+// trains on its shard of each epoch's batches (the epoch's batch i*ranks+r), gradients are
+// averaged over the ranks before each optimizer step, validation is sharded and its scores
+// gathered; rank 0 alone writes OUT_DIR and prints. Batch-norm statistics are per rank (as
+// PyTorch DDP without SyncBN); the running statistics kept are rank 0's.
 #ifndef TRAIN_TRAINER_H_
 #define TRAIN_TRAINER_H_
 
@@ -21,6 +27,7 @@
 
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
+#include "train/distributed/communicator.h"
 #include "train/train_config.h"
 
 namespace train {
@@ -47,8 +54,11 @@ struct TrainResult {
   std::string stop_reason;  // "epochs", "early stopping", "max_hours"
 };
 
-// Runs (or, with config.resume, continues) the run. Progress and summaries go to `log`.
-absl::StatusOr<TrainResult> RunTraining(const TrainConfig& config, std::FILE* log = stdout);
+// Runs (or, with config.resume, continues) the run. Progress and summaries go to `log` (on
+// rank 0). `comm`: the ranks of a data-parallel run; null = distributed::WorldCommunicator()
+// (MPI's world under mpirun, this process alone otherwise).
+absl::StatusOr<TrainResult> RunTraining(const TrainConfig& config, std::FILE* log = stdout,
+                                        distributed::Communicator* comm = nullptr);
 
 }  // namespace train
 

@@ -78,9 +78,13 @@ struct BatchLoader::State {
   int64_t next_to_consume = 0;  // next batch index Next() returns
   std::map<int64_t, Batch> ready;
 
-  int64_t BatchesFor(int64_t samples) const {
+  // The epoch's batches over every shard, and this shard's.
+  int64_t AllBatchesFor(int64_t samples) const {
     const int64_t b = options.batch_size;
     return options.drop_last ? samples / b : (samples + b - 1) / b;
+  }
+  int64_t BatchesFor(int64_t samples) const {
+    return (AllBatchesFor(samples) + options.shard_count - 1) / options.shard_count;
   }
 };
 
@@ -186,10 +190,14 @@ void MakeSample(const FaceStore& store, const LoaderOptions& o, int64_t epoch, i
   batch->self_blended[row] = blended;
 }
 
+// The shard's batch `index`: the epoch's batch index * shard_count + shard_index, empty
+// past the epoch's `all_batches`.
 Batch MakeBatch(const FaceStore& store, const LoaderOptions& options, int64_t epoch,
-                const std::vector<int>& order, int64_t index) {
-  const int64_t begin = index * options.batch_size;
-  const int64_t end = std::min<int64_t>(begin + options.batch_size, order.size());
+                const std::vector<int>& order, int64_t all_batches, int64_t index) {
+  const int64_t global = index * options.shard_count + options.shard_index;
+  const int64_t begin = global * options.batch_size;
+  const int64_t end =
+      global < all_batches ? std::min<int64_t>(begin + options.batch_size, order.size()) : begin;
   const int64_t rows = end - begin;
   const int size = options.preprocessing.image_size;
   Batch batch;
@@ -213,6 +221,9 @@ BatchLoader::BatchLoader(const FaceStore* store, std::vector<int> track_indices,
   NN_CHECK_GT(options.sequence_length, 0);
   NN_CHECK_GT(options.num_workers, 0);
   NN_CHECK_GT(options.prefetch_batches, 0);
+  NN_CHECK(options.shard_count > 0 && options.shard_index >= 0 &&
+           options.shard_index < options.shard_count)
+      << "shard " << options.shard_index << " of " << options.shard_count;
   NN_CHECK(options.self_blend_ratio >= 0 && options.self_blend_ratio <= 1)
       << "self_blend_ratio " << options.self_blend_ratio;
   for (int t : track_indices) {
@@ -293,7 +304,8 @@ void BatchLoader::Produce() {
     const int64_t generation = s.generation, epoch = s.epoch;
     const std::shared_ptr<const std::vector<int>> order = s.order;
     lock.unlock();
-    Batch batch = MakeBatch(*s.store, s.options, epoch, *order, index);
+    Batch batch = MakeBatch(*s.store, s.options, epoch, *order,
+                            s.AllBatchesFor(static_cast<int64_t>(order->size())), index);
     lock.lock();
     if (s.generation == generation) {
       s.ready.emplace(index, std::move(batch));

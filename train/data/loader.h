@@ -42,6 +42,11 @@ struct LoaderOptions {
   int num_workers = 1;       // producer threads
   int prefetch_batches = 4;  // queue depth
   uint64_t seed = 0;
+  // Data-parallel training: this loader serves shard `shard_index` of `shard_count`, whose
+  // batch i is the epoch's batch i * shard_count + shard_index (the order, the batches and
+  // each sample's randomness are those of one loader, whatever the shard count). Every
+  // shard has the same number of batches; the last ones may be empty (0 rows).
+  int shard_index = 0, shard_count = 1;
   nn::Preprocessing preprocessing;  // size, mean/std, channel order of the output
 };
 nlohmann::json LoaderOptionsToJson(const LoaderOptions& options);

@@ -153,6 +153,43 @@ TEST(LoaderTest, WorkerCountDoesNotChangeBatches) {
   EXPECT_TRUE(SameBatches(Epoch(resumed, 1), a1));
 }
 
+// Data-parallel shards: shard r's batch i is one loader's batch i * shards + r, byte for
+// byte (same order, same per-sample randomness); the last batches of a shard may be empty.
+TEST(LoaderTest, ShardsInterleaveTheBatchesOfOneLoader) {
+  const FaceStore store = Store(5, 3, 8);
+  LoaderOptions o = Options();
+  o.balance = ClassBalance::kOversample;
+  o.temporal_jitter = true;
+  o.self_blend_ratio = 0.5;
+  o.augment = true;
+  o.augment_options = AugmentOptionsForPreset(*nn::GetPreset("tiny"));
+  o.augment_options.h264_probability = 0;
+  BatchLoader whole(&store, All(store), o);
+  const std::vector<Batch> all = Epoch(whole, 1);
+  ASSERT_EQ(all.size(), 4u);  // 10 samples in batches of 3
+  for (int shards : {2, 3}) {
+    for (int r = 0; r < shards; ++r) {
+      o.shard_count = shards;
+      o.shard_index = r;
+      BatchLoader shard(&store, All(store), o);
+      const int64_t per_shard = (4 + shards - 1) / shards;
+      EXPECT_EQ(shard.BatchesPerEpoch(), per_shard);
+      const std::vector<Batch> mine = Epoch(shard, 1);
+      ASSERT_EQ(static_cast<int64_t>(mine.size()), per_shard);
+      for (int64_t i = 0; i < per_shard; ++i) {
+        const int64_t global = i * shards + r;
+        if (global < 4) {
+          EXPECT_TRUE(SameBatches({mine[i]}, {all[global]})) << shards << " " << r << " " << i;
+        } else {
+          EXPECT_EQ(mine[i].frames.dim(0), 0);
+          EXPECT_EQ(mine[i].labels.dim(0), 0);
+          EXPECT_TRUE(mine[i].tracks.empty());
+        }
+      }
+    }
+  }
+}
+
 TEST(LoaderTest, OversamplingBalancesClasses) {
   const FaceStore store = Store(6, 2);
   LoaderOptions o = Options();
