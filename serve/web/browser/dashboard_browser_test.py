@@ -326,11 +326,20 @@ class KeptUploadsTest(TimedTest):
         self.assertTrue(all(j.find_element(By.CSS_SELECTOR, ".job-preview video")
                             .get_attribute("src").startswith("blob:") for j in jobs))
         # The third waits behind the first two (one worker): cancel it while it is queued.
+        # With the tiny model the first two take well under a second here, so the server is
+        # frozen (SIGSTOP) while the click's request is sent: when it resumes, an HTTP thread
+        # answers the waiting cancel in milliseconds, long before the worker has finished
+        # the two analyses ahead of the third.
         third = jobs[2]
         wait_for("the third upload to be queued",
                  lambda: "Waiting in queue" in third.find_element(By.CSS_SELECTOR, ".job-status").text)
-        b.screenshot("upload_queue_in_progress", full_page=False)
-        third.find_element(By.CSS_SELECTOR, ".job-actions button").click()
+        self.server.process.send_signal(signal.SIGSTOP)
+        try:
+            b.screenshot("upload_queue_in_progress", full_page=False)
+            third.find_element(By.CSS_SELECTOR, ".job-actions button").click()
+            time.sleep(0.5)  # the click's POST reaches the server's socket
+        finally:
+            self.server.process.send_signal(signal.SIGCONT)
         wait_for("the canceled chip", lambda: "Canceled" in third.text)
 
         wait_for("both verdicts", lambda: all(j.find_elements(By.CSS_SELECTOR, "a.button")

@@ -90,6 +90,23 @@ class ServerProcess:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait()
 
+    def freeze_when(self, db_path, condition, what, timeout=90):
+        """Freezes the server (SIGSTOP) at a moment its database satisfies condition(rows)
+        (rows as sqlite_rows returns them) and returns those rows; the caller kills it or
+        sends SIGCONT. Analyses of the fixture clips take a fraction of a second on an idle
+        machine, so a state seen by polling may be gone by the time a signal lands: the
+        condition is checked again once the process is stopped, and it resumes if not."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition(sqlite_rows(db_path)):
+                self.proc.send_signal(signal.SIGSTOP)
+                rows = sqlite_rows(db_path)
+                if condition(rows):
+                    return rows
+                self.proc.send_signal(signal.SIGCONT)
+            time.sleep(0.005)
+        raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
     def stop(self, timeout=30):
         """SIGTERM, then SIGKILL after `timeout` s; returns the exit code."""
         if self.proc and self.proc.poll() is None:

@@ -153,14 +153,14 @@ def run(server, model, db, common):
     batch = upload_clips(client, db, six)
     expected.update(batch)
 
-    def one_done_one_running():
-        s = states(client)
-        mine = [s[i]["status"] for i in batch]
-        # Early in its analysis, so that it is still running when the kill lands.
-        early = any(s[i]["status"] == "running" and s[i]["progress"] < 0.5 for i in batch)
-        return mine.count("done") >= 1 and early and s
+    def one_done_one_running(rows):
+        mine = [rows[i]["state"] for i in batch if i in rows]
+        early = any(rows[i]["state"] == "running" and rows[i]["progress"] < 0.5
+                    for i in batch if i in rows)
+        return mine.count("done") >= 1 and early
 
-    wait_for(one_done_one_running, "one of six clips done and one running")
+    # Frozen at that moment, so that the kill lands while the clip is still running.
+    server.freeze_when(db, one_done_one_running, "one of six clips done and one running")
     server.kill()
     before = dh.sqlite_rows(db)
     check(set(expected) <= set(before), f"rows missing after kill: {set(expected) - set(before)}")
@@ -243,9 +243,10 @@ def run(server, model, db, common):
     cutter.start()
     parts = lambda: [d for d, _, fs in os.walk(server.data_dir) if "upload.part" in fs]
     wait_for(parts, "the streaming upload's upload.part")
-    wait_for(lambda: any(a["status"] == "running" and a["progress"] < 0.5
-                         for i, a in states(client).items() if i in batch),
-             "one of three clips early in its analysis")
+    server.freeze_when(db, lambda rows: any(rows[i]["state"] == "running" and
+                                            rows[i]["progress"] < 0.5
+                                            for i in batch if i in rows),
+                       "one of three clips early in its analysis")
     server.kill()
     cutter.join()
     check(isinstance(cut[0], OSError), f"the cut upload was answered: {cut[0]}")
