@@ -50,6 +50,9 @@
 #include "train/data/loader.h"
 #include "train/distributed/communicator.h"
 #include "train/distributed/gradient_sync.h"
+#if NN_HAVE_CUDA
+#include "train/distributed/nccl_communicator.h"
+#endif
 #include "train/feature_cache.h"
 
 namespace train {
@@ -459,6 +462,9 @@ class Run {
   std::FILE* quiet_ = nullptr;
   base::ProgressBarOptions bar_options_;
   std::optional<distributed::GradientAverager> averager_;
+#if NN_HAVE_CUDA
+  std::unique_ptr<distributed::NcclCommunicator> nccl_;  // GPU gradients under mpirun
+#endif
   double start_seconds_ = Seconds();
   double elapsed_before_ = 0;  // seconds of earlier sessions (resume)
   std::string started_ = UtcNow();
@@ -1188,6 +1194,10 @@ absl::StatusOr<TrainResult> Run::Execute() {
   }
   ASSIGN_OR_RETURN(device_, serve::cli::ParseDevice(config_.device, nn::CudaCompiledIn(),
                                                     nn::CudaDeviceCount()));
+  if (device_.is_cuda() && comm_->local_size() > 1) {
+    // One GPU per rank on a machine (wrapping around when ranks outnumber GPUs).
+    device_ = nn::Device::CUDA(comm_->local_rank() % std::max(1, nn::CudaDeviceCount()));
+  }
   device_note_ = config_.device == "auto"
                      ? absl::StrCat("auto: ", device_.is_cpu() ? "CPU" : "CUDA", " (CUDA ",
                                     nn::CudaDescription(), ")")
@@ -1216,7 +1226,17 @@ absl::StatusOr<TrainResult> Run::Execute() {
   if (config_.resume) RETURN_IF_ERROR(Resume());
   // Every rank starts from rank 0's weights and buffers.
   distributed::BroadcastModuleState(*comm_, *model_);
+#if NN_HAVE_CUDA
+  // GPU gradients are averaged on the GPUs over NCCL (a collective: every rank is here).
+  if (device_.is_cuda() && comm_->size() > 1) {
+    nccl_ = std::make_unique<distributed::NcclCommunicator>(*comm_, device_.index);
+    Print(absl::StrFormat("allreduce: %s on cuda:%d", distributed::NcclCommunicator::Version(),
+                          device_.index));
+  }
+  averager_.emplace(comm_, distributed::kDefaultBucketBytes, nccl_.get());
+#else
   averager_.emplace(comm_);
+#endif
   RETURN_IF_ERROR(ShareRootStatus(root_ ? ClearPreviousRun() : absl::OkStatus()));
   RETURN_IF_ERROR(ShareRootStatus(root_ ? WriteRunJson("running") : absl::OkStatus()));
 

@@ -24,6 +24,7 @@ class SingleProcessCommunicator : public Communicator {
   int rank() const override { return 0; }
   int size() const override { return 1; }
   int local_size() const override { return 1; }
+  int local_rank() const override { return 0; }
   std::string Description() const override { return "one process"; }
   void AllreduceSum(float*, int64_t) override {}
   void AllreduceSum(double*, int64_t) override {}
@@ -53,6 +54,7 @@ class MpiCommunicator : public Communicator {
     MPI_Comm local;
     MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &local);
     MPI_Comm_size(local, &local_size_);
+    MPI_Comm_rank(local, &local_rank_);
     MPI_Comm_free(&local);
     char version[MPI_MAX_LIBRARY_VERSION_STRING];
     int length = 0;
@@ -65,6 +67,7 @@ class MpiCommunicator : public Communicator {
   int rank() const override { return rank_; }
   int size() const override { return size_; }
   int local_size() const override { return local_size_; }
+  int local_rank() const override { return local_rank_; }
   std::string Description() const override { return description_; }
 
   void AllreduceSum(float* data, int64_t count) override {
@@ -122,7 +125,7 @@ class MpiCommunicator : public Communicator {
   }
 
  private:
-  int rank_ = 0, size_ = 1, local_size_ = 1;
+  int rank_ = 0, size_ = 1, local_size_ = 1, local_rank_ = 0;
   std::string description_;
 };
 

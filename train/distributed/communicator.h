@@ -24,6 +24,8 @@ class Communicator {
   virtual int size() const = 0;
   // Ranks on this machine (for sharing its cores); 1 for one process.
   virtual int local_size() const = 0;
+  // This rank's index among the ranks on its machine (0..local_size-1): its GPU.
+  virtual int local_rank() const = 0;
   // "one process", "MPI (Open MPI v4.1.4, ...)".
   virtual std::string Description() const = 0;
 

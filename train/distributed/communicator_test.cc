@@ -22,6 +22,7 @@ TEST(CommunicatorTest, StartedByMpirunWithTwoRanks) {
   EXPECT_GE(World().rank(), 0);
   EXPECT_LT(World().rank(), 2);
   EXPECT_EQ(World().local_size(), 2);
+  EXPECT_EQ(World().local_rank(), World().rank());  // both ranks on this machine
   EXPECT_NE(World().Description().find("MPI"), std::string::npos) << World().Description();
 }
 

@@ -36,8 +36,10 @@ void FromHost(const void* host, nn::Tensor* tensor) {
 
 }  // namespace
 
-GradientAverager::GradientAverager(Communicator* comm, int64_t bucket_bytes)
+GradientAverager::GradientAverager(Communicator* comm, int64_t bucket_bytes,
+                                   DeviceAllreduce* device)
     : comm_(comm),
+      device_(device),
       bucket_elements_(std::max<int64_t>(1, bucket_bytes / static_cast<int64_t>(sizeof(float)))) {
   NN_CHECK(comm != nullptr);
 }
@@ -45,6 +47,17 @@ GradientAverager::GradientAverager(Communicator* comm, int64_t bucket_bytes)
 void GradientAverager::Average(const std::vector<nn::Parameter*>& parameters) {
   if (comm_->size() == 1) return;
   const double start = Now();
+  if (device_ != nullptr && !parameters.empty() && parameters.front()->grad.device().is_cuda()) {
+    for (nn::Parameter* p : parameters) {
+      NN_CHECK(p->grad.dtype() == nn::DType::kFloat32 && p->grad.device().is_cuda())
+          << "gradients are float32 on the GPU: " << p->grad;
+      device_->AllreduceAverage(p->grad.data<float>(), p->grad.numel());
+      ++calls_;
+      bytes_ += p->grad.bytes();
+    }
+    seconds_ += Now() - start;
+    return;
+  }
   // Consecutive parameters fill a bucket up to bucket_elements_; a larger parameter is a
   // bucket of its own.
   std::vector<nn::Parameter*> bucket;

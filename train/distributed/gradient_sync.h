@@ -13,6 +13,7 @@
 
 #include "nn/module.h"
 #include "train/distributed/communicator.h"
+#include "train/distributed/device_allreduce.h"
 
 namespace train::distributed {
 
@@ -20,7 +21,11 @@ constexpr int64_t kDefaultBucketBytes = int64_t{25} << 20;  // as PyTorch DDP
 
 class GradientAverager {
  public:
-  explicit GradientAverager(Communicator* comm, int64_t bucket_bytes = kDefaultBucketBytes);
+  // With `device` (NCCL), gradients held on a GPU are averaged there, one allreduce per
+  // parameter, never copied to the host; without it they go through host buckets over
+  // `comm` (MPI), whatever their device.
+  explicit GradientAverager(Communicator* comm, int64_t bucket_bytes = kDefaultBucketBytes,
+                            DeviceAllreduce* device = nullptr);
 
   // grad = mean over ranks of grad, for every parameter (float32, any device). Every rank
   // passes the same parameters in the same order. Nothing to do for one rank.
@@ -35,6 +40,7 @@ class GradientAverager {
   void ReduceBucket(const std::vector<nn::Parameter*>& bucket, int64_t elements);
 
   Communicator* comm_;
+  DeviceAllreduce* device_;
   int64_t bucket_elements_;
   std::vector<float> buffer_;
   int64_t calls_ = 0, bytes_ = 0;

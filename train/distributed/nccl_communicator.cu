@@ -65,6 +65,8 @@ std::string NcclCommunicator::Version() {
 
 void NcclCommunicator::AllreduceSum(float* device_data, int64_t count) {
   NCCL_COMMUNICATOR_CHECK_CUDA(cudaSetDevice(impl_->device));
+  // The data was written by kernels on other streams (the backward pass): wait for them.
+  NCCL_COMMUNICATOR_CHECK_CUDA(cudaDeviceSynchronize());
   NCCL_COMMUNICATOR_CHECK(ncclAllReduce(device_data, device_data, static_cast<size_t>(count),
                                         ncclFloat32, ncclSum, impl_->comm, impl_->stream));
   NCCL_COMMUNICATOR_CHECK_CUDA(cudaStreamSynchronize(impl_->stream));
@@ -72,6 +74,8 @@ void NcclCommunicator::AllreduceSum(float* device_data, int64_t count) {
 
 void NcclCommunicator::AllreduceAverage(float* device_data, int64_t count) {
   NCCL_COMMUNICATOR_CHECK_CUDA(cudaSetDevice(impl_->device));
+  // The data was written by kernels on other streams (the backward pass): wait for them.
+  NCCL_COMMUNICATOR_CHECK_CUDA(cudaDeviceSynchronize());
   NCCL_COMMUNICATOR_CHECK(ncclAllReduce(device_data, device_data, static_cast<size_t>(count),
                                         ncclFloat32, ncclAvg, impl_->comm, impl_->stream));
   NCCL_COMMUNICATOR_CHECK_CUDA(cudaStreamSynchronize(impl_->stream));

@@ -4,8 +4,8 @@
 // GPU. Plain C++ (no CUDA types): pointers are device pointers (nn::Tensor::raw_data() of
 // a CUDA tensor).
 //
-// Status: compile-checked here (no GPU on the build machines); not yet used by the trainer,
-// whose GradientAverager still goes through host buffers over MPI.
+// The trainer averages GPU gradients with it (GradientAverager's DeviceAllreduce) when it
+// runs on CUDA under mpirun. Status: compile-checked here (no GPU on the build machines).
 #ifndef TRAIN_DISTRIBUTED_NCCL_COMMUNICATOR_H_
 #define TRAIN_DISTRIBUTED_NCCL_COMMUNICATOR_H_
 
@@ -14,16 +14,17 @@
 #include <string>
 
 #include "train/distributed/communicator.h"
+#include "train/distributed/device_allreduce.h"
 
 namespace train::distributed {
 
-class NcclCommunicator {
+class NcclCommunicator : public DeviceAllreduce {
  public:
   // Every rank of `host` calls this (a collective), with the CUDA device it drives.
   // Failures (no GPU, NCCL errors) abort with NCCL's message, as every other rank would
   // wait otherwise.
   NcclCommunicator(Communicator& host, int cuda_device);
-  ~NcclCommunicator();
+  ~NcclCommunicator() override;
   NcclCommunicator(const NcclCommunicator&) = delete;
   NcclCommunicator& operator=(const NcclCommunicator&) = delete;
 
@@ -34,7 +35,8 @@ class NcclCommunicator {
 
   // In place on device memory, on NCCL's own stream; returns when the result is in `data`.
   void AllreduceSum(float* device_data, int64_t count);
-  void AllreduceAverage(float* device_data, int64_t count);
+  // The allreduces first wait for the device's pending work (kernels on other streams).
+  void AllreduceAverage(float* device_data, int64_t count) override;
   void Broadcast(void* device_data, int64_t bytes, int root);
 
  private:
