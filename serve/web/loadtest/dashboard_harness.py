@@ -18,6 +18,27 @@ import uuid
 CSRF_HEADER = ("X-Requested-With", "deepfake")  # API.md "Cross-site requests"
 
 
+def check(cond, message):
+    """An assertion that survives python -O, with the test's message."""
+    if not cond:
+        raise AssertionError(message)
+
+
+def ok(message):
+    print(f"ok: {message}", flush=True)
+
+
+def wait_for(predicate, what, timeout=90, poll=0.02):
+    """predicate()'s first truthy value within `timeout` seconds, else a failure naming `what`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(poll)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
 def free_port():
     """A loopback port nothing listens on now (the server is restarted on the same one)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -103,9 +124,13 @@ class ServerProcess:
                 rows = sqlite_rows(db_path)
                 if condition(rows):
                     return rows
-                self.proc.send_signal(signal.SIGCONT)
+                self.resume()
             time.sleep(0.005)
         raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+    def resume(self):
+        """SIGCONT after freeze_when."""
+        self.proc.send_signal(signal.SIGCONT)
 
     def stop(self, timeout=30):
         """SIGTERM, then SIGKILL after `timeout` s; returns the exit code."""

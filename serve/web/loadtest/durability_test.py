@@ -39,23 +39,7 @@ TMP = os.environ.get("TEST_TMPDIR") or os.path.abspath("tmp_durability")
 TERMINAL = ("done", "failed", "canceled")
 
 
-def check(cond, message):
-    if not cond:
-        raise AssertionError(message)
-
-
-def ok(message):
-    print(f"ok: {message}", flush=True)
-
-
-def wait_for(predicate, what, timeout=90, poll=0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(poll)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+check, ok, wait_for = dh.check, dh.ok, dh.wait_for
 
 
 def states(client):
@@ -210,7 +194,9 @@ def run(server, model, db, common):
     # survives and takes the next job.
     doomed = upload_clips(client, db, [("doomed.mp4", CLIPS[0]), ("after.mp4", CLIPS[1])])
     doomed_id, after_id = list(doomed)
-    wait_for(lambda: states(client)[doomed_id]["status"] == "running", "doomed.mp4 running")
+    server.freeze_when(db, lambda rows: rows.get(doomed_id, {}).get("state") == "running",
+                       "doomed.mp4 running")
+    server.resume()  # the DELETE below lands while it runs, or just after it finished
     status, _, body = client.request("DELETE", f"/api/v1/analyses/{doomed_id}")
     check(status == 204, f"DELETE of a running analysis: {status} {body!r}")
     status, _, _ = client.request("GET", f"/api/v1/analyses/{doomed_id}")
@@ -312,8 +298,9 @@ def run(server, model, db, common):
     server.args = common + ["--max_attempts", "2"]
     server.start()
     last = upload_clips(client, db, [(f"last{i}.mp4", p) for i, p in enumerate(CLIPS[:3])])
-    wait_for(lambda: "running" in [states(client)[i]["status"] for i in last],
-             "one of the last clips running")
+    server.freeze_when(db, lambda rows: any(rows.get(i, {}).get("state") == "running"
+                                            for i in last), "one of the last clips running")
+    server.resume()
     status, _, body = client.request("DELETE", "/api/v1/analyses")
     check(status == 400, f"DELETE all without confirm=all: {status} {body!r}")
     status, _, body = client.request("DELETE", "/api/v1/analyses?confirm=all")

@@ -28,23 +28,7 @@ UPLOADS = 30
 LEASE_S = 2
 
 
-def check(cond, message):
-    if not cond:
-        raise AssertionError(message)
-
-
-def ok(message):
-    print(f"ok: {message}", flush=True)
-
-
-def wait_for(predicate, what, timeout=90, poll=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(poll)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+check, ok, wait_for = dh.check, dh.ok, dh.wait_for
 
 
 def psql(url, sql):
