@@ -4,11 +4,13 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <system_error>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -29,13 +31,21 @@ using httplib::Response;
 
 using Handler = std::function<void(ServerContext&, const Request&, Response&)>;
 
-// A store error as an HTTP answer: NotFound 404, FailedPrecondition 409, else 500.
+// A store error as an HTTP answer: NotFound 404, FailedPrecondition 409, else 500. Store
+// messages start with the database ("sqlite:/srv/history.sqlite3: ", a URL without its
+// password): clients get the rest; a 500 is logged whole for the operator.
 void SendStatus(Response& res, const absl::Status& status) {
   int code = 500;
   if (absl::IsNotFound(status)) code = 404;
   if (absl::IsFailedPrecondition(status)) code = 409;
   if (absl::IsInvalidArgument(status)) code = 400;
-  SendError(res, code, std::string(status.message()));
+  absl::string_view message = status.message();
+  if (code == 500) std::cerr << "deepfake serve: " << message << "\n";
+  if (absl::StartsWith(message, "sqlite:") || absl::StartsWith(message, "postgres")) {
+    const size_t end = message.find(": ");
+    if (end != absl::string_view::npos) message.remove_prefix(end + 2);
+  }
+  SendError(res, code, std::string(message));
 }
 
 int64_t QueuePositionOf(ServerContext& context, const Analysis& analysis) {

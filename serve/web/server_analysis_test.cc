@@ -18,6 +18,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 class ServerAnalysisTest : public testing::ServerTest {
@@ -132,6 +133,10 @@ TEST_F(ServerAnalysisTest, AnUploadIsAnalysedLikeDetectAndTheUploadIsThenDeleted
   httplib::Result cancel =
       Client()->Post("/api/v1/analyses/" + id + "/cancel", Headers(), "", "text/plain");
   EXPECT_EQ(cancel->status, 409) << cancel->body;
+  // The message names the analysis, never the database file.
+  EXPECT_THAT(cancel->body, HasSubstr("already done"));
+  EXPECT_THAT(cancel->body, Not(HasSubstr("sqlite")));
+  EXPECT_THAT(cancel->body, Not(HasSubstr(".sqlite3")));
 }
 
 TEST_F(ServerAnalysisTest, KeptUploadsPlayBackWithRanges) {
