@@ -91,9 +91,8 @@ void StreamEvents(ServerContext& context, const httplib::Request& req, httplib::
           return true;
         }
         if (!sink.is_writable()) return false;
-        const bool shared = IsPostgresUrl(context.options.database);
-        const uint64_t now =
-            context.changes.WaitForChange(version, shared ? kSharedPoll : kKeepAlive);
+        const uint64_t now = context.changes.WaitForChange(
+            version, context.store->SharedByServers() ? kSharedPoll : kKeepAlive);
         if (now == version && Clock::now() - state->last_write >= kKeepAlive) {
           const std::string comment = ": keep-alive\n\n";
           if (!sink.write(comment.data(), comment.size())) return false;

@@ -10,10 +10,10 @@
 #include <system_error>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/strip.h"
 #include "serve/api/result_json.h"
 #include "serve/version.h"
 #include "serve/web/analysis_json.h"
@@ -32,19 +32,16 @@ using httplib::Response;
 using Handler = std::function<void(ServerContext&, const Request&, Response&)>;
 
 // A store error as an HTTP answer: NotFound 404, FailedPrecondition 409, else 500. Store
-// messages start with the database ("sqlite:/srv/history.sqlite3: ", a URL without its
-// password): clients get the rest; a 500 is logged whole for the operator.
-void SendStatus(Response& res, const absl::Status& status) {
+// messages start with the store's Describe() ("sqlite:/srv/history.sqlite3", a URL without
+// its password): clients get the rest; a 500 is logged whole for the operator.
+void SendStatus(const ServerContext& context, Response& res, const absl::Status& status) {
   int code = 500;
   if (absl::IsNotFound(status)) code = 404;
   if (absl::IsFailedPrecondition(status)) code = 409;
   if (absl::IsInvalidArgument(status)) code = 400;
   absl::string_view message = status.message();
   if (code == 500) std::cerr << "deepfake serve: " << message << "\n";
-  if (absl::StartsWith(message, "sqlite:") || absl::StartsWith(message, "postgres")) {
-    const size_t end = message.find(": ");
-    if (end != absl::string_view::npos) message.remove_prefix(end + 2);
-  }
+  absl::ConsumePrefix(&message, absl::StrCat(context.store->Describe(), ": "));
   SendError(res, code, std::string(message));
 }
 
@@ -58,7 +55,7 @@ int64_t QueuePositionOf(ServerContext& context, const Analysis& analysis) {
 std::optional<Analysis> Lookup(ServerContext& context, const Request& req, Response& res) {
   absl::StatusOr<Analysis> analysis = context.store->Get(req.matches[1]);
   if (!analysis.ok()) {
-    SendStatus(res, analysis.status());
+    SendStatus(context, res, analysis.status());
     return std::nullopt;
   }
   return *std::move(analysis);
@@ -114,7 +111,7 @@ void PostAnalyses(ServerContext& context, const Request& req, Response& res,
   {
     std::lock_guard<std::mutex> lock(context.admit_mutex);
     absl::StatusOr<StoreCounts> counts = context.store->Counts();
-    if (!counts.ok()) return SendStatus(res, counts.status());
+    if (!counts.ok()) return SendStatus(context, res, counts.status());
     const int64_t incoming = static_cast<int64_t>(receiver.files().size());
     if (counts->queued + incoming > context.options.queue_capacity) {
       return QueueFull(context, res, counts->queued);
@@ -132,7 +129,7 @@ void PostAnalyses(ServerContext& context, const Request& req, Response& res,
       analysis.created_ms = NowMs();
       if (absl::Status status = context.store->Insert(analysis); !status.ok()) {
         for (const std::string& id : inserted) (void)context.store->Delete(id);
-        return SendStatus(res, status);
+        return SendStatus(context, res, status);
       }
       inserted.push_back(analysis.id);
       items.push_back(
@@ -193,7 +190,7 @@ void ListAnalyses(ServerContext& context, const Request& req, Response& res) {
   absl::StatusOr<ListQuery> query = ParseListQuery(req, &page);
   if (!query.ok()) return SendError(res, 400, std::string(query.status().message()));
   absl::StatusOr<ListPage> listed = context.store->List(*query);
-  if (!listed.ok()) return SendStatus(res, listed.status());
+  if (!listed.ok()) return SendStatus(context, res, listed.status());
   nlohmann::json items = nlohmann::json::array();
   for (const Analysis& analysis : listed->items) {
     items.push_back(SummaryJson(analysis, QueuePositionOf(context, analysis)));
@@ -211,7 +208,7 @@ void GetAnalysis(ServerContext& context, const Request& req, Response& res) {
 
 void CancelAnalysis(ServerContext& context, const Request& req, Response& res) {
   if (absl::Status status = context.store->Cancel(req.matches[1]); !status.ok()) {
-    return SendStatus(res, status);
+    return SendStatus(context, res, status);
   }
   context.workers->CancelRunning(req.matches[1]);
   context.changes.Notify();
@@ -226,7 +223,7 @@ void DeleteAnalysis(ServerContext& context, const Request& req, Response& res) {
   if (!analysis) return;
   context.workers->CancelRunning(analysis->id);
   if (absl::Status status = context.store->Delete(analysis->id); !status.ok()) {
-    return SendStatus(res, status);
+    return SendStatus(context, res, status);
   }
   RemoveDir(context, analysis->dir);
   context.changes.Notify();
@@ -238,7 +235,7 @@ void DeleteAllAnalyses(ServerContext& context, const Request& req, Response& res
     return SendError(res, 400, "deleting every analysis needs ?confirm=all");
   }
   absl::StatusOr<std::vector<std::string>> ids = context.store->DeleteAll();
-  if (!ids.ok()) return SendStatus(res, ids.status());
+  if (!ids.ok()) return SendStatus(context, res, ids.status());
   for (const std::string& id : *ids) context.workers->CancelRunning(id);
   for (const std::string& id : *ids) RemoveDir(context, absl::StrCat("analyses/", id));
   context.changes.Notify();
@@ -277,7 +274,7 @@ void GetResultCsv(ServerContext& context, const Request& req, Response& res) {
   std::optional<Analysis> analysis = DoneAnalysis(context, req, res);
   if (!analysis) return;
   absl::StatusOr<std::string> csv = ResultCsv(analysis->result_json);
-  if (!csv.ok()) return SendStatus(res, csv.status());
+  if (!csv.ok()) return SendStatus(context, res, csv.status());
   res.set_header("Content-Disposition",
                  absl::StrCat("attachment; filename=\"", DownloadName(*analysis, ".csv"), "\""));
   res.set_content(*csv, "text/csv; charset=utf-8");
@@ -377,7 +374,7 @@ void GetHealth(ServerContext& context, const Request&, Response& res) {
 
 void GetMetrics(ServerContext& context, const Request&, Response& res) {
   absl::StatusOr<StoreCounts> counts = context.store->Counts();
-  if (!counts.ok()) return SendStatus(res, counts.status());
+  if (!counts.ok()) return SendStatus(context, res, counts.status());
   res.set_content(context.metrics.Render(*counts), "text/plain; version=0.0.4; charset=utf-8");
 }
 

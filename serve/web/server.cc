@@ -58,7 +58,7 @@ absl::StatusOr<std::string> ResolveDataDir(const std::string& given) {
 // result and deleting the upload).
 void TidyDataDir(ServerContext& context) {
   std::error_code error;
-  const bool shared = IsPostgresUrl(context.options.database);
+  const bool shared = context.store->SharedByServers();
   const fs::file_time_type stale_before = fs::file_time_type::clock::now() - std::chrono::hours(6);
   for (const fs::directory_entry& entry :
        fs::directory_iterator(fs::path(context.options.data_dir) / "analyses", error)) {
@@ -114,7 +114,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(const ServeOptions& given
   ServeOptions& options = context.options;
   ASSIGN_OR_RETURN(options.data_dir, ResolveDataDir(given.data_dir));
   ASSIGN_OR_RETURN(context.store, OpenStore(options.database, options.data_dir));
-  if (IsPostgresUrl(options.database)) {
+  if (context.store->SharedByServers()) {
     // Shared by several servers: a running job may be another live server's. A dead
     // server's jobs are claimed again once their lease expires (Store::Claim).
     std::cerr << "deepfake serve: shared database " << context.store->Describe()

@@ -85,6 +85,10 @@ class Store {
  public:
   virtual ~Store() = default;
   virtual std::string Describe() const = 0;  // "sqlite:/path/db.sqlite3", a URL sans password
+  // True when several servers (on several machines) may share this store as their job
+  // queue (PostgreSQL): a running job may be another live server's, and another server's
+  // progress reaches this one only by reading the store.
+  virtual bool SharedByServers() const = 0;
 
   // AlreadyExists on a used id. created_ms 0 means now; a queued job's empty stage "queued".
   virtual absl::Status Insert(const Analysis& analysis) = 0;

@@ -250,6 +250,7 @@ class PostgresStore : public Store {
   absl::Status Open();
 
   std::string Describe() const override { return describe_; }
+  bool SharedByServers() const override { return true; }
 
   absl::Status Insert(const Analysis& analysis) override;
   absl::StatusOr<Analysis> Get(const std::string& id) const override;

@@ -350,6 +350,7 @@ class SqliteStore : public Store {
   }
 
   std::string Describe() const override { return absl::StrCat("sqlite:", path_); }
+  bool SharedByServers() const override { return false; }
 
   absl::Status Insert(const Analysis& analysis) override;
   absl::StatusOr<Analysis> Get(const std::string& id) const override;

@@ -167,6 +167,31 @@ std::vector<std::string> Ids(const ListPage& page) {
   return ids;
 }
 
+// `processes` processes open a new store at the same moment (`open`, in each child) and
+// insert one queued job each ("p0", "p1", ...); every one must succeed.
+void OpenAndInsertInProcesses(const std::function<absl::StatusOr<std::unique_ptr<Store>>()>& open,
+                              int processes) {
+  std::vector<pid_t> children;
+  for (int p = 0; p < processes; ++p) {
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      absl::StatusOr<std::unique_ptr<Store>> store = open();
+      if (!store.ok()) {
+        std::fprintf(stderr, "%s\n", std::string(store.status().message()).c_str());
+        _exit(2);
+      }
+      _exit((*store)->Insert(Queued(absl::StrCat("p", p), p + 1)).ok() ? 0 : 3);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
+  }
+}
+
 class StoreTest : public ::testing::TestWithParam<Engine> {
  protected:
   void SetUp() override {
@@ -866,6 +891,7 @@ TEST(SqliteStoreTest, CreatesAVersionedWalDatabase) {
   absl::StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore(path);
   ASSERT_TRUE(store.ok()) << store.status();
   EXPECT_EQ((*store)->Describe(), "sqlite:" + path);
+  EXPECT_FALSE((*store)->SharedByServers());
   ASSERT_TRUE((*store)->Insert(Queued("a", 1)).ok());
   EXPECT_THAT(*RawSqlite(path, "PRAGMA journal_mode"), ElementsAre("wal"));
   EXPECT_THAT(*RawSqlite(path, "SELECT MAX(version) FROM schema_version"), ElementsAre("1"));
@@ -884,22 +910,7 @@ TEST(SqliteStoreTest, CreatesAVersionedWalDatabase) {
 // opens it, and the schema is created once.
 TEST(SqliteStoreTest, ProcessesOpeningANewFileAtOnceMigrateItOnce) {
   const std::string path = base::testing::TestTempPath("h.sqlite3");
-  std::vector<pid_t> children;
-  for (int p = 0; p < 4; ++p) {
-    const pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      absl::StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore(path);
-      if (!store.ok()) _exit(2);
-      _exit((*store)->Insert(Queued(absl::StrCat("p", p), p + 1)).ok() ? 0 : 3);
-    }
-    children.push_back(pid);
-  }
-  for (pid_t pid : children) {
-    int status = 0;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
-  }
+  OpenAndInsertInProcesses([&] { return OpenSqliteStore(path); }, 4);
   EXPECT_THAT(*RawSqlite(path, "SELECT version FROM schema_version"), ElementsAre("1"));
   EXPECT_THAT(*RawSqlite(path, "SELECT id FROM analyses ORDER BY id"),
               ElementsAre("p0", "p1", "p2", "p3"));
@@ -1061,6 +1072,7 @@ TEST(PostgresStoreTest, CreatesAVersionedSchemaAndDescribesTheUrl) {
   absl::StatusOr<std::unique_ptr<Store>> store = OpenPostgresStore(*url);
   ASSERT_TRUE(store.ok()) << store.status();
   EXPECT_EQ((*store)->Describe(), *url);
+  EXPECT_TRUE((*store)->SharedByServers());
   EXPECT_THAT(*testing::RawPostgres(*url, "SELECT MAX(version) FROM schema_version"),
               ElementsAre("1"));
   EXPECT_THAT(*testing::RawPostgres(*url,
@@ -1085,25 +1097,7 @@ TEST(PostgresStoreTest, CreatesAVersionedSchemaAndDescribesTheUrl) {
 TEST(PostgresStoreTest, ServersStartingAtOnceMigrateOnce) {
   absl::StatusOr<std::string> url = testing::NewPostgresDatabase();
   ASSERT_TRUE(url.ok()) << url.status();
-  std::vector<pid_t> children;
-  for (int p = 0; p < 4; ++p) {
-    const pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      absl::StatusOr<std::unique_ptr<Store>> store = OpenPostgresStore(*url);
-      if (!store.ok()) {
-        std::fprintf(stderr, "%s\n", std::string(store.status().message()).c_str());
-        _exit(2);
-      }
-      _exit((*store)->Insert(Queued(absl::StrCat("p", p), p + 1)).ok() ? 0 : 3);
-    }
-    children.push_back(pid);
-  }
-  for (pid_t pid : children) {
-    int status = 0;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
-  }
+  OpenAndInsertInProcesses([&] { return OpenPostgresStore(*url); }, 4);
   EXPECT_THAT(*testing::RawPostgres(*url, "SELECT version FROM schema_version"), ElementsAre("1"));
   EXPECT_THAT(*testing::RawPostgres(*url, "SELECT id FROM analyses ORDER BY id"),
               ElementsAre("p0", "p1", "p2", "p3"));
