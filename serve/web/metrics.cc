@@ -1,10 +1,27 @@
 // Prometheus text exposition of the dashboard's counters and histogram.
 #include "serve/web/metrics.h"
 
+#include <cstdint>
+#include <map>
+#include <string>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
 namespace serve::web {
+namespace {
+
+// One counter family: its HELP and TYPE lines, then NAME{LABEL="key"} value per key.
+template <typename Key>
+void AppendCounters(std::string* out, const char* name, const char* help, const char* label,
+                    const std::map<Key, int64_t>& values) {
+  absl::StrAppend(out, "# HELP ", name, " ", help, "\n# TYPE ", name, " counter\n");
+  for (const auto& [key, n] : values) {
+    absl::StrAppend(out, name, "{", label, "=\"", key, "\"} ", n, "\n");
+  }
+}
+
+}  // namespace
 
 const std::vector<double>& Metrics::LatencyBuckets() {
   static const auto* buckets =
@@ -57,12 +74,8 @@ std::string Metrics::Render(const StoreCounts& counts) const {
                   "# HELP deepfake_running Analyses being run now.\n"
                   "# TYPE deepfake_running gauge\n",
                   "deepfake_running ", counts.running, "\n");
-  absl::StrAppend(&out,
-                  "# HELP deepfake_analyses_total Analyses finished by this process, by outcome.\n"
-                  "# TYPE deepfake_analyses_total counter\n");
-  for (const auto& [outcome, n] : outcomes_) {
-    absl::StrAppend(&out, "deepfake_analyses_total{outcome=\"", outcome, "\"} ", n, "\n");
-  }
+  AppendCounters(&out, "deepfake_analyses_total", "Analyses finished by this process, by outcome.",
+                 "outcome", outcomes_);
   absl::StrAppend(&out,
                   "# HELP deepfake_analysis_seconds Time from a worker claiming an analysis to "
                   "its end.\n"
@@ -77,18 +90,10 @@ std::string Metrics::Render(const StoreCounts& counts) const {
   absl::StrAppend(&out, "deepfake_analysis_seconds_bucket{le=\"+Inf\"} ", latency_count_, "\n",
                   "deepfake_analysis_seconds_sum ", absl::StrFormat("%.6f", latency_sum_), "\n",
                   "deepfake_analysis_seconds_count ", latency_count_, "\n");
-  absl::StrAppend(&out,
-                  "# HELP deepfake_uploads_rejected_total Upload requests refused, by reason.\n"
-                  "# TYPE deepfake_uploads_rejected_total counter\n");
-  for (const auto& [reason, n] : rejected_) {
-    absl::StrAppend(&out, "deepfake_uploads_rejected_total{reason=\"", reason, "\"} ", n, "\n");
-  }
-  absl::StrAppend(&out,
-                  "# HELP deepfake_http_requests_total HTTP responses, by status code.\n"
-                  "# TYPE deepfake_http_requests_total counter\n");
-  for (const auto& [code, n] : requests_) {
-    absl::StrAppend(&out, "deepfake_http_requests_total{code=\"", code, "\"} ", n, "\n");
-  }
+  AppendCounters(&out, "deepfake_uploads_rejected_total", "Upload requests refused, by reason.",
+                 "reason", rejected_);
+  AppendCounters(&out, "deepfake_http_requests_total", "HTTP responses, by status code.", "code",
+                 requests_);
   return out;
 }
 
