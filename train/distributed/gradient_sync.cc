@@ -48,13 +48,15 @@ void GradientAverager::Average(const std::vector<nn::Parameter*>& parameters) {
   if (comm_->size() == 1) return;
   const double start = Now();
   if (device_ != nullptr && !parameters.empty() && parameters.front()->grad.device().is_cuda()) {
+    std::vector<DeviceBuffer> buffers;
     for (nn::Parameter* p : parameters) {
       NN_CHECK(p->grad.dtype() == nn::DType::kFloat32 && p->grad.device().is_cuda())
           << "gradients are float32 on the GPU: " << p->grad;
-      device_->AllreduceAverage(p->grad.data<float>(), p->grad.numel());
-      ++calls_;
+      buffers.push_back({p->grad.data<float>(), p->grad.numel()});
       bytes_ += p->grad.bytes();
     }
+    device_->AllreduceAverage(buffers);
+    ++calls_;
     seconds_ += Now() - start;
     return;
   }

@@ -21,9 +21,9 @@ constexpr int64_t kDefaultBucketBytes = int64_t{25} << 20;  // as PyTorch DDP
 
 class GradientAverager {
  public:
-  // With `device` (NCCL), gradients held on a GPU are averaged there, one allreduce per
-  // parameter, never copied to the host; without it they go through host buckets over
-  // `comm` (MPI), whatever their device.
+  // With `device` (NCCL), gradients held on a GPU are averaged there, every parameter's
+  // allreduce grouped into one collective call, never copied to the host; without it they go
+  // through host buckets over `comm` (MPI), whatever their device.
   explicit GradientAverager(Communicator* comm, int64_t bucket_bytes = kDefaultBucketBytes,
                             DeviceAllreduce* device = nullptr);
 

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <vector>
 
 #include "nn/check.h"
 #include "train/distributed/nccl_communicator.h"
@@ -23,6 +24,23 @@ namespace {
     const ncclResult_t result = (call);                                             \
     NN_CHECK(result == ncclSuccess) << #call << ": " << ncclGetErrorString(result); \
   } while (0)
+
+// Every buffer reduced in place with `op` on `stream`, grouped into one NCCL launch;
+// returns once the results are in the buffers.
+void AllreduceInPlace(int device, ncclComm_t comm, cudaStream_t stream,
+                      const std::vector<DeviceBuffer>& buffers, ncclRedOp_t op) {
+  NCCL_COMMUNICATOR_CHECK_CUDA(cudaSetDevice(device));
+  // The data was written by kernels on other streams (the backward pass): wait for them.
+  NCCL_COMMUNICATOR_CHECK_CUDA(cudaDeviceSynchronize());
+  NCCL_COMMUNICATOR_CHECK(ncclGroupStart());
+  for (const DeviceBuffer& buffer : buffers) {
+    NCCL_COMMUNICATOR_CHECK(ncclAllReduce(buffer.data, buffer.data,
+                                          static_cast<size_t>(buffer.count), ncclFloat32, op,
+                                          comm, stream));
+  }
+  NCCL_COMMUNICATOR_CHECK(ncclGroupEnd());
+  NCCL_COMMUNICATOR_CHECK_CUDA(cudaStreamSynchronize(stream));
+}
 
 }  // namespace
 
@@ -64,21 +82,15 @@ std::string NcclCommunicator::Version() {
 }
 
 void NcclCommunicator::AllreduceSum(float* device_data, int64_t count) {
-  NCCL_COMMUNICATOR_CHECK_CUDA(cudaSetDevice(impl_->device));
-  // The data was written by kernels on other streams (the backward pass): wait for them.
-  NCCL_COMMUNICATOR_CHECK_CUDA(cudaDeviceSynchronize());
-  NCCL_COMMUNICATOR_CHECK(ncclAllReduce(device_data, device_data, static_cast<size_t>(count),
-                                        ncclFloat32, ncclSum, impl_->comm, impl_->stream));
-  NCCL_COMMUNICATOR_CHECK_CUDA(cudaStreamSynchronize(impl_->stream));
+  AllreduceInPlace(impl_->device, impl_->comm, impl_->stream, {{device_data, count}}, ncclSum);
 }
 
 void NcclCommunicator::AllreduceAverage(float* device_data, int64_t count) {
-  NCCL_COMMUNICATOR_CHECK_CUDA(cudaSetDevice(impl_->device));
-  // The data was written by kernels on other streams (the backward pass): wait for them.
-  NCCL_COMMUNICATOR_CHECK_CUDA(cudaDeviceSynchronize());
-  NCCL_COMMUNICATOR_CHECK(ncclAllReduce(device_data, device_data, static_cast<size_t>(count),
-                                        ncclFloat32, ncclAvg, impl_->comm, impl_->stream));
-  NCCL_COMMUNICATOR_CHECK_CUDA(cudaStreamSynchronize(impl_->stream));
+  AllreduceAverage({{device_data, count}});
+}
+
+void NcclCommunicator::AllreduceAverage(const std::vector<DeviceBuffer>& buffers) {
+  AllreduceInPlace(impl_->device, impl_->comm, impl_->stream, buffers, ncclAvg);
 }
 
 void NcclCommunicator::Broadcast(void* device_data, int64_t bytes, int root) {

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "train/distributed/communicator.h"
 #include "train/distributed/device_allreduce.h"
@@ -36,7 +37,8 @@ class NcclCommunicator : public DeviceAllreduce {
   // In place on device memory, on NCCL's own stream; returns when the result is in `data`.
   void AllreduceSum(float* device_data, int64_t count);
   // The allreduces first wait for the device's pending work (kernels on other streams).
-  void AllreduceAverage(float* device_data, int64_t count) override;
+  void AllreduceAverage(float* device_data, int64_t count);
+  void AllreduceAverage(const std::vector<DeviceBuffer>& buffers) override;
   void Broadcast(void* device_data, int64_t bytes, int root);
 
  private:
