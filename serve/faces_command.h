@@ -30,7 +30,7 @@ struct FacesCommandOptions {
   int detect_max_side = 640;
   bool keyframes = false;     // evenly: the keyframe at or before each time (fast, approximate)
   int upsample = 0;           // 2x upsamplings before detection (finds smaller faces)
-  double min_face_size = 40;  // faces smaller than this (box side, frame px) are ignored
+  double min_face_size = 32;  // faces smaller than this (box side, frame px) are ignored
   // Live inputs: an FFmpeg input format ("" = probe; "v4l2" for /dev/video0, "lavfi",
   // "mpegts", ...), the bound on waiting for one to open or deliver (0 = forever; regular
   // files never wait) and the cap on frames decoded (0 = the sampling default, 10000), which

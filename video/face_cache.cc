@@ -25,7 +25,7 @@ namespace {
 // Bumped whenever the entries or what the same parameters produce change (2: unknown-
 // duration sampling picks the first kept frame at or after each i * D / N; 3: crops stored
 // as 8-bit RGB; 4: the detector kind (HOG, CNN, auto) and per-frame detector metadata).
-constexpr char kFormat[] = "deepfake-face-cache-5";
+constexpr char kFormat[] = "deepfake-face-cache-6";
 
 std::string Hex(uint64_t value) { return absl::StrFormat("%016x", value); }
 
@@ -72,7 +72,8 @@ std::string PreprocessingKey(const nn::Preprocessing& preprocessing,
         options.detector.cnn_min_scale, options.detector.cnn_max_scale,
         options.detector.cnn_score_threshold, options.detector.cnn_roi_fallback,
         options.detector.cnn_roi_margin, options.detector.cnn_roi_face_pixels,
-        options.detector.cnn_roi_max_scale}},
+        options.detector.cnn_roi_max_scale, options.detector.cnn_picture_fallback,
+        options.detector.cnn_picture_max_fraction, options.detector.cnn_picture_max_scale}},
       {"tracker",
        {options.tracker.min_iou, options.tracker.max_landmark_distance,
         options.tracker.min_face_size, options.tracker.min_track_detections,
@@ -80,7 +81,8 @@ std::string PreprocessingKey(const nn::Preprocessing& preprocessing,
         options.tracker.max_relink_size_ratio, options.tracker.max_relink_geometry_distance,
         options.tracker.min_relink_similarity_single,
         options.tracker.max_relink_geometry_distance_single, options.tracker.cut_layout_difference,
-        options.tracker.max_relink_speed, options.tracker.min_iou_across_cut}},
+        options.tracker.max_relink_speed, options.tracker.min_iou_across_cut,
+        options.tracker.max_link_gap}},
       {"min_frames", options.min_frames},
   };
   return key.dump();

@@ -93,6 +93,45 @@ bool StretchContrast(std::vector<uint8_t>& pixels, int channels) {
   return true;
 }
 
+FaceBox PictureArea(const Frame& frame, int flat_levels) {
+  FaceBox area;
+  if (frame.width <= 0 || frame.height <= 0 ||
+      frame.rgb.size() != static_cast<size_t>(frame.width) * frame.height * 3) {
+    return area;
+  }
+  constexpr int kStep = 2;
+  const int rows = (frame.height + kStep - 1) / kStep, cols = (frame.width + kStep - 1) / kStep;
+  std::vector<uint8_t> row_min(rows, 255), row_max(rows, 0), col_min(cols, 255), col_max(cols, 0);
+  for (int r = 0; r < rows; ++r) {
+    const uint8_t* p = frame.rgb.data() + static_cast<size_t>(r) * kStep * frame.width * 3;
+    for (int c = 0; c < cols; ++c, p += 3 * kStep) {
+      const uint8_t luma = static_cast<uint8_t>((77u * p[0] + 150u * p[1] + 29u * p[2]) >> 8);
+      row_min[r] = std::min(row_min[r], luma);
+      row_max[r] = std::max(row_max[r], luma);
+      col_min[c] = std::min(col_min[c], luma);
+      col_max[c] = std::max(col_max[c], luma);
+    }
+  }
+  auto flat = [&](const std::vector<uint8_t>& lo, const std::vector<uint8_t>& hi, int i) {
+    return hi[i] - lo[i] <= flat_levels;
+  };
+  int top = 0, bottom = rows - 1, left = 0, right = cols - 1;
+  while (top <= bottom && flat(row_min, row_max, top)) ++top;
+  while (top <= bottom && flat(row_min, row_max, bottom)) --bottom;
+  while (left <= right && flat(col_min, col_max, left)) ++left;
+  while (left <= right && flat(col_min, col_max, right)) --right;
+  if (top > bottom && left > right) return area;  // a flat frame: no picture
+  // Stripes (every row flat, or every column): no border to trim in that direction.
+  if (top > bottom) top = 0, bottom = rows - 1;
+  if (left > right) left = 0, right = cols - 1;
+  // Sampled rows/columns -> pixels, keeping the unsampled neighbours on either side.
+  area.left = std::max(0, (left - 1) * kStep);
+  area.top = std::max(0, (top - 1) * kStep);
+  area.right = std::min(frame.width, (right + 1) * kStep + 1);
+  area.bottom = std::min(frame.height, (bottom + 1) * kStep + 1);
+  return area;
+}
+
 double DownscaledGray(const Frame& frame, int max_side, std::vector<uint8_t>* gray, int* gray_width,
                       int* gray_height) {
   NN_CHECK(frame.width > 0 && frame.height > 0) << "frame " << frame.index << " is empty";
@@ -148,6 +187,10 @@ FaceDetector::FaceDetector(const FaceDetectorOptions& options) : options_(option
            options.cnn_roi_max_scale > 0 && options.cnn_roi_max_scale <= 4)
       << "CNN region margin " << options.cnn_roi_margin << ", face " << options.cnn_roi_face_pixels
       << " px, max scale " << options.cnn_roi_max_scale;
+  NN_CHECK(options.cnn_picture_max_fraction > 0 && options.cnn_picture_max_fraction <= 1 &&
+           options.cnn_picture_max_scale > 0 && options.cnn_picture_max_scale <= 4)
+      << "CNN picture fraction " << options.cnn_picture_max_fraction << ", max scale "
+      << options.cnn_picture_max_scale;
 }
 
 FaceDetector::~FaceDetector() = default;
@@ -178,12 +221,36 @@ absl::StatusOr<std::vector<FaceBox>> FaceDetector::Detect(const Frame& frame) co
 }
 
 absl::StatusOr<FrameDetection> FaceDetector::DetectFrame(const Frame& frame) const {
-  if (options_.kind != FaceDetectorKind::kAuto) return DetectWith(options_.kind, frame);
+  if (options_.kind == FaceDetectorKind::kHog) return DetectHog(frame);
+  if (options_.kind == FaceDetectorKind::kCnn) return DetectCnnWithPicture(frame);
   absl::StatusOr<FrameDetection> hog = DetectHog(frame);
   if (!hog.ok() || !hog->faces.empty()) return hog;
-  absl::StatusOr<FrameDetection> cnn = DetectCnn(frame);
+  absl::StatusOr<FrameDetection> cnn = DetectCnnWithPicture(frame);
   if (cnn.ok()) cnn->fell_back = true;
   return cnn;
+}
+
+absl::StatusOr<FrameDetection> FaceDetector::DetectCnnWithPicture(const Frame& frame) const {
+  if (options_.cnn_picture_fallback) {
+    // A small picture in a large frame: the CNN looks at the picture alone, finer, first
+    // (the flat rest of the frame holds no face); the whole frame only if that finds none.
+    const FaceBox picture = PictureArea(frame);
+    const double frame_area = static_cast<double>(frame.width) * frame.height;
+    const double picture_area = picture.width() * picture.height();
+    if (picture_area >= 1 && picture_area <= options_.cnn_picture_max_fraction * frame_area) {
+      FaceDetectorOptions picture_options = options_;
+      picture_options.cnn_max_scale =
+          std::max(options_.cnn_max_scale, options_.cnn_picture_max_scale);
+      FrameDetection result;
+      result.detector = FaceDetectorKind::kCnn;
+      result.scale = CnnDetectionScale(static_cast<int>(picture.width()),
+                                       static_cast<int>(picture.height()), picture_options);
+      result.picture_area = picture;
+      ASSIGN_OR_RETURN(result.faces, DetectCnnIn(frame, picture, result.scale));
+      if (!result.faces.empty()) return result;
+    }
+  }
+  return DetectCnn(frame);
 }
 
 absl::StatusOr<FrameDetection> FaceDetector::DetectWith(FaceDetectorKind kind,
@@ -218,13 +285,9 @@ FaceBox FaceDetector::CnnRegion(const Frame& frame, const FaceBox& predicted, do
   return region;
 }
 
-absl::StatusOr<FrameDetection> FaceDetector::DetectInRegion(const Frame& frame,
-                                                            const FaceBox& predicted) const {
-  FrameDetection result;
-  result.detector = FaceDetectorKind::kCnn;
-  result.fell_back = true;
-  const FaceBox region = CnnRegion(frame, predicted, &result.scale);
-  if (region.width() < 1 || region.height() < 1) return result;
+absl::StatusOr<std::vector<FaceBox>> FaceDetector::DetectCnnIn(const Frame& frame,
+                                                              const FaceBox& region,
+                                                              double scale) const {
   if (frame.rgb.size() != static_cast<size_t>(frame.width) * frame.height * 3) {
     return absl::InvalidArgumentError(absl::StrCat("frame ", frame.index, ": ", frame.width, "x",
                                                    frame.height, " with ", frame.rgb.size(),
@@ -236,6 +299,9 @@ absl::StatusOr<FrameDetection> FaceDetector::DetectInRegion(const Frame& frame,
   const int x0 = static_cast<int>(region.left), y0 = static_cast<int>(region.top);
   crop.width = static_cast<int>(region.width());
   crop.height = static_cast<int>(region.height());
+  NN_CHECK(x0 >= 0 && y0 >= 0 && x0 + crop.width <= frame.width &&
+           y0 + crop.height <= frame.height)
+      << "region outside frame " << frame.index;
   crop.rgb.resize(static_cast<size_t>(crop.width) * crop.height * 3);
   for (int y = 0; y < crop.height; ++y) {
     std::copy_n(frame.pixel(x0, y0 + y), static_cast<size_t>(crop.width) * 3,
@@ -243,14 +309,26 @@ absl::StatusOr<FrameDetection> FaceDetector::DetectInRegion(const Frame& frame,
   }
   ASSIGN_OR_RETURN(std::shared_ptr<const CnnFaceDetector> cnn,
                    CnnFaceDetector::Load(options_.cnn_model_path));
-  ASSIGN_OR_RETURN(result.faces, cnn->Detect(crop, result.scale, options_.cnn_score_threshold,
-                                             options_.stretch_contrast));
-  for (FaceBox& box : result.faces) {
+  ASSIGN_OR_RETURN(std::vector<FaceBox> faces,
+                   cnn->Detect(crop, scale, options_.cnn_score_threshold,
+                               options_.stretch_contrast));
+  for (FaceBox& box : faces) {
     box.left += x0;
     box.right += x0;
     box.top += y0;
     box.bottom += y0;
   }
+  return faces;
+}
+
+absl::StatusOr<FrameDetection> FaceDetector::DetectInRegion(const Frame& frame,
+                                                            const FaceBox& predicted) const {
+  FrameDetection result;
+  result.detector = FaceDetectorKind::kCnn;
+  result.fell_back = true;
+  const FaceBox region = CnnRegion(frame, predicted, &result.scale);
+  if (region.width() < 1 || region.height() < 1) return result;
+  ASSIGN_OR_RETURN(result.faces, DetectCnnIn(frame, region, result.scale));
   return result;
 }
 

@@ -88,6 +88,16 @@ struct FaceDetectorOptions {
   double cnn_roi_margin = 1.0;
   double cnn_roi_face_pixels = 100;
   double cnn_roi_max_scale = 3.0;
+
+  // kAuto and kCnn, a small picture in a large frame: when the frame's picture
+  // (PictureArea: the frame without flat borders, e.g. a pillarboxed phone video, a
+  // letterbox, a small clip placed in a large frame) covers at most
+  // cnn_picture_max_fraction of the frame, the CNN first looks at the picture alone, at the
+  // scale CnnDetectionScale picks for its size (up to cnn_picture_max_scale), and at the
+  // whole frame only when that finds no face.
+  bool cnn_picture_fallback = true;
+  double cnn_picture_max_fraction = 0.5;
+  double cnn_picture_max_scale = 3.0;
 };
 
 // Detector pixels per frame pixel at which the CNN runs on a width x height frame.
@@ -100,6 +110,10 @@ struct FrameDetection {
   FaceDetectorKind detector = FaceDetectorKind::kHog;
   bool fell_back = false;  // kAuto: HOG found nothing and the CNN ran
   double scale = 1;        // detector pixels per frame pixel for that detector
+  // The CNN found these in the frame's picture area alone (cnn_picture_fallback); empty
+  // box otherwise.
+  FaceBox picture_area;
+  bool in_picture_area() const { return picture_area.width() > 0; }
 };
 
 // Thread-safe: Detect() may be called from several threads at once (each call borrows one
@@ -140,6 +154,13 @@ class FaceDetector {
 
   absl::StatusOr<FrameDetection> DetectHog(const Frame& frame) const;
   absl::StatusOr<FrameDetection> DetectCnn(const Frame& frame) const;
+  // The CNN on the picture area when it is small (cnn_picture_fallback), else (or when that
+  // finds none) DetectCnn.
+  absl::StatusOr<FrameDetection> DetectCnnWithPicture(const Frame& frame) const;
+  // The CNN on `region` of `frame` (frame pixels, inside it) at `scale`; boxes in frame
+  // pixels.
+  absl::StatusOr<std::vector<FaceBox>> DetectCnnIn(const Frame& frame, const FaceBox& region,
+                                                  double scale) const;
 
   FaceDetectorOptions options_;
   mutable std::mutex mutex_;
@@ -150,6 +171,12 @@ class FaceDetector {
 // highest-scoring one whose centre is within 0.5 predicted sides of the predicted centre
 // and whose size is 0.6..1.67 times the predicted size; -1 when none fits.
 int BestFitToPredicted(const std::vector<FaceBox>& found, const FaceBox& predicted);
+
+// The frame's picture: the smallest box outside which every row and column is flat (its
+// luma spans at most `flat_levels`, e.g. black or coloured bars around a pillarboxed,
+// letterboxed or small placed picture), in frame pixels. The whole frame when it has no
+// flat border; an empty box when the whole frame is flat. Looks at every 2nd pixel.
+FaceBox PictureArea(const Frame& frame, int flat_levels = 24);
 
 // Stretches `pixels` (bytes, `channels` interleaved; luma = the mean of the channels)
 // linearly so that the 1st..99th percentile of luma maps to 0..255, when that range is

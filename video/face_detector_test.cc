@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <thread>
+#include <tuple>
+#include <vector>
 
 #include "video/sampling.h"
 
@@ -74,6 +76,56 @@ TEST(FaceDetectorTest, NoFaceInAFlatFrame) {
   absl::StatusOr<std::vector<FaceBox>> faces = detector.Detect(SolidFrame(320, 240, 90, 90, 90));
   ASSERT_TRUE(faces.ok()) << faces.status();
   EXPECT_TRUE(faces->empty());
+}
+
+// `inner` pasted at (x0, y0) into a flat frame of `border` grey.
+Frame Framed(const Frame& inner, int width, int height, int x0, int y0, uint8_t border) {
+  Frame frame = SolidFrame(width, height, border, border, border);
+  for (int y = 0; y < inner.height; ++y) {
+    std::copy_n(inner.rgb.data() + static_cast<size_t>(y) * inner.width * 3, inner.width * 3,
+                frame.rgb.data() + (static_cast<size_t>(y0 + y) * width + x0) * 3);
+  }
+  return frame;
+}
+
+TEST(PictureAreaTest, FindsASmallPictureInsideFlatBorders) {
+  const Frame face = RealFaceFrame();
+  ASSERT_GT(face.width, 0);
+  // Pillarbox (black bars), a placed picture (grey frame around it), no border at all.
+  for (const auto& [x0, y0, border] :
+       std::vector<std::tuple<int, int, uint8_t>>{{600, 0, 0}, {1001, 351, 128}}) {
+    SCOPED_TRACE(x0);
+    const Frame framed =
+        Framed(face, x0 + face.width + 317, y0 + face.height + (y0 > 0 ? 251 : 0), x0, y0, border);
+    const FaceBox area = PictureArea(framed);
+    // Within the 2-pixel sampling step (and a flat strip at the picture's own edge).
+    EXPECT_NEAR(area.left, x0, 8);
+    EXPECT_NEAR(area.top, y0, 8);
+    EXPECT_NEAR(area.right, x0 + face.width, 8);
+    EXPECT_NEAR(area.bottom, y0 + face.height, 8);
+    EXPECT_GE(area.left, 0);
+    EXPECT_LE(area.right, framed.width);
+  }
+  const FaceBox whole = PictureArea(face);
+  EXPECT_LE(whole.left, 2);
+  EXPECT_LE(whole.top, 2);
+  EXPECT_GE(whole.right, face.width - 2);
+  EXPECT_GE(whole.bottom, face.height - 2);
+}
+
+TEST(PictureAreaTest, AFlatFrameHasNoPictureAndStripesKeepTheirWholeSide) {
+  EXPECT_EQ(PictureArea(SolidFrame(64, 48, 30, 30, 30)).width(), 0);
+  Frame stripes = SolidFrame(64, 48, 0, 0, 0);  // flat columns: every row spans 0..255
+  for (int y = 0; y < 48; ++y) {
+    for (int x = 32; x < 64; ++x) {
+      for (int c = 0; c < 3; ++c) stripes.rgb[(static_cast<size_t>(y) * 64 + x) * 3 + c] = 255;
+    }
+  }
+  const FaceBox area = PictureArea(stripes);
+  EXPECT_EQ(area.top, 0);
+  EXPECT_EQ(area.bottom, 48);
+  EXPECT_EQ(area.left, 0);
+  EXPECT_EQ(area.right, 64);
 }
 
 TEST(FaceDetectorTest, RejectsAFrameWhoseBytesDoNotMatchItsSize) {

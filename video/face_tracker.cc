@@ -338,6 +338,8 @@ std::vector<FaceTrack> TrackFaces(const std::vector<std::vector<FaceObservation>
     // Greedy assignment, cheapest link first; each track and face is used once.
     std::vector<std::tuple<double, int, int>> links;  // cost, track, face
     for (int t = 0; t < static_cast<int>(working.size()); ++t) {
+      // Position says little about who is there after a long absence: re-linking decides.
+      if (f - working[t].frames.back() > options.max_link_gap + 1) continue;
       const bool cut = use_context && ShotCutBetween(context, working[t].frames.back(), f,
                                                      options.cut_layout_difference);
       for (int d = 0; d < static_cast<int>(faces.size()); ++d) {

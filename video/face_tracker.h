@@ -81,8 +81,13 @@ struct FaceTrackerOptions {
   double min_iou = 0.3;
   double min_iou_across_cut = 0.5;
   double max_landmark_distance = 0.35;
-  // Faces whose box side is below this many frame pixels are ignored (too small to judge).
-  double min_face_size = 40;
+  // A track missing from more than this many sampled frames in a row is not continued by
+  // position (another person may stand there by then); re-linking, which checks identity,
+  // may still join it.
+  int max_link_gap = 2;
+  // Faces whose box side is below this many frame pixels are ignored (too small to judge;
+  // the CNN finds faces down to ~30 px in a small picture, which it enlarges 3x).
+  double min_face_size = 32;
   // A track is kept when its face was detected in at least this many sampled frames and
   // this fraction of them (the larger of the two; both capped at the number of frames).
   int min_track_detections = 2;

@@ -75,6 +75,32 @@ TEST(TrackFacesTest, MissedFramesAreFilledAndFlagged) {
   }
 }
 
+// A face missing from up to max_link_gap sampled frames in a row continues its track by
+// position; after a longer absence the face there may be another person's, so position
+// alone no longer links it (re-linking, which checks identity, may).
+TEST(TrackFacesTest, PositionLinksAcrossAShortGapNotALongOne) {
+  FaceTrackerOptions no_relink;
+  no_relink.min_relink_similarity = 2;
+  no_relink.min_track_fraction = 0;
+  std::vector<std::vector<FaceObservation>> frames(12);
+  frames[0] = {Face(100, 100, 100)};
+  frames[1] = {Face(102, 100, 100)};
+  frames[4] = {Face(104, 100, 100)};  // missed 2 frames: continues
+  frames[5] = {Face(106, 100, 100)};
+  frames[9] = {Face(108, 100, 100)};  // missed 3 frames: a new track
+  frames[10] = {Face(110, 100, 100)};
+  std::vector<FaceTrack> tracks = TrackFaces(frames, no_relink);
+  ASSERT_EQ(tracks.size(), 2u);
+  EXPECT_EQ(tracks[0].num_detections, 4);
+  EXPECT_EQ(tracks[1].num_detections, 2);
+  EXPECT_FALSE(tracks[1].faces[9].filled);
+
+  no_relink.max_link_gap = 3;
+  tracks = TrackFaces(frames, no_relink);
+  ASSERT_EQ(tracks.size(), 1u);
+  EXPECT_EQ(tracks[0].num_detections, 6);
+}
+
 TEST(TrackFacesTest, SmallAndBriefFacesAreDropped) {
   std::vector<std::vector<FaceObservation>> frames;
   for (int f = 0; f < 16; ++f) {

@@ -111,6 +111,7 @@ struct FrameFaces {
   FaceDetectorKind detector = FaceDetectorKind::kHog;
   bool fell_back = false;
   double scale = 1;
+  FaceBox picture_area;  // FrameDetection::picture_area
   std::vector<float> layout;  // FrameLayout, for shot cuts
   int roi_searches = 0, roi_found = 0;
   absl::Status error;
@@ -148,6 +149,7 @@ void DetectFaces(const FaceDetector& detector, const LandmarkModelFuture& landma
   item.detector = detection->detector;
   item.fell_back = detection->fell_back;
   item.scale = detection->scale;
+  item.picture_area = detection->picture_area;
   const std::vector<FaceBox>* boxes = &detection->faces;
   item.num_faces = static_cast<int>(boxes->size());
   if (boxes->empty()) return;
@@ -397,6 +399,7 @@ absl::Status FinishPreprocessing(const std::string& name, const FaceDetector& de
     info.detector = item.detector;
     info.detector_fell_back = item.fell_back;
     info.detection_scale = item.scale;
+    info.picture_area = item.picture_area;
     info.cnn_roi_searches = item.roi_searches;
     info.cnn_roi_found = item.roi_found;
     info.detect_ms = item.detector_ms;

@@ -25,15 +25,20 @@ json PreprocessedVideoToJson(const PreprocessedVideo& video) {
   out["crop"] = {{"mode", CropModeName(video.crop_mode)}, {"margin", video.margin}};
   json frames = json::array();
   for (const SampledFrameInfo& f : video.frames) {
-    frames.push_back({{"index", f.index},
-                      {"timestamp_seconds", f.timestamp_seconds},
-                      {"num_faces", f.num_faces},
-                      {"detector", FaceDetectorKindName(f.detector)},
-                      {"detector_fell_back", f.detector_fell_back},
-                      {"detection_scale", f.detection_scale},
-                      {"cnn_roi_searches", f.cnn_roi_searches},
-                      {"cnn_roi_found", f.cnn_roi_found},
-                      {"detect_ms", f.detect_ms}});
+    json frame = {{"index", f.index},
+                  {"timestamp_seconds", f.timestamp_seconds},
+                  {"num_faces", f.num_faces},
+                  {"detector", FaceDetectorKindName(f.detector)},
+                  {"detector_fell_back", f.detector_fell_back},
+                  {"detection_scale", f.detection_scale},
+                  {"cnn_roi_searches", f.cnn_roi_searches},
+                  {"cnn_roi_found", f.cnn_roi_found},
+                  {"detect_ms", f.detect_ms}};
+    if (f.picture_area.width() > 0) {
+      frame["picture_area"] = {f.picture_area.left, f.picture_area.top, f.picture_area.right,
+                               f.picture_area.bottom};
+    }
+    frames.push_back(std::move(frame));
   }
   out["frames"] = std::move(frames);
   json tracks = json::array();
@@ -126,6 +131,15 @@ absl::StatusOr<PreprocessedVideo> PreprocessedVideoFromJson(const json& in) {
       info.cnn_roi_searches = f.value("cnn_roi_searches", 0);
       info.cnn_roi_found = f.value("cnn_roi_found", 0);
       info.detect_ms = f.value("detect_ms", 0.0);
+      if (f.contains("picture_area")) {
+        const json& a = f.at("picture_area");
+        if (!a.is_array() || a.size() != 4) {
+          return absl::InvalidArgumentError(
+              "frames[].picture_area is not [left, top, right, bottom]");
+        }
+        info.picture_area = {a[0].get<double>(), a[1].get<double>(), a[2].get<double>(),
+                             a[3].get<double>()};
+      }
       video.frames.push_back(info);
     }
     for (const json& t : in.at("tracks")) {

@@ -34,6 +34,7 @@ ClipFaceReport EvaluateClip(const std::string& path, const nn::Preprocessing& pr
       ++report.cnn_frames;
       report.cnn_scale = f.detection_scale;
       ++report.cnn_scale_count;
+      report.picture_frames += f.picture_area.width() > 0;
     } else {
       ++report.hog_frames;
     }
@@ -53,13 +54,15 @@ std::string ReportLine(const ClipFaceReport& r, const std::string& name) {
   return absl::StrFormat("%-44s %4dx%-4d %4d/%-3d %5.1f%% %6d %3d/%-3d %7s %3d/%-3d %6.1f  %s",
                          name, r.width, r.height, r.frames_with_face, r.sampled_frames,
                          100 * r.detection_rate(), r.tracks, r.hog_frames, r.cnn_frames,
-                         r.cnn_frames > 0 ? absl::StrFormat("%.2f", r.cnn_scale) : "-", r.roi_found,
+                         r.cnn_frames > 0
+                             ? absl::StrFormat("%.2f%s", r.cnn_scale, r.picture_frames > 0 ? "p" : "")
+                             : "-", r.roi_found,
                          r.roi_searches, r.seconds, r.Passes() ? "ok" : "FAIL");
 }
 
 std::string ReportTotal(const std::vector<ClipFaceReport>& reports) {
   int frames = 0, with_face = 0, tracks = 0, hog = 0, cnn = 0, errors = 0, passing = 0,
-      with_track = 0, multi = 0, roi_searches = 0, roi_found = 0;
+      with_track = 0, multi = 0, roi_searches = 0, roi_found = 0, picture = 0;
   double seconds = 0;
   for (const ClipFaceReport& r : reports) {
     seconds += r.seconds;
@@ -72,6 +75,7 @@ std::string ReportTotal(const std::vector<ClipFaceReport>& reports) {
     tracks += r.tracks;
     hog += r.hog_frames;
     cnn += r.cnn_frames;
+    picture += r.picture_frames;
     roi_searches += r.roi_searches;
     roi_found += r.roi_found;
     passing += r.Passes();
@@ -81,10 +85,10 @@ std::string ReportTotal(const std::vector<ClipFaceReport>& reports) {
   return absl::StrFormat(
       "total: %d clips; %d with >= 1 track, %d with > 1 track, %d errors; %d pass "
       "(>= 15/16 frames, 1 track); frames with a face %d/%d (%.1f%%); %d tracks; faces from "
-      "HOG in %d frames, from the CNN in %d; %d lost-track searches found %d faces; %.1f s "
+      "HOG in %d frames, from the CNN in %d (%d in the picture area alone); %d lost-track searches found %d faces; %.1f s "
       "(%.2f s per clip)",
       static_cast<int>(reports.size()), with_track, multi, errors, passing, with_face, frames,
-      frames > 0 ? 100.0 * with_face / frames : 0.0, tracks, hog, cnn, roi_searches, roi_found,
+      frames > 0 ? 100.0 * with_face / frames : 0.0, tracks, hog, cnn, picture, roi_searches, roi_found,
       seconds, reports.empty() ? 0.0 : seconds / reports.size());
 }
 

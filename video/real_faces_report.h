@@ -23,6 +23,7 @@ struct ClipFaceReport {
   int cnn_frames = 0;  // ... from the CNN (kCnn, or kAuto after HOG found none)
   int cnn_scale_count = 0;
   double cnn_scale = 0;  // the CNN's scale on those frames (detector px per frame px)
+  int picture_frames = 0;  // ... of which the CNN searched the picture area alone
   // Searches around lost tracks' predicted boxes (cnn_roi_fallback) and faces they found.
   int roi_searches = 0, roi_found = 0;
   // Tracks dropped as too brief, faces too small, faces with implausible landmarks.

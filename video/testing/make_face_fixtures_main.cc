@@ -3,6 +3,8 @@
 // (every other frame), H.264 CRF 30:
 //   faces_dark.mp4        retalking_face5 at 480x480, brightness x0.12 + noise (a dark room)
 //   faces_small_1080p.mp4 liveportrait_d3 shrunk to 200 px tall in a black 1920x1080 frame
+//   faces_tiny_1080p.mp4  the same at 120 px tall (a face of ~65 px that the whole-frame CNN
+//                         pass misses; found by the CNN on the picture area, enlarged)
 //   faces_turned.mp4      retalking_face2 at 480x480, mirrored and rotated 30 degrees
 //   faces_two_people.mp4  retalking_face2 and retalking_face5 side by side (720x360)
 //   no_face_pattern.mp4   a moving colour-bar test pattern (like lavfi testsrc), 640x360
@@ -13,8 +15,9 @@
 // With --derive IN_DIR OUT_DIR: hard versions of every clip in IN_DIR (2 s, 12.5 fps), one
 // folder per condition, for //video:real_faces_report (README "Hard footage"):
 //   downscaled/ 240 px tall; dark/ brightness x0.12 + noise; turned/ mirrored, rotated 30
-//   degrees; small/ shrunk to 90 px tall in a black 1920x1080 frame; side_by_side/ the clip
-//   next to the next clip in IN_DIR (two people), each 360 px tall.
+//   degrees; small/ shrunk to 120 px tall in a black 1920x1080 frame (faces of ~36-43 px);
+//   tiny/ the same at 90 px tall (faces of ~27-32 px, at the tracker's 32 px minimum);
+//   side_by_side/ the clip next to the next clip in IN_DIR (two people), each 360 px tall.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -152,13 +155,16 @@ absl::Status Run(const std::string& out) {
     if (!clip->ok()) return clip->status();
   }
   const size_t n = std::min({face2->size(), face5->size(), d3->size()});
-  std::vector<Frame> dark, small, turned, two, pattern, shadow;
+  std::vector<Frame> dark, small, tiny, turned, two, pattern, shadow;
   for (size_t i = 0; i < n; ++i) {
     dark.push_back(Darkened(Resized((*face5)[i], 480), 0.12, 4, static_cast<uint32_t>(i)));
     Frame big = Blank(1920, 1080);
     const Frame shrunk = Resized((*d3)[i], 200 * (*d3)[i].width / (*d3)[i].height);
     Paste(shrunk, 1500, 760, big);
     small.push_back(std::move(big));
+    Frame tiny_frame = Blank(1920, 1080);
+    Paste(Resized((*d3)[i], 120 * (*d3)[i].width / (*d3)[i].height / 2 * 2), 1500, 760, tiny_frame);
+    tiny.push_back(std::move(tiny_frame));
     turned.push_back(MirroredRotated(Resized((*face2)[i], 480), 30));
     Frame pair = Blank(720, 360);
     Paste(Resized((*face2)[i], 360), 0, 0, pair);
@@ -178,7 +184,8 @@ absl::Status Run(const std::string& out) {
   }
   const std::vector<std::pair<std::string, const std::vector<Frame>*>> outputs = {
       {"faces_dark.mp4", &dark},         {"faces_small_1080p.mp4", &small},
-      {"faces_turned.mp4", &turned},     {"faces_two_people.mp4", &two},
+      {"faces_tiny_1080p.mp4", &tiny},   {"faces_turned.mp4", &turned},
+      {"faces_two_people.mp4", &two},
       {"no_face_pattern.mp4", &pattern}, {"faces_two_people_shadow.mp4", &shadow}};
   for (const auto& [name, frames] : outputs) {
     if (absl::Status s = Write((std::filesystem::path(out) / name).string(), *frames); !s.ok()) {
@@ -204,19 +211,20 @@ absl::Status Derive(const std::string& in_dir, const std::string& out_dir) {
     if (frames.empty()) return absl::NotFoundError(absl::StrCat(clip, ": no frames"));
     sources.push_back(std::move(frames));
   }
-  for (const char* condition : {"downscaled", "dark", "turned", "small", "side_by_side"}) {
+  for (const char* condition : {"downscaled", "dark", "turned", "small", "tiny", "side_by_side"}) {
     std::filesystem::create_directories(std::filesystem::path(out_dir) / condition);
   }
   for (size_t c = 0; c < clips.size(); ++c) {
     const std::vector<Frame>& a = sources[c];
     const std::vector<Frame>& b = sources[(c + 1) % sources.size()];
-    std::vector<Frame> downscaled, dark, turned, small, side;
+    std::vector<Frame> downscaled, dark, turned, small, tiny, side;
     for (size_t i = 0; i < a.size(); ++i) {
       const Frame& f = a[i];
       downscaled.push_back(Resized(f, std::max(2, 240 * f.width / f.height / 2 * 2)));
       dark.push_back(Darkened(f, 0.12, 4, static_cast<uint32_t>(i)));
       turned.push_back(MirroredRotated(f, 30));
-      small.push_back(Placed(Resized(f, 90 * f.width / f.height), 1920, 1080, 1400, 700));
+      small.push_back(Placed(Resized(f, 120 * f.width / f.height), 1920, 1080, 1400, 700));
+      tiny.push_back(Placed(Resized(f, 90 * f.width / f.height), 1920, 1080, 1400, 700));
       const Frame left = Resized(f, 360 * f.width / f.height / 2 * 2);
       const Frame right =
           Resized(b[std::min(i, b.size() - 1)], 360 * b[0].width / b[0].height / 2 * 2);
@@ -230,6 +238,7 @@ absl::Status Derive(const std::string& in_dir, const std::string& out_dir) {
                                                                         {"dark", &dark},
                                                                         {"turned", &turned},
                                                                         {"small", &small},
+                                                                        {"tiny", &tiny},
                                                                         {"side_by_side", &side}}) {
       RETURN_IF_ERROR(Write((std::filesystem::path(out_dir) / condition / name).string(), *frames));
     }
