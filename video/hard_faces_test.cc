@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -49,6 +51,91 @@ TEST(HardFacesTest, NoDetectorFindsAFaceInATestPattern) {
        {FaceDetectorKind::kHog, FaceDetectorKind::kCnn, FaceDetectorKind::kAuto}) {
     SCOPED_TRACE(FaceDetectorKindName(kind));
     EXPECT_EQ(FacesPerFrame("no_face_pattern.mp4", kind), kNone);
+  }
+}
+
+// A landscape without a person: a sky gradient with clouds, ridges of mountains drawn as
+// sums of sines, textured with value noise, and grass in front. Made here (no footage).
+Frame Landscape(int width, int height, uint32_t seed) {
+  uint32_t state = seed * 2654435761u + 1;
+  auto uniform = [&state] {
+    state = state * 1664525u + 1013904223u;
+    return (state >> 8) / 16777216.0;
+  };
+  std::vector<double> phases(12);
+  for (double& p : phases) p = 6.2832 * uniform();
+  std::vector<double> noise(static_cast<size_t>(width) * height);
+  for (double& v : noise) v = uniform();
+  Frame frame;
+  frame.width = width;
+  frame.height = height;
+  frame.rgb.resize(static_cast<size_t>(width) * height * 3);
+  for (int x = 0; x < width; ++x) {
+    const double u = static_cast<double>(x) / width;
+    double far = 0.45, near = 0.62;
+    for (int k = 0; k < 6; ++k) {
+      far += 0.08 / (k + 1) * std::sin((k + 1) * 5.0 * u + phases[k]);
+      near += 0.06 / (k + 1) * std::sin((k + 1) * 9.0 * u + phases[6 + k]);
+    }
+    for (int y = 0; y < height; ++y) {
+      const double v = static_cast<double>(y) / height;
+      const double n = noise[static_cast<size_t>(y) * width + x];
+      double r, g, b;
+      if (v < far) {  // sky, lighter at the horizon, streaks of cloud
+        const double cloud = std::max(0.0, std::sin(u * 13 + phases[0] + 9 * v) - 0.6) * 2;
+        r = 90 + 120 * v + 120 * cloud;
+        g = 140 + 90 * v + 100 * cloud;
+        b = 230 + 20 * v;
+      } else if (v < near) {  // far mountains: grey-blue rock
+        r = 100 + 40 * n;
+        g = 110 + 40 * n;
+        b = 130 + 30 * n;
+      } else if (v < 0.8) {  // near slopes: forest
+        r = 40 + 50 * n;
+        g = 80 + 60 * n;
+        b = 40 + 30 * n;
+      } else {  // grass
+        r = 70 + 80 * n;
+        g = 120 + 90 * n;
+        b = 40 + 40 * n;
+      }
+      uint8_t* p = frame.rgb.data() + (static_cast<size_t>(y) * width + x) * 3;
+      p[0] = static_cast<uint8_t>(std::clamp(r, 0.0, 255.0));
+      p[1] = static_cast<uint8_t>(std::clamp(g, 0.0, 255.0));
+      p[2] = static_cast<uint8_t>(std::clamp(b, 0.0, 255.0));
+    }
+  }
+  return frame;
+}
+
+// No false faces where no one is: FFmpeg's fractal and cellular sources (lavfi, real
+// decoding) and landscapes, through HOG and auto (which runs the CNN on each, HOG having
+// found nothing; the CNN costs ~1.5 s a frame, so one frame per source).
+TEST(HardFacesTest, NoDetectorFindsAFaceWhereNoOneIs) {
+  std::vector<Frame> frames;
+  for (const char* source : {"mandelbrot=size=1280x720:rate=25", "cellauto=size=640x360:rate=25",
+                             "gradients=size=640x360:rate=25:nb_colors=5"}) {
+    SamplingOptions options;
+    options.num_frames = 1;
+    options.max_decoded_frames = 30;
+    options.open_options.input_format = "lavfi";
+    absl::StatusOr<std::vector<Frame>> decoded = SampleFrames(source, options);
+    ASSERT_TRUE(decoded.ok()) << decoded.status();
+    ASSERT_EQ(decoded->size(), 1u) << source;
+    for (Frame& frame : *decoded) frames.push_back(std::move(frame));
+  }
+  for (uint32_t seed : {1u, 2u}) frames.push_back(Landscape(960, 540, seed));
+  for (FaceDetectorKind kind : {FaceDetectorKind::kHog, FaceDetectorKind::kAuto}) {
+    FaceDetectorOptions options;
+    options.kind = kind;
+    FaceDetector detector(options);
+    for (size_t i = 0; i < frames.size(); ++i) {
+      absl::StatusOr<FrameDetection> found = detector.DetectFrame(frames[i]);
+      ASSERT_TRUE(found.ok()) << found.status();
+      EXPECT_TRUE(found->faces.empty())
+          << FaceDetectorKindName(kind) << " found " << found->faces.size() << " in frame " << i;
+      if (kind == FaceDetectorKind::kAuto) EXPECT_TRUE(found->fell_back);
+    }
   }
 }
 
