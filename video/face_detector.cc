@@ -231,7 +231,7 @@ absl::StatusOr<FrameDetection> FaceDetector::DetectFrame(const Frame& frame) con
 }
 
 absl::StatusOr<FrameDetection> FaceDetector::DetectCnnWithPicture(const Frame& frame) const {
-  if (options_.cnn_picture_fallback) {
+  if (options_.cnn_picture_search) {
     // A small picture in a large frame: the CNN looks at the picture alone, finer, first
     // (the flat rest of the frame holds no face); the whole frame only if that finds none.
     const FaceBox picture = PictureArea(frame);

@@ -95,7 +95,7 @@ struct FaceDetectorOptions {
   // cnn_picture_max_fraction of the frame, the CNN first looks at the picture alone, at the
   // scale CnnDetectionScale picks for its size (up to cnn_picture_max_scale), and at the
   // whole frame only when that finds no face.
-  bool cnn_picture_fallback = true;
+  bool cnn_picture_search = true;
   double cnn_picture_max_fraction = 0.5;
   double cnn_picture_max_scale = 3.0;
 };
@@ -110,7 +110,7 @@ struct FrameDetection {
   FaceDetectorKind detector = FaceDetectorKind::kHog;
   bool fell_back = false;  // kAuto: HOG found nothing and the CNN ran
   double scale = 1;        // detector pixels per frame pixel for that detector
-  // The CNN found these in the frame's picture area alone (cnn_picture_fallback); empty
+  // The CNN found these in the frame's picture area alone (cnn_picture_search); empty
   // box otherwise.
   FaceBox picture_area;
   bool in_picture_area() const { return picture_area.width() > 0; }
@@ -154,7 +154,7 @@ class FaceDetector {
 
   absl::StatusOr<FrameDetection> DetectHog(const Frame& frame) const;
   absl::StatusOr<FrameDetection> DetectCnn(const Frame& frame) const;
-  // The CNN on the picture area when it is small (cnn_picture_fallback), else (or when that
+  // The CNN on the picture area when it is small (cnn_picture_search), else (or when that
   // finds none) DetectCnn.
   absl::StatusOr<FrameDetection> DetectCnnWithPicture(const Frame& frame) const;
   // The CNN on `region` of `frame` (frame pixels, inside it) at `scale`; boxes in frame

@@ -162,7 +162,7 @@ TEST(HardFacesTest, AutoFindsATinyFaceInASmallPictureOfA1080pFrame) {
   ASSERT_EQ(frames.size(), 3u);
   FaceDetectorOptions whole_frame_only;
   whole_frame_only.kind = FaceDetectorKind::kCnn;
-  whole_frame_only.cnn_picture_fallback = false;
+  whole_frame_only.cnn_picture_search = false;
   FaceDetector auto_detector, whole_frame(whole_frame_only);
   absl::StatusOr<FrameDetection> whole = whole_frame.DetectFrame(frames[1]);
   ASSERT_TRUE(whole.ok()) << whole.status();

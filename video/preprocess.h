@@ -65,7 +65,7 @@ struct SampledFrameInfo {
   bool detector_fell_back = false;
   double detection_scale = 1;
   // The CNN found this frame's faces in its picture area alone (a small picture in a large
-  // frame; FaceDetectorOptions::cnn_picture_fallback): that area, frame pixels; else empty.
+  // frame; FaceDetectorOptions::cnn_picture_search): that area, frame pixels; else empty.
   FaceBox picture_area;
   // kAuto's searches of this frame around lost tracks' predicted boxes (cnn_roi_fallback)
   // and the faces they found (included in num_faces; their observations say from_roi).
