@@ -134,7 +134,9 @@ TEST(HardFacesTest, NoDetectorFindsAFaceWhereNoOneIs) {
       ASSERT_TRUE(found.ok()) << found.status();
       EXPECT_TRUE(found->faces.empty())
           << FaceDetectorKindName(kind) << " found " << found->faces.size() << " in frame " << i;
-      if (kind == FaceDetectorKind::kAuto) EXPECT_TRUE(found->fell_back);
+      if (kind == FaceDetectorKind::kAuto) {
+        EXPECT_TRUE(found->fell_back);
+      }
     }
   }
 }

@@ -5,9 +5,15 @@
 //   detector_infer      the `default` detector on one 16-frame video at 224 px
 //   detector_train      one forward + backward + Adam step of the `default` detector on
 //                       2 videos x 16 frames at 112 px
+//   detector_train_224  the same step on 1 video x 16 frames at 224 px
 // Every (configuration, implementation) runs in its own process, so its peak resident
 // memory is its own; times are medians of --repeats runs after one warm-up.
-//   bazel run //nn:bench -- --threads=2 --repeats=5 [--configs=a,b] [--pytorch=false]
+// First the machine: CPU model, AVX2/FMA/AVX-512F, and its practical FP32 peak measured
+// with an FMA loop (machine_peak.h) on 1 and --threads threads. Each row then says its
+// GFLOP/s (model_flops.h: multiply-adds counted from the model's options; a training step
+// counted as 3x its forward) and % of that peak, and one JSON line per row (and one for
+// the machine) follows the table, for comparing commits (--json_out=FILE also writes them).
+//   bazel run -c opt //nn:bench -- --threads=2 --repeats=5 [--configs=a,b] [--pytorch=false]
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,6 +31,8 @@
 #include "absl/strings/str_split.h"
 #include "base/thread_pool.h"
 #include "nlohmann/json.hpp"
+#include "nn/bench/machine_peak.h"
+#include "nn/bench/model_flops.h"
 #include "nn/models/presets.h"
 #include "nn/models/resnext.h"
 #include "nn/ops/loss.h"
@@ -33,8 +41,10 @@
 
 ABSL_FLAG(int, threads, 2, "threads for both implementations");
 ABSL_FLAG(int, repeats, 5, "timed runs per configuration (median reported)");
-ABSL_FLAG(std::string, configs, "resnext_infer_b16,resnext_infer_b1,detector_infer,detector_train",
+ABSL_FLAG(std::string, configs,
+          "resnext_infer_b16,resnext_infer_b1,detector_infer,detector_train,detector_train_224",
           "comma-separated configurations");
+ABSL_FLAG(std::string, json_out, "", "also write the JSON lines to this file");
 ABSL_FLAG(bool, pytorch, true, "also run PyTorch (Debian's python3-torch)");
 ABSL_FLAG(std::string, python, "/usr/bin/python3", "Python with torch");
 ABSL_FLAG(std::string, child, "", "internal: run one configuration of ours and print JSON");
@@ -77,19 +87,22 @@ int RunChild(const std::string& config, int repeats) {
     detector.Eval();
     const Tensor x = testing::RandomNormal({1, 16, 3, 224, 224}, 1);
     seconds = MedianSeconds([&] { detector.Forward(x); }, repeats);
-  } else if (config == "detector_train") {
+  } else if (config == "detector_train" || config == "detector_train_224") {
+    const bool large = config == "detector_train_224";
+    const int64_t batch = large ? 1 : 2, side = large ? 224 : 112;
     Detector detector(GetPreset("default")->detector);
     detector.Train();
     optim::AdamOptions adam;
     adam.lr = 1e-4;
     optim::Adam optimizer(detector.NamedParameters(), adam);
-    const Tensor x = testing::RandomNormal({2, 16, 3, 112, 112}, 1);
-    const Tensor targets = Tensor::FromVector({2, 1}, {1, 0});
+    const Tensor x = testing::RandomNormal({batch, 16, 3, side, side}, 1);
+    const Tensor targets =
+        large ? Tensor::FromVector({1, 1}, {1}) : Tensor::FromVector({2, 1}, {1, 0});
     seconds = MedianSeconds(
         [&] {
           optimizer.ZeroGrad();
           const DetectorOutput out = detector.Forward(x);
-          Tensor dlogits = Tensor::Zeros({2, 1});
+          Tensor dlogits = Tensor::Zeros({batch, 1});
           BCEWithLogitsBackward(out.video_logits, targets, nullptr, 1.0f, &dlogits);
           detector.Backward(dlogits);
           optimizer.Step();
@@ -138,12 +151,26 @@ nlohmann::json RunProcess(const std::vector<std::string>& argv) {
   return nlohmann::json::parse(lines.back(), nullptr, /*allow_exceptions=*/false);
 }
 
-// Items per second for the configuration's unit (frames or videos or steps).
-std::string Rate(const std::string& config, double seconds) {
-  if (config == "resnext_infer_b16") return absl::StrCat(16 / seconds, " frames/s");
-  if (config == "resnext_infer_b1") return absl::StrCat(1 / seconds, " frames/s");
-  if (config == "detector_infer") return absl::StrCat(seconds * 1000, " ms/video");
-  return absl::StrCat(seconds, " s/step");
+// The configuration's figure in its unit: frames/s, ms per video or s per step.
+std::pair<double, std::string> Rate(const std::string& config, double seconds) {
+  if (config == "resnext_infer_b16") return {16 / seconds, "frames/s"};
+  if (config == "resnext_infer_b1") return {1 / seconds, "frames/s"};
+  if (config == "detector_infer") return {seconds * 1000, "ms/video"};
+  return {seconds, "s/step"};
+}
+
+// FLOPs of one timed run (2 per multiply-add; a training step as 3 forwards: forward,
+// input gradients, weight gradients). 0 for an unknown configuration.
+double Flops(const std::string& config) {
+  ResNeXtOptions resnext;
+  resnext.num_classes = 1000;
+  const DetectorOptions detector = GetPreset("default")->detector;
+  if (config == "resnext_infer_b16") return 2.0 * 16 * ResNeXtForwardMacs(resnext, 224);
+  if (config == "resnext_infer_b1") return 2.0 * ResNeXtForwardMacs(resnext, 224);
+  if (config == "detector_infer") return 2.0 * DetectorForwardMacs(detector, 16, 224);
+  if (config == "detector_train") return 3 * 2.0 * 2 * DetectorForwardMacs(detector, 16, 112);
+  if (config == "detector_train_224") return 3 * 2.0 * DetectorForwardMacs(detector, 16, 224);
+  return 0;
 }
 
 }  // namespace
@@ -164,8 +191,32 @@ int main(int argc, char** argv) {
   // The PyTorch script is a data dependency, next to this binary's runfiles.
   const std::string script = "nn/bench/pytorch_bench.py";
 
+  // The machine first, in this process, before any configuration runs.
+  const nn::CpuFeatures cpu = nn::DetectCpuFeatures();
+  const nn::FmaPeak one = nn::MeasureFmaPeak(cpu, 1);
+  const nn::FmaPeak all = nn::MeasureFmaPeak(cpu, threads);
+  auto yes = [](bool b) { return b ? "yes" : "no"; };
+  std::printf("CPU: %s; AVX2 %s, FMA %s, AVX-512F %s\n", cpu.model.c_str(), yes(cpu.avx2),
+              yes(cpu.fma), yes(cpu.avx512f));
+  std::printf(
+      "FP32 FMA peak (GFLOP/s, 256-bit / 512-bit): 1 thread %.1f / %.1f, %d threads %.1f / %.1f;"
+      " %% of peak below is of %.1f\n",
+      one.avx2_gflops, one.avx512_gflops, threads, all.avx2_gflops, all.avx512_gflops,
+      all.best());
+  std::vector<nlohmann::json> json_lines = {
+      {{"machine", cpu.model},
+       {"avx2", cpu.avx2},
+       {"fma", cpu.fma},
+       {"avx512f", cpu.avx512f},
+       {"threads", threads},
+       {"peak_gflops_1_thread", one.best()},
+       {"peak_gflops", all.best()},
+       {"peak_gflops_avx2", all.avx2_gflops},
+       {"peak_gflops_avx512", all.avx512_gflops}}};
+
   std::printf("threads %d, median of %d runs; each row its own process\n", threads, repeats);
-  std::printf("%-19s %-10s %14s %22s %12s\n", "config", "impl", "seconds", "rate", "peak RSS MB");
+  std::printf("%-19s %-15s %10s %18s %8s %7s %12s\n", "config", "impl", "seconds", "rate",
+              "GFLOP/s", "% peak", "peak RSS MB");
   bool ok = true;
   for (const std::string& config :
        std::vector<std::string>(absl::StrSplit(absl::GetFlag(FLAGS_configs), ','))) {
@@ -175,32 +226,52 @@ int main(int argc, char** argv) {
           absl::StrCat("--repeats=", repeats)}}};
     if (absl::GetFlag(FLAGS_pytorch)) {
       for (std::string mode : {"eager", "onednn"}) {
-        if (config == "detector_train" && mode == "onednn") continue;
+        if (config.rfind("detector_train", 0) == 0 && mode == "onednn") continue;
         runs.push_back(
             {"pytorch-" + mode,
              {absl::GetFlag(FLAGS_python), script, "--config=" + config, "--mode=" + mode,
               absl::StrCat("--threads=", threads), absl::StrCat("--repeats=", repeats)}});
       }
     }
+    const double flops = nn::Flops(config);
     double ours = 0;
     for (const auto& [name, argv_run] : runs) {
       const nlohmann::json result = nn::RunProcess(argv_run);
       if (result.is_null() || !result.contains("seconds")) {
-        std::printf("%-19s %-10s %14s\n", config.c_str(), name.c_str(), "FAILED");
+        std::printf("%-19s %-15s %10s\n", config.c_str(), name.c_str(), "FAILED");
         ok = false;
         continue;
       }
       const double seconds = result["seconds"].get<double>();
       if (name == "ours") ours = seconds;
+      const auto [rate, unit] = nn::Rate(config, seconds);
+      const double gflops = flops > 0 ? flops / seconds / 1e9 : 0;
+      const double percent = all.best() > 0 ? 100 * gflops / all.best() : 0;
+      const double rss = result["peak_rss_mb"].get<double>();
       std::string note;
       if (name != "ours" && ours > 0)
         note = absl::StrCat("  ours is ", seconds / ours, "x its speed");
       if (result.contains("blas"))
         note += absl::StrCat("  [BLAS ", result["blas"].get<std::string>(), "]");
-      std::printf("%-19s %-10s %14.4f %22s %12.0f%s\n", config.c_str(), name.c_str(), seconds,
-                  nn::Rate(config, seconds).c_str(), result["peak_rss_mb"].get<double>(),
-                  note.c_str());
+      std::printf("%-19s %-15s %10.4f %9.3f %-8s %8.1f %6.1f%% %12.0f%s\n", config.c_str(),
+                  name.c_str(), seconds, rate, unit.c_str(), gflops, percent, rss, note.c_str());
       std::fflush(stdout);
+      nlohmann::json line = {{"config", config},   {"impl", name},       {"seconds", seconds},
+                             {"rate", rate},       {"unit", unit},       {"gflops", gflops},
+                             {"peak_percent", percent}, {"peak_rss_mb", rss}, {"threads", threads},
+                             {"repeats", repeats}};
+      if (name != "ours" && ours > 0) line["ours_speedup"] = seconds / ours;
+      json_lines.push_back(std::move(line));
+    }
+  }
+  std::string jsonl;
+  for (const nlohmann::json& line : json_lines) jsonl += line.dump() + "\n";
+  std::printf("%s", jsonl.c_str());
+  if (const std::string path = absl::GetFlag(FLAGS_json_out); !path.empty()) {
+    FILE* out = std::fopen(path.c_str(), "w");
+    if (out == nullptr || std::fputs(jsonl.c_str(), out) < 0 || std::fclose(out) != 0) {
+      std::fprintf(stderr, "%s: cannot write the JSON lines\n", path.c_str());
+      return 1;
     }
   }
   return ok ? 0 : 1;

@@ -72,13 +72,17 @@ def main():
                 return net(x)
         with torch.no_grad():
             seconds = timed(forward, 1, args.repeats)
-    elif args.config == "detector_train":
+    elif args.config in ("detector_train", "detector_train_224"):
         if args.mode != "eager":
             raise SystemExit("training is measured in eager mode only")
         net = models.DefaultDetector().train()
         optimizer = torch.optim.Adam(net.parameters(), lr=1e-4)
-        x = torch.randn(2, 16, 3, 112, 112)
-        y = torch.tensor([1.0, 0.0])
+        if args.config == "detector_train_224":
+            x = torch.randn(1, 16, 3, 224, 224)
+            y = torch.tensor([1.0])
+        else:
+            x = torch.randn(2, 16, 3, 112, 112)
+            y = torch.tensor([1.0, 0.0])
 
         def step():
             optimizer.zero_grad()
