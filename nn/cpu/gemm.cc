@@ -1,31 +1,29 @@
-// Eigen-backed row-major SGEMM and its tiled parallel form.
+// Row-major SGEMM (Eigen's, for this CPU's instruction set) and its tiled parallel form.
 #include "nn/cpu/gemm.h"
 
-#include <Eigen/Core>
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 
 #include "base/thread_pool.h"
 #include "nn/check.h"
+#include "nn/cpu/gemm_eigen.h"
 
 namespace nn::cpu {
 namespace {
 
-using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using ConstMap = Eigen::Map<const RowMatrix, Eigen::Unaligned, Eigen::OuterStride<>>;
-using MutableMap = Eigen::Map<RowMatrix, Eigen::Unaligned, Eigen::OuterStride<>>;
+using SgemmFn = void (*)(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t,
+                         const float*, int64_t, float, float*, int64_t);
 
-template <typename LhsT, typename RhsT>
-void Product(const LhsT& lhs, const RhsT& rhs, float alpha, float beta, MutableMap& c) {
-  if (beta == 0.0f) {
-    c.noalias() = alpha * lhs * rhs;
-  } else {
-    if (beta != 1.0f) c *= beta;
-    c.noalias() += alpha * lhs * rhs;
-  }
+// AVX-512 where the CPU has it, unless NN_CPU_ISA=avx2 asks for the baseline (to compare).
+bool UseAvx512() {
+  static const bool use = [] {
+    const char* isa = std::getenv("NN_CPU_ISA");
+    return internal::CpuHasAvx512() && !(isa != nullptr && std::strcmp(isa, "avx2") == 0);
+  }();
+  return use;
 }
 
-// Tile edge of ParallelSgemm: large enough that Eigen's packing is amortized, small enough
-// that ResNeXt's layers split into several tiles per thread.
 constexpr int64_t kTileRows = 256;
 constexpr int64_t kTileCols = 512;
 
@@ -39,28 +37,18 @@ void Sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
       << " for m=" << m << " n=" << n << " k=" << k << " trans_a=" << trans_a
       << " trans_b=" << trans_b;
   if (m == 0 || n == 0) return;
-  MutableMap cm(c, m, n, Eigen::OuterStride<>(ldc));
-  if (k == 0) {
-    if (beta == 0.0f) {
-      cm.setZero();
-    } else {
-      cm *= beta;
+  if (k == 0) {  // C = beta * C (beta == 0: C may hold anything, NaN included)
+    for (int64_t i = 0; i < m; ++i) {
+      float* row = c + i * ldc;
+      for (int64_t j = 0; j < n; ++j) row[j] = beta == 0.0f ? 0.0f : beta * row[j];
     }
     return;
   }
-  // A row-major [k, m] matrix viewed transposed is op(A) = A^T without a copy.
-  const ConstMap am(a, trans_a ? k : m, trans_a ? m : k, Eigen::OuterStride<>(lda));
-  const ConstMap bm(b, trans_b ? n : k, trans_b ? k : n, Eigen::OuterStride<>(ldb));
-  if (!trans_a && !trans_b) {
-    Product(am, bm, alpha, beta, cm);
-  } else if (!trans_a && trans_b) {
-    Product(am, bm.transpose(), alpha, beta, cm);
-  } else if (trans_a && !trans_b) {
-    Product(am.transpose(), bm, alpha, beta, cm);
-  } else {
-    Product(am.transpose(), bm.transpose(), alpha, beta, cm);
-  }
+  const SgemmFn fn = UseAvx512() ? internal::SgemmEigenAvx512 : internal::SgemmEigenAvx2;
+  fn(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
+
+const char* SgemmIsa() { return UseAvx512() ? "avx512" : "avx2"; }
 
 void ParallelSgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                    const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,

@@ -6,7 +6,9 @@
 //
 //   Sgemm(false, true, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);  // C = A * B^T
 //
-// Sgemm runs on the calling thread (Eigen is single-threaded here). ParallelSgemm splits C
+// Sgemm runs on the calling thread (Eigen is single-threaded here), with 512-bit vectors
+// where the CPU has AVX-512 (F, DQ, BW, VL) and the environment does not say
+// NN_CPU_ISA=avx2, else AVX2 + FMA (gemm_eigen.h); the choice is made once per process. ParallelSgemm splits C
 // into tiles of a fixed size that depends only on m and n, runs them with ParallelFor, and
 // therefore computes the same bits for any thread count.
 #ifndef NN_CPU_GEMM_H_
@@ -26,6 +28,9 @@ void Sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
 void ParallelSgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                    const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
                    int64_t ldc);
+
+// "avx512" or "avx2": the kernels Sgemm runs in this process.
+const char* SgemmIsa();
 
 }  // namespace nn::cpu
 
