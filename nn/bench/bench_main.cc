@@ -33,6 +33,7 @@
 #include "nlohmann/json.hpp"
 #include "nn/bench/machine_peak.h"
 #include "nn/bench/model_flops.h"
+#include "nn/cpu/gemm.h"
 #include "nn/models/presets.h"
 #include "nn/models/resnext.h"
 #include "nn/ops/loss.h"
@@ -196,8 +197,9 @@ int main(int argc, char** argv) {
   const nn::FmaPeak one = nn::MeasureFmaPeak(cpu, 1);
   const nn::FmaPeak all = nn::MeasureFmaPeak(cpu, threads);
   auto yes = [](bool b) { return b ? "yes" : "no"; };
-  std::printf("CPU: %s; AVX2 %s, FMA %s, AVX-512F %s\n", cpu.model.c_str(), yes(cpu.avx2),
-              yes(cpu.fma), yes(cpu.avx512f));
+  std::printf("CPU: %s; AVX2 %s, FMA %s, AVX-512F %s; our GEMM runs %s kernels\n",
+              cpu.model.c_str(), yes(cpu.avx2), yes(cpu.fma), yes(cpu.avx512f),
+              nn::cpu::SgemmIsa());
   std::printf(
       "FP32 FMA peak (GFLOP/s, 256-bit / 512-bit): 1 thread %.1f / %.1f, %d threads %.1f / %.1f;"
       " %% of peak below is of %.1f\n",
@@ -208,6 +210,7 @@ int main(int argc, char** argv) {
        {"avx2", cpu.avx2},
        {"fma", cpu.fma},
        {"avx512f", cpu.avx512f},
+       {"gemm_isa", nn::cpu::SgemmIsa()},
        {"threads", threads},
        {"peak_gflops_1_thread", one.best()},
        {"peak_gflops", all.best()},

@@ -24,6 +24,8 @@ bool UseAvx512() {
   return use;
 }
 
+// Tile edge of ParallelSgemm: large enough that Eigen's packing is amortized, small enough
+// that ResNeXt's layers split into several tiles per thread.
 constexpr int64_t kTileRows = 256;
 constexpr int64_t kTileCols = 512;
 

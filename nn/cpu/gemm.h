@@ -8,9 +8,9 @@
 //
 // Sgemm runs on the calling thread (Eigen is single-threaded here), with 512-bit vectors
 // where the CPU has AVX-512 (F, DQ, BW, VL) and the environment does not say
-// NN_CPU_ISA=avx2, else AVX2 + FMA (gemm_eigen.h); the choice is made once per process. ParallelSgemm splits C
-// into tiles of a fixed size that depends only on m and n, runs them with ParallelFor, and
-// therefore computes the same bits for any thread count.
+// NN_CPU_ISA=avx2, else AVX2 + FMA (gemm_eigen.h); the choice is made once per process.
+// ParallelSgemm splits C into tiles of a fixed size that depends only on m and n, runs
+// them with ParallelFor, and therefore computes the same bits for any thread count.
 #ifndef NN_CPU_GEMM_H_
 #define NN_CPU_GEMM_H_
 
