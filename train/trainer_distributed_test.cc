@@ -24,6 +24,7 @@
 #include "nn/io/safetensors.h"
 #include "nn/testing/tensor_matchers.h"
 #include "train/distributed/communicator.h"
+#include "train/tiny_training_args.h"
 #include "train/train_config.h"
 #include "train/trainer.h"
 
@@ -33,47 +34,15 @@ namespace {
 namespace fs = std::filesystem;
 using distributed::Communicator;
 
-constexpr char kManifest[] = "train/testdata/manifest.json";
-
 Communicator& World() { return distributed::WorldCommunicator(); }
 
-std::string SharedCacheDir() { return std::string(std::getenv("TEST_TMPDIR")) + "/face_cache"; }
-
-TrainConfig Parse(std::vector<std::string> args) {
-  args.insert(args.begin(), "train");
-  std::vector<const char*> argv;
-  for (const std::string& arg : args) argv.push_back(arg.c_str());
-  absl::StatusOr<TrainConfig> config = ParseTrainFlags(static_cast<int>(argv.size()), argv.data());
-  EXPECT_TRUE(config.ok()) << config.status();
-  return config.ok() ? *config : TrainConfig();
-}
+using testing::Parse;
 
 // trainer_test's tiny run, one thread per process (so kernels sum in the same order in
 // every run), with every random step on.
 std::vector<std::string> Args(const std::string& out_dir, int epochs,
                               std::vector<std::string> extra = {}) {
-  std::vector<std::string> args = {"--manifest",
-                                   kManifest,
-                                   "--out_dir",
-                                   out_dir,
-                                   "--cache_dir",
-                                   SharedCacheDir(),
-                                   "--preset",
-                                   "tiny",
-                                   "--batch_size",
-                                   "4",
-                                   "--epochs",
-                                   std::to_string(epochs),
-                                   "--learning_rate",
-                                   "3e-3",
-                                   "--threads",
-                                   "1",
-                                   "--workers",
-                                   "1",
-                                   "--seed",
-                                   "2",
-                                   "--early_stopping_patience",
-                                   "0"};
+  std::vector<std::string> args = testing::TinyArgs(out_dir, epochs, /*threads=*/1);
   // Every random step on, unless the feature cache (which needs --augment none) is asked.
   if (std::find(extra.begin(), extra.end(), "--feature_cache") == extra.end()) {
     extra.insert(extra.end(), {"--augment", "preset", "--self_blend_ratio", "0.3"});

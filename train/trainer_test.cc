@@ -18,6 +18,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nn/io/safetensors.h"
+#include "train/tiny_training_args.h"
 #include "train/train_config.h"
 
 namespace train {
@@ -26,47 +27,12 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-constexpr char kManifest[] = "train/testdata/manifest.json";
+using testing::Parse;
+using testing::SharedCacheDir;
 
-// One face cache for every test of this binary: preprocessing happens once.
-std::string SharedCacheDir() { return std::string(std::getenv("TEST_TMPDIR")) + "/face_cache"; }
-
-TrainConfig Parse(std::vector<std::string> args) {
-  args.insert(args.begin(), "train");
-  std::vector<const char*> argv;
-  for (const std::string& arg : args) argv.push_back(arg.c_str());
-  absl::StatusOr<TrainConfig> config = ParseTrainFlags(static_cast<int>(argv.size()), argv.data());
-  EXPECT_TRUE(config.ok()) << config.status();
-  return config.ok() ? *config : TrainConfig();
-}
-
-// The tiny preset on the fixtures, small enough for well under a second per epoch on 2
-// cores. (With 7 training identities and 4 steps per epoch the tiny model learns slowly
-// and unevenly: with this seed and learning rate, 20 epochs end at train loss ~0.2-0.5 and
-// validation AUC 0.89-1 for seeds 1-4.)
+// The tiny run on 2 threads (tiny_training_args.h).
 std::vector<std::string> TinyArgs(const std::string& out_dir, int epochs) {
-  return {"--manifest",
-          kManifest,
-          "--out_dir",
-          out_dir,
-          "--cache_dir",
-          SharedCacheDir(),
-          "--preset",
-          "tiny",
-          "--batch_size",
-          "4",
-          "--epochs",
-          std::to_string(epochs),
-          "--learning_rate",
-          "3e-3",
-          "--threads",
-          "2",
-          "--workers",
-          "2",
-          "--seed",
-          "2",
-          "--early_stopping_patience",
-          "0"};
+  return testing::TinyArgs(out_dir, epochs, /*threads=*/2);
 }
 
 std::vector<std::string> With(std::vector<std::string> args, std::vector<std::string> extra) {
