@@ -196,6 +196,10 @@ def main():
     p.add_argument("--leave_out", default="",
                    help="leave-one-source-out: every group with a video from a source "
                         "repository containing this (e.g. iperov/DeepFaceLive) goes to test")
+    p.add_argument("--train_kinds", default="",
+                   help="comma-separated kinds the training split keeps (e.g. "
+                        "real,self_blend,synthetic_swap for a blend-only pretraining stage); "
+                        "validation and test are unchanged. Default: every kind")
     args = p.parse_args()
     if not args.out and not args.synth_inputs:
         fail("give --out or --synth_inputs")
@@ -236,12 +240,19 @@ def main():
     if crossing:
         fail(f"identities in two splits: {', '.join(crossing)}")
 
+    if args.train_kinds:
+        keep = set(args.train_kinds.split(","))
+        unknown = sorted(keep - set(KINDS))
+        if unknown:
+            fail(f"--train_kinds: unknown kind(s) {', '.join(unknown)} (kinds: {', '.join(KINDS)})")
+        entries = [e for e in entries if e["split"] != "train" or e["method"] in keep]
+
     os.makedirs(args.out, exist_ok=True)
     options = {"tool": "tools/corpus_manifest.py", "seed": args.seed,
                "test_fraction": args.test_fraction, "val_fraction": args.val_fraction,
                "corpus": os.path.abspath(args.corpus), "real_faces": os.path.abspath(args.real_faces),
                "synth": [os.path.abspath(s) for s in args.synth], "dropped_synth": dropped,
-               "leave_out": args.leave_out}
+               "leave_out": args.leave_out, "train_kinds": args.train_kinds}
 
     def write(name, items):
         with open(os.path.join(args.out, name), "w") as f:

@@ -2,7 +2,7 @@
 """Tests tools/corpus_manifest.py on a made-up corpus (empty video files: the tool reads only
 names): groups never cross splits, the same seed gives the same bytes, a rare kind of fake is
 tested, synthetic entries follow their identities' split and crossing ones are dropped,
-and bad input is an error naming the file."""
+--train_kinds filters the training split only, and bad input is an error naming the file."""
 import json
 import os
 import subprocess
@@ -143,6 +143,18 @@ class CorpusManifestTest(unittest.TestCase):
                             for e in m["entries"]))
         self.assertFalse(any(e["method"] == "face_swap" and e["split"] != "test"
                              for e in m["entries"]))
+
+    def test_train_kinds_filters_the_training_split_only(self):
+        full = self.manifest(os.path.join(self.root, "full"))
+        m = self.manifest(os.path.join(self.root, "out"), "--train_kinds", "real")
+        self.assertEqual({e["method"] for e in m["entries"] if e["split"] == "train"}, {"real"})
+        others = lambda man: [e for e in man["entries"] if e["split"] != "train"]
+        self.assertEqual(others(m), others(full))
+        self.assertEqual(m["options"]["train_kinds"], "real")
+        p = run(*self.base, "--out", os.path.join(self.root, "bad"), "--train_kinds", "real,swap",
+                ok=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("--train_kinds: unknown kind(s) swap", p.stderr)
 
     def test_bad_input_names_the_file(self):
         os.remove(os.path.join(self.root, "corpus", "videos", "kim", "fake.mp4"))

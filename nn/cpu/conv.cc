@@ -387,17 +387,28 @@ bool UseFlatDirect(const Conv2dGeometry& g, const Dims& d, bool forward) {
   }
   return g.groups > 1 || (forward && d.cin_g <= kFlatMaxStemChannels);
 }
+// One pass over the row for each combination (the ReLU is not a second pass).
+template <bool kResidual, bool kRelu>
+void EpilogueRow(const float* src, float scale, float bias, const float* residual, int64_t len,
+                 float* dst) {
+  for (int64_t i = 0; i < len; ++i) {
+    float v = src[i] * scale + bias;
+    if constexpr (kResidual) v += residual[i];
+    if constexpr (kRelu) v = std::max(v, 0.0f);
+    dst[i] = v;
+  }
+}
+
 // dst[i] = relu?(src[i] * scale + bias + residual[i]); src may be dst, residual may be
 // null.
 void Epilogue(const float* src, float scale, float bias, const float* residual, bool relu,
               int64_t len, float* dst) {
   if (residual != nullptr) {
-    for (int64_t i = 0; i < len; ++i) dst[i] = src[i] * scale + bias + residual[i];
+    relu ? EpilogueRow<true, true>(src, scale, bias, residual, len, dst)
+         : EpilogueRow<true, false>(src, scale, bias, residual, len, dst);
   } else {
-    for (int64_t i = 0; i < len; ++i) dst[i] = src[i] * scale + bias;
-  }
-  if (relu) {
-    for (int64_t i = 0; i < len; ++i) dst[i] = std::max(dst[i], 0.0f);
+    relu ? EpilogueRow<false, true>(src, scale, bias, residual, len, dst)
+         : EpilogueRow<false, false>(src, scale, bias, residual, len, dst);
   }
 }
 

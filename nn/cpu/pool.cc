@@ -5,12 +5,67 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "base/thread_pool.h"
 
 namespace nn::cpu {
 
+namespace {
+
+// The larger of a and b, NaN if either is one; a (the earlier element) on a tie.
+inline float MaxKeepFirst(float a, float b) { return (b > a || b != b) ? b : a; }
+
+// Without argmax (inference) the window's maximum is separable: per output row, the
+// maximum over the window's input rows of each input column (contiguous, so it vectorizes),
+// then per output column the maximum of that row over the window's columns. The same
+// values as the windowed loop below, NaN included (only the sign of a zero that ties with
+// another zero may differ).
+void MaxPool2dForwardSeparable(const Pool2dGeometry& g, const float* input, float* output) {
+  const int64_t in_plane = g.in_h * g.in_w;
+  const int64_t out_plane = g.out_h * g.out_w;
+  base::ParallelFor(g.planes, [&](int64_t begin, int64_t end) {
+    std::vector<float> column_max(static_cast<size_t>(g.in_w));
+    float* m = column_max.data();
+    for (int64_t plane = begin; plane < end; ++plane) {
+      const float* x = input + plane * in_plane;
+      float* y = output + plane * out_plane;
+      for (int64_t oh = 0; oh < g.out_h; ++oh) {
+        int64_t h0 = oh * g.stride_h - g.pad_h;
+        const int64_t h_end = std::min(h0 + (g.kernel_h - 1) * g.dilation_h + 1, g.in_h);
+        while (h0 < 0) h0 += g.dilation_h;
+        float* y_row = y + oh * g.out_w;
+        if (h0 >= h_end) {  // a dilated window entirely in the padding
+          std::fill(y_row, y_row + g.out_w, -std::numeric_limits<float>::infinity());
+          continue;
+        }
+        std::copy(x + h0 * g.in_w, x + (h0 + 1) * g.in_w, m);
+        for (int64_t ih = h0 + g.dilation_h; ih < h_end; ih += g.dilation_h) {
+          const float* row = x + ih * g.in_w;
+          for (int64_t iw = 0; iw < g.in_w; ++iw) m[iw] = MaxKeepFirst(m[iw], row[iw]);
+        }
+        for (int64_t ow = 0; ow < g.out_w; ++ow) {
+          int64_t w0 = ow * g.stride_w - g.pad_w;
+          const int64_t w_end = std::min(w0 + (g.kernel_w - 1) * g.dilation_w + 1, g.in_w);
+          while (w0 < 0) w0 += g.dilation_w;
+          float best = w0 < w_end ? m[w0] : -std::numeric_limits<float>::infinity();
+          for (int64_t iw = w0 + g.dilation_w; iw < w_end; iw += g.dilation_w) {
+            best = MaxKeepFirst(best, m[iw]);
+          }
+          y_row[ow] = best;
+        }
+      }
+    }
+  });
+}
+
+}  // namespace
+
 void MaxPool2dForward(const Pool2dGeometry& g, const float* input, float* output, int32_t* argmax) {
+  if (argmax == nullptr) {
+    MaxPool2dForwardSeparable(g, input, output);
+    return;
+  }
   const int64_t in_plane = g.in_h * g.in_w;
   const int64_t out_plane = g.out_h * g.out_w;
   base::ParallelFor(g.planes, [&](int64_t begin, int64_t end) {
@@ -27,7 +82,8 @@ void MaxPool2dForward(const Pool2dGeometry& g, const float* input, float* output
           int64_t w0 = ow * g.stride_w - g.pad_w;
           const int64_t w_end = std::min(w0 + (g.kernel_w - 1) * g.dilation_w + 1, g.in_w);
           while (w0 < 0) w0 += g.dilation_w;
-          int64_t best_index = h0 * g.in_w + w0;
+          // -1: a dilated window with no element inside the plane (its gradient goes nowhere).
+          int64_t best_index = h0 < h_end && w0 < w_end ? h0 * g.in_w + w0 : -1;
           float best = -std::numeric_limits<float>::infinity();
           for (int64_t ih = h0; ih < h_end; ih += g.dilation_h) {
             for (int64_t iw = w0; iw < w_end; iw += g.dilation_w) {
@@ -56,7 +112,9 @@ void MaxPool2dBackward(const Pool2dGeometry& g, const float* output_grad, const 
       const float* dy = output_grad + plane * out_plane;
       const int32_t* index = argmax + plane * out_plane;
       float* dx = input_grad + plane * in_plane;
-      for (int64_t o = 0; o < out_plane; ++o) dx[index[o]] += dy[o];
+      for (int64_t o = 0; o < out_plane; ++o) {
+        if (index[o] >= 0) dx[index[o]] += dy[o];
+      }
     }
   });
 }

@@ -18,7 +18,8 @@ struct Pool2dGeometry {
 
 // output[plane, oh, ow] = max over the window (padding is -inf) and, if argmax is not null,
 // argmax[plane, oh, ow] = ih * in_w + iw of the first maximum in row-major window order (a
-// NaN wins, as in PyTorch).
+// NaN wins, as in PyTorch), or -1 for a dilated window with no element inside the plane
+// (its output is -inf).
 void MaxPool2dForward(const Pool2dGeometry& geometry, const float* input, float* output,
                       int32_t* argmax);
 // input_grad[plane, argmax[plane, o]] += output_grad[plane, o].

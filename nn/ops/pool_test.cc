@@ -115,6 +115,36 @@ TEST(MaxPoolTest, NanPropagates) {
   EXPECT_EQ(indices.argmax[0], 1);
 }
 
+TEST(MaxPoolTest, NanPropagatesWithoutIndicesToo) {
+  // The inference path (no argmax) takes its maximum in another order: rows, then columns.
+  Tensor x = Tensor::FromVector({1, 1, 3, 3}, {1, 2, 3, 4, NAN, 6, 7, 8, 9});
+  Tensor y = Tensor::Empty({1, 1, 2, 2});
+  MaxPool2dForward(x, MaxPool2dParamsOf(2, 2, 1, 1, 0, 0), &y, nullptr);
+  for (int64_t i = 0; i < 4; ++i) EXPECT_TRUE(std::isnan(y.data<float>()[i])) << i;
+}
+
+TEST(MaxPoolTest, DilatedWindowInThePaddingIsMinusInfinity) {
+  // Kernel 2 with dilation 3 and pad 1 on 2 rows: the window's rows are -1 and 2, neither
+  // inside the plane.
+  const Tensor x = Tensor::Full({1, 1, 2, 4}, 1.0f);
+  const MaxPool2dParams p = MaxPool2dParamsOf(2, 1, 1, 1, 1, 0, 3, 1);
+  const Shape os = MaxPool2dOutputShape(x.shape(), p);
+  ASSERT_EQ(os, Shape({1, 1, 1, 4}));
+  for (bool with_indices : {false, true}) {
+    Tensor y = Tensor::Empty(os);
+    MaxPool2dIndices indices;
+    MaxPool2dForward(x, p, &y, with_indices ? &indices : nullptr);
+    for (int64_t i = 0; i < y.numel(); ++i) {
+      EXPECT_EQ(y.data<float>()[i], -std::numeric_limits<float>::infinity()) << i;
+    }
+    if (!with_indices) continue;
+    // Its gradient goes nowhere (and is not written outside the plane).
+    Tensor dx = Tensor::Full(x.shape(), 0.5f);
+    MaxPool2dBackward(Tensor::Full(os, 1.0f), indices, &dx);
+    for (int64_t i = 0; i < dx.numel(); ++i) EXPECT_EQ(dx.data<float>()[i], 0.5f) << i;
+  }
+}
+
 TEST(MaxPoolTest, BackwardAccumulatesOverlappingWindows) {
   // 1x3 row, kernel 1x2 stride 1: both windows pick the 9.
   const Tensor x = Tensor::FromVector({1, 1, 1, 3}, {1.0f, 9.0f, 2.0f});
