@@ -590,7 +590,8 @@ absl::Status Run::LoadData() {
       return item.split == "val";
     });
     if (has_val) {
-      ASSIGN_OR_RETURN(split_, data::SplitFromManifest(items));
+      // With online self-blending the training split may be real only (blend-only training).
+      ASSIGN_OR_RETURN(split_, data::SplitFromManifest(items, config_.self_blend_ratio > 0));
     } else {
       // No validation split in the manifest: hold one out by identity (test stays out).
       std::vector<data::VideoItem> pool, test;
@@ -672,9 +673,12 @@ absl::Status Run::LoadData() {
     for (size_t i = 0; i < skipped.size() && i < 10; ++i) Print("  " + skipped[i].reason);
     if (skipped.size() > 10) Print(absl::StrCat("  ... and ", skipped.size() - 10, " more"));
   }
+  // A real-only training split (online self-blends are its fakes) was allowed by the split.
+  const bool blend_only = std::none_of(split_.train.begin(), split_.train.end(),
+                                      [](const data::VideoItem& v) { return v.label == 1; });
   for (bool train : {true, false}) {
     for (int label : {0, 1}) {
-      if (!usable[{train, label}].empty()) continue;
+      if (!usable[{train, label}].empty() || (train && label == 1 && blend_only)) continue;
       std::string example;
       for (const data::SkippedVideo& s : skipped) {
         if (s.label == label) {
@@ -716,6 +720,11 @@ absl::Status Run::BuildModel() {
   if (config_.balance == "loss_weight") {
     int real = 0, fake = 0;
     for (int label : train_track_labels_) (label ? fake : real)++;
+    if (fake == 0) {
+      return absl::FailedPreconditionError(
+          "--balance loss_weight weighs fake training videos, and the training split has none "
+          "(its fakes are online self-blends); use --balance none or oversample");
+    }
     const float weight = static_cast<float>(real) / std::max(fake, 1);
     pos_weight_ = nn::Tensor::FromVector({1}, {weight});
     if (fake_output_ >= 0) {

@@ -376,7 +376,8 @@ absl::StatusOr<DatasetSplit> SplitForValidation(const std::vector<VideoItem>& it
   return split;
 }
 
-absl::StatusOr<DatasetSplit> SplitFromManifest(const std::vector<VideoItem>& items) {
+absl::StatusOr<DatasetSplit> SplitFromManifest(const std::vector<VideoItem>& items,
+                                               bool fakes_made_in_training) {
   DatasetSplit split;
   split.method = "manifest";
   for (const VideoItem& item : items) {
@@ -392,6 +393,7 @@ absl::StatusOr<DatasetSplit> SplitFromManifest(const std::vector<VideoItem>& ite
        {std::pair<const char*, const std::vector<VideoItem>*>{"train", &split.train},
         {"val", &split.val}}) {
     for (int label = 0; label < 2; ++label) {
+      if (label == 1 && fakes_made_in_training && part == &split.train) continue;
       if (CountLabel(*part, label) == 0) {
         return absl::FailedPreconditionError(
             absl::StrCat("the manifest's '", name, "' split has no ", ClassName(label),

@@ -61,8 +61,10 @@ absl::StatusOr<DatasetSplit> SplitForValidation(const std::vector<VideoItem>& it
                                                 double val_fraction, uint64_t seed);
 
 // The manifest's own splits (method "manifest"): "val" entries validate, "test" entries are
-// held out, the rest ("train" or none) train. An error names a split lacking a class.
-absl::StatusOr<DatasetSplit> SplitFromManifest(const std::vector<VideoItem>& items);
+// held out, the rest ("train" or none) train. An error names a split lacking a class;
+// `fakes_made_in_training` (online self-blending) lets the training split be real only.
+absl::StatusOr<DatasetSplit> SplitFromManifest(const std::vector<VideoItem>& items,
+                                               bool fakes_made_in_training = false);
 
 }  // namespace train::data
 

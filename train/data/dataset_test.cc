@@ -206,6 +206,32 @@ TEST(ManifestItemsTest, Errors) {
             "identity instead");
 }
 
+TEST(ManifestItemsTest, OnlineSelfBlendingLetsTheTrainingSplitBeRealOnly) {
+  const std::string dir = base::testing::TestTempDir("set");
+  Manifest m = TestManifest();
+  m.entries.erase(m.entries.begin() + 1);  // the training fake
+  ASSERT_TRUE(WriteManifest(m, dir + "/manifest.json").ok());
+  absl::StatusOr<std::vector<VideoItem>> items = ItemsFromManifest(dir + "/manifest.json");
+  ASSERT_TRUE(items.ok());
+  absl::StatusOr<DatasetSplit> split = SplitFromManifest(*items);
+  ASSERT_FALSE(split.ok());
+  EXPECT_EQ(split.status().message(),
+            "the manifest's 'train' split has no fake video; give --val_fraction to split by "
+            "identity instead");
+  split = SplitFromManifest(*items, /*fakes_made_in_training=*/true);
+  ASSERT_TRUE(split.ok()) << split.status();
+  EXPECT_EQ(split->train.size(), 1u);
+  EXPECT_EQ(split->val.size(), 2u);
+  // Validation still needs real fakes to measure anything.
+  m.entries.erase(m.entries.begin() + 2);  // the validation fake
+  ASSERT_TRUE(WriteManifest(m, dir + "/manifest.json").ok());
+  items = ItemsFromManifest(dir + "/manifest.json");
+  ASSERT_TRUE(items.ok());
+  split = SplitFromManifest(*items, /*fakes_made_in_training=*/true);
+  ASSERT_FALSE(split.ok());
+  EXPECT_THAT(split.status().message(), HasSubstr("'val' split has no fake video"));
+}
+
 // n people, each with a real clip and a fake made from it with another person's face.
 std::vector<VideoItem> People(int n, bool with_identities) {
   std::vector<VideoItem> items;
