@@ -8,6 +8,7 @@
 
 #include "base/thread_pool.h"
 #include "nn/check.h"
+#include "nn/cpu/flat_correlate.h"
 #include "nn/cpu/gemm.h"
 #include "nn/cpu/scratch.h"
 
@@ -181,10 +182,11 @@ inline void Store8(float* p, Vec8 v) { std::memcpy(p, &v, sizeof(v)); }
 //            dW[co, ci, t] += sum_i dYf[co][i] * P[q(t)][ci][i + shift(t)]
 // with dYf = dY in the flat layout, zero in junk columns and outside [0, OH*wq). Every sum
 // is a constant-shift correlation that is contiguous in i: FlatCorrelate vectorizes it over
-// 8*V consecutive i and R output rows, all in registers.
+// 8 or 16 * V consecutive i and R output rows, all in registers (flat_correlate.inc).
 constexpr int64_t kFlatMaxChannelsPerGroup = 64;
 constexpr int64_t kFlatMaxStemChannels = 4;
-constexpr int64_t kFlatPad = 48;  // flat lengths are padded to multiples of this
+// Flat lengths are padded to multiples of this: the kernel's rounding (flat_correlate.h).
+constexpr int64_t kFlatPad = internal::kFlatCorrelateSlack;
 // Forward tasks cover a whole (image, group), or with fewer than kFlatMinTasks of those (a
 // stem at batch 1), chunks of kFlatRowsPerTask output channels, each packing the input again.
 constexpr int64_t kFlatRowsPerTask = 16;
@@ -275,72 +277,13 @@ void PackFlatInput(const Conv2dGeometry& g, const FlatLayout& l, const float* in
   }
 }
 
-// out[r * ldo + i] = sum_{c < channels, t < taps} w[r * ldw + c * taps + t] *
-//                    in[c * in_stride + shift[t] + i]
-// for r < R and i in [0, RoundUp(len, 8 * V)): R x V vectors of 8 accumulate in registers.
-template <int R, int V>
-void FlatCorrelate(const float* in, int64_t in_stride, int64_t channels, const int64_t* shift,
-                   int64_t taps, const float* w, int64_t ldw, int64_t len, float* out,
-                   int64_t ldo) {
-  for (int64_t i = 0; i < len; i += 8 * V) {
-    Vec8 acc[R][V] = {};
-    for (int64_t c = 0; c < channels; ++c) {
-      const float* x = in + c * in_stride + i;
-      const float* wc = w + c * taps;
-      for (int64_t t = 0; t < taps; ++t) {
-        Vec8 xv[V];
-        for (int v = 0; v < V; ++v) xv[v] = Load8(x + shift[t] + 8 * v);
-        for (int r = 0; r < R; ++r) {
-          const float s = wc[r * ldw + t];
-          for (int v = 0; v < V; ++v) acc[r][v] += s * xv[v];
-        }
-      }
-    }
-    for (int r = 0; r < R; ++r) {
-      for (int v = 0; v < V; ++v) Store8(out + r * ldo + i + 8 * v, acc[r][v]);
-    }
-  }
-}
-
-// FlatCorrelate for any row count, 4 rows at a time.
-template <int V>
-void FlatCorrelateRows(const float* in, int64_t in_stride, int64_t channels, const int64_t* shift,
-                       int64_t taps, const float* w, int64_t ldw, int64_t rows, int64_t len,
-                       float* out, int64_t ldo) {
-  int64_t r = 0;
-  for (; r + 4 <= rows; r += 4) {
-    FlatCorrelate<4, V>(in, in_stride, channels, shift, taps, w + r * ldw, ldw, len, out + r * ldo,
-                        ldo);
-  }
-  switch (rows - r) {
-    case 3:
-      FlatCorrelate<3, V>(in, in_stride, channels, shift, taps, w + r * ldw, ldw, len,
-                          out + r * ldo, ldo);
-      break;
-    case 2:
-      FlatCorrelate<2, V>(in, in_stride, channels, shift, taps, w + r * ldw, ldw, len,
-                          out + r * ldo, ldo);
-      break;
-    case 1:
-      FlatCorrelate<1, V>(in, in_stride, channels, shift, taps, w + r * ldw, ldw, len,
-                          out + r * ldo, ldo);
-      break;
-  }
-}
-
-// Picks the vector count per block (8, 16 or 24 outputs): 24 (4 x 3 accumulators) is the
-// most efficient unless rounding len up to it wastes much more than to 16.
+// The flat kernel (flat_correlate.h) with this process's vectors: 16 lanes with AVX-512,
+// else 8; the same bits either way.
 void FlatCorrelateAuto(const float* in, int64_t in_stride, int64_t channels, const int64_t* shift,
                        int64_t taps, const float* w, int64_t ldw, int64_t rows, int64_t len,
                        float* out, int64_t ldo) {
-  const int64_t pad3 = RoundUp(len, 24), pad2 = RoundUp(len, 16);
-  if (len <= 8) {
-    FlatCorrelateRows<1>(in, in_stride, channels, shift, taps, w, ldw, rows, len, out, ldo);
-  } else if (pad2 * 21 < pad3 * 20) {
-    FlatCorrelateRows<2>(in, in_stride, channels, shift, taps, w, ldw, rows, len, out, ldo);
-  } else {
-    FlatCorrelateRows<3>(in, in_stride, channels, shift, taps, w, ldw, rows, len, out, ldo);
-  }
+  (UseAvx512Kernels() ? internal::FlatCorrelateAvx512 : internal::FlatCorrelateAvx2)(
+      in, in_stride, channels, shift, taps, w, ldw, rows, len, out, ldo);
 }
 
 // out[k] = the sum of the lanes of the k-th vector, by a transpose-and-add tree.

@@ -15,15 +15,6 @@ namespace {
 using SgemmFn = void (*)(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t,
                          const float*, int64_t, float, float*, int64_t);
 
-// AVX-512 where the CPU has it, unless NN_CPU_ISA=avx2 asks for the baseline (to compare).
-bool UseAvx512() {
-  static const bool use = [] {
-    const char* isa = std::getenv("NN_CPU_ISA");
-    return internal::CpuHasAvx512() && !(isa != nullptr && std::strcmp(isa, "avx2") == 0);
-  }();
-  return use;
-}
-
 // Tile edge of ParallelSgemm: large enough that Eigen's packing is amortized, small enough
 // that ResNeXt's layers split into several tiles per thread.
 constexpr int64_t kTileRows = 256;
@@ -46,11 +37,19 @@ void Sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
     }
     return;
   }
-  const SgemmFn fn = UseAvx512() ? internal::SgemmEigenAvx512 : internal::SgemmEigenAvx2;
+  const SgemmFn fn = UseAvx512Kernels() ? internal::SgemmEigenAvx512 : internal::SgemmEigenAvx2;
   fn(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
-const char* SgemmIsa() { return UseAvx512() ? "avx512" : "avx2"; }
+bool UseAvx512Kernels() {
+  static const bool use = [] {
+    const char* isa = std::getenv("NN_CPU_ISA");
+    return internal::CpuHasAvx512() && !(isa != nullptr && std::strcmp(isa, "avx2") == 0);
+  }();
+  return use;
+}
+
+const char* SgemmIsa() { return UseAvx512Kernels() ? "avx512" : "avx2"; }
 
 void ParallelSgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                    const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,

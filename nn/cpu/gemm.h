@@ -29,6 +29,11 @@ void ParallelSgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
                    const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
                    int64_t ldc);
 
+// Whether this process runs the AVX-512 copies of the CPU kernels (the GEMM and the flat
+// convolution's): the CPU has AVX-512 F, DQ, BW and VL and NN_CPU_ISA is not "avx2".
+// Decided at the first call.
+bool UseAvx512Kernels();
+
 // "avx512" or "avx2": the kernels Sgemm runs in this process.
 const char* SgemmIsa();
 
