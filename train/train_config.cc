@@ -79,6 +79,9 @@ absl::Status ValidateTrainConfig(const TrainConfig& c) {
   if (c.sequence_length < 1) {
     return Bad(absl::StrCat("--sequence_length must be >= 1 (got ", c.sequence_length, ")"));
   }
+  if (c.samples_per_track < 1) {
+    return Bad(absl::StrCat("--samples_per_track must be >= 1 (got ", c.samples_per_track, ")"));
+  }
   if (c.epochs < 1) return Bad(absl::StrCat("--epochs must be >= 1 (got ", c.epochs, ")"));
   if (!(c.learning_rate > 0) || !std::isfinite(c.learning_rate)) {
     return Bad(absl::StrCat("--learning_rate must be > 0 (got ", c.learning_rate, ")"));
@@ -169,7 +172,13 @@ absl::StatusOr<TrainConfig> ParseTrainFlags(int argc, const char* const* argv, s
                absl::StrCat("model preset (", absl::StrJoin(nn::PresetNames(), ", "), ")"));
   flags.Int("batch_size", &c.batch_size, "clips per batch");
   flags.Int("sequence_length", &c.sequence_length,
-            "frames per clip (default: the preset's; 16 for default)");
+            "frames per training clip (default: the preset's; 16 for default). Fewer "
+            "(1: a frame classifier) train on shorter clips; the model still scores and is "
+            "validated on the preset's count");
+  flags.Int("samples_per_track", &c.samples_per_track,
+            "times each training face track is drawn per epoch, each with its own frames, "
+            "augmentation and self-blend draw (frame-level training: --sequence_length 1 "
+            "--samples_per_track 16)");
   flags.Int("epochs", &c.epochs, "epochs at most");
   flags.Double("learning_rate", &c.learning_rate, "initial learning rate");
   flags.Double("weight_decay", &c.weight_decay,
@@ -262,6 +271,7 @@ nlohmann::json TrainConfigToJson(const TrainConfig& c) {
       {"preset", c.preset},
       {"batch_size", c.batch_size},
       {"sequence_length", c.sequence_length},
+      {"samples_per_track", c.samples_per_track},
       {"epochs", c.epochs},
       {"learning_rate", c.learning_rate},
       {"weight_decay", c.weight_decay},

@@ -25,6 +25,7 @@ struct TrainConfig {
   std::string preset = "default";
   int batch_size = 8;
   int sequence_length = 16;  // the preset's frame count unless given
+  int samples_per_track = 1;  // times each training track is drawn per epoch
   int epochs = 50;
   double learning_rate = 1e-4;
   double weight_decay = 1e-5;

@@ -100,6 +100,7 @@ TEST(TrainConfigTest, HelpListsEveryFlagOfTheIssue) {
                            "--val_fraction",   "--manifest",
                            "--out_dir",        "--preset",
                            "--batch_size",     "--sequence_length",
+                           "--samples_per_track",
                            "--epochs",         "--learning_rate",
                            "--weight_decay",   "--early_stopping_patience",
                            "--device",         "--init",

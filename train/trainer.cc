@@ -347,6 +347,7 @@ bool Better(double auc, double loss, double best_auc, double best_loss, bool hav
 const char* const kResultFields[] = {"preset",
                                      "batch_size",
                                      "sequence_length",
+                                     "samples_per_track",
                                      "learning_rate",
                                      "weight_decay",
                                      "optimizer",
@@ -621,8 +622,11 @@ absl::Status Run::LoadData() {
   items.insert(items.end(), split_.val.begin(), split_.val.end());
   data::FaceStoreOptions store_options;
   store_options.cache_dir = config_.cache_dir;
+  // Training draws sequence_length frames (with jitter, from twice the model's count);
+  // validation scores the model's frame count, as `deepfake detect` does.
   const bool jitter = config_.augment == "preset" && config_.temporal_jitter;
-  store_options.frames_per_video = jitter ? 2 * config_.sequence_length : config_.sequence_length;
+  const int frames = preset_.preprocessing.frames;
+  store_options.frames_per_video = jitter ? 2 * frames : frames;
   std::unique_ptr<base::ProgressBar> bar;
   bar = std::make_unique<base::ProgressBar>("faces", static_cast<int64_t>(items.size()), "video",
                                             bar_options_);
@@ -745,6 +749,7 @@ absl::Status Run::BuildModel() {
   // Loaders.
   train_options_.batch_size = config_.batch_size;
   train_options_.sequence_length = config_.sequence_length;
+  train_options_.samples_per_track = config_.samples_per_track;
   train_options_.shuffle = true;
   train_options_.balance =
       config_.balance == "oversample" ? data::ClassBalance::kOversample : data::ClassBalance::kNone;
@@ -760,6 +765,8 @@ absl::Status Run::BuildModel() {
   val_options_.batch_size =
       config_.val_batch_size > 0 ? config_.val_batch_size : config_.batch_size;
   val_options_.shuffle = false;
+  val_options_.sequence_length = preset_.preprocessing.frames;
+  val_options_.samples_per_track = 1;
   val_options_.balance = data::ClassBalance::kNone;
   val_options_.augment = false;
   val_options_.augment_options = data::NoAugmentation();
@@ -1193,7 +1200,9 @@ absl::Status Run::SaveEpoch(const EpochRecord& record, const eval::EvaluationSum
 absl::StatusOr<TrainResult> Run::Execute() {
   // Before any data is read: preset, device, threads, out_dir.
   ASSIGN_OR_RETURN(preset_, nn::GetPreset(config_.preset));
-  preset_.preprocessing.frames = config_.sequence_length;
+  // Clips shorter than the preset's (frame-level training) still give a model that scores,
+  // and is validated on, the preset's frame count; longer ones make that the model's count.
+  preset_.preprocessing.frames = std::max(config_.sequence_length, preset_.preprocessing.frames);
   if (config_.threads > 0) {
     base::SetNumThreads(config_.threads);
   } else if (comm_->local_size() > 1) {

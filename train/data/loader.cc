@@ -42,6 +42,7 @@ nlohmann::json LoaderOptionsToJson(const LoaderOptions& o) {
   return {
       {"batch_size", o.batch_size},
       {"sequence_length", o.sequence_length},
+      {"samples_per_track", o.samples_per_track},
       {"shuffle", o.shuffle},
       {"drop_last", o.drop_last},
       {"balance", o.balance == ClassBalance::kOversample ? "oversample" : "none"},
@@ -90,11 +91,16 @@ struct BatchLoader::State {
 
 namespace {
 
-// The epoch's sample order: every track once (or, oversampling, the minority class's tracks
-// repeated, whole copies then a random subset, up to the majority's count), shuffled.
-std::vector<int> EpochOrder(const FaceStore& store, const std::vector<int>& tracks,
+// The epoch's sample order: every track samples_per_track times (or, oversampling, the
+// minority class's tracks repeated, whole copies then a random subset, up to the majority's
+// count), shuffled.
+std::vector<int> EpochOrder(const FaceStore& store, const std::vector<int>& track_list,
                             const LoaderOptions& options, int64_t epoch) {
   std::mt19937_64 rng(Seed(options.seed, epoch, 0, kOrderTag));
+  std::vector<int> tracks;
+  for (int i = 0; i < options.samples_per_track; ++i) {
+    tracks.insert(tracks.end(), track_list.begin(), track_list.end());
+  }
   std::vector<int> order;
   if (options.balance == ClassBalance::kOversample) {
     std::vector<int> by_label[2];

@@ -29,6 +29,7 @@ enum class ClassBalance {
 struct LoaderOptions {
   int batch_size = 8;
   int sequence_length = 16;  // frames per sample (the preset's)
+  int samples_per_track = 1;  // each track's samples per epoch (before oversampling)
   bool shuffle = true;
   bool drop_last = false;  // drop a final partial batch
   ClassBalance balance = ClassBalance::kNone;

@@ -223,6 +223,31 @@ TEST(LoaderTest, OversamplingBalancesClasses) {
   EXPECT_EQ(plain.BatchesPerEpoch(), 2);  // 8 samples
 }
 
+TEST(LoaderTest, SamplesPerTrackRepeatsEveryTrackBeforeOversampling) {
+  const FaceStore store = Store(5, 2);
+  LoaderOptions o = Options();
+  o.batch_size = 4;
+  o.samples_per_track = 3;
+  BatchLoader plain(&store, All(store), o);
+  EXPECT_EQ(plain.BatchesPerEpoch(), 6);  // 21 samples
+  std::map<int, int> seen;
+  for (const Batch& b : Epoch(plain, 0)) {
+    for (int t : b.tracks) ++seen[t];
+  }
+  for (int t = 0; t < 7; ++t) EXPECT_EQ(seen[t], 3) << t;
+  // Oversampling then balances the 15 real and 6 fake samples: 15 fakes, every one of the
+  // two fake tracks at least 3 times.
+  o.balance = ClassBalance::kOversample;
+  BatchLoader balanced(&store, All(store), o);
+  std::map<int, int> count;
+  for (const Batch& b : Epoch(balanced, 0)) {
+    for (int t : b.tracks) ++count[t];
+  }
+  EXPECT_EQ(count[5] + count[6], 15);
+  EXPECT_GE(std::min(count[5], count[6]), 6);
+  for (int t = 0; t < 5; ++t) EXPECT_EQ(count[t], 3) << t;
+}
+
 TEST(LoaderTest, SelfBlendTurnsRealsIntoFakes) {
   const FaceStore store = Store(3, 2);
   LoaderOptions o = Options();
