@@ -74,6 +74,15 @@ std::vector<Batch> Epoch(BatchLoader& loader, int64_t epoch) {
   return batches;
 }
 
+// How many samples of epoch 0 each track gave.
+std::map<int, int> TimesSeen(BatchLoader& loader) {
+  std::map<int, int> seen;
+  for (const Batch& b : Epoch(loader, 0)) {
+    for (int t : b.tracks) ++seen[t];
+  }
+  return seen;
+}
+
 bool SameBytes(const nn::Tensor& a, const nn::Tensor& b) {
   return a.shape() == b.shape() && std::memcmp(a.raw_data(), b.raw_data(), a.bytes()) == 0;
 }
@@ -211,10 +220,7 @@ TEST(LoaderTest, OversamplingBalancesClasses) {
   // 5 real, 2 fake: two whole copies of the fakes, then one more drawn at random.
   const FaceStore uneven = Store(5, 2);
   BatchLoader loader2(&uneven, All(uneven), o);
-  std::map<int, int> count;
-  for (const Batch& b : Epoch(loader2, 0)) {
-    for (int t : b.tracks) ++count[t];
-  }
+  std::map<int, int> count = TimesSeen(loader2);
   EXPECT_EQ(count[5] + count[6], 5);
   EXPECT_GE(std::min(count[5], count[6]), 2);
 
@@ -230,19 +236,13 @@ TEST(LoaderTest, SamplesPerTrackRepeatsEveryTrackBeforeOversampling) {
   o.samples_per_track = 3;
   BatchLoader plain(&store, All(store), o);
   EXPECT_EQ(plain.BatchesPerEpoch(), 6);  // 21 samples
-  std::map<int, int> seen;
-  for (const Batch& b : Epoch(plain, 0)) {
-    for (int t : b.tracks) ++seen[t];
-  }
+  std::map<int, int> seen = TimesSeen(plain);
   for (int t = 0; t < 7; ++t) EXPECT_EQ(seen[t], 3) << t;
   // Oversampling then balances the 15 real and 6 fake samples: 15 fakes, every one of the
   // two fake tracks at least 3 times.
   o.balance = ClassBalance::kOversample;
   BatchLoader balanced(&store, All(store), o);
-  std::map<int, int> count;
-  for (const Batch& b : Epoch(balanced, 0)) {
-    for (int t : b.tracks) ++count[t];
-  }
+  std::map<int, int> count = TimesSeen(balanced);
   EXPECT_EQ(count[5] + count[6], 15);
   EXPECT_GE(std::min(count[5], count[6]), 6);
   for (int t = 0; t < 5; ++t) EXPECT_EQ(count[t], 3) << t;
