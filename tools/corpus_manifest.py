@@ -21,7 +21,9 @@ Two steps:
   corpus_manifest.py --corpus C --real_faces R --synth S1 S2 ... --out DIR
       writes DIR/manifest.json (absolute paths), DIR/split.tsv (file, split, kind, group),
       DIR/test_<kind>.json (the test reals with one kind of fake, for per-kind metrics) and
-      prints the counts per split and kind.
+      prints the counts per split and kind. --leave_out SOURCE moves every group with a
+      video from that source repository to test; --train_kinds real keeps only the real
+      videos in training (the shipped model's blend-only first stage).
 """
 import argparse
 import csv
