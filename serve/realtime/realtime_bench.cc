@@ -4,8 +4,9 @@
 // lines and the summary (latency p50/p95/max from a frame's arrival to its score). Ctrl-C
 // stops it cleanly.
 //
-//   bazel run -c opt //serve/realtime:realtime_bench -- \
+//   bazel run -c opt //serve/realtime:realtime_bench --
 //       --clip /work/shared/data/real_faces/sadtalker_RD_Radio2_000.mp4 --preset small
+// (one command line).
 #include <csignal>
 #include <iostream>
 #include <string>
