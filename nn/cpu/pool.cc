@@ -16,6 +16,20 @@ namespace {
 // The larger of a and b, NaN if either is one; a (the earlier element) on a tie.
 inline float MaxKeepFirst(float a, float b) { return (b > a || b != b) ? b : a; }
 
+// Along one axis, the inputs of output position `o`'s window that lie inside [0, size):
+// first, first + dilation, ... below end (none when first >= end: a dilated window wholly
+// in the padding), walked as PyTorch's kernel walks them.
+struct WindowSpan {
+  int64_t first, end;
+};
+inline WindowSpan Window(int64_t o, int64_t stride, int64_t pad, int64_t kernel,
+                         int64_t dilation, int64_t size) {
+  int64_t first = o * stride - pad;
+  const int64_t end = std::min(first + (kernel - 1) * dilation + 1, size);
+  while (first < 0) first += dilation;
+  return {first, end};
+}
+
 // Without argmax (inference) the window's maximum is separable: per output row, the
 // maximum over the window's input rows of each input column (contiguous, so it vectorizes),
 // then per output column the maximum of that row over the window's columns. The same
@@ -31,25 +45,23 @@ void MaxPool2dForwardSeparable(const Pool2dGeometry& g, const float* input, floa
       const float* x = input + plane * in_plane;
       float* y = output + plane * out_plane;
       for (int64_t oh = 0; oh < g.out_h; ++oh) {
-        int64_t h0 = oh * g.stride_h - g.pad_h;
-        const int64_t h_end = std::min(h0 + (g.kernel_h - 1) * g.dilation_h + 1, g.in_h);
-        while (h0 < 0) h0 += g.dilation_h;
+        const WindowSpan rows =
+            Window(oh, g.stride_h, g.pad_h, g.kernel_h, g.dilation_h, g.in_h);
         float* y_row = y + oh * g.out_w;
-        if (h0 >= h_end) {  // a dilated window entirely in the padding
+        if (rows.first >= rows.end) {
           std::fill(y_row, y_row + g.out_w, -std::numeric_limits<float>::infinity());
           continue;
         }
-        std::copy(x + h0 * g.in_w, x + (h0 + 1) * g.in_w, m);
-        for (int64_t ih = h0 + g.dilation_h; ih < h_end; ih += g.dilation_h) {
+        std::copy(x + rows.first * g.in_w, x + (rows.first + 1) * g.in_w, m);
+        for (int64_t ih = rows.first + g.dilation_h; ih < rows.end; ih += g.dilation_h) {
           const float* row = x + ih * g.in_w;
           for (int64_t iw = 0; iw < g.in_w; ++iw) m[iw] = MaxKeepFirst(m[iw], row[iw]);
         }
         for (int64_t ow = 0; ow < g.out_w; ++ow) {
-          int64_t w0 = ow * g.stride_w - g.pad_w;
-          const int64_t w_end = std::min(w0 + (g.kernel_w - 1) * g.dilation_w + 1, g.in_w);
-          while (w0 < 0) w0 += g.dilation_w;
-          float best = w0 < w_end ? m[w0] : -std::numeric_limits<float>::infinity();
-          for (int64_t iw = w0 + g.dilation_w; iw < w_end; iw += g.dilation_w) {
+          const WindowSpan cols =
+              Window(ow, g.stride_w, g.pad_w, g.kernel_w, g.dilation_w, g.in_w);
+          float best = -std::numeric_limits<float>::infinity();
+          for (int64_t iw = cols.first; iw < cols.end; iw += g.dilation_w) {
             best = MaxKeepFirst(best, m[iw]);
           }
           y_row[ow] = best;
@@ -72,21 +84,20 @@ void MaxPool2dForward(const Pool2dGeometry& g, const float* input, float* output
     for (int64_t plane = begin; plane < end; ++plane) {
       const float* x = input + plane * in_plane;
       float* y = output + plane * out_plane;
-      int32_t* index = argmax != nullptr ? argmax + plane * out_plane : nullptr;
+      int32_t* index = argmax + plane * out_plane;
       for (int64_t oh = 0; oh < g.out_h; ++oh) {
-        // Window rows ih = h0 + i * dilation inside [0, in_h), as PyTorch's kernel walks them.
-        int64_t h0 = oh * g.stride_h - g.pad_h;
-        const int64_t h_end = std::min(h0 + (g.kernel_h - 1) * g.dilation_h + 1, g.in_h);
-        while (h0 < 0) h0 += g.dilation_h;
+        const WindowSpan rows =
+            Window(oh, g.stride_h, g.pad_h, g.kernel_h, g.dilation_h, g.in_h);
         for (int64_t ow = 0; ow < g.out_w; ++ow) {
-          int64_t w0 = ow * g.stride_w - g.pad_w;
-          const int64_t w_end = std::min(w0 + (g.kernel_w - 1) * g.dilation_w + 1, g.in_w);
-          while (w0 < 0) w0 += g.dilation_w;
+          const WindowSpan cols =
+              Window(ow, g.stride_w, g.pad_w, g.kernel_w, g.dilation_w, g.in_w);
           // -1: a dilated window with no element inside the plane (its gradient goes nowhere).
-          int64_t best_index = h0 < h_end && w0 < w_end ? h0 * g.in_w + w0 : -1;
+          int64_t best_index =
+              rows.first < rows.end && cols.first < cols.end ? rows.first * g.in_w + cols.first
+                                                             : -1;
           float best = -std::numeric_limits<float>::infinity();
-          for (int64_t ih = h0; ih < h_end; ih += g.dilation_h) {
-            for (int64_t iw = w0; iw < w_end; iw += g.dilation_w) {
+          for (int64_t ih = rows.first; ih < rows.end; ih += g.dilation_h) {
+            for (int64_t iw = cols.first; iw < cols.end; iw += g.dilation_w) {
               const float v = x[ih * g.in_w + iw];
               if (v > best || std::isnan(v)) {  // strict: ties keep the first maximum
                 best = v;
@@ -95,7 +106,7 @@ void MaxPool2dForward(const Pool2dGeometry& g, const float* input, float* output
             }
           }
           y[oh * g.out_w + ow] = best;
-          if (index != nullptr) index[oh * g.out_w + ow] = static_cast<int32_t>(best_index);
+          index[oh * g.out_w + ow] = static_cast<int32_t>(best_index);
         }
       }
     }
