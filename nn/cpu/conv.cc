@@ -569,11 +569,17 @@ void Conv2dForward(const Conv2dGeometry& g, const float* input, const float* wei
         y = y_buffer.Floats(rows * len);
         ld_y = len;
       }
-      Sgemm(false, false, rows, len, d.k, 1.0f, weight + c_out0 * d.k, d.k, col, ld_col, 0.0f, y,
-            ld_y);
-      if (one_image && scale == nullptr && bias == nullptr && residual == nullptr && !relu) {
-        continue;
+      // In one image, the epilogue runs in the GEMM's registers.
+      RowEpilogue epilogue;
+      if (one_image) {
+        epilogue = {scale != nullptr ? scale + c_out0 : nullptr,
+                    bias != nullptr ? bias + c_out0 : nullptr,
+                    residual != nullptr ? residual + (n * g.out_channels + c_out0) * d.p + offset
+                                        : nullptr,
+                    d.p, relu};
       }
+      SgemmNN(rows, len, d.k, weight + c_out0 * d.k, d.k, col, ld_col, y, ld_y, epilogue);
+      if (one_image) continue;
       for (int64_t r = 0; r < rows; ++r) {
         const int64_t c = c_out0 + r;
         ForEachImageSegment(j0, len, d.p, [&](int64_t n, int64_t offset, int64_t t, int64_t seg) {

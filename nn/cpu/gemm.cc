@@ -8,6 +8,8 @@
 #include "base/thread_pool.h"
 #include "nn/check.h"
 #include "nn/cpu/gemm_eigen.h"
+#include "nn/cpu/gemm_nn.h"
+#include "nn/cpu/scratch.h"
 
 namespace nn::cpu {
 namespace {
@@ -39,6 +41,32 @@ void Sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
   }
   const SgemmFn fn = UseAvx512Kernels() ? internal::SgemmEigenAvx512 : internal::SgemmEigenAvx2;
   fn(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void SgemmNN(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
+             int64_t ldb, float* c, int64_t ldc, const RowEpilogue& epilogue) {
+  NN_CHECK(m >= 0 && n >= 0 && k >= 0) << "SgemmNN: m=" << m << " n=" << n << " k=" << k;
+  NN_CHECK(ldc >= n && lda >= k && ldb >= n && (epilogue.residual == nullptr || epilogue.ldr >= n))
+      << "SgemmNN: leading dimensions lda=" << lda << " ldb=" << ldb << " ldc=" << ldc
+      << " ldr=" << epilogue.ldr << " for m=" << m << " n=" << n << " k=" << k;
+  if (m == 0 || n == 0) return;
+  if (k == 0) {  // C = epilogue(0)
+    for (int64_t i = 0; i < m; ++i) {
+      const float s = epilogue.scale != nullptr ? epilogue.scale[i] : 1.0f;
+      const float t = epilogue.bias != nullptr ? epilogue.bias[i] : 0.0f;
+      for (int64_t j = 0; j < n; ++j) {
+        float v = 0.0f * s + t;
+        if (epilogue.residual != nullptr) v += epilogue.residual[i * epilogue.ldr + j];
+        c[i * ldc + j] = epilogue.relu ? std::max(v, 0.0f) : v;
+      }
+    }
+    return;
+  }
+  ScratchBuffer work;
+  const internal::GemmNnEpilogue e{epilogue.scale, epilogue.bias, epilogue.residual, epilogue.ldr,
+                                   epilogue.relu};
+  (UseAvx512Kernels() ? internal::GemmNnAvx512 : internal::GemmNnAvx2)(
+      m, n, k, a, lda, b, ldb, c, ldc, e, work.Floats(internal::GemmNnWorkspaceFloats(m)));
 }
 
 bool UseAvx512Kernels() {
