@@ -19,7 +19,7 @@ namespace {
 constexpr int64_t kRowTile = 256;       // output channels of one forward / weight-gradient tile
 constexpr int64_t kColTile = 512;       // output pixels (columns j) of one tile, at most
 constexpr int64_t kMinColTile = 64;     // forward splits columns into tiles of at least this
-constexpr int64_t kMinImageTile = 128;  // forward: whole images of >= this many pixels
+constexpr int64_t kMinImageTile = 128;  // forward: images of >= this many pixels tile alone
 constexpr int64_t kGradRows = 256;      // target rows (channel x KH x KW) of dcol and dW tiles
 // The weight gradient is a reduction over all columns; with fewer tiles than this it is
 // also split over column ranges into partial sums (a fixed count, summed in a fixed order).
@@ -528,22 +528,27 @@ void Conv2dForward(const Conv2dGeometry& g, const float* input, const float* wei
   // Y_g[rows, j] = W_g[rows, K] * col_g[K, j] per (group, row tile, column tile).
   // Column tiles of equal width (a multiple of 16), an even number of tasks where possible:
   // ParallelFor gives each thread a contiguous share, and 7 tiles on 2 threads idle one 1/8.
+  // Images of kMinImageTile pixels or more split into tiles of their own: no tile spans two
+  // images, so the GEMM reads 1x1 inputs in place and applies the epilogue in registers.
+  // Smaller images share tiles (a tile per image would stream the weights once per image).
   const int64_t row_tiles = CeilDiv(d.cout_g, kRowTile);
-  int64_t col_tiles = CeilDiv(d.cols, kColTile);
-  if ((g.groups * row_tiles * col_tiles) % 2 == 1 && d.cols >= 2 * kMinColTile) ++col_tiles;
-  // Images of kMinImageTile..kColTile pixels are a tile each: no gathers across images.
-  const int64_t col_step = d.p >= kMinImageTile && d.p <= kColTile && g.batch > 1
-                               ? d.p
-                               : RoundUp(CeilDiv(d.cols, col_tiles), 16);
-  col_tiles = CeilDiv(d.cols, col_step);
+  const bool per_image = d.p >= kMinImageTile || g.batch == 1;
+  const int64_t span = per_image ? d.p : d.cols;  // the columns that tiles split
+  int64_t tiles = CeilDiv(span, kColTile);         // per image, or in all
+  const int64_t images = per_image ? g.batch : 1;
+  if ((g.groups * row_tiles * images * tiles) % 2 == 1 && span >= 2 * kMinColTile) ++tiles;
+  const int64_t col_step = RoundUp(CeilDiv(span, tiles), 16);
+  tiles = CeilDiv(span, col_step);
+  const int64_t col_tiles = images * tiles;
   base::ParallelFor(g.groups * row_tiles * col_tiles, [&](int64_t begin, int64_t end) {
     ScratchBuffer col_buffer, y_buffer;
     for (int64_t task = begin; task < end; ++task) {
       const int64_t group = task / (row_tiles * col_tiles);
       const int64_t m0 = (task / col_tiles % row_tiles) * kRowTile;
       const int64_t rows = std::min(kRowTile, d.cout_g - m0);
-      const int64_t j0 = (task % col_tiles) * col_step;
-      const int64_t len = std::min(col_step, d.cols - j0);
+      const int64_t tile = task % col_tiles;
+      const int64_t j0 = (tile / tiles) * span + (tile % tiles) * col_step;
+      const int64_t len = std::min(col_step, span - (tile % tiles) * col_step);
       const int64_t c_in0 = group * d.cin_g;
       const int64_t c_out0 = group * d.cout_g + m0;
       int64_t n, offset;
