@@ -1,5 +1,6 @@
-// Convolution as tiled GEMMs: im2col/col2im over a column space that spans the batch,
-// Eigen SGEMM per tile, bias/residual/ReLU applied while the output tile is in cache.
+// Convolution as tiled GEMMs: im2col/col2im over a column space that spans the batch; the
+// forward on our own GEMM (SgemmNN: weights read in place, bias/residual/ReLU applied in its
+// registers), the backward on Eigen's (Sgemm).
 #include "nn/cpu/conv.h"
 
 #include <algorithm>

@@ -1,5 +1,6 @@
-// Row-major single-precision GEMM on Eigen: C = alpha * op(A) * op(B) + beta * C, the
-// matrix-multiply core of the CPU convolution, linear and LSTM kernels.
+// Row-major single-precision GEMMs, the matrix-multiply core of the CPU convolution, linear
+// and LSTM kernels: Sgemm (Eigen's) computes C = alpha * op(A) * op(B) + beta * C; SgemmNN
+// (our own, for the convolution forward) C = epilogue(A * B).
 //
 // Matrices are row-major with leading dimensions (the distance between rows, >= columns),
 // so sub-matrices of larger arrays can be passed without copies. op(X) is X or X^T.
