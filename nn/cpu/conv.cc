@@ -535,7 +535,7 @@ void Conv2dForward(const Conv2dGeometry& g, const float* input, const float* wei
   const int64_t row_tiles = CeilDiv(d.cout_g, kRowTile);
   const bool per_image = d.p >= kMinImageTile || g.batch == 1;
   const int64_t span = per_image ? d.p : d.cols;  // the columns that tiles split
-  int64_t tiles = CeilDiv(span, kColTile);         // per image, or in all
+  int64_t tiles = CeilDiv(span, kColTile);        // per image, or in all
   const int64_t images = per_image ? g.batch : 1;
   if ((g.groups * row_tiles * images * tiles) % 2 == 1 && span >= 2 * kMinColTile) ++tiles;
   const int64_t col_step = RoundUp(CeilDiv(span, tiles), 16);
@@ -578,11 +578,10 @@ void Conv2dForward(const Conv2dGeometry& g, const float* input, const float* wei
       // In one image, the epilogue runs in the GEMM's registers.
       RowEpilogue epilogue;
       if (one_image) {
-        epilogue = {scale != nullptr ? scale + c_out0 : nullptr,
-                    bias != nullptr ? bias + c_out0 : nullptr,
-                    residual != nullptr ? residual + (n * g.out_channels + c_out0) * d.p + offset
-                                        : nullptr,
-                    d.p, relu};
+        epilogue = {
+            scale != nullptr ? scale + c_out0 : nullptr, bias != nullptr ? bias + c_out0 : nullptr,
+            residual != nullptr ? residual + (n * g.out_channels + c_out0) * d.p + offset : nullptr,
+            d.p, relu};
       }
       SgemmNN(rows, len, d.k, weight + c_out0 * d.k, d.k, col, ld_col, y, ld_y, epilogue);
       if (one_image) continue;

@@ -17,9 +17,7 @@ constexpr int64_t kGemmNnDepth = 128;
 constexpr int64_t kGemmNnMaxPanel = 48;
 
 // Floats of workspace a call with m rows needs: one B panel and C's partial last panel.
-constexpr int64_t GemmNnWorkspaceFloats(int64_t m) {
-  return (kGemmNnDepth + m) * kGemmNnMaxPanel;
-}
+constexpr int64_t GemmNnWorkspaceFloats(int64_t m) { return (kGemmNnDepth + m) * kGemmNnMaxPanel; }
 
 // Per-row epilogue (RowEpilogue in gemm.h).
 struct GemmNnEpilogue {
@@ -37,8 +35,7 @@ void GemmNnAvx2(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, co
                 int64_t ldb, float* c, int64_t ldc, const GemmNnEpilogue& epilogue, float* work);
 // Requires a CPU with AVX-512 F, DQ, BW and VL (CpuHasAvx512).
 void GemmNnAvx512(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
-                  int64_t ldb, float* c, int64_t ldc, const GemmNnEpilogue& epilogue,
-                  float* work);
+                  int64_t ldb, float* c, int64_t ldc, const GemmNnEpilogue& epilogue, float* work);
 
 }  // namespace nn::cpu::internal
 

@@ -116,18 +116,17 @@ TEST_P(GemmNnTest, ColumnTilingKeepsTheBits) {
 
 // Rows around the register blocks (4, 8), columns around vectors and panels (8, 16, 24,
 // 48), depths around the depth block (128), and each epilogue term.
-INSTANTIATE_TEST_SUITE_P(
-    Shapes, GemmNnTest,
-    ::testing::Values(Case{1, 1, 1, false, false, false, false},
-                      Case{3, 7, 5, false, false, false, true},
-                      Case{8, 16, 128, true, false, false, false},
-                      Case{9, 49, 129, true, true, false, true},
-                      Case{13, 48, 64, false, true, true, false},
-                      Case{17, 100, 300, true, true, true, true},
-                      Case{7, 24, 256, false, false, true, true},
-                      Case{32, 196, 257, true, true, false, true},
-                      Case{5, 33, 1, true, true, true, false},
-                      Case{64, 131, 40, false, false, false, false}));
+INSTANTIATE_TEST_SUITE_P(Shapes, GemmNnTest,
+                         ::testing::Values(Case{1, 1, 1, false, false, false, false},
+                                           Case{3, 7, 5, false, false, false, true},
+                                           Case{8, 16, 128, true, false, false, false},
+                                           Case{9, 49, 129, true, true, false, true},
+                                           Case{13, 48, 64, false, true, true, false},
+                                           Case{17, 100, 300, true, true, true, true},
+                                           Case{7, 24, 256, false, false, true, true},
+                                           Case{32, 196, 257, true, true, false, true},
+                                           Case{5, 33, 1, true, true, true, false},
+                                           Case{64, 131, 40, false, false, false, false}));
 
 TEST(SgemmNNTest, ReluKeepsNaN) {
   const float a[1] = {1.0f}, b[2] = {std::numeric_limits<float>::quiet_NaN(), -2.0f};
