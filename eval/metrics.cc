@@ -187,6 +187,37 @@ ThresholdChoice BestBalancedAccuracyThreshold(const std::vector<double>& scores,
   return best;
 }
 
+ThresholdChoice MaxFprThreshold(const std::vector<double>& scores, const std::vector<int>& labels,
+                                double max_fpr) {
+  CheckInputs(scores, labels, "MaxFprThreshold");
+  NN_CHECK(max_fpr >= 0 && max_fpr < 1)
+      << "MaxFprThreshold: max_fpr " << max_fpr << " is not in [0, 1)";
+  const int64_t num_fake = CountFakes(labels);
+  const int64_t num_real = static_cast<int64_t>(labels.size()) - num_fake;
+  ThresholdChoice choice;
+  if (num_fake == 0 || num_real == 0) {
+    choice.balanced_accuracy = kNaN;
+    return choice;
+  }
+  const CumulativeCounts counts = CountsPerDistinctScore(scores, labels);
+  // Reals flagged may be at most floor(max_fpr * num_real); counts grow as thresholds fall.
+  const auto allowed = static_cast<int64_t>(std::floor(max_fpr * static_cast<double>(num_real)));
+  int64_t chosen = -1;
+  for (size_t k = 0; k < counts.thresholds.size() && counts.false_fake[k] <= allowed; ++k) {
+    chosen = static_cast<int64_t>(k);
+  }
+  const int64_t caught = chosen < 0 ? 0 : counts.true_fake[chosen];
+  const int64_t flagged = chosen < 0 ? 0 : counts.false_fake[chosen];
+  choice.threshold =
+      chosen < 0 ? std::nextafter(counts.thresholds[0], std::numeric_limits<double>::infinity())
+                 : counts.thresholds[chosen];
+  choice.balanced_accuracy =
+      (static_cast<double>(num_real - flagged) / static_cast<double>(num_real) +
+       static_cast<double>(caught) / static_cast<double>(num_fake)) /
+      2;
+  return choice;
+}
+
 Calibration ComputeCalibration(const std::vector<double>& scores, const std::vector<int>& labels,
                                int num_bins) {
   CheckInputs(scores, labels, "ComputeCalibration");

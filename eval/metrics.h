@@ -59,6 +59,14 @@ struct ThresholdChoice {
 ThresholdChoice BestBalancedAccuracyThreshold(const std::vector<double>& scores,
                                               const std::vector<int>& labels);
 
+// The lowest threshold (one of the distinct scores, or just above the highest when even it
+// flags too many reals) whose false positive rate on these scores is at most `max_fpr`
+// (in [0, 1)): the most fakes caught with at most that share of reals flagged, for an
+// analyst who must bound false alarms. balanced_accuracy is the one at that threshold. 0.5
+// (balanced accuracy NaN) when either class is missing.
+ThresholdChoice MaxFprThreshold(const std::vector<double>& scores, const std::vector<int>& labels,
+                                double max_fpr);
+
 // Reliability: `num_bins` equal-width bins of [0, 1] over the score (the last bin closed);
 // ECE = sum over bins of count/N * |mean score - fraction fake|.
 struct CalibrationBin {

@@ -156,6 +156,32 @@ TEST(MetricsByHandTest, TiedScoresAreOnePoint) {
   EXPECT_DOUBLE_EQ(best.balanced_accuracy, 0.75);
 }
 
+TEST(MetricsByHandTest, MaxFprThresholdCatchesMostFakesWithinTheCap) {
+  // Descending: 0.9 fake, 0.8 real, 0.7 fake, 0.6 fake, 0.5 real, 0.3 real, 0.2 real, 0.1 fake.
+  const std::vector<double> scores = {0.9, 0.8, 0.7, 0.6, 0.5, 0.3, 0.2, 0.1};
+  const std::vector<int> labels = {1, 0, 1, 1, 0, 0, 0, 1};
+  // 4 reals: a cap of 0.25 allows one flagged real, so the threshold falls to 0.6 (3 of 4
+  // fakes caught, 1 real flagged: balanced accuracy (3/4 + 3/4) / 2).
+  ThresholdChoice c = MaxFprThreshold(scores, labels, 0.25);
+  EXPECT_DOUBLE_EQ(c.threshold, 0.6);
+  EXPECT_DOUBLE_EQ(c.balanced_accuracy, 0.75);
+  // 0.2 allows none: only the score above the first real, 0.9.
+  c = MaxFprThreshold(scores, labels, 0.2);
+  EXPECT_DOUBLE_EQ(c.threshold, 0.9);
+  EXPECT_DOUBLE_EQ(c.balanced_accuracy, (1.0 + 0.25) / 2);
+  // 0.5 allows two: down to 0.5 (the next real would be a third).
+  EXPECT_DOUBLE_EQ(MaxFprThreshold(scores, labels, 0.5).threshold, 0.5);
+  // The highest score is a real and none may be flagged: just above it, nothing flagged.
+  c = MaxFprThreshold({0.9, 0.4}, {0, 1}, 0.0);
+  EXPECT_GT(c.threshold, 0.9);
+  EXPECT_LT(c.threshold, 0.9 + 1e-12);
+  EXPECT_DOUBLE_EQ(c.balanced_accuracy, 0.5);
+  // A missing class: 0.5, NaN.
+  c = MaxFprThreshold({0.2, 0.7}, {1, 1}, 0.1);
+  EXPECT_DOUBLE_EQ(c.threshold, 0.5);
+  EXPECT_THAT(c.balanced_accuracy, IsNan());
+}
+
 TEST(MetricsByHandTest, LogLossClipsAtOneEMinus15) {
   // -log(1e-15) for a confidently wrong score, -log(1 - 1e-15) for a confidently right one.
   EXPECT_NEAR(LogLoss({0.0}, {1}), -std::log(1e-15), 1e-9);

@@ -4,7 +4,8 @@
 // nothing else. Written by //train:train, read by `deepfake evaluate` and `deepfake detect`.
 //
 // Metadata keys beyond CheckpointMetadata's own: "threshold" (%.17g), "threshold_method"
-// ("val_balanced_accuracy" or "default"), "val_balanced_accuracy", "training" (JSON: run
+// ("val_balanced_accuracy", "val_fpr_at_most_<cap>" or "default"), "val_balanced_accuracy"
+// (at that threshold), "training" (JSON: run
 // name, epoch, step, command, dataset counts, validation metrics, time, version).
 #ifndef EVAL_MODEL_FILE_H_
 #define EVAL_MODEL_FILE_H_

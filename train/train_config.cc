@@ -89,6 +89,10 @@ absl::Status ValidateTrainConfig(const TrainConfig& c) {
   if (!(c.weight_decay >= 0)) {
     return Bad(absl::StrCat("--weight_decay must be >= 0 (got ", c.weight_decay, ")"));
   }
+  if (!(c.threshold_max_fpr >= 0 && c.threshold_max_fpr < 1)) {
+    return Bad(absl::StrCat("--threshold_max_fpr must be in [0, 1) (got ", c.threshold_max_fpr,
+                            "; 0 keeps the balanced-accuracy threshold)"));
+  }
   if (c.early_stopping_patience < 0) {
     return Bad(absl::StrCat("--early_stopping_patience must be >= 0 (got ",
                             c.early_stopping_patience, "; 0 turns early stopping off)"));
@@ -185,6 +189,10 @@ absl::StatusOr<TrainConfig> ParseTrainFlags(int argc, const char* const* argv, s
                "weight decay (L2 for adam/sgd, decoupled for adamw)");
   flags.Int("early_stopping_patience", &c.early_stopping_patience,
             "stop after this many epochs without a better validation AUC (0 = never)");
+  flags.Double("threshold_max_fpr", &c.threshold_max_fpr,
+               "the threshold stored in checkpoints: 0 (default) the one that maximizes "
+               "validation balanced accuracy; in (0, 1) the lowest that flags at most this "
+               "share of validation real videos (e.g. 0.1: at most 10% false alarms)");
   flags.String("device", &c.device,
                "cpu, cuda, or auto (CUDA when compiled in and a GPU is present, else the CPU)");
   flags.Path("init", &c.init,
@@ -276,6 +284,7 @@ nlohmann::json TrainConfigToJson(const TrainConfig& c) {
       {"learning_rate", c.learning_rate},
       {"weight_decay", c.weight_decay},
       {"early_stopping_patience", c.early_stopping_patience},
+      {"threshold_max_fpr", c.threshold_max_fpr},
       {"device", c.device},
       {"init", c.init},
       {"init_partial", c.init_partial},

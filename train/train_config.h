@@ -30,6 +30,9 @@ struct TrainConfig {
   double learning_rate = 1e-4;
   double weight_decay = 1e-5;
   int early_stopping_patience = 10;  // epochs without a better validation AUC; 0 = off
+  // The checkpoint's threshold: 0 maximizes validation balanced accuracy; in (0, 1), the
+  // lowest that flags at most this share of validation reals (eval::MaxFprThreshold).
+  double threshold_max_fpr = 0;
   std::string device = "auto";
   std::string init;                   // checkpoint to start from
   bool init_partial = false;          // load what fits, report the rest

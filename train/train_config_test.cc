@@ -85,6 +85,9 @@ TEST(TrainConfigTest, Errors) {
             "--resume and --overwrite exclude each other");
   EXPECT_EQ(Error(With({"--self_blend_ratio", "1.5"})),
             "--self_blend_ratio must be in [0, 1] (got 1.5)");
+  EXPECT_EQ(Error(With({"--threshold_max_fpr", "1"})),
+            "--threshold_max_fpr must be in [0, 1) (got 1; 0 keeps the balanced-accuracy "
+            "threshold)");
   EXPECT_THAT(Error(With({"--feature_cache"})), HasSubstr("add --augment none"));
   EXPECT_THAT(Error(With({"--feature_cache", "--augment", "none", "--self_blend_ratio", "0.3"})),
               HasSubstr("does not combine with --self_blend_ratio"));

@@ -359,6 +359,7 @@ const char* const kResultFields[] = {"preset",
                                      "clip_grad_norm",
                                      "freeze_backbone_epochs",
                                      "seed",
+                                     "threshold_max_fpr",
                                      "balance",
                                      "augment",
                                      "self_blend_ratio",
@@ -1167,7 +1168,9 @@ absl::Status Run::SaveEpoch(const EpochRecord& record, const eval::EvaluationSum
   auto metadata = [&](const EpochRecord& r) {
     eval::ModelProvenance provenance;
     provenance.threshold = r.threshold;
-    provenance.threshold_method = "val_balanced_accuracy";
+    provenance.threshold_method = config_.threshold_max_fpr > 0
+                                      ? absl::StrCat("val_fpr_at_most_", config_.threshold_max_fpr)
+                                      : "val_balanced_accuracy";
     provenance.val_balanced_accuracy = r.balanced_accuracy;
     provenance.training = {
         {"run", fs::path(out).filename().string()},
@@ -1287,8 +1290,13 @@ absl::StatusOr<TrainResult> Run::Execute() {
     record.val = eval::SummaryToJson(summary);
     record.val_auc = summary.video.auc;
     record.val_frame_auc = summary.frame.auc;
-    record.threshold = summary.video.best_threshold.threshold;
-    record.balanced_accuracy = summary.video.best_threshold.balanced_accuracy;
+    eval::ThresholdChoice threshold = summary.video.best_threshold;
+    if (config_.threshold_max_fpr > 0) {
+      const eval::LabelledScores video = eval::VideoLevel(videos);
+      threshold = eval::MaxFprThreshold(video.scores, video.labels, config_.threshold_max_fpr);
+    }
+    record.threshold = threshold.threshold;
+    record.balanced_accuracy = threshold.balanced_accuracy;
     record.best = Better(record.val_auc, record.val_loss, best_auc_, best_loss_, best_epoch_ > 0);
     if (record.best) {
       best_epoch_ = epoch;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_split.h"
 #include "base/testing/test_paths.h"
 #include "base/thread_pool.h"
 #include "eval/model_file.h"
@@ -116,6 +117,33 @@ void ExpectBitIdentical(const nn::io::TensorMap& a, const nn::io::TensorMap& b) 
     ASSERT_EQ(std::memcmp(tensor.data<float>(), other.data<float>(), tensor.numel() * 4), 0)
         << name << " differs";
   }
+}
+
+// --threshold_max_fpr: the stored threshold flags at most that share of validation reals.
+TEST(TrainerTest, ThresholdMaxFprBoundsValidationFalseAlarms) {
+  const std::string out = base::testing::TestTempDir("fpr");
+  absl::StatusOr<TrainResult> result = RunTraining(
+      Parse(With(TinyArgs(out, 3), {"--augment", "none", "--threshold_max_fpr", "0.34"})));
+  ASSERT_TRUE(result.ok()) << result.status();
+  absl::StatusOr<eval::LoadedModel> model =
+      eval::LoadModel(out + "/best.safetensors", nn::Device::CPU());
+  ASSERT_TRUE(model.ok()) << model.status();
+  EXPECT_EQ(model->provenance.threshold_method, "val_fpr_at_most_0.34");
+  EXPECT_DOUBLE_EQ(model->provenance.threshold, result->history[result->best_epoch - 1].threshold);
+  // val_predictions.csv (path,label,score,verdict,...) holds the best epoch's verdicts at
+  // that threshold: of the 3 validation reals, at most floor(0.34 * 3) = 1 is called FAKE.
+  std::ifstream csv(out + "/val_predictions.csv");
+  int reals = 0, flagged = 0;
+  for (std::string line; std::getline(csv, line);) {
+    // The last five fields (the path may hold commas): label, score, verdict, tracks, error.
+    const std::vector<std::string> fields = absl::StrSplit(line, ',');
+    ASSERT_GE(fields.size(), 6u) << line;
+    if (fields[fields.size() - 5] != "REAL") continue;
+    ++reals;
+    flagged += fields[fields.size() - 3] == "FAKE";
+  }
+  EXPECT_EQ(reals, 3);
+  EXPECT_LE(flagged, 1);
 }
 
 TEST(TrainerTest, ResumeIsBitIdenticalToAStraightRun) {
