@@ -61,7 +61,8 @@ python3 tools/corpus_manifest.py --corpus "$DATA/corpus" --real_faces "$DATA/rea
   --init "$WORK/fsbi1/last.safetensors" \
   --batch_size 64 --sequence_length 1 --samples_per_track 16 --epochs 25 \
   --learning_rate 3e-4 --weight_decay 1e-4 --scheduler cosine --early_stopping_patience 0 \
-  --self_blend_ratio 0.3 --augment preset --balance oversample --seed 15 --threads 2 --workers 2
+  --self_blend_ratio 0.3 --augment preset --balance oversample --threshold_max_fpr 0.1 \
+  --seed 15 --threads 2 --workers 2
 
 # 5. The shipped file: float16 storage of the best epoch.
 "$BIN/float16_checkpoint" --input="$WORK/fft1/best.safetensors" \
