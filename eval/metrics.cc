@@ -58,6 +58,14 @@ CumulativeCounts CountsPerDistinctScore(const std::vector<double>& scores,
   return counts;
 }
 
+// (TPR + TNR) / 2 when `caught` of num_fake fakes and `flagged` of num_real reals score at or
+// above the threshold.
+double BalancedAccuracy(int64_t caught, int64_t num_fake, int64_t flagged, int64_t num_real) {
+  return (static_cast<double>(caught) / static_cast<double>(num_fake) +
+          static_cast<double>(num_real - flagged) / static_cast<double>(num_real)) /
+         2;
+}
+
 }  // namespace
 
 RocCurve ComputeRoc(const std::vector<double>& scores, const std::vector<int>& labels) {
@@ -179,11 +187,8 @@ ThresholdChoice BestBalancedAccuracyThreshold(const std::vector<double>& scores,
     }
   }
   best.threshold = counts.thresholds[best_index];
-  const double tnr =
-      static_cast<double>(num_real - counts.false_fake[best_index]) / static_cast<double>(num_real);
-  const double tpr =
-      static_cast<double>(counts.true_fake[best_index]) / static_cast<double>(num_fake);
-  best.balanced_accuracy = (tnr + tpr) / 2;
+  best.balanced_accuracy = BalancedAccuracy(counts.true_fake[best_index], num_fake,
+                                            counts.false_fake[best_index], num_real);
   return best;
 }
 
@@ -211,10 +216,7 @@ ThresholdChoice MaxFprThreshold(const std::vector<double>& scores, const std::ve
   choice.threshold =
       chosen < 0 ? std::nextafter(counts.thresholds[0], std::numeric_limits<double>::infinity())
                  : counts.thresholds[chosen];
-  choice.balanced_accuracy =
-      (static_cast<double>(num_real - flagged) / static_cast<double>(num_real) +
-       static_cast<double>(caught) / static_cast<double>(num_fake)) /
-      2;
+  choice.balanced_accuracy = BalancedAccuracy(caught, num_fake, flagged, num_real);
   return choice;
 }
 
