@@ -63,10 +63,8 @@ void SgemmNN(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const
     return;
   }
   ScratchBuffer work;
-  const internal::GemmNnEpilogue e{epilogue.scale, epilogue.bias, epilogue.residual, epilogue.ldr,
-                                   epilogue.relu};
   (UseAvx512Kernels() ? internal::GemmNnAvx512 : internal::GemmNnAvx2)(
-      m, n, k, a, lda, b, ldb, c, ldc, e, work.Floats(internal::GemmNnWorkspaceFloats(m)));
+      m, n, k, a, lda, b, ldb, c, ldc, epilogue, work.Floats(internal::GemmNnWorkspaceFloats(m)));
 }
 
 bool UseAvx512Kernels() {

@@ -17,6 +17,8 @@
 
 #include <cstdint>
 
+#include "nn/cpu/row_epilogue.h"
+
 namespace nn::cpu {
 
 // C[m, n] = alpha * op(A)[m, k] * op(B)[k, n] + beta * C. op(A) = A ([m, k], lda >= k) or
@@ -29,16 +31,6 @@ void Sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
 void ParallelSgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                    const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
                    int64_t ldc);
-
-// The per-row epilogue SgemmNN applies: C[i, j] = relu?(C[i, j] * scale[i] + bias[i] +
-// residual[i * ldr + j]). Null scale, bias or residual leave that term out.
-struct RowEpilogue {
-  const float* scale = nullptr;
-  const float* bias = nullptr;
-  const float* residual = nullptr;
-  int64_t ldr = 0;
-  bool relu = false;
-};
 
 // C[m, n] = epilogue(A[m, k] * B[k, n]), row-major, on nn::cpu's own kernel (gemm_nn.h), on
 // the calling thread. A is read in place, never repacked (made for a layer's weights); B is

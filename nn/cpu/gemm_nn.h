@@ -8,6 +8,8 @@
 
 #include <cstdint>
 
+#include "nn/cpu/row_epilogue.h"
+
 namespace nn::cpu::internal {
 
 // Depth of one pass over B: a [kGemmNnDepth, 3 vectors] panel of B is copied to the
@@ -19,23 +21,14 @@ constexpr int64_t kGemmNnMaxPanel = 48;
 // Floats of workspace a call with m rows needs: one B panel and C's partial last panel.
 constexpr int64_t GemmNnWorkspaceFloats(int64_t m) { return (kGemmNnDepth + m) * kGemmNnMaxPanel; }
 
-// Per-row epilogue (RowEpilogue in gemm.h).
-struct GemmNnEpilogue {
-  const float* scale;
-  const float* bias;
-  const float* residual;
-  int64_t ldr;
-  bool relu;
-};
-
 // c[i * ldc + j] = epilogue(sum_{p < k} a[i * lda + p] * b[p * ldb + j]) for i < m, j < n,
 // summed over p in order; m, n, k > 0. work: GemmNnWorkspaceFloats(m) floats, 64-byte
 // aligned.
 void GemmNnAvx2(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
-                int64_t ldb, float* c, int64_t ldc, const GemmNnEpilogue& epilogue, float* work);
+                int64_t ldb, float* c, int64_t ldc, const RowEpilogue& epilogue, float* work);
 // Requires a CPU with AVX-512 F, DQ, BW and VL (CpuHasAvx512).
 void GemmNnAvx512(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
-                  int64_t ldb, float* c, int64_t ldc, const GemmNnEpilogue& epilogue, float* work);
+                  int64_t ldb, float* c, int64_t ldc, const RowEpilogue& epilogue, float* work);
 
 }  // namespace nn::cpu::internal
 

@@ -16,7 +16,7 @@ namespace nn::cpu::internal {
 namespace {
 
 using Kernel = void (*)(int64_t, int64_t, int64_t, const float*, int64_t, const float*, int64_t,
-                        float*, int64_t, const GemmNnEpilogue&, float*);
+                        float*, int64_t, const RowEpilogue&, float*);
 
 struct Case {
   int64_t m, n, k;
@@ -37,7 +37,7 @@ struct Problem {
       for (float& x : *v) x = value(rng);
     }
   }
-  GemmNnEpilogue Epilogue() const {
+  RowEpilogue Epilogue() const {
     return {c.scale ? scale.data() : nullptr, c.bias ? bias.data() : nullptr,
             c.residual ? residual.data() : nullptr, ldr, c.relu};
   }
@@ -97,8 +97,7 @@ TEST_P(GemmNnTest, Avx512GivesTheSameBitsAsAvx2) {
 TEST_P(GemmNnTest, ColumnTilingKeepsTheBits) {
   const Problem p(GetParam());
   if (p.c.n < 2) GTEST_SKIP() << "one column";
-  const RowEpilogue e{p.Epilogue().scale, p.Epilogue().bias, p.Epilogue().residual, p.ldr,
-                      p.c.relu};
+  const RowEpilogue e = p.Epilogue();
   std::vector<float> whole(p.c.m * p.ldc), tiled(p.c.m * p.ldc);
   SgemmNN(p.c.m, p.c.n, p.c.k, p.a.data(), p.lda, p.b.data(), p.ldb, whole.data(), p.ldc, e);
   const int64_t split = p.c.n / 2 + 3 < p.c.n ? p.c.n / 2 + 3 : 1;
