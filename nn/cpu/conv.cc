@@ -541,13 +541,18 @@ void Conv2dForward(const Conv2dGeometry& g, const float* input, const float* wei
   const int64_t col_step = RoundUp(CeilDiv(span, tiles), 16);
   tiles = CeilDiv(span, col_step);
   const int64_t col_tiles = images * tiles;
+  // Tiles that read the input in place take row tiles outermost (consecutive tasks share
+  // weights); tiles that copy it (im2col) take them innermost, and a thread copies each
+  // column tile once for all its row tiles.
+  const bool copies = !(d.direct && per_image);
   base::ParallelFor(g.groups * row_tiles * col_tiles, [&](int64_t begin, int64_t end) {
     ScratchBuffer col_buffer, y_buffer;
+    int64_t copied = -1;  // the (group, column tile) that col_buffer holds
     for (int64_t task = begin; task < end; ++task) {
       const int64_t group = task / (row_tiles * col_tiles);
-      const int64_t m0 = (task / col_tiles % row_tiles) * kRowTile;
+      const int64_t m0 = (copies ? task % row_tiles : task / col_tiles % row_tiles) * kRowTile;
       const int64_t rows = std::min(kRowTile, d.cout_g - m0);
-      const int64_t tile = task % col_tiles;
+      const int64_t tile = copies ? task / row_tiles % col_tiles : task % col_tiles;
       const int64_t j0 = (tile / tiles) * span + (tile % tiles) * col_step;
       const int64_t len = std::min(col_step, span - (tile % tiles) * col_step);
       const int64_t c_in0 = group * d.cin_g;
@@ -561,8 +566,11 @@ void Conv2dForward(const Conv2dGeometry& g, const float* input, const float* wei
         col = input + (n * g.in_channels + c_in0) * d.hw + offset;
         ld_col = d.hw;
       } else {
-        float* buffer = col_buffer.Floats(d.k * len);
-        Im2Col(g, input, c_in0, c_in0 + d.cin_g, j0, len, buffer);
+        float* buffer = col_buffer.Floats(d.k * col_step);
+        if (copied != group * col_tiles + tile) {
+          Im2Col(g, input, c_in0, c_in0 + d.cin_g, j0, len, buffer);
+          copied = group * col_tiles + tile;
+        }
         col = buffer;
         ld_col = len;
       }
