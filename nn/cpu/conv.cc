@@ -18,7 +18,8 @@ namespace {
 
 // Tile sizes: fixed (never derived from the thread count), so the bits do not depend on it.
 constexpr int64_t kRowTile = 256;       // output channels of one forward / weight-gradient tile
-constexpr int64_t kColTile = 512;       // output pixels (columns j) of one tile, at most
+constexpr int64_t kColTile = 512;       // output pixels (columns j) of one backward tile, at most
+constexpr int64_t kForwardColTile = 1024;  // forward: pixels of one tile, at most
 constexpr int64_t kMinColTile = 64;     // forward splits columns into tiles of at least this
 constexpr int64_t kMinImageTile = 128;  // forward: images of >= this many pixels tile alone
 constexpr int64_t kGradRows = 256;      // target rows (channel x KH x KW) of dcol and dW tiles
@@ -52,6 +53,55 @@ struct Dims {
     *offset = j0 - *n * p;
     return *offset + len <= p;
   }
+};
+
+// The forward's column tiles: pieces of one image (large images, or a lone image that must
+// split for an even task count), or blocks of whole images. Fixed by the geometry alone.
+struct ForwardTiles {
+  ForwardTiles(const Conv2dGeometry& g, const Dims& d, int64_t row_tiles) {
+    // Blocks: as many images as fit kForwardColTile columns, preferring a count whose gathered
+    // columns (past each image's last whole panel of 48) fill whole 16-lane vectors.
+    const int64_t most = std::min(g.batch, std::max<int64_t>(1, kForwardColTile / d.p));
+    per_block = most;
+    for (int64_t b = most; b >= 1; --b) {
+      if (b * (d.p % 48) % 16 == 0) {
+        per_block = b;
+        break;
+      }
+    }
+    if (per_block < most / 2) per_block = most;
+    if (d.p >= kForwardColTile / 2 || per_block == 1) {  // pieces of single images
+      per_block = 1;
+      pieces = CeilDiv(d.p, kForwardColTile);
+      if ((g.groups * row_tiles * g.batch * pieces) % 2 == 1 && d.p >= 2 * kMinColTile) ++pieces;
+      step = RoundUp(CeilDiv(d.p, pieces), 16);
+      pieces = CeilDiv(d.p, step);
+      col_tiles = g.batch * pieces;
+      max_cols = step;
+    } else {
+      pieces = 1;
+      step = d.p;
+      col_tiles = CeilDiv(g.batch, per_block);
+      max_cols = per_block * d.p;
+    }
+    batch = g.batch;
+    p = d.p;
+  }
+  // Tile `tile`: `images` images from image n, columns [offset, offset + len) of each.
+  void Tile(int64_t tile, int64_t* n, int64_t* offset, int64_t* len, int64_t* images) const {
+    if (per_block == 1) {
+      *n = tile / pieces;
+      *offset = (tile % pieces) * step;
+      *len = std::min(step, p - *offset);
+      *images = 1;
+    } else {
+      *n = tile * per_block;
+      *offset = 0;
+      *len = p;
+      *images = std::min(per_block, batch - *n);
+    }
+  }
+  int64_t per_block, pieces, step, col_tiles, max_cols, batch, p;
 };
 
 // Calls fn(n, offset_in_image, offset_in_range, length) for the per-image pieces of
@@ -526,82 +576,53 @@ void Conv2dForward(const Conv2dGeometry& g, const float* input, const float* wei
     FlatForward(g, d, input, weight, scale, bias, residual, relu, output);
     return;
   }
-  // Y_g[rows, j] = W_g[rows, K] * col_g[K, j] per (group, row tile, column tile).
-  // Column tiles of equal width (a multiple of 16), an even number of tasks where possible:
-  // ParallelFor gives each thread a contiguous share, and 7 tiles on 2 threads idle one 1/8.
-  // Images of kMinImageTile pixels or more split into tiles of their own: no tile spans two
-  // images, so the GEMM reads 1x1 inputs in place and applies the epilogue in registers.
-  // Smaller images share tiles (a tile per image would stream the weights once per image).
+  // Y_g[rows, j] = W_g[rows, K] * col_g[K, j] per (group, row tile, column tile). A column
+  // tile is a piece of one image, or (small images) a block of whole images that SgemmNN
+  // takes at once, gathering the pixels past each image's last whole panel into shared ones
+  // (gemm_nn_args.h). Either way the GEMM applies the epilogue in registers and writes the
+  // output in place, and 1x1 convolutions read their input in place.
   const int64_t row_tiles = CeilDiv(d.cout_g, kRowTile);
-  const bool per_image = d.p >= kMinImageTile || g.batch == 1;
-  const int64_t span = per_image ? d.p : d.cols;  // the columns that tiles split
-  int64_t tiles = CeilDiv(span, kColTile);        // per image, or in all
-  const int64_t images = per_image ? g.batch : 1;
-  if ((g.groups * row_tiles * images * tiles) % 2 == 1 && span >= 2 * kMinColTile) ++tiles;
-  const int64_t col_step = RoundUp(CeilDiv(span, tiles), 16);
-  tiles = CeilDiv(span, col_step);
-  const int64_t col_tiles = images * tiles;
+  const ForwardTiles t(g, d, row_tiles);
   // Tiles that read the input in place take row tiles outermost (consecutive tasks share
   // weights); tiles that copy it (im2col) take them innermost, and a thread copies each
   // column tile once for all its row tiles.
-  const bool copies = !(d.direct && per_image);
-  base::ParallelFor(g.groups * row_tiles * col_tiles, [&](int64_t begin, int64_t end) {
-    ScratchBuffer col_buffer, y_buffer;
+  const bool copies = !d.direct;
+  base::ParallelFor(g.groups * row_tiles * t.col_tiles, [&](int64_t begin, int64_t end) {
+    ScratchBuffer col_buffer;
     int64_t copied = -1;  // the (group, column tile) that col_buffer holds
     for (int64_t task = begin; task < end; ++task) {
-      const int64_t group = task / (row_tiles * col_tiles);
-      const int64_t m0 = (copies ? task % row_tiles : task / col_tiles % row_tiles) * kRowTile;
+      const int64_t group = task / (row_tiles * t.col_tiles);
+      const int64_t m0 = (copies ? task % row_tiles : task / t.col_tiles % row_tiles) * kRowTile;
       const int64_t rows = std::min(kRowTile, d.cout_g - m0);
-      const int64_t tile = copies ? task / row_tiles % col_tiles : task % col_tiles;
-      const int64_t j0 = (tile / tiles) * span + (tile % tiles) * col_step;
-      const int64_t len = std::min(col_step, span - (tile % tiles) * col_step);
+      const int64_t tile = copies ? task / row_tiles % t.col_tiles : task % t.col_tiles;
+      int64_t n, offset, len, images;  // first image, offset in it, columns per image, images
+      t.Tile(tile, &n, &offset, &len, &images);
       const int64_t c_in0 = group * d.cin_g;
       const int64_t c_out0 = group * d.cout_g + m0;
-      int64_t n, offset;
-      const bool one_image = d.OneImage(j0, len, &n, &offset);
 
       const float* col;
-      int64_t ld_col;
-      if (d.direct && one_image) {  // 1x1: col_g is X_g itself
+      int64_t ld_col, image_stride;
+      if (d.direct) {  // 1x1: col_g is X_g itself
         col = input + (n * g.in_channels + c_in0) * d.hw + offset;
         ld_col = d.hw;
+        image_stride = g.in_channels * d.hw;
       } else {
-        float* buffer = col_buffer.Floats(d.k * col_step);
-        if (copied != group * col_tiles + tile) {
-          Im2Col(g, input, c_in0, c_in0 + d.cin_g, j0, len, buffer);
-          copied = group * col_tiles + tile;
+        float* buffer = col_buffer.Floats(d.k * t.max_cols);
+        if (copied != group * t.col_tiles + tile) {
+          Im2Col(g, input, c_in0, c_in0 + d.cin_g, n * d.p + offset, images * len, buffer);
+          copied = group * t.col_tiles + tile;
         }
         col = buffer;
-        ld_col = len;
+        ld_col = images * len;
+        image_stride = len;
       }
-      float* y;
-      int64_t ld_y;
-      if (one_image) {
-        y = output + (n * g.out_channels + c_out0) * d.p + offset;
-        ld_y = d.p;
-      } else {
-        y = y_buffer.Floats(rows * len);
-        ld_y = len;
-      }
-      // In one image, the epilogue runs in the GEMM's registers.
-      RowEpilogue epilogue;
-      if (one_image) {
-        epilogue = {
-            scale != nullptr ? scale + c_out0 : nullptr, bias != nullptr ? bias + c_out0 : nullptr,
-            residual != nullptr ? residual + (n * g.out_channels + c_out0) * d.p + offset : nullptr,
-            d.p, relu};
-      }
-      SgemmNN(rows, len, d.k, weight + c_out0 * d.k, d.k, col, ld_col, y, ld_y, epilogue);
-      if (one_image) continue;
-      for (int64_t r = 0; r < rows; ++r) {
-        const int64_t c = c_out0 + r;
-        ForEachImageSegment(j0, len, d.p, [&](int64_t n, int64_t offset, int64_t t, int64_t seg) {
-          const int64_t at = (n * g.out_channels + c) * d.p + offset;
-          Epilogue(y + r * ld_y + t, scale != nullptr ? scale[c] : 1.0f,
-                   bias != nullptr ? bias[c] : 0.0f, residual != nullptr ? residual + at : nullptr,
-                   relu, seg, output + at);
-        });
-      }
+      const int64_t at = (n * g.out_channels + c_out0) * d.p + offset;
+      const RowEpilogue epilogue{scale != nullptr ? scale + c_out0 : nullptr,
+                                 bias != nullptr ? bias + c_out0 : nullptr,
+                                 residual != nullptr ? residual + at : nullptr, d.p, relu};
+      const int64_t out_stride = g.out_channels * d.p;
+      SgemmNN(rows, len, d.k, weight + c_out0 * d.k, d.k, col, ld_col, output + at, d.p, epilogue,
+              {images, image_stride, out_stride, out_stride});
     }
   });
 }

@@ -44,27 +44,35 @@ void Sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
 }
 
 void SgemmNN(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
-             int64_t ldb, float* c, int64_t ldc, const RowEpilogue& epilogue) {
-  NN_CHECK(m >= 0 && n >= 0 && k >= 0) << "SgemmNN: m=" << m << " n=" << n << " k=" << k;
+             int64_t ldb, float* c, int64_t ldc, const RowEpilogue& epilogue,
+             const ColumnBlocks& blocks) {
+  NN_CHECK(m >= 0 && n >= 0 && k >= 0 && blocks.count >= 0)
+      << "SgemmNN: m=" << m << " n=" << n << " k=" << k << " blocks=" << blocks.count;
   NN_CHECK(ldc >= n && lda >= k && ldb >= n && (epilogue.residual == nullptr || epilogue.ldr >= n))
       << "SgemmNN: leading dimensions lda=" << lda << " ldb=" << ldb << " ldc=" << ldc
       << " ldr=" << epilogue.ldr << " for m=" << m << " n=" << n << " k=" << k;
-  if (m == 0 || n == 0) return;
+  if (m == 0 || n == 0 || blocks.count == 0) return;
   if (k == 0) {  // C = epilogue(0)
-    for (int64_t i = 0; i < m; ++i) {
-      const float s = epilogue.scale != nullptr ? epilogue.scale[i] : 1.0f;
-      const float t = epilogue.bias != nullptr ? epilogue.bias[i] : 0.0f;
-      for (int64_t j = 0; j < n; ++j) {
-        float v = 0.0f * s + t;
-        if (epilogue.residual != nullptr) v += epilogue.residual[i * epilogue.ldr + j];
-        c[i * ldc + j] = epilogue.relu ? std::max(v, 0.0f) : v;
+    for (int64_t s = 0; s < blocks.count; ++s) {
+      const float* residual =
+          epilogue.residual != nullptr ? epilogue.residual + s * blocks.r_stride : nullptr;
+      float* cs = c + s * blocks.c_stride;
+      for (int64_t i = 0; i < m; ++i) {
+        const float scale = epilogue.scale != nullptr ? epilogue.scale[i] : 1.0f;
+        const float bias = epilogue.bias != nullptr ? epilogue.bias[i] : 0.0f;
+        for (int64_t j = 0; j < n; ++j) {
+          float v = 0.0f * scale + bias;
+          if (residual != nullptr) v += residual[i * epilogue.ldr + j];
+          cs[i * ldc + j] = epilogue.relu ? std::max(v, 0.0f) : v;
+        }
       }
     }
     return;
   }
   ScratchBuffer work;
   (UseAvx512Kernels() ? internal::GemmNnAvx512 : internal::GemmNnAvx2)(
-      m, n, k, a, lda, b, ldb, c, ldc, epilogue, work.Floats(internal::GemmNnWorkspaceFloats(m)));
+      m, n, k, a, lda, b, ldb, c, ldc, epilogue, blocks,
+      work.Floats(internal::GemmNnWorkspaceFloats(m, n, blocks.count)));
 }
 
 bool UseAvx512Kernels() {

@@ -17,7 +17,7 @@
 
 #include <cstdint>
 
-#include "nn/cpu/row_epilogue.h"
+#include "nn/cpu/gemm_nn_args.h"
 
 namespace nn::cpu {
 
@@ -33,12 +33,14 @@ void ParallelSgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
                    int64_t ldc);
 
 // C[m, n] = epilogue(A[m, k] * B[k, n]), row-major, on nn::cpu's own kernel (gemm_nn.h), on
-// the calling thread. A is read in place, never repacked (made for a layer's weights); B is
-// copied in small panels; the epilogue runs while C is in registers. Every C element is one
-// chain of FMAs over k in order: the same bits on both instruction sets and however the
-// caller tiles C. k == 0 gives C = epilogue(0).
+// the calling thread; with `blocks`, the same for each of blocks.count (B, C, residual)
+// triples at the given strides (gemm_nn_args.h). A is read in place, never repacked (made for
+// a layer's weights); B is copied in small panels; the epilogue runs while C is in registers.
+// Every C element is one chain of FMAs over k in order: the same bits on both instruction
+// sets and however the caller tiles or blocks C. k == 0 gives C = epilogue(0).
 void SgemmNN(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
-             int64_t ldb, float* c, int64_t ldc, const RowEpilogue& epilogue = {});
+             int64_t ldb, float* c, int64_t ldc, const RowEpilogue& epilogue = {},
+             const ColumnBlocks& blocks = {});
 
 // Whether this process runs the AVX-512 copies of the CPU kernels (the GEMM and the flat
 // convolution's): the CPU has AVX-512 F, DQ, BW and VL and NN_CPU_ISA is not "avx2".

@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-#include "nn/cpu/row_epilogue.h"
+#include "nn/cpu/gemm_nn_args.h"
 
 namespace nn::cpu::internal {
 
@@ -18,17 +18,25 @@ constexpr int64_t kGemmNnDepth = 128;
 // The widest panel (3 vectors of 16 floats).
 constexpr int64_t kGemmNnMaxPanel = 48;
 
-// Floats of workspace a call with m rows needs: one B panel and C's partial last panel.
-constexpr int64_t GemmNnWorkspaceFloats(int64_t m) { return (kGemmNnDepth + m) * kGemmNnMaxPanel; }
+// Floats of workspace a call needs: one B panel, and C's gathered columns (at most 47 from
+// each of `count` blocks of n columns) in whole panels.
+constexpr int64_t GemmNnWorkspaceFloats(int64_t m, int64_t n, int64_t count) {
+  const int64_t gathered = count * (n < kGemmNnMaxPanel ? n : kGemmNnMaxPanel - 1);
+  return kGemmNnDepth * kGemmNnMaxPanel +
+         m * ((gathered + kGemmNnMaxPanel - 1) / kGemmNnMaxPanel * kGemmNnMaxPanel);
+}
 
-// c[i * ldc + j] = epilogue(sum_{p < k} a[i * lda + p] * b[p * ldb + j]) for i < m, j < n,
-// summed over p in order; m, n, k > 0. work: GemmNnWorkspaceFloats(m) floats, 64-byte
-// aligned.
+// For each block s < blocks.count, with bs = b + s * blocks.b_stride and cs = c + s *
+// blocks.c_stride (and the residual likewise): cs[i * ldc + j] = epilogue(sum_{p < k}
+// a[i * lda + p] * bs[p * ldb + j]) for i < m, j < n, summed over p in order; m, n, k > 0.
+// work: GemmNnWorkspaceFloats(m, n, blocks.count) floats, 64-byte aligned.
 void GemmNnAvx2(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
-                int64_t ldb, float* c, int64_t ldc, const RowEpilogue& epilogue, float* work);
+                int64_t ldb, float* c, int64_t ldc, const RowEpilogue& epilogue,
+                const ColumnBlocks& blocks, float* work);
 // Requires a CPU with AVX-512 F, DQ, BW and VL (CpuHasAvx512).
 void GemmNnAvx512(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
-                  int64_t ldb, float* c, int64_t ldc, const RowEpilogue& epilogue, float* work);
+                  int64_t ldb, float* c, int64_t ldc, const RowEpilogue& epilogue,
+                  const ColumnBlocks& blocks, float* work);
 
 }  // namespace nn::cpu::internal
 

@@ -16,7 +16,7 @@ namespace nn::cpu::internal {
 namespace {
 
 using Kernel = void (*)(int64_t, int64_t, int64_t, const float*, int64_t, const float*, int64_t,
-                        float*, int64_t, const RowEpilogue&, float*);
+                        float*, int64_t, const RowEpilogue&, const ColumnBlocks&, float*);
 
 struct Case {
   int64_t m, n, k;
@@ -52,8 +52,9 @@ struct Problem {
   // C from `kernel`, with NaN sentinels in the columns past n.
   std::vector<float> Run(Kernel kernel) const {
     std::vector<float> out(c.m * ldc, std::numeric_limits<float>::quiet_NaN());
-    std::vector<float> work(GemmNnWorkspaceFloats(c.m));
-    kernel(c.m, c.n, c.k, a.data(), lda, b.data(), ldb, out.data(), ldc, Epilogue(), work.data());
+    std::vector<float> work(GemmNnWorkspaceFloats(c.m, c.n, 1));
+    kernel(c.m, c.n, c.k, a.data(), lda, b.data(), ldb, out.data(), ldc, Epilogue(), {},
+           work.data());
     return out;
   }
   Case c;
@@ -126,6 +127,62 @@ INSTANTIATE_TEST_SUITE_P(Shapes, GemmNnTest,
                                            Case{32, 196, 257, true, true, false, true},
                                            Case{5, 33, 1, true, true, true, false},
                                            Case{64, 131, 40, false, false, false, false}));
+
+// Column blocks (a batch of images): each block's C equals a call on that block alone, bit
+// for bit, on both instruction sets; the gaps between blocks are never written.
+struct BlocksCase {
+  int64_t m, n, k, count;
+};
+
+class GemmNnBlocksTest : public ::testing::TestWithParam<BlocksCase> {};
+
+TEST_P(GemmNnBlocksTest, EachBlockEqualsItsOwnCall) {
+  const BlocksCase bc = GetParam();
+  const int64_t ldb = bc.n + 1, ldc = bc.n + 2, ldr = bc.n + 3;
+  const ColumnBlocks blocks{bc.count, bc.k * ldb + 5, bc.m * ldc + 7, bc.m * ldr + 9};
+  std::mt19937 rng(bc.m * 31 + bc.n * 7 + bc.k + bc.count);
+  std::uniform_real_distribution<float> value(-1.0f, 1.0f);
+  std::vector<float> a(bc.m * bc.k), b(bc.count * blocks.b_stride),
+      residual(bc.count * blocks.r_stride);
+  std::vector<float> scale(bc.m), bias(bc.m);
+  for (auto* v : {&a, &b, &residual, &scale, &bias}) {
+    for (float& x : *v) x = value(rng);
+  }
+  const RowEpilogue e{scale.data(), bias.data(), residual.data(), ldr, true};
+  std::vector<float> work(GemmNnWorkspaceFloats(bc.m, bc.n, bc.count));
+  std::vector<Kernel> kernels = {GemmNnAvx2};
+  if (CpuHasAvx512()) kernels.push_back(GemmNnAvx512);
+  for (Kernel kernel : kernels) {
+    std::vector<float> all(bc.count * blocks.c_stride, std::numeric_limits<float>::quiet_NaN());
+    kernel(bc.m, bc.n, bc.k, a.data(), bc.k, b.data(), ldb, all.data(), ldc, e, blocks,
+           work.data());
+    for (int64_t s = 0; s < bc.count; ++s) {
+      RowEpilogue es = e;
+      es.residual += s * blocks.r_stride;
+      std::vector<float> one(bc.m * ldc);
+      kernel(bc.m, bc.n, bc.k, a.data(), bc.k, b.data() + s * blocks.b_stride, ldb, one.data(), ldc,
+             es, {}, work.data());
+      for (int64_t i = 0; i < bc.m; ++i) {
+        for (int64_t j = 0; j < ldc; ++j) {
+          const float got = all[s * blocks.c_stride + i * ldc + j];
+          if (j >= bc.n) {
+            ASSERT_TRUE(std::isnan(got)) << "block " << s << " row " << i << " column " << j;
+          } else {
+            ASSERT_EQ(got, one[i * ldc + j]) << "block " << s << " row " << i << " column " << j;
+          }
+        }
+      }
+    }
+  }
+}
+
+// Block widths around vectors and panels: 49 and 196 (ResNeXt's last stages at 224 px),
+// 16 (a whole vector), 1 and 5 (only gathered columns), 100 (two panels and a rest).
+INSTANTIATE_TEST_SUITE_P(Shapes, GemmNnBlocksTest,
+                         ::testing::Values(BlocksCase{9, 49, 130, 16}, BlocksCase{16, 196, 64, 5},
+                                           BlocksCase{8, 16, 20, 4}, BlocksCase{3, 1, 7, 50},
+                                           BlocksCase{11, 5, 129, 3}, BlocksCase{5, 100, 33, 2},
+                                           BlocksCase{4, 48, 10, 1}));
 
 TEST(SgemmNNTest, ReluKeepsNaN) {
   const float a[1] = {1.0f}, b[2] = {std::numeric_limits<float>::quiet_NaN(), -2.0f};

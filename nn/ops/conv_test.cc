@@ -208,6 +208,48 @@ TEST_P(ConvReferenceTest, SameBitsForAnyThreadCount) {
 INSTANTIATE_TEST_SUITE_P(Shapes, ConvReferenceTest, ::testing::ValuesIn(TilingCases()),
                          [](const auto& info) { return std::string(info.param.name); });
 
+// The forward of one image does not depend on the batch around it: small images are
+// multiplied in blocks whose leftover pixels share panels (gemm_nn_args.h), large ones in
+// pieces; either way each output is the same chain of sums, bit for bit.
+TEST(ConvTest, EachImageOfABatchEqualsItsForwardAlone) {
+  struct BatchCase {
+    const char* name;
+    Shape input, weight;
+    Conv2dParams params;
+  };
+  const BatchCase cases[] = {
+      {"1x1_7x7_two_row_tiles",
+       {16, 40, 7, 7},
+       {300, 40, 1, 1},
+       Conv2dParamsOf(1, 1, 0, 0, 1, 1, 1)},
+      {"1x1_14x14", {6, 24, 14, 14}, {20, 24, 1, 1}, Conv2dParamsOf(1, 1, 0, 0, 1, 1, 1)},
+      {"1x1_4x4", {9, 16, 4, 4}, {12, 16, 1, 1}, Conv2dParamsOf(1, 1, 0, 0, 1, 1, 1)},
+      {"1x1_stride2_im2col", {5, 24, 13, 13}, {40, 24, 1, 1}, Conv2dParamsOf(2, 2, 0, 0, 1, 1, 1)},
+      {"3x3_im2col", {4, 8, 9, 9}, {20, 8, 3, 3}, Conv2dParamsOf(1, 1, 1, 1, 1, 1, 1)},
+      {"1x1_28x28_pieces", {3, 8, 28, 28}, {8, 8, 1, 1}, Conv2dParamsOf(1, 1, 0, 0, 1, 1, 1)},
+  };
+  for (const BatchCase& c : cases) {
+    const Tensor x = RandomNormal(c.input, 21);
+    const Tensor w = RandomNormal(c.weight, 22, 0.3f);
+    const Tensor b = RandomNormal({c.weight[0]}, 23);
+    const Tensor scale = RandomNormal({c.weight[0]}, 24);
+    const Shape out_shape = Conv2dOutputShape(c.input, c.weight, c.params);
+    const Tensor residual = RandomNormal(out_shape, 25);
+    Tensor batch = Tensor::Full(out_shape, NAN);
+    Conv2dForward(x, w, &b, c.params, &batch, {&scale, &residual, true});
+    const int64_t per_image = out_shape.numel() / out_shape[0];
+    for (int64_t n = 0; n < c.input[0]; ++n) {
+      const Tensor xn = x.Slice(n, n + 1), rn = residual.Slice(n, n + 1);
+      Tensor alone = Tensor::Empty(Conv2dOutputShape(xn.shape(), c.weight, c.params));
+      Conv2dForward(xn, w, &b, c.params, &alone, {&scale, &rn, true});
+      for (int64_t i = 0; i < per_image; ++i) {
+        ASSERT_EQ(batch.data<float>()[n * per_image + i], alone.data<float>()[i])
+            << c.name << " image " << n << " element " << i;
+      }
+    }
+  }
+}
+
 TEST(ConvTest, OutputShapeFollowsPyTorch) {
   EXPECT_EQ(
       Conv2dOutputShape({16, 3, 224, 224}, {64, 3, 7, 7}, Conv2dParamsOf(2, 2, 3, 3, 1, 1, 1)),
