@@ -17,12 +17,12 @@ namespace nn::cpu {
 namespace {
 
 // Tile sizes: fixed (never derived from the thread count), so the bits do not depend on it.
-constexpr int64_t kRowTile = 256;       // output channels of one forward / weight-gradient tile
-constexpr int64_t kColTile = 512;       // output pixels (columns j) of one backward tile, at most
+constexpr int64_t kRowTile = 256;  // output channels of one forward / weight-gradient tile
+constexpr int64_t kColTile = 512;  // output pixels (columns j) of one backward tile, at most
 constexpr int64_t kForwardColTile = 1024;  // forward: pixels of one tile, at most
-constexpr int64_t kMinColTile = 64;     // forward splits columns into tiles of at least this
-constexpr int64_t kMinImageTile = 128;  // forward: images of >= this many pixels tile alone
-constexpr int64_t kGradRows = 256;      // target rows (channel x KH x KW) of dcol and dW tiles
+constexpr int64_t kMinForwardTasks = 8;    // forward: blocks of images shrink to make this many
+constexpr int64_t kMinColTile = 64;        // forward splits columns into tiles of at least this
+constexpr int64_t kGradRows = 256;         // target rows (channel x KH x KW) of dcol and dW tiles
 // The weight gradient is a reduction over all columns; with fewer tiles than this it is
 // also split over column ranges into partial sums (a fixed count, summed in a fixed order).
 constexpr int64_t kMinWeightGradTasks = 8;
@@ -56,7 +56,8 @@ struct Dims {
 };
 
 // The forward's column tiles: pieces of one image (large images, or a lone image that must
-// split for an even task count), or blocks of whole images. Fixed by the geometry alone.
+// split for an even task count), or blocks of whole images. Fixed by the geometry alone (and
+// the bits do not depend on them: every output is one chain of sums in SgemmNN).
 struct ForwardTiles {
   ForwardTiles(const Conv2dGeometry& g, const Dims& d, int64_t row_tiles) {
     // Blocks: as many images as fit kForwardColTile columns, preferring a count whose gathered
@@ -70,6 +71,10 @@ struct ForwardTiles {
       }
     }
     if (per_block < most / 2) per_block = most;
+    // Enough tasks for the threads: halve the blocks while there are fewer.
+    while (per_block > 1 && g.groups * row_tiles * CeilDiv(g.batch, per_block) < kMinForwardTasks) {
+      per_block = CeilDiv(per_block, 2);
+    }
     if (d.p >= kForwardColTile / 2 || per_block == 1) {  // pieces of single images
       per_block = 1;
       pieces = CeilDiv(d.p, kForwardColTile);
