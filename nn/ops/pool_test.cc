@@ -123,6 +123,23 @@ TEST(MaxPoolTest, NanPropagatesWithoutIndicesToo) {
   for (int64_t i = 0; i < 4; ++i) EXPECT_TRUE(std::isnan(y.data<float>()[i])) << i;
 }
 
+TEST(MaxPoolTest, NanPropagatesThroughWideRows) {
+  // Rows wide enough for the 8-window vector path of the inference pool (3x3, stride 2).
+  std::vector<float> values(3 * 40);
+  for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i % 7);
+  values[40 + 21] = NAN;  // row 1, column 21: the windows of output columns 10 and 11
+  const Tensor x = Tensor::FromVector({1, 1, 3, 40}, values);
+  const MaxPool2dParams params = MaxPool2dParamsOf(3, 3, 2, 2, 1, 1);
+  Tensor y = Tensor::Empty(MaxPool2dOutputShape(x.shape(), params));
+  MaxPool2dForward(x, params, &y, nullptr);
+  for (int64_t oh = 0; oh < y.dim(2); ++oh) {
+    for (int64_t ow = 0; ow < y.dim(3); ++ow) {
+      const bool has_nan = (ow == 10 || ow == 11);  // rows 0-2 hold row 1 for both oh
+      EXPECT_EQ(std::isnan(y.data<float>()[oh * y.dim(3) + ow]), has_nan) << oh << " " << ow;
+    }
+  }
+}
+
 TEST(MaxPoolTest, DilatedWindowInThePaddingIsMinusInfinity) {
   // Kernel 2 with dilation 3 and pad 1 on 2 rows: the window's rows are -1 and 2, neither
   // inside the plane.

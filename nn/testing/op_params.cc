@@ -33,6 +33,9 @@ MaxPool2dParams MaxPool2dParamsOf(int kernel_h, int kernel_w, int stride_h, int 
 std::vector<MaxPool2dCase> MaxPool2dCases() {
   return {
       {"resnet_3x3_s2_p1", {2, 3, 9, 10}, MaxPool2dParamsOf(3, 3, 2, 2, 1, 1)},
+      // Wide rows: 8 windows at a time in the middle, one by one at both ends.
+      {"resnet_3x3_s2_p1_wide", {1, 2, 5, 53}, MaxPool2dParamsOf(3, 3, 2, 2, 1, 1)},
+      {"3x3_s2_p0_wide", {1, 2, 4, 40}, MaxPool2dParamsOf(3, 3, 2, 2, 0, 0)},
       {"general_2x3_s1x2_p1x0_dilation2x1",
        {1, 2, 8, 9},
        MaxPool2dParamsOf(2, 3, 1, 2, 1, 0, 2, 1)},
