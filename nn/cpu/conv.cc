@@ -4,7 +4,6 @@
 #include "nn/cpu/conv.h"
 
 #include <algorithm>
-#include <cstring>
 #include <vector>
 
 #include "base/thread_pool.h"
@@ -12,6 +11,7 @@
 #include "nn/cpu/flat_correlate.h"
 #include "nn/cpu/gemm.h"
 #include "nn/cpu/scratch.h"
+#include "nn/cpu/vec8.h"
 
 namespace nn::cpu {
 namespace {
@@ -215,14 +215,9 @@ void Col2ImAdd(const Conv2dGeometry& g, const float* dcol, int64_t c_begin, int6
              });
 }
 
-// Eight floats, unaligned: GCC vector extensions compile to AVX2 (or AVX-512VL) FMAs.
-typedef float Vec8 __attribute__((vector_size(32)));
-inline Vec8 Load8(const float* p) {
-  Vec8 v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
-}
-inline void Store8(float* p, Vec8 v) { std::memcpy(p, &v, sizeof(v)); }
+using internal::Load8;
+using internal::Store8;
+using internal::Vec8;
 
 // Direct convolution on "flat phase planes", for few channels per group (ResNeXt's grouped
 // 3x3 convolutions: 4 to 32), where im2col and GEMM packing cost more than the arithmetic.

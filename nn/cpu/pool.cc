@@ -4,11 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <vector>
 
 #include "base/thread_pool.h"
+#include "nn/cpu/vec8.h"
 
 namespace nn::cpu {
 
@@ -17,15 +17,12 @@ namespace {
 // The larger of a and b, NaN if either is one; a (the earlier element) on a tie.
 inline float MaxKeepFirst(float a, float b) { return (b > a || b != b) ? b : a; }
 
-// Eight lanes of MaxKeepFirst (GCC vector extensions: AVX2 at the build's baseline).
-typedef float Vec8 __attribute__((vector_size(32)));
+using internal::Load8;
+using internal::Store8;
+using internal::Vec8;
 typedef int Mask8 __attribute__((vector_size(32)));
-inline Vec8 Load8(const float* p) {
-  Vec8 v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
-}
-inline void Store8(float* p, Vec8 v) { std::memcpy(p, &v, sizeof(v)); }
+
+// Eight lanes of MaxKeepFirst.
 inline Vec8 MaxKeepFirst8(Vec8 a, Vec8 b) {
   const Mask8 take = (b > a) | (b != b);
   return take ? b : a;

@@ -212,12 +212,7 @@ INSTANTIATE_TEST_SUITE_P(Shapes, ConvReferenceTest, ::testing::ValuesIn(TilingCa
 // multiplied in blocks whose leftover pixels share panels (gemm_nn_args.h), large ones in
 // pieces; either way each output is the same chain of sums, bit for bit.
 TEST(ConvTest, EachImageOfABatchEqualsItsForwardAlone) {
-  struct BatchCase {
-    const char* name;
-    Shape input, weight;
-    Conv2dParams params;
-  };
-  const BatchCase cases[] = {
+  const Case cases[] = {
       {"1x1_7x7_two_row_tiles",
        {16, 40, 7, 7},
        {300, 40, 1, 1},
@@ -228,7 +223,7 @@ TEST(ConvTest, EachImageOfABatchEqualsItsForwardAlone) {
       {"3x3_im2col", {4, 8, 9, 9}, {20, 8, 3, 3}, Conv2dParamsOf(1, 1, 1, 1, 1, 1, 1)},
       {"1x1_28x28_pieces", {3, 8, 28, 28}, {8, 8, 1, 1}, Conv2dParamsOf(1, 1, 0, 0, 1, 1, 1)},
   };
-  for (const BatchCase& c : cases) {
+  for (const Case& c : cases) {
     const Tensor x = RandomNormal(c.input, 21);
     const Tensor w = RandomNormal(c.weight, 22, 0.3f);
     const Tensor b = RandomNormal({c.weight[0]}, 23);
