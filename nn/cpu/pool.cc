@@ -56,8 +56,8 @@ void MaxOf3Stride2(const float* m, int64_t in_w, int64_t pad, int64_t out_w, flo
 struct WindowSpan {
   int64_t first, end;
 };
-inline WindowSpan Window(int64_t o, int64_t stride, int64_t pad, int64_t kernel, int64_t dilation,
-                         int64_t size) {
+inline WindowSpan Window(int64_t o, int64_t stride, int64_t pad, int64_t kernel,
+                         int64_t dilation, int64_t size) {
   int64_t first = o * stride - pad;
   const int64_t end = std::min(first + (kernel - 1) * dilation + 1, size);
   while (first < 0) first += dilation;
@@ -80,7 +80,8 @@ void MaxPool2dForwardSeparable(const Pool2dGeometry& g, const float* input, floa
       const float* x = input + plane * in_plane;
       float* y = output + plane * out_plane;
       for (int64_t oh = 0; oh < g.out_h; ++oh) {
-        const WindowSpan rows = Window(oh, g.stride_h, g.pad_h, g.kernel_h, g.dilation_h, g.in_h);
+        const WindowSpan rows =
+            Window(oh, g.stride_h, g.pad_h, g.kernel_h, g.dilation_h, g.in_h);
         float* y_row = y + oh * g.out_w;
         if (rows.first >= rows.end) {
           std::fill(y_row, y_row + g.out_w, -std::numeric_limits<float>::infinity());
@@ -95,7 +96,8 @@ void MaxPool2dForwardSeparable(const Pool2dGeometry& g, const float* input, floa
             MaxOf3Stride2(m, g.in_w, g.pad_w, g.out_w, y_row, &ow);
             if (ow == g.out_w) break;
           }
-          const WindowSpan cols = Window(ow, g.stride_w, g.pad_w, g.kernel_w, g.dilation_w, g.in_w);
+          const WindowSpan cols =
+              Window(ow, g.stride_w, g.pad_w, g.kernel_w, g.dilation_w, g.in_w);
           float best = -std::numeric_limits<float>::infinity();
           for (int64_t iw = cols.first; iw < cols.end; iw += g.dilation_w) {
             best = MaxKeepFirst(best, m[iw]);
@@ -122,13 +124,15 @@ void MaxPool2dForward(const Pool2dGeometry& g, const float* input, float* output
       float* y = output + plane * out_plane;
       int32_t* index = argmax + plane * out_plane;
       for (int64_t oh = 0; oh < g.out_h; ++oh) {
-        const WindowSpan rows = Window(oh, g.stride_h, g.pad_h, g.kernel_h, g.dilation_h, g.in_h);
+        const WindowSpan rows =
+            Window(oh, g.stride_h, g.pad_h, g.kernel_h, g.dilation_h, g.in_h);
         for (int64_t ow = 0; ow < g.out_w; ++ow) {
-          const WindowSpan cols = Window(ow, g.stride_w, g.pad_w, g.kernel_w, g.dilation_w, g.in_w);
+          const WindowSpan cols =
+              Window(ow, g.stride_w, g.pad_w, g.kernel_w, g.dilation_w, g.in_w);
           // -1: a dilated window with no element inside the plane (its gradient goes nowhere).
-          int64_t best_index = rows.first < rows.end && cols.first < cols.end
-                                   ? rows.first * g.in_w + cols.first
-                                   : -1;
+          int64_t best_index =
+              rows.first < rows.end && cols.first < cols.end ? rows.first * g.in_w + cols.first
+                                                             : -1;
           float best = -std::numeric_limits<float>::infinity();
           for (int64_t ih = rows.first; ih < rows.end; ih += g.dilation_h) {
             for (int64_t iw = cols.first; iw < cols.end; iw += g.dilation_w) {
