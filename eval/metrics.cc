@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <limits>
 #include <numeric>
+#include <optional>
 
 #include "nn/check.h"
 
@@ -64,6 +65,28 @@ double BalancedAccuracy(int64_t caught, int64_t num_fake, int64_t flagged, int64
   return (static_cast<double>(caught) / static_cast<double>(num_fake) +
           static_cast<double>(num_real - flagged) / static_cast<double>(num_real)) /
          2;
+}
+
+// What both threshold rules start from: the class sizes and the cumulative counts at each
+// distinct score; nullopt when a class is missing (then no threshold separates them).
+struct ClassCounts {
+  int64_t num_fake, num_real;
+  CumulativeCounts counts;
+};
+std::optional<ClassCounts> CountClasses(const std::vector<double>& scores,
+                                        const std::vector<int>& labels) {
+  const int64_t num_fake = CountFakes(labels);
+  const int64_t num_real = static_cast<int64_t>(labels.size()) - num_fake;
+  if (num_fake == 0 || num_real == 0) return std::nullopt;
+  return ClassCounts{num_fake, num_real, CountsPerDistinctScore(scores, labels)};
+}
+
+// The choice of a threshold rule when a class is missing: the default threshold, and a
+// balanced accuracy of NaN.
+ThresholdChoice UndefinedChoice() {
+  ThresholdChoice choice;
+  choice.balanced_accuracy = kNaN;
+  return choice;
 }
 
 }  // namespace
@@ -165,14 +188,9 @@ ConfusionCounts CountAtThreshold(const std::vector<double>& scores, const std::v
 ThresholdChoice BestBalancedAccuracyThreshold(const std::vector<double>& scores,
                                               const std::vector<int>& labels) {
   CheckInputs(scores, labels, "BestBalancedAccuracyThreshold");
-  const int64_t num_fake = CountFakes(labels);
-  const int64_t num_real = static_cast<int64_t>(labels.size()) - num_fake;
-  ThresholdChoice best;
-  if (num_fake == 0 || num_real == 0) {
-    best.balanced_accuracy = kNaN;
-    return best;
-  }
-  const CumulativeCounts counts = CountsPerDistinctScore(scores, labels);
+  const std::optional<ClassCounts> classes = CountClasses(scores, labels);
+  if (!classes) return UndefinedChoice();
+  const auto& [num_fake, num_real, counts] = *classes;
   // Balanced accuracy * 2 * P * N = TP * N + TN * P: compared exactly, in integers, so
   // equal balanced accuracies are ties however the divisions would round.
   int64_t best_key = -1;
@@ -186,6 +204,7 @@ ThresholdChoice BestBalancedAccuracyThreshold(const std::vector<double>& scores,
       best_index = k;
     }
   }
+  ThresholdChoice best;
   best.threshold = counts.thresholds[best_index];
   best.balanced_accuracy = BalancedAccuracy(counts.true_fake[best_index], num_fake,
                                             counts.false_fake[best_index], num_real);
@@ -197,14 +216,9 @@ ThresholdChoice MaxFprThreshold(const std::vector<double>& scores, const std::ve
   CheckInputs(scores, labels, "MaxFprThreshold");
   NN_CHECK(max_fpr >= 0 && max_fpr < 1)
       << "MaxFprThreshold: max_fpr " << max_fpr << " is not in [0, 1)";
-  const int64_t num_fake = CountFakes(labels);
-  const int64_t num_real = static_cast<int64_t>(labels.size()) - num_fake;
-  ThresholdChoice choice;
-  if (num_fake == 0 || num_real == 0) {
-    choice.balanced_accuracy = kNaN;
-    return choice;
-  }
-  const CumulativeCounts counts = CountsPerDistinctScore(scores, labels);
+  const std::optional<ClassCounts> classes = CountClasses(scores, labels);
+  if (!classes) return UndefinedChoice();
+  const auto& [num_fake, num_real, counts] = *classes;
   // Reals flagged may be at most floor(max_fpr * num_real); counts grow as thresholds fall.
   const auto allowed = static_cast<int64_t>(std::floor(max_fpr * static_cast<double>(num_real)));
   int64_t chosen = -1;
@@ -213,6 +227,7 @@ ThresholdChoice MaxFprThreshold(const std::vector<double>& scores, const std::ve
   }
   const int64_t caught = chosen < 0 ? 0 : counts.true_fake[chosen];
   const int64_t flagged = chosen < 0 ? 0 : counts.false_fake[chosen];
+  ThresholdChoice choice;
   choice.threshold =
       chosen < 0 ? std::nextafter(counts.thresholds[0], std::numeric_limits<double>::infinity())
                  : counts.thresholds[chosen];
