@@ -20,6 +20,7 @@ FeatureCache FeatureCache::Build(nn::Detector& model, const data::FaceStore& sto
   options.augment = false;
   options.temporal_jitter = false;
   options.self_blend_ratio = 0;
+  options.face_swap_ratio = 0;
   options.balance = data::ClassBalance::kNone;
   options.shard_index = 0;  // every rank of a data-parallel run caches every track
   options.shard_count = 1;

@@ -121,6 +121,13 @@ absl::Status ValidateTrainConfig(const TrainConfig& c) {
   if (!(c.self_blend_ratio >= 0 && c.self_blend_ratio <= 1)) {
     return Bad(absl::StrCat("--self_blend_ratio must be in [0, 1] (got ", c.self_blend_ratio, ")"));
   }
+  if (!(c.face_swap_ratio >= 0 && c.face_swap_ratio <= 1)) {
+    return Bad(absl::StrCat("--face_swap_ratio must be in [0, 1] (got ", c.face_swap_ratio, ")"));
+  }
+  if (!(c.self_blend_ratio + c.face_swap_ratio <= 1)) {
+    return Bad(absl::StrCat("--self_blend_ratio + --face_swap_ratio must be at most 1 (got ",
+                            c.self_blend_ratio, " + ", c.face_swap_ratio, ")"));
+  }
   if (c.val_batch_size < 0) {
     return Bad(absl::StrCat("--val_batch_size must be >= 0 (got ", c.val_batch_size, ")"));
   }
@@ -140,10 +147,10 @@ absl::Status ValidateTrainConfig(const TrainConfig& c) {
           "--feature_cache computes each frame's features once, so augmentation cannot "
           "apply: add --augment none");
     }
-    if (c.self_blend_ratio > 0) {
+    if (c.self_blend_ratio > 0 || c.face_swap_ratio > 0) {
       return Bad(
-          "--feature_cache does not combine with --self_blend_ratio (blends are made "
-          "per epoch from frames)");
+          "--feature_cache does not combine with --self_blend_ratio or --face_swap_ratio "
+          "(online fakes are made per epoch from frames)");
     }
   }
   return absl::OkStatus();
@@ -224,6 +231,9 @@ absl::StatusOr<TrainConfig> ParseTrainFlags(int argc, const char* const* argv, s
   flags.String("augment", &c.augment, "preset (the preset's augmentations) or none");
   flags.Double("self_blend_ratio", &c.self_blend_ratio,
                "probability that a real training clip is self-blended into a fake (SBI)");
+  flags.Double("face_swap_ratio", &c.face_swap_ratio,
+               "probability that a real training clip becomes a landmark face swap of another "
+               "real training clip's face (a fake; at most 1 - --self_blend_ratio)");
   flags.Bool("temporal_jitter", &c.temporal_jitter,
              "with --augment preset: pick each clip's frames at random within their stretch");
   flags.Bool("feature_cache", &c.feature_cache,
@@ -305,6 +315,7 @@ nlohmann::json TrainConfigToJson(const TrainConfig& c) {
       {"balance", c.balance},
       {"augment", c.augment},
       {"self_blend_ratio", c.self_blend_ratio},
+      {"face_swap_ratio", c.face_swap_ratio},
       {"temporal_jitter", c.temporal_jitter},
       {"feature_cache", c.feature_cache},
       {"val_batch_size", c.val_batch_size},

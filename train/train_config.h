@@ -53,6 +53,7 @@ struct TrainConfig {
   std::string balance = "oversample";  // oversample | loss_weight | none
   std::string augment = "preset";      // preset | none
   double self_blend_ratio = 0;         // share of real training clips self-blended into fakes
+  double face_swap_ratio = 0;  // share of real training clips given another real clip's face
   bool temporal_jitter = true;         // with --augment preset
   bool feature_cache = false;          // frozen backbone, cached 2048-d features
   int val_batch_size = 0;              // 0 = batch_size

@@ -85,12 +85,18 @@ TEST(TrainConfigTest, Errors) {
             "--resume and --overwrite exclude each other");
   EXPECT_EQ(Error(With({"--self_blend_ratio", "1.5"})),
             "--self_blend_ratio must be in [0, 1] (got 1.5)");
+  EXPECT_EQ(Error(With({"--face_swap_ratio", "-0.1"})),
+            "--face_swap_ratio must be in [0, 1] (got -0.1)");
+  EXPECT_EQ(Error(With({"--self_blend_ratio", "0.6", "--face_swap_ratio", "0.5"})),
+            "--self_blend_ratio + --face_swap_ratio must be at most 1 (got 0.6 + 0.5)");
   EXPECT_EQ(Error(With({"--threshold_max_fpr", "1"})),
             "--threshold_max_fpr must be in [0, 1) (got 1; 0 keeps the balanced-accuracy "
             "threshold)");
   EXPECT_THAT(Error(With({"--feature_cache"})), HasSubstr("add --augment none"));
   EXPECT_THAT(Error(With({"--feature_cache", "--augment", "none", "--self_blend_ratio", "0.3"})),
               HasSubstr("does not combine with --self_blend_ratio"));
+  EXPECT_THAT(Error(With({"--feature_cache", "--augment", "none", "--face_swap_ratio", "0.3"})),
+              HasSubstr("--face_swap_ratio"));
   EXPECT_THAT(Error(With({"--epoch", "3"})), HasSubstr("unknown flag '--epoch'"));
   EXPECT_EQ(Error(With({"--seed", "-3"})), "--seed must be >= 0 (got -3)");
 }
@@ -114,6 +120,7 @@ TEST(TrainConfigTest, HelpListsEveryFlagOfTheIssue) {
                            "--resume",         "--max_hours",
                            "--overwrite",      "--balance",
                            "--augment",        "--self_blend_ratio",
+                           "--face_swap_ratio",
                            "--feature_cache",  "--cache_dir",
                            "--workers"}) {
     EXPECT_THAT(help, HasSubstr(flag)) << flag;

@@ -363,6 +363,7 @@ const char* const kResultFields[] = {"preset",
                                      "balance",
                                      "augment",
                                      "self_blend_ratio",
+                                     "face_swap_ratio",
                                      "temporal_jitter",
                                      "feature_cache",
                                      "val_fraction",
@@ -592,8 +593,9 @@ absl::Status Run::LoadData() {
       return item.split == "val";
     });
     if (has_val) {
-      // With online self-blending the training split may be real only (blend-only training).
-      ASSIGN_OR_RETURN(split_, data::SplitFromManifest(items, config_.self_blend_ratio > 0));
+      // With online fakes the training split may be real only (blend-only training).
+      ASSIGN_OR_RETURN(split_, data::SplitFromManifest(
+                                   items, config_.self_blend_ratio > 0 || config_.face_swap_ratio > 0));
     } else {
       // No validation split in the manifest: hold one out by identity (test stays out).
       std::vector<data::VideoItem> pool, test;
@@ -759,6 +761,7 @@ absl::Status Run::BuildModel() {
       train_options_.augment ? data::AugmentOptionsForPreset(preset_) : data::NoAugmentation();
   train_options_.temporal_jitter = train_options_.augment && config_.temporal_jitter;
   train_options_.self_blend_ratio = config_.self_blend_ratio;
+  train_options_.face_swap_ratio = config_.face_swap_ratio;
   train_options_.num_workers = config_.workers;
   train_options_.seed = config_.seed;
   train_options_.preprocessing = preset_.preprocessing;
@@ -773,6 +776,7 @@ absl::Status Run::BuildModel() {
   val_options_.augment_options = data::NoAugmentation();
   val_options_.temporal_jitter = false;
   val_options_.self_blend_ratio = 0;
+  val_options_.face_swap_ratio = 0;
   train_options_.shard_index = val_options_.shard_index = comm_->rank();
   train_options_.shard_count = val_options_.shard_count = comm_->size();
 

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "nn/check.h"
+#include "train/synth/online_face_swap.h"
 #include "train/synth/online_self_blend.h"
 
 namespace train::data {
@@ -50,6 +51,7 @@ nlohmann::json LoaderOptionsToJson(const LoaderOptions& o) {
       {"augment", o.augment},
       {"augmentations", o.augment ? AugmentOptionsToJson(o.augment_options) : nlohmann::json()},
       {"self_blend_ratio", o.self_blend_ratio},
+      {"face_swap_ratio", o.face_swap_ratio},
       {"num_workers", o.num_workers},
       {"prefetch_batches", o.prefetch_batches},
       {"seed", o.seed},
@@ -64,6 +66,7 @@ nlohmann::json LoaderOptionsToJson(const LoaderOptions& o) {
 struct BatchLoader::State {
   const FaceStore* store = nullptr;
   std::vector<int> tracks;
+  std::vector<int> swap_sources;  // the real ones among `tracks` (face swaps' sources)
   LoaderOptions options;
 
   std::mutex mutex;
@@ -138,18 +141,56 @@ std::vector<int> ChooseFrames(int stored, int length, bool jitter, std::mt19937_
   return frames;
 }
 
-// One sample, written into row `row` of the batch: crops -> [0,1] floats -> self-blend ->
-// augmentation -> normalization.
-void MakeSample(const FaceStore& store, const LoaderOptions& o, int64_t epoch, int64_t position,
-                int track_index, int64_t row, Batch* batch) {
-  const StoredTrack& track = store.tracks()[track_index];
-  const int size = track.size;
-  NN_CHECK_EQ(size, o.preprocessing.image_size)
-      << "stored crops and the loader's preprocessing differ in size";
-  const int length = o.sequence_length;
-  std::mt19937_64 rng(Seed(o.seed, epoch, position, kSampleTag));
-  const std::vector<int> frames = ChooseFrames(track.frames, length, o.temporal_jitter, rng);
+constexpr int kSwapCandidates = 8;
 
+std::vector<synth::Landmarks> ClipLandmarks(const StoredTrack& track,
+                                            const std::vector<int>& frames) {
+  std::vector<synth::Landmarks> landmarks(frames.size());
+  for (size_t t = 0; t < frames.size(); ++t) {
+    const auto& points = track.landmarks[frames[t]];
+    landmarks[t].resize(points.size());
+    for (size_t i = 0; i < points.size(); ++i) landmarks[t][i] = {points[i][0], points[i][1]};
+  }
+  return landmarks;
+}
+
+// Whether two videos may be a swap's source and target: other source clips (a video is its
+// own when none is given), no shared identity.
+bool OtherPeople(const VideoItem& a, const VideoItem& b) {
+  const std::string& clip_a = a.source_clip.empty() ? a.path : a.source_clip;
+  const std::string& clip_b = b.source_clip.empty() ? b.path : b.source_clip;
+  if (clip_a == clip_b) return false;
+  for (const std::string& id : a.identities) {
+    if (std::find(b.identities.begin(), b.identities.end(), id) != b.identities.end()) return false;
+  }
+  return true;
+}
+
+// A face swap's source for `target` (a track index), or -1: of kSwapCandidates tracks drawn
+// from `sources`, those of other people, the one whose middle frame's landmarks are nearest.
+int PickSwapSource(const FaceStore& store, int target, const std::vector<int>& sources,
+                   std::mt19937_64& rng) {
+  if (sources.empty()) return -1;
+  const StoredTrack& t = store.tracks()[target];
+  std::vector<int> candidates;
+  std::vector<synth::Landmarks> landmarks;
+  std::uniform_int_distribution<size_t> pick(0, sources.size() - 1);
+  for (int i = 0; i < kSwapCandidates; ++i) {
+    const int s = sources[pick(rng)];
+    const StoredTrack& track = store.tracks()[s];
+    if (!OtherPeople(store.videos()[track.video], store.videos()[t.video])) continue;
+    candidates.push_back(s);
+    landmarks.push_back(ClipLandmarks(track, {track.frames / 2})[0]);
+  }
+  std::vector<const synth::Landmarks*> pointers;
+  for (const synth::Landmarks& l : landmarks) pointers.push_back(&l);
+  const int best = synth::NearestLandmarks(ClipLandmarks(t, {t.frames / 2})[0], pointers);
+  return best < 0 ? -1 : candidates[best];
+}
+
+// A clip's crops as [T, 3, size, size] floats in [0, 1].
+nn::Tensor ClipCrops(const StoredTrack& track, const std::vector<int>& frames) {
+  const int size = track.size, length = static_cast<int>(frames.size());
   const int64_t plane = int64_t{size} * size;
   nn::Tensor clip = nn::Tensor::Empty(nn::Shape{length, 3, size, size});
   float* c = clip.data<float>();
@@ -160,21 +201,45 @@ void MakeSample(const FaceStore& store, const LoaderOptions& o, int64_t epoch, i
       for (int ch = 0; ch < 3; ++ch) out[ch * plane + p] = rgb[p * 3 + ch] / 255.0f;
     }
   }
+  return clip;
+}
+
+// One sample, written into row `row` of the batch: crops -> [0,1] floats -> online fake
+// (self-blend or face swap) -> augmentation -> normalization.
+void MakeSample(const FaceStore& store, const LoaderOptions& o,
+                const std::vector<int>& swap_sources, int64_t epoch, int64_t position,
+                int track_index, int64_t row, Batch* batch) {
+  const StoredTrack& track = store.tracks()[track_index];
+  const int size = track.size;
+  NN_CHECK_EQ(size, o.preprocessing.image_size)
+      << "stored crops and the loader's preprocessing differ in size";
+  const int length = o.sequence_length;
+  std::mt19937_64 rng(Seed(o.seed, epoch, position, kSampleTag));
+  const std::vector<int> frames = ChooseFrames(track.frames, length, o.temporal_jitter, rng);
+
+  const int64_t plane = int64_t{size} * size;
+  nn::Tensor clip = ClipCrops(track, frames);
+  const float* c = clip.data<float>();
   int label = store.videos()[track.video].label != 0 ? 1 : 0;
-  bool blended = false;
+  bool blended = false, swapped = false;
   const double u = std::uniform_real_distribution<double>(0, 1)(rng);
   if (label == 0 && u < o.self_blend_ratio) {
-    std::vector<synth::Landmarks> landmarks(length);
-    for (int t = 0; t < length; ++t) {
-      const auto& points = track.landmarks[frames[t]];
-      landmarks[t].resize(points.size());
-      for (size_t i = 0; i < points.size(); ++i) landmarks[t][i] = {points[i][0], points[i][1]};
-    }
     synth::OnlineSelfBlendOptions blend;
     blend.consistent_over_clip = true;
-    synth::SelfBlendCrops(&clip, landmarks, blend, rng);
+    synth::SelfBlendCrops(&clip, ClipLandmarks(track, frames), blend, rng);
     label = 1;
     blended = true;
+  } else if (label == 0 && u < o.self_blend_ratio + o.face_swap_ratio) {
+    const int source_index = PickSwapSource(store, track_index, swap_sources, rng);
+    if (source_index >= 0) {
+      const StoredTrack& source = store.tracks()[source_index];
+      const std::vector<int> source_frames =
+          ChooseFrames(source.frames, length, o.temporal_jitter, rng);
+      synth::SwapFaceCrops(&clip, ClipLandmarks(track, frames), ClipCrops(source, source_frames),
+                           ClipLandmarks(source, source_frames), rng);
+      label = 1;
+      swapped = true;
+    }
   }
   if (o.augment) AugmentClip(&clip, o.augment_options, rng);
 
@@ -194,12 +259,14 @@ void MakeSample(const FaceStore& store, const LoaderOptions& o, int64_t epoch, i
   batch->labels.data<float>()[row] = static_cast<float>(label);
   batch->tracks[row] = track_index;
   batch->self_blended[row] = blended;
+  batch->face_swapped[row] = swapped;
 }
 
 // The shard's batch `index`: the epoch's batch index * shard_count + shard_index, empty
 // past the epoch's `all_batches`.
-Batch MakeBatch(const FaceStore& store, const LoaderOptions& options, int64_t epoch,
-                const std::vector<int>& order, int64_t all_batches, int64_t index) {
+Batch MakeBatch(const FaceStore& store, const LoaderOptions& options,
+                const std::vector<int>& swap_sources, int64_t epoch, const std::vector<int>& order,
+                int64_t all_batches, int64_t index) {
   const int64_t global = index * options.shard_count + options.shard_index;
   const int64_t begin = global * options.batch_size;
   const int64_t end =
@@ -211,8 +278,9 @@ Batch MakeBatch(const FaceStore& store, const LoaderOptions& options, int64_t ep
   batch.labels = nn::Tensor::Empty(nn::Shape{rows, 1});
   batch.tracks.resize(rows);
   batch.self_blended.resize(rows);
+  batch.face_swapped.resize(rows);
   for (int64_t r = 0; r < rows; ++r) {
-    MakeSample(store, options, epoch, begin + r, order[begin + r], r, &batch);
+    MakeSample(store, options, swap_sources, epoch, begin + r, order[begin + r], r, &batch);
   }
   return batch;
 }
@@ -230,14 +298,19 @@ BatchLoader::BatchLoader(const FaceStore* store, std::vector<int> track_indices,
   NN_CHECK(options.shard_count > 0 && options.shard_index >= 0 &&
            options.shard_index < options.shard_count)
       << "shard " << options.shard_index << " of " << options.shard_count;
-  NN_CHECK(options.self_blend_ratio >= 0 && options.self_blend_ratio <= 1)
-      << "self_blend_ratio " << options.self_blend_ratio;
+  NN_CHECK(options.self_blend_ratio >= 0 && options.face_swap_ratio >= 0 &&
+           options.self_blend_ratio + options.face_swap_ratio <= 1)
+      << "self_blend_ratio " << options.self_blend_ratio << ", face_swap_ratio "
+      << options.face_swap_ratio;
   for (int t : track_indices) {
     NN_CHECK(t >= 0 && t < static_cast<int>(store->tracks().size()))
         << "track " << t << " of " << store->tracks().size();
   }
   state_->store = store;
   state_->tracks = std::move(track_indices);
+  for (int t : state_->tracks) {
+    if (store->videos()[store->tracks()[t].video].label == 0) state_->swap_sources.push_back(t);
+  }
   state_->options = options;
   for (int w = 0; w < options.num_workers; ++w) {
     workers_.emplace_back([this] { Produce(); });
@@ -310,7 +383,7 @@ void BatchLoader::Produce() {
     const int64_t generation = s.generation, epoch = s.epoch;
     const std::shared_ptr<const std::vector<int>> order = s.order;
     lock.unlock();
-    Batch batch = MakeBatch(*s.store, s.options, epoch, *order,
+    Batch batch = MakeBatch(*s.store, s.options, s.swap_sources, epoch, *order,
                             s.AllBatchesFor(static_cast<int64_t>(order->size())), index);
     lock.lock();
     if (s.generation == generation) {

@@ -1,7 +1,7 @@
 // Batches for training and validation, prepared on the loader's own producer threads while
 // the model trains (a prefetch queue): sampling (shuffled, optionally class-balanced by
-// oversampling), frame choice (evenly spaced, or with temporal jitter), online self-blending
-// of real clips into fakes, augmentation, normalization. Every batch is a pure function of
+// oversampling), frame choice (evenly spaced, or with temporal jitter), online fakes made
+// from real clips (self-blends, face swaps), augmentation, normalization. Every batch is a pure function of
 // (seed, epoch, batch index) and the data, never of worker count or timing, so a resumed
 // run sees exactly the batches of an uninterrupted one.
 #ifndef TRAIN_DATA_LOADER_H_
@@ -40,6 +40,11 @@ struct LoaderOptions {
   AugmentOptions augment_options;
   // Probability that a real track becomes a self-blended fake (train/synth/online_self_blend.h).
   double self_blend_ratio = 0;
+  // Probability that a real track becomes a landmark face swap (train/synth/online_face_swap.h):
+  // the face of another of the loader's real tracks, from another source clip and identity,
+  // the nearest in landmarks of kSwapCandidates drawn at random. self_blend_ratio +
+  // face_swap_ratio <= 1. A track with no such partner stays real.
+  double face_swap_ratio = 0;
   int num_workers = 1;       // producer threads
   int prefetch_batches = 4;  // queue depth
   uint64_t seed = 0;
@@ -57,6 +62,7 @@ struct Batch {
   nn::Tensor labels;               // [B, 1] float32, 1 = fake
   std::vector<int> tracks;         // FaceStore::tracks() index per row
   std::vector<bool> self_blended;  // per row
+  std::vector<bool> face_swapped;  // per row
 };
 
 class BatchLoader {

@@ -1,10 +1,11 @@
 // Benchmark: batches per second BatchLoader prepares for a preset's input (default: 8 x 16
-// frames of 224 px, the default preset's augmentation recipe, self-blend ratio 0.3) with 1,
+// frames of 224 px, the default preset's augmentation recipe, self-blend ratio 0.3, no face
+// swaps) with 1,
 // 2 and 4 producer threads, on synthetic stored tracks (no video decoding: the store is in
 // memory in training too). Compare with the training step time to see whether the step
 // would wait for data.
 //   bazel run //train/data:loader_benchmark [-- --preset small --batch_size 8 --batches 12
-//       --augment 0|1 --self_blend 0.3]
+//       --augment 0|1 --self_blend 0.3 --face_swap 0.3]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -23,13 +24,14 @@ int main(int argc, char** argv) {
   std::string preset_name = "default";
   int batch_size = 8, batches = 12;
   bool augment = true;
-  double self_blend = 0.3;
+  double self_blend = 0.3, face_swap = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--preset")) preset_name = argv[i + 1];
     if (!std::strcmp(argv[i], "--batch_size")) batch_size = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--batches")) batches = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--augment")) augment = std::atoi(argv[i + 1]) != 0;
     if (!std::strcmp(argv[i], "--self_blend")) self_blend = std::atof(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--face_swap")) face_swap = std::atof(argv[i + 1]);
   }
   const absl::StatusOr<nn::ModelPreset> preset = nn::GetPreset(preset_name);
   if (!preset.ok()) {
@@ -59,8 +61,10 @@ int main(int argc, char** argv) {
       train::data::FaceStore::FromTracks(std::move(videos), std::move(tracks));
   std::vector<int> all(16);
   for (int i = 0; i < 16; ++i) all[i] = i;
-  std::printf("preset %s: batches of %d x %d frames of %d px, augmentation %s, self-blend %g\n",
-              preset_name.c_str(), batch_size, frames, size, augment ? "on" : "off", self_blend);
+  std::printf(
+      "preset %s: batches of %d x %d frames of %d px, augmentation %s, self-blend %g, face "
+      "swap %g\n",
+      preset_name.c_str(), batch_size, frames, size, augment ? "on" : "off", self_blend, face_swap);
   for (const int workers : {1, 2, 4}) {
     train::data::LoaderOptions o;
     o.batch_size = batch_size;
@@ -69,6 +73,7 @@ int main(int argc, char** argv) {
     o.augment = augment;
     o.augment_options = train::data::AugmentOptionsForPreset(*preset);
     o.self_blend_ratio = self_blend;
+    o.face_swap_ratio = face_swap;
     o.num_workers = workers;
     o.prefetch_batches = 2 * workers;
     train::data::BatchLoader loader(&store, all, o);

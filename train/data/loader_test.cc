@@ -91,7 +91,8 @@ bool SameBatches(const std::vector<Batch>& a, const std::vector<Batch>& b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
     if (!SameBytes(a[i].frames, b[i].frames) || !SameBytes(a[i].labels, b[i].labels) ||
-        a[i].tracks != b[i].tracks || a[i].self_blended != b[i].self_blended) {
+        a[i].tracks != b[i].tracks || a[i].self_blended != b[i].self_blended ||
+        a[i].face_swapped != b[i].face_swapped) {
       return false;
     }
   }
@@ -142,6 +143,7 @@ TEST(LoaderTest, WorkerCountDoesNotChangeBatches) {
   o.balance = ClassBalance::kOversample;
   o.temporal_jitter = true;
   o.self_blend_ratio = 0.5;
+  o.face_swap_ratio = 0.3;
   o.augment = true;
   o.augment_options = AugmentOptionsForPreset(*nn::GetPreset("tiny"));
   o.augment_options.h264_probability = 0;  // 16 px crops: keep the test fast
@@ -268,6 +270,76 @@ TEST(LoaderTest, SelfBlendTurnsRealsIntoFakes) {
                                   p.frames.data<float>() + r * sample, sample * 4) == 0;
     EXPECT_EQ(same, !real) << r;  // blended reals changed, fakes untouched
   }
+}
+
+// A textured 48 px track: pixel (x, y) of video v varies with v's own pattern, so that a
+// swapped face stays visible after the colour transfer.
+StoredTrack TexturedTrack(int video, int frames) {
+  constexpr int kFace = 48;
+  StoredTrack track;
+  track.video = video;
+  track.frames = frames;
+  track.size = kFace;
+  const synth::Landmarks lm = synth::AlignedCropLandmarks(kFace, 1.3);
+  for (int f = 0; f < frames; ++f) {
+    for (int y = 0; y < kFace; ++y)
+      for (int x = 0; x < kFace; ++x)
+        for (int c = 0; c < 3; ++c)
+          track.rgb.push_back(static_cast<uint8_t>(60 + 40 * video + c * 10 +
+                                                   ((video % 2 ? x : y) * (video + 3) % 23) * 4));
+    std::vector<std::array<float, 2>> points;
+    for (const synth::Point& p : lm) points.push_back({float(p.x), float(p.y)});
+    track.landmarks.push_back(points);
+  }
+  return track;
+}
+
+TEST(LoaderTest, FaceSwapGivesRealsAnotherPersonsFace) {
+  // Videos 0-2 real (0 and 1 show the same person), 3 fake.
+  std::vector<VideoItem> videos = {{"/a.mp4", 0, {"ann"}, "", ""},
+                                   {"/b.mp4", 0, {"ann"}, "", ""},
+                                   {"/c.mp4", 0, {"cid"}, "", ""},
+                                   {"/d.mp4", 1, {"dee"}, "", ""}};
+  std::vector<StoredTrack> tracks;
+  for (int v = 0; v < 4; ++v) tracks.push_back(TexturedTrack(v, 2));
+  const FaceStore store = FaceStore::FromTracks(videos, tracks);
+  LoaderOptions o = Options();
+  o.shuffle = false;
+  o.batch_size = 4;
+  o.sequence_length = 2;
+  o.preprocessing.image_size = 48;
+  o.face_swap_ratio = 1;
+  BatchLoader loader(&store, All(store), o);
+  o.face_swap_ratio = 0;
+  BatchLoader plain(&store, All(store), o);
+  const Batch b = Epoch(loader, 0)[0], p = Epoch(plain, 0)[0];
+  const int64_t sample = 2 * 3 * 48 * 48;
+  for (int r = 0; r < 4; ++r) {
+    const bool real = r < 3;
+    EXPECT_EQ(b.face_swapped[r], real) << r;  // every real has a partner of another person
+    EXPECT_FALSE(b.self_blended[r]) << r;
+    EXPECT_EQ(b.labels.data<float>()[r], 1.f) << r;
+    const float *x = b.frames.data<float>() + r * sample, *y = p.frames.data<float>() + r * sample;
+    int changed = 0;
+    for (int64_t i = 0; i < sample; ++i) changed += x[i] != y[i];
+    if (real) {
+      EXPECT_GT(changed, sample / 20) << r;  // the face changed
+      EXPECT_EQ(x[0], y[0]) << r;            // the corner did not
+    } else {
+      EXPECT_EQ(changed, 0) << r;  // fakes untouched
+    }
+  }
+  // Only the same person to swap with: the real stays real.
+  const FaceStore pair = FaceStore::FromTracks({videos[0], videos[1]}, {tracks[0], [&] {
+                                                 StoredTrack t = tracks[1];
+                                                 t.video = 1;
+                                                 return t;
+                                               }()});
+  o.face_swap_ratio = 1;
+  BatchLoader lonely(&pair, All(pair), o);
+  const Batch l = Epoch(lonely, 0)[0];
+  EXPECT_THAT(l.face_swapped, ::testing::ElementsAre(false, false));
+  EXPECT_EQ(l.labels.data<float>()[0], 0.f);
 }
 
 TEST(LoaderTest, TemporalJitterPicksDistinctIncreasingFrames) {

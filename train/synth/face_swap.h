@@ -5,6 +5,7 @@
 #ifndef TRAIN_SYNTH_FACE_SWAP_H_
 #define TRAIN_SYNTH_FACE_SWAP_H_
 
+#include <random>
 #include <vector>
 
 #include "train/synth/color_transfer.h"
@@ -35,6 +36,11 @@ struct FaceSwapState {
 // The triangulation used for a whole clip: Delaunay of the mean of the target track (a fixed
 // topology, so triangles do not flip between frames).
 std::vector<Triangle> FaceSwapTriangles(const std::vector<Landmarks>& target_track);
+
+// Random parameters of one swap, spread like real deepfakes: mask shape, feathering and
+// deformation, Poisson or alpha blend, blend ratio, colour match (sometimes deliberately
+// off), and a lower-resolution source half the time.
+FaceSwapParams SampleFaceSwapParams(std::mt19937_64& rng);
 
 // Returns `target` with the face of `source` (at `source_landmarks`) swapped onto
 // `target_landmarks`. `mask_out` (optional) receives the blend weight per pixel

@@ -61,30 +61,6 @@ nlohmann::json MaskJson(const MaskOptions& m) {
           {"deform_seed", m.deform_seed}};
 }
 
-FaceSwapParams SampleFaceSwapParams(std::mt19937_64& rng) {
-  std::uniform_real_distribution<double> u(0, 1);
-  auto uniform = [&](double lo, double hi) { return lo + (hi - lo) * u(rng); };
-  FaceSwapParams p;
-  const MaskShape shapes[] = {MaskShape::kFullHull, MaskShape::kInnerFace, MaskShape::kInnerFace,
-                              MaskShape::kLowerFace};
-  p.mask.shape = shapes[std::uniform_int_distribution<int>(0, 3)(rng)];
-  p.mask.shrink = uniform(0.0, 0.06);
-  p.mask.feather = uniform(0.03, 0.07);
-  p.mask.deform = u(rng) < 0.3 ? uniform(0.0, 0.04) : 0.0;
-  p.mask.deform_seed = rng();
-  p.blend = u(rng) < 0.6 ? BlendMode::kPoisson : BlendMode::kAlpha;
-  const double ratios[] = {0.85, 0.95, 1, 1};
-  p.blend_ratio = ratios[std::uniform_int_distribution<int>(0, 3)(rng)];
-  if (u(rng) < 0.2) {  // a colour mismatch, as in weaker real deepfakes
-    p.color_strength = uniform(0.6, 0.85);
-    for (int c = 1; c < 3; ++c) p.color_offset_lab[c] = static_cast<float>(uniform(-2.5, 2.5));
-  } else {
-    p.color_strength = uniform(0.85, 1.0);
-  }
-  p.source_resolution = u(rng) < 0.5 ? 1.0 : uniform(0.4, 0.85);
-  return p;
-}
-
 nlohmann::json FaceSwapJson(const FaceSwapParams& p) {
   return {
       {"mask", MaskJson(p.mask)},

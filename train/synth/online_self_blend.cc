@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "nn/check.h"
+#include "train/synth/crop_image.h"
 #include "train/synth/face_template.h"
 
 namespace train::synth {
@@ -24,15 +25,10 @@ void SelfBlendCrops(nn::Tensor* crops, const std::vector<Landmarks>& landmarks,
   for (int t = 0; t < frames; ++t) {
     if (!options.consistent_over_clip && t > 0) params = SampleSelfBlendParams(rng);
     float* frame = data + size_t(t) * 3 * plane;
-    Image image(w, h);
-    for (size_t i = 0; i < plane; ++i)
-      for (int c = 0; c < 3; ++c) image.data[i * 3 + c] = frame[c * plane + i] * 255.f;
+    const Image image = CropFrameToImage(frame, w, h);
     const Landmarks& lm = landmarks.empty() ? template_landmarks : landmarks[t];
     NN_CHECK_EQ(lm.size(), 68u) << "frame " << t << " landmarks";
-    const Image blended = SelfBlend(image, lm, params, nullptr);
-    for (size_t i = 0; i < plane; ++i)
-      for (int c = 0; c < 3; ++c)
-        frame[c * plane + i] = std::clamp(blended.data[i * 3 + c] / 255.f, 0.f, 1.f);
+    ImageToCropFrame(SelfBlend(image, lm, params, nullptr), frame);
   }
 }
 
