@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <functional>
 #include <set>
 
 #include "base/testing/test_paths.h"
@@ -20,23 +21,29 @@ namespace {
 
 constexpr int kSize = 16;
 
-// A track whose frame f has every pixel = (base + f, base + f + 1, base + f + 2), with the
-// template landmarks of an aligned crop.
-StoredTrack Track(int video, int frames, int base) {
+// A track of `frames` size x size crops, pixel(f, x, y, c) each, with the template
+// landmarks of an aligned crop.
+StoredTrack TrackOf(int video, int frames, int size,
+                    const std::function<int(int f, int x, int y, int c)>& pixel) {
   StoredTrack track;
   track.video = video;
   track.frames = frames;
-  track.size = kSize;
-  const synth::Landmarks lm = synth::AlignedCropLandmarks(kSize, 1.3);
+  track.size = size;
+  const synth::Landmarks lm = synth::AlignedCropLandmarks(size, 1.3);
   for (int f = 0; f < frames; ++f) {
-    for (int p = 0; p < kSize * kSize; ++p) {
-      for (int c = 0; c < 3; ++c) track.rgb.push_back(static_cast<uint8_t>(base + f + c));
-    }
+    for (int y = 0; y < size; ++y)
+      for (int x = 0; x < size; ++x)
+        for (int c = 0; c < 3; ++c) track.rgb.push_back(static_cast<uint8_t>(pixel(f, x, y, c)));
     std::vector<std::array<float, 2>> points;
     for (const synth::Point& p : lm) points.push_back({float(p.x), float(p.y)});
     track.landmarks.push_back(points);
   }
   return track;
+}
+
+// A track whose frame f has every pixel = (base + f, base + f + 1, base + f + 2).
+StoredTrack Track(int video, int frames, int base) {
+  return TrackOf(video, frames, kSize, [&](int f, int, int, int c) { return base + f + c; });
 }
 
 // `reals` real and `fakes` fake videos, one track each, of `frames` frames; video v's
@@ -275,23 +282,9 @@ TEST(LoaderTest, SelfBlendTurnsRealsIntoFakes) {
 // A textured 48 px track: pixel (x, y) of video v varies with v's own pattern, so that a
 // swapped face stays visible after the colour transfer.
 StoredTrack TexturedTrack(int video, int frames) {
-  constexpr int kFace = 48;
-  StoredTrack track;
-  track.video = video;
-  track.frames = frames;
-  track.size = kFace;
-  const synth::Landmarks lm = synth::AlignedCropLandmarks(kFace, 1.3);
-  for (int f = 0; f < frames; ++f) {
-    for (int y = 0; y < kFace; ++y)
-      for (int x = 0; x < kFace; ++x)
-        for (int c = 0; c < 3; ++c)
-          track.rgb.push_back(static_cast<uint8_t>(60 + 40 * video + c * 10 +
-                                                   ((video % 2 ? x : y) * (video + 3) % 23) * 4));
-    std::vector<std::array<float, 2>> points;
-    for (const synth::Point& p : lm) points.push_back({float(p.x), float(p.y)});
-    track.landmarks.push_back(points);
-  }
-  return track;
+  return TrackOf(video, frames, 48, [&](int, int x, int y, int c) {
+    return 60 + 40 * video + c * 10 + ((video % 2 ? x : y) * (video + 3) % 23) * 4;
+  });
 }
 
 TEST(LoaderTest, FaceSwapGivesRealsAnotherPersonsFace) {
