@@ -51,7 +51,10 @@ def cuda_library(name, srcs, hdrs = [], nvcc_hdrs = [], deps = [], **kwargs):
             fail("cuda_library %s: %s is not a .cu file" % (name, src))
         obj = "_nvcc/%s/%s.o" % (name, src[:-len(".cu")])
         if CUDA_FOUND:
-            cmd = "%s %s -c $(location %s) -o $@" % (NVCC, " ".join(NVCC_FLAGS), src)
+            # A temporary folder per action: nvcc names its temporaries by process id, which
+            # is the same (2) in every sandbox's PID namespace, so parallel nvcc runs sharing
+            # /tmp overwrite each other's files.
+            cmd = "tmp=$$(mktemp -d) && TMPDIR=$$tmp %s %s -c $(location %s) -o $@; status=$$?; rm -rf $$tmp; exit $$status" % (NVCC, " ".join(NVCC_FLAGS), src)
         else:
             cmd = "echo 'cuda_library %s: CUDA toolkit incomplete (missing %s); --config=cuda needs CUDA 13 + cuDNN 9, or set CUDA_PATH' >&2; exit 1" % (name, CUDA_MISSING)
         native.genrule(

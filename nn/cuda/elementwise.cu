@@ -1,34 +1,19 @@
 // Elementwise CUDA kernels: grid-stride loops, one float per thread step.
 #include <cuda_runtime.h>
 
-#include <algorithm>
-
 #include "nn/cuda/cuda_check.h"
 #include "nn/cuda/elementwise.h"
+#include "nn/cuda/launch.h"
 
 namespace nn::cuda {
 namespace {
 
-constexpr int kThreadsPerBlock = 256;
-
-int BlocksFor(int64_t n) {
-  // Enough blocks to fill any current GPU; the grid-stride loop covers the rest.
-  const int64_t blocks = (n + kThreadsPerBlock - 1) / kThreadsPerBlock;
-  return static_cast<int>(std::min<int64_t>(std::max<int64_t>(blocks, 1), 65535));
-}
-
 __global__ void AddKernel(const float* a, const float* b, float* out, int64_t n) {
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n;
-       i += int64_t{blockDim.x} * gridDim.x) {
-    out[i] = a[i] + b[i];
-  }
+  NN_CUDA_GRID_STRIDE(i, n) { out[i] = a[i] + b[i]; }
 }
 
 __global__ void AccumulateKernel(const float* src, float* dst, int64_t n) {
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n;
-       i += int64_t{blockDim.x} * gridDim.x) {
-    dst[i] += src[i];
-  }
+  NN_CUDA_GRID_STRIDE(i, n) { dst[i] += src[i]; }
 }
 
 }  // namespace

@@ -1,10 +1,13 @@
 // Activations: argument checks (OpCheck) and device dispatch to the kernels in
-// nn/cpu/activation.h (no CUDA kernel yet).
+// nn/cpu/activation.h or nn/cuda/activation.h.
 #include "nn/ops/activation.h"
 
 #include "nn/cpu/activation.h"
 #include "nn/ops/internal/dispatch.h"
 #include "nn/ops/internal/op_check.h"
+#if NN_HAVE_CUDA
+#include "nn/cuda/activation.h"
+#endif
 
 namespace nn {
 namespace {
@@ -29,7 +32,7 @@ int64_t Rows(const Tensor& x) {
 void ReluForward(const Tensor& x, Tensor* y) {
   OpCheck check("ReluForward");
   check.Arg("input", x).Output("output", y, x.shape());
-  Dispatch(check.op(), check.device(), &cpu::Relu, nullptr, Data(x), MutableData(y), x.numel());
+  Dispatch(check.op(), check.device(), &cpu::Relu, NN_CUDA_KERNEL(Relu), Data(x), MutableData(y), x.numel());
 }
 
 void ReluBackward(const Tensor& dy, const Tensor& mask, Tensor* dx) {
@@ -37,21 +40,21 @@ void ReluBackward(const Tensor& dy, const Tensor& mask, Tensor* dx) {
   check.Arg("output gradient", dy).Arg("mask", mask, dy.shape());
   if (dx == nullptr) return;
   check.Arg("input gradient", *dx, dy.shape());
-  Dispatch(check.op(), check.device(), &cpu::ReluBackward, nullptr, Data(dy), Data(mask),
+  Dispatch(check.op(), check.device(), &cpu::ReluBackward, NN_CUDA_KERNEL(ReluBackward), Data(dy), Data(mask),
            MutableData(dx), dy.numel());
 }
 
 void ReluBackwardInPlace(const Tensor& mask, Tensor* grad) {
   OpCheck check("ReluBackwardInPlace");
   check.Arg("mask", mask).Output("gradient", grad, mask.shape());
-  Dispatch(check.op(), check.device(), &cpu::ReluMaskInPlace, nullptr, Data(mask),
+  Dispatch(check.op(), check.device(), &cpu::ReluMaskInPlace, NN_CUDA_KERNEL(ReluMaskInPlace), Data(mask),
            MutableData(grad), grad->numel());
 }
 
 void SigmoidForward(const Tensor& x, Tensor* y) {
   OpCheck check("SigmoidForward");
   check.Arg("input", x).Output("output", y, x.shape());
-  Dispatch(check.op(), check.device(), &cpu::Sigmoid, nullptr, Data(x), MutableData(y), x.numel());
+  Dispatch(check.op(), check.device(), &cpu::Sigmoid, NN_CUDA_KERNEL(Sigmoid), Data(x), MutableData(y), x.numel());
 }
 
 void SigmoidBackward(const Tensor& dy, const Tensor& y, Tensor* dx) {
@@ -59,7 +62,7 @@ void SigmoidBackward(const Tensor& dy, const Tensor& y, Tensor* dx) {
   check.Arg("output gradient", dy).Arg("output", y, dy.shape());
   if (dx == nullptr) return;
   check.Arg("input gradient", *dx, dy.shape());
-  Dispatch(check.op(), check.device(), &cpu::SigmoidBackward, nullptr, Data(dy), Data(y),
+  Dispatch(check.op(), check.device(), &cpu::SigmoidBackward, NN_CUDA_KERNEL(SigmoidBackward), Data(dy), Data(y),
            MutableData(dx), dy.numel());
 }
 
@@ -67,7 +70,7 @@ void SoftmaxForward(const Tensor& x, Tensor* y) {
   OpCheck check("SoftmaxForward");
   check.Arg("input", x).Output("output", y, x.shape());
   CheckLastAxis(check, x);
-  Dispatch(check.op(), check.device(), &cpu::Softmax, nullptr, Data(x), MutableData(y), Rows(x),
+  Dispatch(check.op(), check.device(), &cpu::Softmax, NN_CUDA_KERNEL(Softmax), Data(x), MutableData(y), Rows(x),
            x.dim(-1));
 }
 
@@ -77,7 +80,7 @@ void SoftmaxBackward(const Tensor& dy, const Tensor& y, Tensor* dx) {
   CheckLastAxis(check, y);
   if (dx == nullptr) return;
   check.Arg("input gradient", *dx, dy.shape());
-  Dispatch(check.op(), check.device(), &cpu::SoftmaxBackward, nullptr, Data(dy), Data(y),
+  Dispatch(check.op(), check.device(), &cpu::SoftmaxBackward, NN_CUDA_KERNEL(SoftmaxBackward), Data(dy), Data(y),
            MutableData(dx), Rows(y), y.dim(-1));
 }
 
@@ -85,7 +88,7 @@ void LogSoftmaxForward(const Tensor& x, Tensor* y) {
   OpCheck check("LogSoftmaxForward");
   check.Arg("input", x).Output("output", y, x.shape());
   CheckLastAxis(check, x);
-  Dispatch(check.op(), check.device(), &cpu::LogSoftmax, nullptr, Data(x), MutableData(y), Rows(x),
+  Dispatch(check.op(), check.device(), &cpu::LogSoftmax, NN_CUDA_KERNEL(LogSoftmax), Data(x), MutableData(y), Rows(x),
            x.dim(-1));
 }
 
@@ -95,7 +98,7 @@ void LogSoftmaxBackward(const Tensor& dy, const Tensor& y, Tensor* dx) {
   CheckLastAxis(check, y);
   if (dx == nullptr) return;
   check.Arg("input gradient", *dx, dy.shape());
-  Dispatch(check.op(), check.device(), &cpu::LogSoftmaxBackward, nullptr, Data(dy), Data(y),
+  Dispatch(check.op(), check.device(), &cpu::LogSoftmaxBackward, NN_CUDA_KERNEL(LogSoftmaxBackward), Data(dy), Data(y),
            MutableData(dx), Rows(y), y.dim(-1));
 }
 

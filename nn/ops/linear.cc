@@ -1,5 +1,5 @@
 // Linear: argument checks (OpCheck) and device dispatch to the kernels in nn/cpu/linear.h
-// (no CUDA kernel yet).
+// or nn/cuda/linear.h (cuBLAS).
 #include "nn/ops/linear.h"
 
 #include <vector>
@@ -7,6 +7,9 @@
 #include "nn/cpu/linear.h"
 #include "nn/ops/internal/dispatch.h"
 #include "nn/ops/internal/op_check.h"
+#if NN_HAVE_CUDA
+#include "nn/cuda/linear.h"
+#endif
 
 namespace nn {
 namespace {
@@ -44,7 +47,7 @@ void LinearForward(const Tensor& x, const Tensor& weight, const Tensor* bias, Te
   check.Optional("bias", bias, Shape({out})).Output("output", y, y_shape);
   NN_CHECK(!y->SharesStorageWith(x) && !y->SharesStorageWith(weight))
       << check.op() << ": output may not alias the input or the weight";
-  Dispatch(check.op(), check.device(), &cpu::LinearForward, nullptr, Data(x), Data(weight),
+  Dispatch(check.op(), check.device(), &cpu::LinearForward, NN_CUDA_KERNEL(LinearForward), Data(x), Data(weight),
            DataOrNull(bias), Rows(x), in, out, MutableData(y));
 }
 
@@ -57,7 +60,7 @@ void LinearBackward(const Tensor& dy, const Tensor& x, const Tensor& weight, Ten
   check.Optional("input gradient", dx, x.shape())
       .Optional("weight gradient", dweight, weight.shape())
       .Optional("bias gradient", dbias, Shape({out}));
-  Dispatch(check.op(), check.device(), &cpu::LinearBackward, nullptr, Data(dy), Data(x),
+  Dispatch(check.op(), check.device(), &cpu::LinearBackward, NN_CUDA_KERNEL(LinearBackward), Data(dy), Data(x),
            Data(weight), Rows(x), in, out, MutableDataOrNull(dx), MutableDataOrNull(dweight),
            MutableDataOrNull(dbias));
 }
