@@ -120,9 +120,8 @@ TEST(TrainConfigTest, HelpListsEveryFlagOfTheIssue) {
                            "--resume",         "--max_hours",
                            "--overwrite",      "--balance",
                            "--augment",        "--self_blend_ratio",
-                           "--face_swap_ratio",
-                           "--feature_cache",  "--cache_dir",
-                           "--workers"}) {
+                           "--face_swap_ratio", "--feature_cache",
+                           "--cache_dir",      "--workers"}) {
     EXPECT_THAT(help, HasSubstr(flag)) << flag;
   }
 }

@@ -594,8 +594,8 @@ absl::Status Run::LoadData() {
     });
     if (has_val) {
       // With online fakes the training split may be real only (blend-only training).
-      ASSIGN_OR_RETURN(split_, data::SplitFromManifest(
-                                   items, config_.self_blend_ratio > 0 || config_.face_swap_ratio > 0));
+      ASSIGN_OR_RETURN(split_, data::SplitFromManifest(items, config_.self_blend_ratio > 0 ||
+                                                                  config_.face_swap_ratio > 0));
     } else {
       // No validation split in the manifest: hold one out by identity (test stays out).
       std::vector<data::VideoItem> pool, test;

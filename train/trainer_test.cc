@@ -149,9 +149,9 @@ TEST(TrainerTest, ThresholdMaxFprBoundsValidationFalseAlarms) {
 TEST(TrainerTest, ResumeIsBitIdenticalToAStraightRun) {
   // Augmentation, temporal jitter, self-blends, face swaps and dropout on: every source of
   // randomness.
-  const std::vector<std::string> extra = {"--augment",         "preset", "--self_blend_ratio",
-                                          "0.3",               "--face_swap_ratio", "0.2",
-                                          "--freeze_backbone_epochs", "1"};
+  const std::vector<std::string> extra = {
+      "--augment",         "preset", "--self_blend_ratio",       "0.3",
+      "--face_swap_ratio", "0.2",    "--freeze_backbone_epochs", "1"};
   const std::string straight = base::testing::TestTempDir("straight");
   const std::string resumed = base::testing::TestTempDir("resumed");
   ASSERT_TRUE(RunTraining(Parse(With(TinyArgs(straight, 4), extra))).ok());

@@ -131,21 +131,23 @@ __global__ void LogSoftmaxBackwardKernel(const float* dy, const float* y, float*
   }
 }
 
-int RowBlocks(int64_t rows) { return static_cast<int>(rows < 65535 ? (rows > 0 ? rows : 1) : 65535); }
+int RowBlocks(int64_t rows) {
+  return static_cast<int>(rows < 65535 ? (rows > 0 ? rows : 1) : 65535);
+}
 
 }  // namespace
 
-#define NN_CUDA_ELEMENTWISE_LAUNCH(kernel, n, ...)                 \
-  do {                                                             \
-    if ((n) == 0) return;                                          \
-    kernel<<<BlocksFor(n), kThreadsPerBlock>>>(__VA_ARGS__, (n));  \
-    NN_CUDA_CHECK(cudaGetLastError());                             \
+#define NN_CUDA_ELEMENTWISE_LAUNCH(kernel, n, ...)                \
+  do {                                                            \
+    if ((n) == 0) return;                                         \
+    kernel<<<BlocksFor(n), kThreadsPerBlock>>>(__VA_ARGS__, (n)); \
+    NN_CUDA_CHECK(cudaGetLastError());                            \
   } while (0)
-#define NN_CUDA_ROWS_LAUNCH(kernel, rows, cols, ...)                                 \
-  do {                                                                               \
-    if ((rows) == 0 || (cols) == 0) return;                                          \
-    kernel<<<RowBlocks(rows), kThreadsPerBlock>>>(__VA_ARGS__, (rows), (cols));      \
-    NN_CUDA_CHECK(cudaGetLastError());                                               \
+#define NN_CUDA_ROWS_LAUNCH(kernel, rows, cols, ...)                            \
+  do {                                                                          \
+    if ((rows) == 0 || (cols) == 0) return;                                     \
+    kernel<<<RowBlocks(rows), kThreadsPerBlock>>>(__VA_ARGS__, (rows), (cols)); \
+    NN_CUDA_CHECK(cudaGetLastError());                                          \
   } while (0)
 
 void Relu(const float* x, float* y, int64_t n) { NN_CUDA_ELEMENTWISE_LAUNCH(ReluKernel, n, x, y); }

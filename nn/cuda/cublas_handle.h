@@ -12,12 +12,12 @@ namespace nn::cuda {
 
 cublasHandle_t CublasHandle();
 
-#define NN_CUBLAS_CHECK(call)                                                         \
-  do {                                                                                \
-    const cublasStatus_t nn_cublas_status_ = (call);                                  \
-    NN_CHECK(nn_cublas_status_ == CUBLAS_STATUS_SUCCESS)                              \
-        << #call << " -> " << cublasGetStatusName(nn_cublas_status_) << ": "          \
-        << cublasGetStatusString(nn_cublas_status_);                                  \
+#define NN_CUBLAS_CHECK(call)                                                \
+  do {                                                                       \
+    const cublasStatus_t nn_cublas_status_ = (call);                         \
+    NN_CHECK(nn_cublas_status_ == CUBLAS_STATUS_SUCCESS)                     \
+        << #call << " -> " << cublasGetStatusName(nn_cublas_status_) << ": " \
+        << cublasGetStatusString(nn_cublas_status_);                         \
   } while (0)
 
 }  // namespace nn::cuda

@@ -16,7 +16,7 @@ inline int BlocksFor(int64_t n) {
 }
 
 // for (int64_t i : grid-stride indices below n) in a kernel body.
-#define NN_CUDA_GRID_STRIDE(i, n)                                                  \
+#define NN_CUDA_GRID_STRIDE(i, n)                                           \
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < (n); \
        i += int64_t{blockDim.x} * gridDim.x)
 

@@ -32,7 +32,8 @@ int64_t Rows(const Tensor& x) {
 void ReluForward(const Tensor& x, Tensor* y) {
   OpCheck check("ReluForward");
   check.Arg("input", x).Output("output", y, x.shape());
-  Dispatch(check.op(), check.device(), &cpu::Relu, NN_CUDA_KERNEL(Relu), Data(x), MutableData(y), x.numel());
+  Dispatch(check.op(), check.device(), &cpu::Relu, NN_CUDA_KERNEL(Relu), Data(x), MutableData(y),
+           x.numel());
 }
 
 void ReluBackward(const Tensor& dy, const Tensor& mask, Tensor* dx) {
@@ -40,21 +41,22 @@ void ReluBackward(const Tensor& dy, const Tensor& mask, Tensor* dx) {
   check.Arg("output gradient", dy).Arg("mask", mask, dy.shape());
   if (dx == nullptr) return;
   check.Arg("input gradient", *dx, dy.shape());
-  Dispatch(check.op(), check.device(), &cpu::ReluBackward, NN_CUDA_KERNEL(ReluBackward), Data(dy), Data(mask),
-           MutableData(dx), dy.numel());
+  Dispatch(check.op(), check.device(), &cpu::ReluBackward, NN_CUDA_KERNEL(ReluBackward), Data(dy),
+           Data(mask), MutableData(dx), dy.numel());
 }
 
 void ReluBackwardInPlace(const Tensor& mask, Tensor* grad) {
   OpCheck check("ReluBackwardInPlace");
   check.Arg("mask", mask).Output("gradient", grad, mask.shape());
-  Dispatch(check.op(), check.device(), &cpu::ReluMaskInPlace, NN_CUDA_KERNEL(ReluMaskInPlace), Data(mask),
-           MutableData(grad), grad->numel());
+  Dispatch(check.op(), check.device(), &cpu::ReluMaskInPlace, NN_CUDA_KERNEL(ReluMaskInPlace),
+           Data(mask), MutableData(grad), grad->numel());
 }
 
 void SigmoidForward(const Tensor& x, Tensor* y) {
   OpCheck check("SigmoidForward");
   check.Arg("input", x).Output("output", y, x.shape());
-  Dispatch(check.op(), check.device(), &cpu::Sigmoid, NN_CUDA_KERNEL(Sigmoid), Data(x), MutableData(y), x.numel());
+  Dispatch(check.op(), check.device(), &cpu::Sigmoid, NN_CUDA_KERNEL(Sigmoid), Data(x),
+           MutableData(y), x.numel());
 }
 
 void SigmoidBackward(const Tensor& dy, const Tensor& y, Tensor* dx) {
@@ -62,16 +64,16 @@ void SigmoidBackward(const Tensor& dy, const Tensor& y, Tensor* dx) {
   check.Arg("output gradient", dy).Arg("output", y, dy.shape());
   if (dx == nullptr) return;
   check.Arg("input gradient", *dx, dy.shape());
-  Dispatch(check.op(), check.device(), &cpu::SigmoidBackward, NN_CUDA_KERNEL(SigmoidBackward), Data(dy), Data(y),
-           MutableData(dx), dy.numel());
+  Dispatch(check.op(), check.device(), &cpu::SigmoidBackward, NN_CUDA_KERNEL(SigmoidBackward),
+           Data(dy), Data(y), MutableData(dx), dy.numel());
 }
 
 void SoftmaxForward(const Tensor& x, Tensor* y) {
   OpCheck check("SoftmaxForward");
   check.Arg("input", x).Output("output", y, x.shape());
   CheckLastAxis(check, x);
-  Dispatch(check.op(), check.device(), &cpu::Softmax, NN_CUDA_KERNEL(Softmax), Data(x), MutableData(y), Rows(x),
-           x.dim(-1));
+  Dispatch(check.op(), check.device(), &cpu::Softmax, NN_CUDA_KERNEL(Softmax), Data(x),
+           MutableData(y), Rows(x), x.dim(-1));
 }
 
 void SoftmaxBackward(const Tensor& dy, const Tensor& y, Tensor* dx) {
@@ -80,16 +82,16 @@ void SoftmaxBackward(const Tensor& dy, const Tensor& y, Tensor* dx) {
   CheckLastAxis(check, y);
   if (dx == nullptr) return;
   check.Arg("input gradient", *dx, dy.shape());
-  Dispatch(check.op(), check.device(), &cpu::SoftmaxBackward, NN_CUDA_KERNEL(SoftmaxBackward), Data(dy), Data(y),
-           MutableData(dx), Rows(y), y.dim(-1));
+  Dispatch(check.op(), check.device(), &cpu::SoftmaxBackward, NN_CUDA_KERNEL(SoftmaxBackward),
+           Data(dy), Data(y), MutableData(dx), Rows(y), y.dim(-1));
 }
 
 void LogSoftmaxForward(const Tensor& x, Tensor* y) {
   OpCheck check("LogSoftmaxForward");
   check.Arg("input", x).Output("output", y, x.shape());
   CheckLastAxis(check, x);
-  Dispatch(check.op(), check.device(), &cpu::LogSoftmax, NN_CUDA_KERNEL(LogSoftmax), Data(x), MutableData(y), Rows(x),
-           x.dim(-1));
+  Dispatch(check.op(), check.device(), &cpu::LogSoftmax, NN_CUDA_KERNEL(LogSoftmax), Data(x),
+           MutableData(y), Rows(x), x.dim(-1));
 }
 
 void LogSoftmaxBackward(const Tensor& dy, const Tensor& y, Tensor* dx) {
@@ -98,8 +100,8 @@ void LogSoftmaxBackward(const Tensor& dy, const Tensor& y, Tensor* dx) {
   CheckLastAxis(check, y);
   if (dx == nullptr) return;
   check.Arg("input gradient", *dx, dy.shape());
-  Dispatch(check.op(), check.device(), &cpu::LogSoftmaxBackward, NN_CUDA_KERNEL(LogSoftmaxBackward), Data(dy), Data(y),
-           MutableData(dx), Rows(y), y.dim(-1));
+  Dispatch(check.op(), check.device(), &cpu::LogSoftmaxBackward, NN_CUDA_KERNEL(LogSoftmaxBackward),
+           Data(dy), Data(y), MutableData(dx), Rows(y), y.dim(-1));
 }
 
 }  // namespace nn

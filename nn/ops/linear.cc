@@ -47,8 +47,8 @@ void LinearForward(const Tensor& x, const Tensor& weight, const Tensor* bias, Te
   check.Optional("bias", bias, Shape({out})).Output("output", y, y_shape);
   NN_CHECK(!y->SharesStorageWith(x) && !y->SharesStorageWith(weight))
       << check.op() << ": output may not alias the input or the weight";
-  Dispatch(check.op(), check.device(), &cpu::LinearForward, NN_CUDA_KERNEL(LinearForward), Data(x), Data(weight),
-           DataOrNull(bias), Rows(x), in, out, MutableData(y));
+  Dispatch(check.op(), check.device(), &cpu::LinearForward, NN_CUDA_KERNEL(LinearForward), Data(x),
+           Data(weight), DataOrNull(bias), Rows(x), in, out, MutableData(y));
 }
 
 void LinearBackward(const Tensor& dy, const Tensor& x, const Tensor& weight, Tensor* dx,
@@ -60,9 +60,9 @@ void LinearBackward(const Tensor& dy, const Tensor& x, const Tensor& weight, Ten
   check.Optional("input gradient", dx, x.shape())
       .Optional("weight gradient", dweight, weight.shape())
       .Optional("bias gradient", dbias, Shape({out}));
-  Dispatch(check.op(), check.device(), &cpu::LinearBackward, NN_CUDA_KERNEL(LinearBackward), Data(dy), Data(x),
-           Data(weight), Rows(x), in, out, MutableDataOrNull(dx), MutableDataOrNull(dweight),
-           MutableDataOrNull(dbias));
+  Dispatch(check.op(), check.device(), &cpu::LinearBackward, NN_CUDA_KERNEL(LinearBackward),
+           Data(dy), Data(x), Data(weight), Rows(x), in, out, MutableDataOrNull(dx),
+           MutableDataOrNull(dweight), MutableDataOrNull(dbias));
 }
 
 }  // namespace nn

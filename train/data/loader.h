@@ -1,9 +1,9 @@
 // Batches for training and validation, prepared on the loader's own producer threads while
 // the model trains (a prefetch queue): sampling (shuffled, optionally class-balanced by
 // oversampling), frame choice (evenly spaced, or with temporal jitter), online fakes made
-// from real clips (self-blends, face swaps), augmentation, normalization. Every batch is a pure function of
-// (seed, epoch, batch index) and the data, never of worker count or timing, so a resumed
-// run sees exactly the batches of an uninterrupted one.
+// from real clips (self-blends, face swaps), augmentation, normalization. Every batch is a pure
+// function of (seed, epoch, batch index) and the data, never of worker count or timing, so a
+// resumed run sees exactly the batches of an uninterrupted one.
 #ifndef TRAIN_DATA_LOADER_H_
 #define TRAIN_DATA_LOADER_H_
 

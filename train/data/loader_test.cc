@@ -323,11 +323,9 @@ TEST(LoaderTest, FaceSwapGivesRealsAnotherPersonsFace) {
     }
   }
   // Only the same person to swap with: the real stays real.
-  const FaceStore pair = FaceStore::FromTracks({videos[0], videos[1]}, {tracks[0], [&] {
-                                                 StoredTrack t = tracks[1];
-                                                 t.video = 1;
-                                                 return t;
-                                               }()});
+  StoredTrack second = tracks[1];
+  second.video = 1;
+  const FaceStore pair = FaceStore::FromTracks({videos[0], videos[1]}, {tracks[0], second});
   o.face_swap_ratio = 1;
   BatchLoader lonely(&pair, All(pair), o);
   const Batch l = Epoch(lonely, 0)[0];

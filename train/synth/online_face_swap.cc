@@ -35,10 +35,9 @@ void SwapFaceCrops(nn::Tensor* target, const std::vector<Landmarks>& target_land
   const float* in = source.data<float>();
   for (int t = 0; t < frames; ++t) {
     float* frame = out + t * frame_floats;
-    const Image swapped =
-        SwapFace(CropFrameToImage(in + t * frame_floats, w, h), source_landmarks[t],
-                 CropFrameToImage(frame, w, h), target_landmarks[t], triangles, params, &state,
-                 nullptr);
+    const Image swapped = SwapFace(CropFrameToImage(in + t * frame_floats, w, h),
+                                   source_landmarks[t], CropFrameToImage(frame, w, h),
+                                   target_landmarks[t], triangles, params, &state, nullptr);
     ImageToCropFrame(swapped, frame);
   }
 }

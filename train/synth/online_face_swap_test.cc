@@ -46,8 +46,8 @@ TEST(OnlineFaceSwapTest, TheFaceBecomesTheSourcesAndTheCornersStay) {
     EXPECT_LT(after, 0.7 * before) << "frame " << t << ": " << before << " -> " << after;
     for (int c = 0; c < 3; ++c) EXPECT_EQ(a.at(0, 0)[c], b.at(0, 0)[c]);  // background
   }
-  for (int64_t i = 0; i < fake.numel(); ++i) ASSERT_TRUE(fake.data<float>()[i] >= 0 &&
-                                                         fake.data<float>()[i] <= 1);
+  for (int64_t i = 0; i < fake.numel(); ++i)
+    ASSERT_TRUE(fake.data<float>()[i] >= 0 && fake.data<float>()[i] <= 1);
 }
 
 TEST(OnlineFaceSwapTest, SameSeedSameFakeAndOtherSeedsDiffer) {
