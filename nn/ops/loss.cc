@@ -1,10 +1,14 @@
-// Losses: argument checks (OpCheck) and device dispatch to the kernels in nn/cpu/loss.h (no
-// CUDA kernel yet). Cross-entropy targets are class indices in host memory on every device.
+// Losses: argument checks (OpCheck) and device dispatch to the kernels in nn/cpu/loss.h or
+// nn/cuda/loss.h (binary cross-entropy only). Cross-entropy targets are class indices in host
+// memory on every device, so cross-entropy has no CUDA kernel yet.
 #include "nn/ops/loss.h"
 
 #include "nn/cpu/loss.h"
 #include "nn/ops/internal/dispatch.h"
 #include "nn/ops/internal/op_check.h"
+#if NN_HAVE_CUDA
+#include "nn/cuda/loss.h"
+#endif
 
 namespace nn {
 namespace {
@@ -50,9 +54,10 @@ void CheckCrossEntropyArguments(OpCheck& check, const Tensor& logits,
 float BCEWithLogitsForward(const Tensor& logits, const Tensor& targets, const Tensor* pos_weight) {
   OpCheck check("BCEWithLogitsForward");
   CheckBCEArguments(check, logits, targets, pos_weight);
-  return static_cast<float>(Dispatch(
-      check.op(), check.device(), &cpu::BCEWithLogits, nullptr, Data(logits), Data(targets),
-      DataOrNull(pos_weight), pos_weight != nullptr ? pos_weight->numel() : 1, logits.numel()));
+  return static_cast<float>(
+      Dispatch(check.op(), check.device(), &cpu::BCEWithLogits, NN_CUDA_KERNEL(BCEWithLogits),
+               Data(logits), Data(targets), DataOrNull(pos_weight),
+               pos_weight != nullptr ? pos_weight->numel() : 1, logits.numel()));
 }
 
 void BCEWithLogitsBackward(const Tensor& logits, const Tensor& targets, const Tensor* pos_weight,
@@ -63,9 +68,10 @@ void BCEWithLogitsBackward(const Tensor& logits, const Tensor& targets, const Te
   check.Arg("logits gradient", *dlogits, logits.shape());
   const int64_t n = logits.numel();
   if (n == 0) return;
-  Dispatch(check.op(), check.device(), &cpu::BCEWithLogitsBackward, nullptr, Data(logits),
-           Data(targets), DataOrNull(pos_weight), pos_weight != nullptr ? pos_weight->numel() : 1,
-           n, dloss / static_cast<float>(n), MutableData(dlogits));
+  Dispatch(check.op(), check.device(), &cpu::BCEWithLogitsBackward,
+           NN_CUDA_KERNEL(BCEWithLogitsBackward), Data(logits), Data(targets),
+           DataOrNull(pos_weight), pos_weight != nullptr ? pos_weight->numel() : 1, n,
+           dloss / static_cast<float>(n), MutableData(dlogits));
 }
 
 float CrossEntropyForward(const Tensor& logits, const std::vector<int64_t>& targets,

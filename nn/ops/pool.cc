@@ -1,10 +1,14 @@
-// Pooling: argument checks (OpCheck) and device dispatch to the kernels in nn/cpu/pool.h (no
-// CUDA kernel yet). The max-pool argmax cache is host memory (std::vector).
+// Pooling: argument checks (OpCheck) and device dispatch to the kernels in nn/cpu/pool.h or
+// nn/cuda/pool.h (global average pooling only). The max-pool argmax cache is host memory
+// (std::vector), so max pooling has no CUDA kernel yet.
 #include "nn/ops/pool.h"
 
 #include "nn/cpu/pool.h"
 #include "nn/ops/internal/dispatch.h"
 #include "nn/ops/internal/op_check.h"
+#if NN_HAVE_CUDA
+#include "nn/cuda/pool.h"
+#endif
 
 namespace nn {
 namespace {
@@ -110,9 +114,9 @@ void GlobalAvgPool2dForward(const Tensor& input, Tensor* output) {
            output->shape() == Shape({input.dim(0), input.dim(1), 1, 1}))
       << check.op() << ": input " << input << " must be [N, C, H, W] and output " << *output
       << " [N, C, 1, 1]";
-  Dispatch(check.op(), check.device(), &cpu::GlobalAvgPool2dForward, nullptr,
-           input.dim(0) * input.dim(1), input.dim(2) * input.dim(3), Data(input),
-           MutableData(output));
+  Dispatch(check.op(), check.device(), &cpu::GlobalAvgPool2dForward,
+           NN_CUDA_KERNEL(GlobalAvgPool2dForward), input.dim(0) * input.dim(1),
+           input.dim(2) * input.dim(3), Data(input), MutableData(output));
 }
 
 void GlobalAvgPool2dBackward(const Tensor& output_grad, Tensor* input_grad) {
@@ -123,9 +127,9 @@ void GlobalAvgPool2dBackward(const Tensor& output_grad, Tensor* input_grad) {
            output_grad.shape() == Shape({input_grad->dim(0), input_grad->dim(1), 1, 1}))
       << check.op() << ": output_grad " << output_grad << " must be [N, C, 1, 1] of "
       << "input_grad " << *input_grad;
-  Dispatch(check.op(), check.device(), &cpu::GlobalAvgPool2dBackward, nullptr,
-           input_grad->dim(0) * input_grad->dim(1), input_grad->dim(2) * input_grad->dim(3),
-           Data(output_grad), MutableData(input_grad));
+  Dispatch(check.op(), check.device(), &cpu::GlobalAvgPool2dBackward,
+           NN_CUDA_KERNEL(GlobalAvgPool2dBackward), input_grad->dim(0) * input_grad->dim(1),
+           input_grad->dim(2) * input_grad->dim(3), Data(output_grad), MutableData(input_grad));
 }
 
 }  // namespace nn

@@ -1,4 +1,4 @@
-// Readout ops: argument checks and dispatch to nn/cpu/readout.h (no CUDA kernel yet).
+// Readout ops: argument checks and dispatch to nn/cpu/readout.h or nn/cuda/readout.h.
 #include "nn/ops/readout.h"
 
 #include <vector>
@@ -6,6 +6,9 @@
 #include "nn/cpu/readout.h"
 #include "nn/ops/internal/dispatch.h"
 #include "nn/ops/internal/op_check.h"
+#if NN_HAVE_CUDA
+#include "nn/cuda/readout.h"
+#endif
 
 namespace nn {
 
@@ -60,8 +63,9 @@ void MeanOverAxisForward(const Tensor& x, int axis, Tensor* y) {
   NN_CHECK(view.length >= 1) << check.op() << ": mean over an empty axis " << view.axis << " of "
                              << x.shape();
   check.Output("output", y, ReadoutOutputShape(x.shape(), axis));
-  Dispatch(check.op(), check.device(), &cpu::MeanOverAxisForward, nullptr, Data(x), view.outer,
-           view.length, view.inner, MutableData(y));
+  Dispatch(check.op(), check.device(), &cpu::MeanOverAxisForward,
+           NN_CUDA_KERNEL(MeanOverAxisForward), Data(x), view.outer, view.length, view.inner,
+           MutableData(y));
 }
 
 void MeanOverAxisBackward(const Tensor& dy, int axis, Tensor* dx) {
@@ -73,8 +77,9 @@ void MeanOverAxisBackward(const Tensor& dy, int axis, Tensor* dx) {
   NN_CHECK(view.length >= 1) << check.op() << ": mean over an empty axis " << view.axis << " of "
                              << dx->shape();
   check.Arg("output gradient", dy, ReadoutOutputShape(dx->shape(), axis));
-  Dispatch(check.op(), check.device(), &cpu::MeanOverAxisBackward, nullptr, Data(dy), view.outer,
-           view.length, view.inner, MutableData(dx));
+  Dispatch(check.op(), check.device(), &cpu::MeanOverAxisBackward,
+           NN_CUDA_KERNEL(MeanOverAxisBackward), Data(dy), view.outer, view.length, view.inner,
+           MutableData(dx));
 }
 
 void SelectIndexForward(const Tensor& x, int axis, int64_t index, Tensor* y) {
@@ -83,8 +88,8 @@ void SelectIndexForward(const Tensor& x, int axis, int64_t index, Tensor* y) {
   const AxisView view = ViewAround(check.op(), x.shape(), axis);
   const int64_t normalized = NormalizeIndex(check.op(), index, view, x.shape());
   check.Output("output", y, ReadoutOutputShape(x.shape(), axis));
-  Dispatch(check.op(), check.device(), &cpu::SelectIndexForward, nullptr, Data(x), view.outer,
-           view.length, view.inner, normalized, MutableData(y));
+  Dispatch(check.op(), check.device(), &cpu::SelectIndexForward, NN_CUDA_KERNEL(SelectIndexForward),
+           Data(x), view.outer, view.length, view.inner, normalized, MutableData(y));
 }
 
 void SelectIndexBackward(const Tensor& dy, int axis, int64_t index, Tensor* dx) {
@@ -95,8 +100,9 @@ void SelectIndexBackward(const Tensor& dy, int axis, int64_t index, Tensor* dx) 
   const AxisView view = ViewAround(check.op(), dx->shape(), axis);
   const int64_t normalized = NormalizeIndex(check.op(), index, view, dx->shape());
   check.Arg("output gradient", dy, ReadoutOutputShape(dx->shape(), axis));
-  Dispatch(check.op(), check.device(), &cpu::SelectIndexBackward, nullptr, Data(dy), view.outer,
-           view.length, view.inner, normalized, MutableData(dx));
+  Dispatch(check.op(), check.device(), &cpu::SelectIndexBackward,
+           NN_CUDA_KERNEL(SelectIndexBackward), Data(dy), view.outer, view.length, view.inner,
+           normalized, MutableData(dx));
 }
 
 }  // namespace nn
