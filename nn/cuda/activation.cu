@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "nn/cuda/activation.h"
+#include "nn/cuda/block_reduce.h"
 #include "nn/cuda/cuda_check.h"
 #include "nn/cuda/launch.h"
 
@@ -41,33 +42,6 @@ __global__ void SigmoidKernel(const float* x, float* y, int64_t n) {
 
 __global__ void SigmoidBackwardKernel(const float* dy, const float* y, float* dx, int64_t n) {
   NN_CUDA_GRID_STRIDE(i, n) { dx[i] += dy[i] * y[i] * (1.0f - y[i]); }
-}
-
-// Block-wide reductions over kThreadsPerBlock threads; every thread gets the result.
-__device__ float BlockMax(float v) {
-  __shared__ float shared[kThreadsPerBlock];
-  shared[threadIdx.x] = v;
-  __syncthreads();
-  for (int s = kThreadsPerBlock / 2; s > 0; s /= 2) {
-    if (threadIdx.x < s) shared[threadIdx.x] = fmaxf(shared[threadIdx.x], shared[threadIdx.x + s]);
-    __syncthreads();
-  }
-  const float result = shared[0];
-  __syncthreads();
-  return result;
-}
-
-__device__ double BlockSum(double v) {
-  __shared__ double shared[kThreadsPerBlock];
-  shared[threadIdx.x] = v;
-  __syncthreads();
-  for (int s = kThreadsPerBlock / 2; s > 0; s /= 2) {
-    if (threadIdx.x < s) shared[threadIdx.x] += shared[threadIdx.x + s];
-    __syncthreads();
-  }
-  const double result = shared[0];
-  __syncthreads();
-  return result;
 }
 
 __device__ float RowMax(const float* x, int64_t cols) {

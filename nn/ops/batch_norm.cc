@@ -1,10 +1,13 @@
 // BatchNorm2d: argument checks (OpCheck) and device dispatch to the kernels in
-// nn/cpu/batch_norm.h (no CUDA kernel yet).
+// nn/cpu/batch_norm.h or nn/cuda/batch_norm.h.
 #include "nn/ops/batch_norm.h"
 
 #include "nn/cpu/batch_norm.h"
 #include "nn/ops/internal/dispatch.h"
 #include "nn/ops/internal/op_check.h"
+#if NN_HAVE_CUDA
+#include "nn/cuda/batch_norm.h"
+#endif
 
 namespace nn {
 
@@ -38,16 +41,17 @@ BatchNormCache BatchNorm2dForward(const Tensor& x, const Tensor* weight, const T
     NN_CHECK(batch * spatial > 1) << check.op()
                                   << ": training needs more than 1 value per channel, input "
                                   << x.shape();
-    Dispatch(check.op(), check.device(), &cpu::BatchNorm2dTrainingForward, nullptr, Data(x),
-             DataOrNull(weight), DataOrNull(bias), batch, channels, spatial, options.momentum,
-             options.eps, MutableDataOrNull(running_mean), MutableDataOrNull(running_var),
-             MutableData(y), MutableData(cache.mean), MutableData(cache.inv_std));
+    Dispatch(check.op(), check.device(), &cpu::BatchNorm2dTrainingForward,
+             NN_CUDA_KERNEL(BatchNorm2dTrainingForward), Data(x), DataOrNull(weight),
+             DataOrNull(bias), batch, channels, spatial, options.momentum, options.eps,
+             MutableDataOrNull(running_mean), MutableDataOrNull(running_var), MutableData(y),
+             MutableData(cache.mean), MutableData(cache.inv_std));
   } else {
     NN_CHECK(running_mean != nullptr) << check.op() << ": eval mode needs running statistics";
-    Dispatch(check.op(), check.device(), &cpu::BatchNorm2dInferenceForward, nullptr, Data(x),
-             DataOrNull(weight), DataOrNull(bias), Data(*running_mean), Data(*running_var), batch,
-             channels, spatial, options.eps, MutableData(y), MutableData(cache.mean),
-             MutableData(cache.inv_std));
+    Dispatch(check.op(), check.device(), &cpu::BatchNorm2dInferenceForward,
+             NN_CUDA_KERNEL(BatchNorm2dInferenceForward), Data(x), DataOrNull(weight),
+             DataOrNull(bias), Data(*running_mean), Data(*running_var), batch, channels, spatial,
+             options.eps, MutableData(y), MutableData(cache.mean), MutableData(cache.inv_std));
   }
   return cache;
 }
@@ -65,9 +69,10 @@ void BatchNorm2dBackward(const Tensor& dy, const Tensor& x, const Tensor* weight
       .Optional("weight gradient", dweight, channel_shape)
       .Optional("bias gradient", dbias, channel_shape);
   if (dx == nullptr && dweight == nullptr && dbias == nullptr) return;
-  Dispatch(check.op(), check.device(), &cpu::BatchNorm2dBackward, nullptr, Data(dy), Data(x),
-           DataOrNull(weight), Data(cache.mean), Data(cache.inv_std), x.dim(0), x.dim(1),
-           x.dim(2) * x.dim(3), cache.training, MutableDataOrNull(dx), MutableDataOrNull(dweight),
+  Dispatch(check.op(), check.device(), &cpu::BatchNorm2dBackward,
+           NN_CUDA_KERNEL(BatchNorm2dBackward), Data(dy), Data(x), DataOrNull(weight),
+           Data(cache.mean), Data(cache.inv_std), x.dim(0), x.dim(1), x.dim(2) * x.dim(3),
+           cache.training, MutableDataOrNull(dx), MutableDataOrNull(dweight),
            MutableDataOrNull(dbias));
 }
 
@@ -89,10 +94,10 @@ void FoldBatchNormIntoConv(const Tensor& conv_weight, const Tensor* conv_bias,
       .Arg("folded bias", *folded_bias, channel_shape);
   NN_CHECK(eps > 0) << check.op() << ": eps " << eps << " must be positive";
   const int64_t out_channels = conv_weight.dim(0);
-  Dispatch(check.op(), check.device(), &cpu::FoldBatchNormIntoConv, nullptr, Data(conv_weight),
-           DataOrNull(conv_bias), out_channels,
-           out_channels > 0 ? conv_weight.numel() / out_channels : 0, DataOrNull(bn_weight),
-           DataOrNull(bn_bias), Data(running_mean), Data(running_var), eps,
+  Dispatch(check.op(), check.device(), &cpu::FoldBatchNormIntoConv,
+           NN_CUDA_KERNEL(FoldBatchNormIntoConv), Data(conv_weight), DataOrNull(conv_bias),
+           out_channels, out_channels > 0 ? conv_weight.numel() / out_channels : 0,
+           DataOrNull(bn_weight), DataOrNull(bn_bias), Data(running_mean), Data(running_var), eps,
            MutableData(folded_weight), MutableData(folded_bias));
 }
 
@@ -114,10 +119,11 @@ void FoldBatchNormIntoScaleShift(const Tensor* conv_bias, const Tensor* bn_weigh
   using ops_internal::Data;
   using ops_internal::DataOrNull;
   using ops_internal::MutableData;
-  ops_internal::Dispatch(check.op(), check.device(), &cpu::FoldBatchNormIntoScaleShift, nullptr,
-                         DataOrNull(conv_bias), DataOrNull(bn_weight), DataOrNull(bn_bias),
-                         Data(running_mean), Data(running_var), channel_shape.dim(0), eps,
-                         MutableData(scale), MutableData(shift));
+  ops_internal::Dispatch(check.op(), check.device(), &cpu::FoldBatchNormIntoScaleShift,
+                         NN_CUDA_KERNEL(FoldBatchNormIntoScaleShift), DataOrNull(conv_bias),
+                         DataOrNull(bn_weight), DataOrNull(bn_bias), Data(running_mean),
+                         Data(running_var), channel_shape.dim(0), eps, MutableData(scale),
+                         MutableData(shift));
 }
 
 }  // namespace nn
