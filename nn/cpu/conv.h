@@ -18,18 +18,9 @@
 
 #include <cstdint>
 
-namespace nn::cpu {
+#include "nn/cpu/conv_geometry.h"
 
-struct Conv2dGeometry {
-  int64_t batch = 0;
-  int64_t in_channels = 0, in_h = 0, in_w = 0;
-  int64_t out_channels = 0, out_h = 0, out_w = 0;
-  int64_t kernel_h = 0, kernel_w = 0;
-  int64_t stride_h = 1, stride_w = 1;
-  int64_t pad_h = 0, pad_w = 0;
-  int64_t dilation_h = 1, dilation_w = 1;
-  int64_t groups = 1;
-};
+namespace nn::cpu {
 
 // output[N, Cout, OH, OW] = relu?(conv(input, weight) * scale + bias + residual). `scale`
 // and `bias` [Cout] and `residual` [N, Cout, OH, OW] may be null; `residual` must not overlap

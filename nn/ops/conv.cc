@@ -1,10 +1,13 @@
 // 2-D convolution: argument checks (OpCheck) and device dispatch to the kernels in
-// nn/cpu/conv.h (no CUDA kernel yet).
+// nn/cpu/conv.h or nn/cuda/conv.h (cuDNN).
 #include "nn/ops/conv.h"
 
 #include "nn/cpu/conv.h"
 #include "nn/ops/internal/dispatch.h"
 #include "nn/ops/internal/op_check.h"
+#if NN_HAVE_CUDA
+#include "nn/cuda/conv.h"
+#endif
 
 namespace nn {
 namespace {
@@ -80,7 +83,7 @@ void Conv2dForward(const Tensor& input, const Tensor& weight, const Tensor* bias
       << *output;
   NN_CHECK(!input.SharesStorageWith(*output))
       << check.op() << ": input " << input << " shares storage with output " << *output;
-  Dispatch(check.op(), check.device(), &cpu::Conv2dForward, nullptr,
+  Dispatch(check.op(), check.device(), &cpu::Conv2dForward, NN_CUDA_KERNEL(Conv2dForward),
            Geometry(input.shape(), weight.shape(), out_shape, params), Data(input), Data(weight),
            DataOrNull(epilogue.scale), DataOrNull(bias), DataOrNull(epilogue.residual),
            epilogue.relu, MutableData(output));
@@ -95,7 +98,7 @@ void Conv2dBackward(const Tensor& input, const Tensor& weight, const Tensor& out
   check.Optional("input_grad", input_grad, input.shape())
       .Optional("weight_grad", weight_grad, weight.shape())
       .Optional("bias_grad", bias_grad, Shape({weight.dim(0)}));
-  Dispatch(check.op(), check.device(), &cpu::Conv2dBackward, nullptr,
+  Dispatch(check.op(), check.device(), &cpu::Conv2dBackward, NN_CUDA_KERNEL(Conv2dBackward),
            Geometry(input.shape(), weight.shape(), out_shape, params), Data(input), Data(weight),
            Data(output_grad), MutableDataOrNull(input_grad), MutableDataOrNull(weight_grad),
            MutableDataOrNull(bias_grad));
