@@ -5,16 +5,9 @@
 
 #include <cstdint>
 
-namespace nn::cpu {
+#include "nn/cpu/pool_geometry.h"
 
-struct Pool2dGeometry {
-  int64_t planes = 0;  // N * C
-  int64_t in_h = 0, in_w = 0, out_h = 0, out_w = 0;
-  int64_t kernel_h = 1, kernel_w = 1;
-  int64_t stride_h = 1, stride_w = 1;
-  int64_t pad_h = 0, pad_w = 0;
-  int64_t dilation_h = 1, dilation_w = 1;
-};
+namespace nn::cpu {
 
 // output[plane, oh, ow] = max over the window (padding is -inf) and, if argmax is not null,
 // argmax[plane, oh, ow] = ih * in_w + iw of the first maximum in row-major window order (a

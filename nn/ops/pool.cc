@@ -1,6 +1,5 @@
 // Pooling: argument checks (OpCheck) and device dispatch to the kernels in nn/cpu/pool.h or
-// nn/cuda/pool.h (global average pooling only). The max-pool argmax cache is host memory
-// (std::vector), so max pooling has no CUDA kernel yet.
+// nn/cuda/pool.h. The max-pool argmax cache lives on the input's device.
 #include "nn/ops/pool.h"
 
 #include "nn/cpu/pool.h"
@@ -8,6 +7,7 @@
 #include "nn/ops/internal/op_check.h"
 #if NN_HAVE_CUDA
 #include "nn/cuda/pool.h"
+#include "nn/cuda/runtime.h"
 #endif
 
 namespace nn {
@@ -28,6 +28,40 @@ std::ostream& operator<<(std::ostream& os, const MaxPool2dParams& p) {
   return os << "kernel " << p.kernel_h << "x" << p.kernel_w << ", stride " << p.stride_h << "x"
             << p.stride_w << ", pad " << p.pad_h << "x" << p.pad_w << ", dilation " << p.dilation_h
             << "x" << p.dilation_w;
+}
+
+cpu::Pool2dGeometry GeometryOf(const Shape& input, const Shape& output, const MaxPool2dParams& p) {
+  cpu::Pool2dGeometry g;
+  g.planes = input[0] * input[1];
+  g.in_h = input[2];
+  g.in_w = input[3];
+  g.out_h = output[2];
+  g.out_w = output[3];
+  g.kernel_h = p.kernel_h;
+  g.kernel_w = p.kernel_w;
+  g.stride_h = p.stride_h;
+  g.stride_w = p.stride_w;
+  g.pad_h = p.pad_h;
+  g.pad_w = p.pad_w;
+  g.dilation_h = p.dilation_h;
+  g.dilation_w = p.dilation_w;
+  return g;
+}
+
+// Room for `count` argmax entries on `device`: the host vector, or GPU memory.
+int32_t* ArgmaxStorage(Device device, int64_t count, MaxPool2dIndices* indices) {
+  if (device.is_cpu()) {
+    indices->argmax.resize(count);
+    indices->device_argmax.reset();
+    return indices->argmax.data();
+  }
+  indices->argmax.clear();
+#if NN_HAVE_CUDA
+  const int index = device.index;
+  indices->device_argmax.reset(static_cast<int32_t*>(cuda::Malloc(sizeof(int32_t) * count, index)),
+                               [index](int32_t* p) { cuda::Free(p, index); });
+#endif
+  return indices->device_argmax.get();
 }
 
 }  // namespace
@@ -64,25 +98,11 @@ void MaxPool2dForward(const Tensor& input, const MaxPool2dParams& params, Tensor
   if (indices != nullptr) {
     indices->input_shape = input.shape();
     indices->output_shape = out_shape;
-    indices->argmax.resize(out_shape.numel());
-    argmax = indices->argmax.data();
+    indices->params = p;
+    argmax = ArgmaxStorage(input.device(), out_shape.numel(), indices);
   }
-  cpu::Pool2dGeometry g;
-  g.planes = input.dim(0) * input.dim(1);
-  g.in_h = input.dim(2);
-  g.in_w = input.dim(3);
-  g.out_h = out_shape[2];
-  g.out_w = out_shape[3];
-  g.kernel_h = p.kernel_h;
-  g.kernel_w = p.kernel_w;
-  g.stride_h = p.stride_h;
-  g.stride_w = p.stride_w;
-  g.pad_h = p.pad_h;
-  g.pad_w = p.pad_w;
-  g.dilation_h = p.dilation_h;
-  g.dilation_w = p.dilation_w;
-  Dispatch(check.op(), check.device(), &cpu::MaxPool2dForward, nullptr, g, Data(input),
-           MutableData(output), argmax);
+  Dispatch(check.op(), check.device(), &cpu::MaxPool2dForward, NN_CUDA_KERNEL(MaxPool2dForward),
+           GeometryOf(input.shape(), out_shape, p), Data(input), MutableData(output), argmax);
 }
 
 void MaxPool2dBackward(const Tensor& output_grad, const MaxPool2dIndices& indices,
@@ -90,20 +110,18 @@ void MaxPool2dBackward(const Tensor& output_grad, const MaxPool2dIndices& indice
   OpCheck check("MaxPool2dBackward");
   NN_CHECK(input_grad != nullptr) << check.op() << ": null input_grad";
   check.Arg("output_grad", output_grad).Arg("input_grad", *input_grad);
+  const bool on_gpu = check.device().is_cuda();
+  const int64_t stored = on_gpu
+                             ? (indices.device_argmax != nullptr ? indices.output_shape.numel() : 0)
+                             : static_cast<int64_t>(indices.argmax.size());
   NN_CHECK(output_grad.shape() == indices.output_shape &&
-           input_grad->shape() == indices.input_shape &&
-           static_cast<int64_t>(indices.argmax.size()) == output_grad.numel())
+           input_grad->shape() == indices.input_shape && stored == output_grad.numel())
       << check.op() << ": output_grad " << output_grad << " and input_grad " << *input_grad
       << " must match the forward's output " << indices.output_shape << " and input "
-      << indices.input_shape << " (" << indices.argmax.size() << " indices)";
-  cpu::Pool2dGeometry g;
-  g.planes = input_grad->dim(0) * input_grad->dim(1);
-  g.in_h = input_grad->dim(2);
-  g.in_w = input_grad->dim(3);
-  g.out_h = output_grad.dim(2);
-  g.out_w = output_grad.dim(3);
-  Dispatch(check.op(), check.device(), &cpu::MaxPool2dBackward, nullptr, g, Data(output_grad),
-           indices.argmax.data(), MutableData(input_grad));
+      << indices.input_shape << " (" << stored << " indices on " << check.device() << ")";
+  Dispatch(check.op(), check.device(), &cpu::MaxPool2dBackward, NN_CUDA_KERNEL(MaxPool2dBackward),
+           GeometryOf(indices.input_shape, indices.output_shape, indices.params), Data(output_grad),
+           on_gpu ? indices.device_argmax.get() : indices.argmax.data(), MutableData(input_grad));
 }
 
 void GlobalAvgPool2dForward(const Tensor& input, Tensor* output) {

@@ -4,6 +4,7 @@
 #define NN_OPS_POOL_H_
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "nn/tensor.h"
@@ -26,7 +27,10 @@ Shape MaxPool2dOutputShape(const Shape& input, const MaxPool2dParams& params);
 struct MaxPool2dIndices {
   Shape input_shape;
   Shape output_shape;
-  std::vector<int32_t> argmax;  // output_shape.numel() entries
+  MaxPool2dParams params;       // resolved (strides set)
+  std::vector<int32_t> argmax;  // CPU tensors: output_shape.numel() entries
+  // CUDA tensors: the same entries in the GPU's memory (freed with the last copy).
+  std::shared_ptr<int32_t> device_argmax;
 };
 
 // output[n, c, oh, ow] = max over the window of input (the first maximum wins ties; NaN
