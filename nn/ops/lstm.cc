@@ -1,7 +1,7 @@
 // LSTM orchestration: contract checks (OpCheck), batch_first transposes, layers, directions
 // (run in parallel) and inter-layer dropout, every data movement a kernel dispatched by
-// device: nn/cpu/lstm.h, nn/cpu/copy.h, nn/cpu/dropout.h, nn/cpu/elementwise.h (only the
-// elementwise accumulate has a CUDA kernel yet).
+// device: nn/cpu/lstm.h, nn/cpu/copy.h, nn/cpu/dropout.h, nn/cpu/elementwise.h, or their
+// nn/cuda/ counterparts.
 #include "nn/ops/lstm.h"
 
 #include "base/thread_pool.h"
@@ -12,7 +12,10 @@
 #include "nn/ops/internal/dispatch.h"
 #include "nn/ops/internal/op_check.h"
 #if NN_HAVE_CUDA
+#include "nn/cuda/copy.h"
+#include "nn/cuda/dropout.h"
 #include "nn/cuda/elementwise.h"
+#include "nn/cuda/lstm.h"
 #endif
 
 namespace nn {
@@ -64,8 +67,8 @@ void CheckWeights(OpCheck& check, const LstmOptions& o,
 Tensor SwapLeadingAxes(const OpCheck& check, const Tensor& x) {
   const int64_t A = x.dim(0), B = x.dim(1), C = x.dim(2);
   Tensor y = Tensor::Empty({B, A, C}, DType::kFloat32, check.device());
-  Dispatch(check.op(), check.device(), &cpu::SwapLeadingAxes, nullptr, A, B, C, Data(x),
-           MutableData(y));
+  Dispatch(check.op(), check.device(), &cpu::SwapLeadingAxes, NN_CUDA_KERNEL(SwapLeadingAxes), A, B,
+           C, Data(x), MutableData(y));
   return y;
 }
 
@@ -166,14 +169,15 @@ void LstmForward(const LstmOptions& options, const std::vector<LstmDirectionWeig
       gates[d] = empty({T, B, 4 * H});
       cells[d] = empty({T, B, H});
       // One GEMM over all steps, using the whole pool.
-      Dispatch(check.op(), device, &cpu::LstmInputProjection, nullptr, T * B, in, H,
-               Data(layer_input), Data(w.w_ih), DataOrNull(w.b_ih), DataOrNull(w.b_hh),
-               MutableData(gates[d]));
+      Dispatch(check.op(), device, &cpu::LstmInputProjection, NN_CUDA_KERNEL(LstmInputProjection),
+               T * B, in, H, Data(layer_input), Data(w.w_ih), DataOrNull(w.b_ih),
+               DataOrNull(w.b_hh), MutableData(gates[d]));
     }
     // The sequential recurrences of the directions are independent: one thread each.
     base::ParallelFor(D, [&](int64_t d0, int64_t d1) {
       for (int64_t d = d0; d < d1; ++d) {
-        Dispatch(check.op(), device, &cpu::LstmDirectionForward, nullptr, T, B, H,
+        Dispatch(check.op(), device, &cpu::LstmDirectionForward,
+                 NN_CUDA_KERNEL(LstmDirectionForward), T, B, H,
                  /*reverse=*/d == 1, Data(weights[l * D + d].w_hh), MutableData(gates[d]),
                  MutableData(cells[d]), MutableData(layer_output) + d * H, D * H);
       }
@@ -183,13 +187,13 @@ void LstmForward(const LstmOptions& options, const std::vector<LstmDirectionWeig
       const int64_t t_last = d == 0 ? T - 1 : 0;
       const int64_t row = (l * D + d) * B;
       if (h_n != nullptr) {
-        Dispatch(check.op(), device, &cpu::CopyRows, nullptr, B, H,
+        Dispatch(check.op(), device, &cpu::CopyRows, NN_CUDA_KERNEL(CopyRows), B, H,
                  Data(layer_output) + t_last * B * D * H + d * H, D * H, MutableData(h_n) + row * H,
                  H);
       }
       if (c_n != nullptr) {
-        Dispatch(check.op(), device, &cpu::CopyRows, nullptr, B, H, Data(cells[d]) + t_last * B * H,
-                 H, MutableData(c_n) + row * H, H);
+        Dispatch(check.op(), device, &cpu::CopyRows, NN_CUDA_KERNEL(CopyRows), B, H,
+                 Data(cells[d]) + t_last * B * H, H, MutableData(c_n) + row * H, H);
       }
     }
     if (cache != nullptr) {
@@ -205,11 +209,11 @@ void LstmForward(const LstmOptions& options, const std::vector<LstmDirectionWeig
         // next input = output * mask, mask in {0, 1/(1-p)}, a pure function of the seed.
         const int64_t n = layer_output.numel();
         Tensor mask = empty(layer_output.shape());
-        Dispatch(check.op(), device, &cpu::LstmDropoutMask, nullptr, dropout_seed, l,
-                 options.dropout, n, MutableData(mask));
+        Dispatch(check.op(), device, &cpu::LstmDropoutMask, NN_CUDA_KERNEL(LstmDropoutMask),
+                 dropout_seed, l, options.dropout, n, MutableData(mask));
         Tensor dropped = empty(layer_output.shape());
-        Dispatch(check.op(), device, &cpu::DropoutApply, nullptr, Data(layer_output), Data(mask),
-                 MutableData(dropped), n);
+        Dispatch(check.op(), device, &cpu::DropoutApply, NN_CUDA_KERNEL(DropoutApply),
+                 Data(layer_output), Data(mask), MutableData(dropped), n);
         if (cache != nullptr) cache->dropout_masks.push_back(mask);
         layer_input = dropped;
       } else {
@@ -271,7 +275,8 @@ void LstmBackward(const LstmOptions& options, const std::vector<LstmDirectionWei
     base::ParallelFor(D, [&](int64_t d0, int64_t d1) {
       for (int64_t d = d0; d < d1; ++d) {
         LstmDirectionWeights* g = grad_of(d);
-        Dispatch(check.op(), device, &cpu::LstmDirectionBackward, nullptr, T, B, H,
+        Dispatch(check.op(), device, &cpu::LstmDirectionBackward,
+                 NN_CUDA_KERNEL(LstmDirectionBackward), T, B, H,
                  /*reverse=*/d == 1, Data(weights[l * D + d].w_hh), Data(cache.gates[l * D + d]),
                  Data(cache.cells[l * D + d]), Data(y) + d * H, D * H,
                  Data(layer_output_grad) + d * H, MutableData(da[d]),
@@ -285,14 +290,15 @@ void LstmBackward(const LstmOptions& options, const std::vector<LstmDirectionWei
     Tensor dx = need_dx ? Tensor::Zeros({T, B, in}, DType::kFloat32, device) : Tensor();
     for (int d = 0; d < D; ++d) {
       LstmDirectionWeights* g = grad_of(d);
-      Dispatch(check.op(), device, &cpu::LstmInputProjectionBackward, nullptr, T * B, in, H,
-               Data(x), Data(weights[l * D + d].w_ih), Data(da[d]),
-               need_dx ? MutableData(dx) : nullptr, g != nullptr ? MutableData(g->w_ih) : nullptr);
+      Dispatch(check.op(), device, &cpu::LstmInputProjectionBackward,
+               NN_CUDA_KERNEL(LstmInputProjectionBackward), T * B, in, H, Data(x),
+               Data(weights[l * D + d].w_ih), Data(da[d]), need_dx ? MutableData(dx) : nullptr,
+               g != nullptr ? MutableData(g->w_ih) : nullptr);
     }
     if (l > 0) {
       // Through dropout: dY_{l-1} = dX_l * mask_{l-1}.
       if (dropout) {
-        Dispatch(check.op(), device, &cpu::DropoutApply, nullptr, Data(dx),
+        Dispatch(check.op(), device, &cpu::DropoutApply, NN_CUDA_KERNEL(DropoutApply), Data(dx),
                  Data(cache.dropout_masks[l - 1]), MutableData(dx), dx.numel());
       }
       layer_output_grad = dx;

@@ -1,6 +1,6 @@
 // Multi-layer, optionally bidirectional LSTM with PyTorch 1.13 nn.LSTM semantics, forward and
 // full backpropagation through time (contract: nn/ops/README.md). float32, all tensors on one
-// device (CPU kernels; no CUDA kernel yet).
+// device (CPU kernels, or CUDA: cuBLAS products and per-step cell kernels).
 //
 // Semantics (as torch.nn.LSTM with zero initial state, no projection):
 //   - Gate order i, f, g, o; per step a_t = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh,
