@@ -17,10 +17,12 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 BUNDLE=gpu_bundle
 # Tests that exercise CUDA kernels: the per-op table (each op with a CUDA kernel against the
-# CPU), the runtime and elementwise kernels, dispatch, modules and optimizer state on the GPU.
+# CPU), the whole detector (default and jadhav2020: logits, gradients, ten Adam steps), the
+# runtime and elementwise kernels, dispatch, modules and optimizer state on the GPU.
 TESTS=(
   //nn/cuda:elementwise_test
   //nn/ops:backend_ops_test
+  //nn/models:detector_cuda_test
   //nn/ops:optimizer_ops_test
   //nn/ops/internal:dispatch_test
   //nn:module_test

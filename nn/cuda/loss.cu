@@ -1,9 +1,11 @@
-// Binary cross-entropy with logits on the GPU: each element's term in double on the device
-// (the CPU's formula), the terms summed on the host in order, as the CPU does; the backward
-// elementwise.
+// The losses on the GPU. Binary cross-entropy with logits: each element's term in double on
+// the device (the CPU's formula), the terms summed on the host in order, as the CPU does;
+// the backward elementwise. Cross-entropy: one thread per row (log-softmax in double, as
+// the CPU), the rows' terms and target weights summed on the host in order.
 #include <cuda_runtime.h>
 
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "nn/cuda/cuda_check.h"
@@ -45,7 +47,137 @@ __global__ void BackwardKernel(const float* logits, const float* targets, const 
   }
 }
 
+__device__ double ClassWeight(const float* class_weights, int64_t c) {
+  return class_weights != nullptr ? class_weights[c] : 1.0;
+}
+
+// Row i's max and log-sum-exp shift: logp[j] = x[j] - shift.
+__device__ double RowShift(const float* x, int64_t classes) {
+  double m = -INFINITY;
+  for (int64_t j = 0; j < classes; ++j) m = fmax(m, static_cast<double>(x[j]));
+  double sum = 0;
+  for (int64_t j = 0; j < classes; ++j) sum += exp(x[j] - m);
+  return m + log(sum);
+}
+
+// terms[i]: row i's loss before the division by D; weights[i]: its target weight (0 when
+// the row is ignored).
+__global__ void CrossEntropyTermsKernel(const float* logits, const int64_t* targets,
+                                        const float* class_weights, int64_t rows, int64_t classes,
+                                        double eps, int64_t ignore_index, double* terms,
+                                        double* weights) {
+  NN_CUDA_GRID_STRIDE(i, rows) {
+    const int64_t t = targets[i];
+    terms[i] = 0;
+    weights[i] = 0;
+    if (t == ignore_index) continue;
+    const float* x = logits + i * classes;
+    const double shift = RowShift(x, classes);
+    weights[i] = ClassWeight(class_weights, t);
+    double term = -ClassWeight(class_weights, t) * (x[t] - shift);
+    if (eps > 0) {
+      double smooth = 0;
+      for (int64_t c = 0; c < classes; ++c)
+        smooth -= ClassWeight(class_weights, c) * (x[c] - shift);
+      term = (1.0 - eps) * term + eps / static_cast<double>(classes) * smooth;
+    }
+    terms[i] = term;
+  }
+}
+
+__global__ void CrossEntropyBackwardKernel(const float* logits, const int64_t* targets,
+                                           const float* class_weights, int64_t rows,
+                                           int64_t classes, double eps, int64_t ignore_index,
+                                           double scale, double weight_sum, float* dlogits) {
+  NN_CUDA_GRID_STRIDE(i, rows) {
+    const int64_t t = targets[i];
+    if (t == ignore_index) continue;
+    const float* x = logits + i * classes;
+    const double shift = RowShift(x, classes);
+    const double wt = ClassWeight(class_weights, t);
+    float* d = dlogits + i * classes;
+    for (int64_t j = 0; j < classes; ++j) {
+      const double p = exp(x[j] - shift);
+      double g = (1.0 - eps) * wt * (p - (j == t ? 1.0 : 0.0));
+      if (eps > 0) {
+        g += eps / static_cast<double>(classes) * (p * weight_sum - ClassWeight(class_weights, j));
+      }
+      d[j] += static_cast<float>(scale * g);
+    }
+  }
+}
+
+// The host targets on the GPU, and per-row (term, weight) buffers; freed on destruction.
+struct CrossEntropyBuffers {
+  int64_t* targets = nullptr;
+  double *terms = nullptr, *weights = nullptr;
+  CrossEntropyBuffers(const int64_t* host_targets, int64_t rows) {
+    NN_CUDA_CHECK(cudaMalloc(&targets, sizeof(int64_t) * rows));
+    NN_CUDA_CHECK(cudaMalloc(&terms, sizeof(double) * rows));
+    NN_CUDA_CHECK(cudaMalloc(&weights, sizeof(double) * rows));
+    NN_CUDA_CHECK(
+        cudaMemcpy(targets, host_targets, sizeof(int64_t) * rows, cudaMemcpyHostToDevice));
+  }
+  ~CrossEntropyBuffers() {
+    cudaFree(targets);
+    cudaFree(terms);
+    cudaFree(weights);
+  }
+};
+
+// Runs the terms kernel; returns (sum of terms, D = sum of target weights), each in row order.
+std::pair<double, double> CrossEntropySums(const float* logits, const CrossEntropyBuffers& b,
+                                           const float* class_weights, int64_t rows,
+                                           int64_t classes, float label_smoothing,
+                                           int64_t ignore_index) {
+  CrossEntropyTermsKernel<<<BlocksFor(rows), kThreadsPerBlock>>>(logits, b.targets, class_weights,
+                                                                 rows, classes, label_smoothing,
+                                                                 ignore_index, b.terms, b.weights);
+  NN_CUDA_CHECK(cudaGetLastError());
+  std::vector<double> terms(rows), weights(rows);
+  NN_CUDA_CHECK(cudaMemcpy(terms.data(), b.terms, sizeof(double) * rows, cudaMemcpyDeviceToHost));
+  NN_CUDA_CHECK(
+      cudaMemcpy(weights.data(), b.weights, sizeof(double) * rows, cudaMemcpyDeviceToHost));
+  double sum = 0, total_weight = 0;
+  for (int64_t i = 0; i < rows; ++i) {
+    sum += terms[i];
+    total_weight += weights[i];
+  }
+  return {sum, total_weight};
+}
+
 }  // namespace
+
+double CrossEntropy(const float* logits, const int64_t* targets, const float* class_weights,
+                    int64_t rows, int64_t classes, float label_smoothing, int64_t ignore_index) {
+  if (rows == 0) return std::numeric_limits<double>::quiet_NaN();
+  const CrossEntropyBuffers buffers(targets, rows);
+  const auto [sum, total_weight] = CrossEntropySums(logits, buffers, class_weights, rows, classes,
+                                                    label_smoothing, ignore_index);
+  return sum / total_weight;  // all rows ignored: 0 / 0 = NaN, as the CPU
+}
+
+void CrossEntropyBackward(const float* logits, const int64_t* targets, const float* class_weights,
+                          int64_t rows, int64_t classes, float label_smoothing,
+                          int64_t ignore_index, float dloss, float* dlogits) {
+  if (rows == 0) return;
+  const CrossEntropyBuffers buffers(targets, rows);
+  const double total_weight =
+      CrossEntropySums(logits, buffers, class_weights, rows, classes, label_smoothing, ignore_index)
+          .second;
+  double weight_sum = classes;
+  if (class_weights != nullptr) {
+    std::vector<float> host(classes);
+    NN_CUDA_CHECK(
+        cudaMemcpy(host.data(), class_weights, sizeof(float) * classes, cudaMemcpyDeviceToHost));
+    weight_sum = 0;
+    for (float w : host) weight_sum += w;
+  }
+  CrossEntropyBackwardKernel<<<BlocksFor(rows), kThreadsPerBlock>>>(
+      logits, buffers.targets, class_weights, rows, classes, label_smoothing, ignore_index,
+      dloss / total_weight, weight_sum, dlogits);
+  NN_CUDA_CHECK(cudaGetLastError());
+}
 
 double BCEWithLogits(const float* logits, const float* targets, const float* pos_weight,
                      int64_t pos_weight_size, int64_t n) {

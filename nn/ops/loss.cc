@@ -1,6 +1,6 @@
 // Losses: argument checks (OpCheck) and device dispatch to the kernels in nn/cpu/loss.h or
-// nn/cuda/loss.h (binary cross-entropy only). Cross-entropy targets are class indices in host
-// memory on every device, so cross-entropy has no CUDA kernel yet.
+// nn/cuda/loss.h. Cross-entropy targets are class indices in host memory on every device
+// (the CUDA kernels copy them over).
 #include "nn/ops/loss.h"
 
 #include "nn/cpu/loss.h"
@@ -78,8 +78,8 @@ float CrossEntropyForward(const Tensor& logits, const std::vector<int64_t>& targ
                           const CrossEntropyOptions& options) {
   OpCheck check("CrossEntropyForward");
   CheckCrossEntropyArguments(check, logits, targets, options);
-  return static_cast<float>(Dispatch(check.op(), check.device(), &cpu::CrossEntropy, nullptr,
-                                     Data(logits), targets.data(),
+  return static_cast<float>(Dispatch(check.op(), check.device(), &cpu::CrossEntropy,
+                                     NN_CUDA_KERNEL(CrossEntropy), Data(logits), targets.data(),
                                      DataOrNull(options.class_weights), logits.dim(0),
                                      logits.dim(1), options.label_smoothing, options.ignore_index));
 }
@@ -90,9 +90,10 @@ void CrossEntropyBackward(const Tensor& logits, const std::vector<int64_t>& targ
   CheckCrossEntropyArguments(check, logits, targets, options);
   if (dlogits == nullptr) return;
   check.Arg("logits gradient", *dlogits, logits.shape());
-  Dispatch(check.op(), check.device(), &cpu::CrossEntropyBackward, nullptr, Data(logits),
-           targets.data(), DataOrNull(options.class_weights), logits.dim(0), logits.dim(1),
-           options.label_smoothing, options.ignore_index, dloss, MutableData(dlogits));
+  Dispatch(check.op(), check.device(), &cpu::CrossEntropyBackward,
+           NN_CUDA_KERNEL(CrossEntropyBackward), Data(logits), targets.data(),
+           DataOrNull(options.class_weights), logits.dim(0), logits.dim(1), options.label_smoothing,
+           options.ignore_index, dloss, MutableData(dlogits));
 }
 
 }  // namespace nn
