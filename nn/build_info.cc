@@ -37,4 +37,13 @@ std::string CudaDescription() {
 #endif
 }
 
+cuda::AllocatorStats CudaMemoryStats(int device) {
+#if NN_HAVE_CUDA
+  return cuda::MemoryStats(device);
+#else
+  (void)device;
+  return {};
+#endif
+}
+
 }  // namespace nn

@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "nn/cuda/caching_allocator.h"
+
 namespace nn {
 
 std::string EigenVersion();  // "3.4.0"
@@ -14,6 +16,9 @@ int CudaDeviceCount();
 // "not compiled in (build with --config=cuda)", or
 // "compiled in (CUDA runtime 13.0; 1 GPU)" / "compiled in (CUDA runtime 13.0; no GPU: ...)".
 std::string CudaDescription();
+// GPU `device`'s memory as its caching allocator accounts it (peaks, reserved bytes, the
+// share not in use, raw allocations, cache hits); all zero without CUDA compiled in.
+cuda::AllocatorStats CudaMemoryStats(int device);
 
 }  // namespace nn
 

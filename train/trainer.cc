@@ -1164,6 +1164,13 @@ absl::Status Run::WriteRunJson(const std::string& status) {
       {"time", {{"started", started_}, {"updated", UtcNow()}, {"seconds", seconds}}},
       {"version", kVersion},
   };
+  if (device_.is_cuda()) {  // the caching allocator's account of this GPU
+    const nn::cuda::AllocatorStats memory = nn::CudaMemoryStats(device_.index);
+    run["gpu_memory"] = {
+        {"peak_in_use_bytes", memory.peak_in_use},   {"peak_reserved_bytes", memory.peak_reserved},
+        {"reserved_bytes", memory.reserved},         {"not_in_use_share", memory.fragmentation()},
+        {"raw_allocations", memory.raw_allocations}, {"cache_hits", memory.cache_hits}};
+  }
   return base::WriteFileAtomically(PathIn(config_.out_dir, "run.json"), run.dump(2) + "\n");
 }
 
@@ -1361,6 +1368,10 @@ absl::StatusOr<TrainResult> Run::Execute() {
                           threshold, eval::SummaryText(summary)));
   }
   RETURN_IF_ERROR(ShareRootStatus(root_ ? WriteRunJson("finished") : absl::OkStatus()));
+  if (device_.is_cuda()) {
+    Print("GPU memory (cuda:" + std::to_string(device_.index) +
+          "): " + nn::CudaMemoryStats(device_.index).ToString());
+  }
   Print(absl::StrFormat(
       "done (%s) in %s: %s/best.safetensors, metrics.csv, curves.png, roc.png, "
       "run.json",

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "nn/cuda/cuda_check.h"
+#include "nn/cuda/device_buffer.h"
 #include "nn/cuda/launch.h"
 #include "nn/cuda/loss.h"
 
@@ -107,21 +108,14 @@ __global__ void CrossEntropyBackwardKernel(const float* logits, const int64_t* t
   }
 }
 
-// The host targets on the GPU, and per-row (term, weight) buffers; freed on destruction.
+// The host targets on the GPU, and per-row (term, weight) buffers.
 struct CrossEntropyBuffers {
-  int64_t* targets = nullptr;
-  double *terms = nullptr, *weights = nullptr;
-  CrossEntropyBuffers(const int64_t* host_targets, int64_t rows) {
-    NN_CUDA_CHECK(cudaMalloc(&targets, sizeof(int64_t) * rows));
-    NN_CUDA_CHECK(cudaMalloc(&terms, sizeof(double) * rows));
-    NN_CUDA_CHECK(cudaMalloc(&weights, sizeof(double) * rows));
+  DeviceBuffer<int64_t> targets;
+  DeviceBuffer<double> terms, weights;
+  CrossEntropyBuffers(const int64_t* host_targets, int64_t rows)
+      : targets(rows), terms(rows), weights(rows) {
     NN_CUDA_CHECK(
-        cudaMemcpy(targets, host_targets, sizeof(int64_t) * rows, cudaMemcpyHostToDevice));
-  }
-  ~CrossEntropyBuffers() {
-    cudaFree(targets);
-    cudaFree(terms);
-    cudaFree(weights);
+        cudaMemcpy(targets.get(), host_targets, sizeof(int64_t) * rows, cudaMemcpyHostToDevice));
   }
 };
 
@@ -130,14 +124,15 @@ std::pair<double, double> CrossEntropySums(const float* logits, const CrossEntro
                                            const float* class_weights, int64_t rows,
                                            int64_t classes, float label_smoothing,
                                            int64_t ignore_index) {
-  CrossEntropyTermsKernel<<<BlocksFor(rows), kThreadsPerBlock>>>(logits, b.targets, class_weights,
-                                                                 rows, classes, label_smoothing,
-                                                                 ignore_index, b.terms, b.weights);
+  CrossEntropyTermsKernel<<<BlocksFor(rows), kThreadsPerBlock>>>(
+      logits, b.targets.get(), class_weights, rows, classes, label_smoothing, ignore_index,
+      b.terms.get(), b.weights.get());
   NN_CUDA_CHECK(cudaGetLastError());
   std::vector<double> terms(rows), weights(rows);
-  NN_CUDA_CHECK(cudaMemcpy(terms.data(), b.terms, sizeof(double) * rows, cudaMemcpyDeviceToHost));
   NN_CUDA_CHECK(
-      cudaMemcpy(weights.data(), b.weights, sizeof(double) * rows, cudaMemcpyDeviceToHost));
+      cudaMemcpy(terms.data(), b.terms.get(), sizeof(double) * rows, cudaMemcpyDeviceToHost));
+  NN_CUDA_CHECK(
+      cudaMemcpy(weights.data(), b.weights.get(), sizeof(double) * rows, cudaMemcpyDeviceToHost));
   double sum = 0, total_weight = 0;
   for (int64_t i = 0; i < rows; ++i) {
     sum += terms[i];
@@ -174,7 +169,7 @@ void CrossEntropyBackward(const float* logits, const int64_t* targets, const flo
     for (float w : host) weight_sum += w;
   }
   CrossEntropyBackwardKernel<<<BlocksFor(rows), kThreadsPerBlock>>>(
-      logits, buffers.targets, class_weights, rows, classes, label_smoothing, ignore_index,
+      logits, buffers.targets.get(), class_weights, rows, classes, label_smoothing, ignore_index,
       dloss / total_weight, weight_sum, dlogits);
   NN_CUDA_CHECK(cudaGetLastError());
 }
@@ -182,14 +177,12 @@ void CrossEntropyBackward(const float* logits, const int64_t* targets, const flo
 double BCEWithLogits(const float* logits, const float* targets, const float* pos_weight,
                      int64_t pos_weight_size, int64_t n) {
   if (n == 0) return std::numeric_limits<double>::quiet_NaN();  // the mean of nothing, as the CPU
-  double* terms = nullptr;
-  NN_CUDA_CHECK(cudaMalloc(&terms, sizeof(double) * n));
+  const DeviceBuffer<double> terms(n);
   TermsKernel<<<BlocksFor(n), kThreadsPerBlock>>>(logits, targets, pos_weight, pos_weight_size, n,
-                                                  terms);
+                                                  terms.get());
   NN_CUDA_CHECK(cudaGetLastError());
   std::vector<double> host(n);
-  NN_CUDA_CHECK(cudaMemcpy(host.data(), terms, sizeof(double) * n, cudaMemcpyDeviceToHost));
-  NN_CUDA_CHECK(cudaFree(terms));
+  NN_CUDA_CHECK(cudaMemcpy(host.data(), terms.get(), sizeof(double) * n, cudaMemcpyDeviceToHost));
   double sum = 0;
   for (double term : host) sum += term;
   return sum / static_cast<double>(n);

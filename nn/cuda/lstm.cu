@@ -6,6 +6,7 @@
 
 #include "nn/cuda/cublas_handle.h"
 #include "nn/cuda/cuda_check.h"
+#include "nn/cuda/device_buffer.h"
 #include "nn/cuda/launch.h"
 #include "nn/cuda/lstm.h"
 
@@ -143,9 +144,8 @@ void LstmDirectionBackward(int64_t T, int64_t B, int64_t H, bool reverse, const 
                            float* db_hh) {
   const int64_t G = 4 * H;
   if (T == 0 || B * H == 0) return;
-  float *dh_next = nullptr, *dc_next = nullptr;
-  NN_CUDA_CHECK(cudaMalloc(&dh_next, sizeof(float) * B * H));
-  NN_CUDA_CHECK(cudaMalloc(&dc_next, sizeof(float) * B * H));
+  const DeviceBuffer<float> dh_buffer(B * H), dc_buffer(B * H);
+  float *dh_next = dh_buffer.get(), *dc_next = dc_buffer.get();
   NN_CUDA_CHECK(cudaMemset(dh_next, 0, sizeof(float) * B * H));
   NN_CUDA_CHECK(cudaMemset(dc_next, 0, sizeof(float) * B * H));
   for (int64_t s = T - 1; s >= 0; --s) {
@@ -157,8 +157,6 @@ void LstmDirectionBackward(int64_t T, int64_t B, int64_t H, bool reverse, const 
     Check();
     if (s > 0) Gemm(false, false, B, H, G, da + t * B * G, G, w_hh, H, false, dh_next, H);
   }
-  NN_CUDA_CHECK(cudaFree(dh_next));
-  NN_CUDA_CHECK(cudaFree(dc_next));
   if (dw_hh != nullptr && T > 1) {
     const float* da_rows = reverse ? da : da + B * G;
     const float* h_rows = reverse ? h + B * ldh : h;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "nn/cuda/cuda_check.h"
+#include "nn/cuda/device_buffer.h"
 #include "nn/cuda/launch.h"
 #include "nn/cuda/optimizer_ops.h"
 
@@ -113,13 +114,13 @@ float VectorNorm(const float* x, int64_t n, double p) {
   const int64_t blocks = (n + kNormBlock - 1) / kNormBlock;
   NN_CHECK_LE(blocks, int64_t{INT32_MAX}) << "VectorNorm: " << n << " elements";
   const bool is_inf = std::isinf(p);
-  double* partial = nullptr;
-  NN_CUDA_CHECK(cudaMalloc(&partial, sizeof(double) * blocks));
-  NormBlocksKernel<<<static_cast<unsigned>(blocks), kThreadsPerBlock>>>(x, n, p, is_inf, partial);
+  const DeviceBuffer<double> partial(blocks);
+  NormBlocksKernel<<<static_cast<unsigned>(blocks), kThreadsPerBlock>>>(x, n, p, is_inf,
+                                                                        partial.get());
   NN_CUDA_CHECK(cudaGetLastError());
   std::vector<double> host(blocks);
-  NN_CUDA_CHECK(cudaMemcpy(host.data(), partial, sizeof(double) * blocks, cudaMemcpyDeviceToHost));
-  NN_CUDA_CHECK(cudaFree(partial));
+  NN_CUDA_CHECK(
+      cudaMemcpy(host.data(), partial.get(), sizeof(double) * blocks, cudaMemcpyDeviceToHost));
   double total = 0;
   for (double value : host) {
     if (is_inf) {

@@ -1,6 +1,9 @@
 // CUDA runtime wrappers behind nn/cuda/runtime.h.
 #include <cuda_runtime.h>
 
+#include <mutex>
+#include <vector>
+
 #include "nn/cuda/cuda_check.h"
 #include "nn/cuda/runtime.h"
 
@@ -25,19 +28,55 @@ std::string RuntimeVersion() {
   return std::to_string(version / 1000) + "." + std::to_string((version % 1000) / 10);
 }
 
+namespace {
+
+// Device d's allocator over cudaMalloc / cudaFree; created on first use, kept for the
+// process (tensors may be freed during static destruction).
+CachingAllocator& AllocatorFor(int device) {
+  static std::mutex mutex;
+  static std::vector<CachingAllocator*> allocators;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (static_cast<int>(allocators.size()) <= device) allocators.resize(device + 1, nullptr);
+  if (allocators[device] == nullptr) {
+    allocators[device] = new CachingAllocator(
+        [device](size_t bytes) -> void* {
+          void* ptr = nullptr;
+          NN_CUDA_CHECK(cudaSetDevice(device));
+          const cudaError_t status = cudaMalloc(&ptr, bytes);
+          if (status == cudaErrorMemoryAllocation) {
+            cudaGetLastError();  // clear it: the allocator releases its cache and retries
+            return nullptr;
+          }
+          NN_CUDA_CHECK(status);
+          return ptr;
+        },
+        [device](void* ptr) {
+          NN_CUDA_CHECK(cudaSetDevice(device));
+          NN_CUDA_CHECK(cudaFree(ptr));
+        });
+  }
+  return *allocators[device];
+}
+
+}  // namespace
+
 void* Malloc(size_t bytes, int device) {
-  void* ptr = nullptr;
   if (bytes == 0) return nullptr;
   NN_CUDA_CHECK(cudaSetDevice(device));
-  NN_CUDA_CHECK(cudaMalloc(&ptr, bytes));
+  void* ptr = AllocatorFor(device).Allocate(bytes);
+  NN_CHECK(ptr != nullptr) << "out of GPU memory on cuda:" << device << " allocating " << bytes
+                           << " bytes (" << AllocatorFor(device).stats().ToString() << ")";
   return ptr;
 }
 
 void Free(void* ptr, int device) {
   if (ptr == nullptr) return;
-  NN_CUDA_CHECK(cudaSetDevice(device));
-  NN_CUDA_CHECK(cudaFree(ptr));
+  AllocatorFor(device).Free(ptr);
 }
+
+AllocatorStats MemoryStats(int device) { return AllocatorFor(device).stats(); }
+
+void ReleaseCachedMemory(int device) { AllocatorFor(device).ReleaseCache(); }
 
 void SetZero(void* ptr, size_t bytes, int device) {
   if (bytes == 0) return;

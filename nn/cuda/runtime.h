@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <string>
 
+#include "nn/cuda/caching_allocator.h"
+
 namespace nn::cuda {
 
 struct DeviceQuery {
@@ -18,8 +20,16 @@ DeviceQuery QueryDevices();
 
 std::string RuntimeVersion();  // e.g. "13.0"
 
+// Device memory through each device's caching allocator (nn/cuda/caching_allocator.h):
+// cudaMalloc only when the cache has no block of about the size; out of memory is fatal,
+// naming the request and the device's memory statistics.
 void* Malloc(size_t bytes, int device);
 void Free(void* ptr, int device);
+// The device's allocator statistics (peak and current bytes in use and reserved, raw
+// allocations, cache hits, the share of reserved bytes not in use), and the release of its
+// cached blocks to the driver.
+AllocatorStats MemoryStats(int device);
+void ReleaseCachedMemory(int device);
 void SetZero(void* ptr, size_t bytes, int device);
 void CopyHostToDevice(void* dst, const void* src, size_t bytes, int device);
 void CopyDeviceToHost(void* dst, const void* src, size_t bytes, int device);
