@@ -60,6 +60,26 @@ CachingAllocator& AllocatorFor(int device) {
 
 }  // namespace
 
+DeviceProperties QueryProperties(int device) {
+  DeviceProperties p;
+  cudaDeviceProp prop{};
+  NN_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
+  p.name = prop.name;
+  p.multiprocessors = prop.multiProcessorCount;
+  p.compute_capability = prop.major * 10 + prop.minor;
+  p.memory_bytes = prop.totalGlobalMem;
+  if (cudaDeviceGetAttribute(&p.clock_khz, cudaDevAttrClockRate, device) != cudaSuccess) {
+    cudaGetLastError();
+    p.clock_khz = 0;
+  }
+  return p;
+}
+
+void Synchronize(int device) {
+  NN_CUDA_CHECK(cudaSetDevice(device));
+  NN_CUDA_CHECK(cudaDeviceSynchronize());
+}
+
 void* Malloc(size_t bytes, int device) {
   if (bytes == 0) return nullptr;
   NN_CUDA_CHECK(cudaSetDevice(device));

@@ -20,6 +20,19 @@ DeviceQuery QueryDevices();
 
 std::string RuntimeVersion();  // e.g. "13.0"
 
+struct DeviceProperties {
+  std::string name;  // "NVIDIA H200"
+  int multiprocessors = 0;
+  int clock_khz = 0;           // the SMs' peak clock (0 if the runtime does not say)
+  int compute_capability = 0;  // major * 10 + minor, e.g. 90
+  size_t memory_bytes = 0;
+  // FP32 FMA peak without tensor cores: SMs x 128 lanes x 2 FLOPs x clock (0 if unknown).
+  double Fp32PeakFlops() const { return 2.0 * 128 * multiprocessors * clock_khz * 1e3; }
+};
+DeviceProperties QueryProperties(int device);
+// Waits until every kernel and copy queued on the device has finished (for timing).
+void Synchronize(int device);
+
 // Device memory through each device's caching allocator (nn/cuda/caching_allocator.h):
 // cudaMalloc only when the cache has no block of about the size; out of memory is fatal,
 // naming the request and the device's memory statistics.
