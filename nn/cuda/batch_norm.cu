@@ -23,6 +23,22 @@ __device__ inline int64_t At(int64_t c, int64_t k, int64_t channels, int64_t spa
 #define NN_CUDA_CHANNELS(c, channels) for (int64_t c = blockIdx.x; c < (channels); c += gridDim.x)
 #define NN_CUDA_VALUES(k, count) for (int64_t k = threadIdx.x; k < (count); k += blockDim.x)
 
+// y = (x - mean) * inv_std * gamma + beta = x * scale + (beta - mean * scale) over channel c,
+// the scalars in double and rounded once, as the CPU.
+__device__ void Normalize(const float* x, const float* weight, const float* bias, double mean,
+                          double inv_std, int64_t c, int64_t batch, int64_t channels,
+                          int64_t spatial, float* y) {
+  const double gamma = weight != nullptr ? weight[c] : 1.0;
+  const double beta = bias != nullptr ? bias[c] : 0.0;
+  const double scale = inv_std * gamma;
+  const float scale_f = static_cast<float>(scale),
+              shift_f = static_cast<float>(beta - mean * scale);
+  NN_CUDA_VALUES(k, batch * spatial) {
+    const int64_t at = At(c, k, channels, spatial);
+    y[at] = x[at] * scale_f + shift_f;
+  }
+}
+
 __global__ void TrainingForwardKernel(const float* x, const float* weight, const float* bias,
                                       int64_t batch, int64_t channels, int64_t spatial,
                                       float momentum, float eps, float* running_mean,
@@ -54,15 +70,7 @@ __global__ void TrainingForwardKernel(const float* x, const float* weight, const
             static_cast<float>((1.0 - momentum) * running_var[c] + momentum * unbiased);
       }
     }
-    const double gamma = weight != nullptr ? weight[c] : 1.0;
-    const double beta = bias != nullptr ? bias[c] : 0.0;
-    const double scale = inv_std * gamma;
-    const float scale_f = static_cast<float>(scale),
-                shift_f = static_cast<float>(beta - mean * scale);
-    NN_CUDA_VALUES(k, count) {
-      const int64_t at = At(c, k, channels, spatial);
-      y[at] = x[at] * scale_f + shift_f;
-    }
+    Normalize(x, weight, bias, mean, inv_std, c, batch, channels, spatial, y);
   }
 }
 
@@ -78,15 +86,7 @@ __global__ void InferenceForwardKernel(const float* x, const float* weight, cons
       save_mean[c] = running_mean[c];
       save_inv_std[c] = static_cast<float>(inv_std);
     }
-    const double gamma = weight != nullptr ? weight[c] : 1.0;
-    const double beta = bias != nullptr ? bias[c] : 0.0;
-    const double scale = inv_std * gamma;
-    const float scale_f = static_cast<float>(scale),
-                shift_f = static_cast<float>(beta - mean * scale);
-    NN_CUDA_VALUES(k, count) {
-      const int64_t at = At(c, k, channels, spatial);
-      y[at] = x[at] * scale_f + shift_f;
-    }
+    Normalize(x, weight, bias, mean, inv_std, c, batch, channels, spatial, y);
   }
 }
 
