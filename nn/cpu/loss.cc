@@ -43,7 +43,8 @@ double ClassWeight(const float* class_weights, int64_t c) {
   return class_weights != nullptr ? class_weights[c] : 1.0;
 }
 
-// D: the sum of target weights over the rows not ignored (their count without weights).
+}  // namespace
+
 double TargetWeightSum(const int64_t* targets, const float* class_weights, int64_t rows,
                        int64_t ignore_index) {
   double total = 0;
@@ -52,8 +53,6 @@ double TargetWeightSum(const int64_t* targets, const float* class_weights, int64
   }
   return total;
 }
-
-}  // namespace
 
 double BCEWithLogits(const float* logits, const float* targets, const float* pos_weight,
                      int64_t pos_weight_size, int64_t n) {

@@ -17,6 +17,12 @@ double BCEWithLogits(const float* logits, const float* targets, const float* pos
 void BCEWithLogitsBackward(const float* logits, const float* targets, const float* pos_weight,
                            int64_t pos_weight_size, int64_t n, float scale, float* dlogits);
 
+// D of cross-entropy: the sum of the targets' class weights (1 each when class_weights is
+// null) over the rows whose target is not ignore_index, in row order. Host memory; the
+// CUDA kernels call it on host copies.
+double TargetWeightSum(const int64_t* targets, const float* class_weights, int64_t rows,
+                       int64_t ignore_index);
+
 // logits [rows, classes], targets [rows] in [0, classes) or == ignore_index, class_weights
 // [classes] or null (all 1). With logp = log_softmax(logits), w_i = weight[t_i],
 // eps = label_smoothing and D = sum of w_i over the rows not ignored:

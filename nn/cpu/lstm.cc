@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/thread_pool.h"
+#include "nn/cpu/dropout_draw.h"
 #include "nn/cpu/gemm.h"
 
 namespace nn::cpu {
@@ -39,14 +40,6 @@ void Gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const flo
   } else {
     ParallelSgemm(trans_a, trans_b, M, N, K, 1.0f, A, lda, B, ldb, beta, C, ldc);
   }
-}
-
-// SplitMix64's finalizer: a bijective 64-bit mix with good avalanche.
-uint64_t Mix64(uint64_t z) {
-  z += 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
 }
 
 }  // namespace
@@ -159,16 +152,13 @@ void LstmInputProjectionBackward(int64_t TB, int64_t in, int64_t H, const float*
 }
 
 void LstmDropoutMask(uint64_t seed, int64_t layer, float p, int64_t n, float* mask) {
-  const float scale = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
-  const uint64_t stream = Mix64(seed ^ Mix64(static_cast<uint64_t>(layer)));
+  const float scale = KeepScale(p);
+  const uint64_t stream = LstmDropoutStream(seed, layer);
   base::ParallelFor(
       n,
       [&](int64_t begin, int64_t end) {
         for (int64_t k = begin; k < end; ++k) {
-          // The top 24 bits as a uniform float in [0, 1).
-          const float u = static_cast<float>(Mix64(stream + static_cast<uint64_t>(k)) >> 40) *
-                          (1.0f / 16777216.0f);
-          mask[k] = u >= p ? scale : 0.0f;
+          mask[k] = MaskEntry(LstmDropoutBits(stream, k), p, scale);
         }
       },
       /*min_chunk=*/4096);

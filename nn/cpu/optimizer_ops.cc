@@ -16,8 +16,6 @@ namespace {
 // Below this many elements a loop runs inline; above, in chunks of at least kMinChunk.
 constexpr int64_t kParallelThreshold = int64_t{1} << 15;
 constexpr int64_t kMinChunk = int64_t{1} << 13;
-// The norm's fixed reduction blocks.
-constexpr int64_t kNormBlock = int64_t{1} << 14;
 
 // Calls fn(begin, end) over [0, n): inline for small n, split over ParallelFor otherwise.
 void ForEachChunk(int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
@@ -100,8 +98,14 @@ float VectorNorm(const float* x, int64_t n, double p) {
   } else {
     reduce(0, 1);
   }
+  return NormFromBlocks(partial.data(), blocks, p);
+}
+
+float NormFromBlocks(const double* block_results, int64_t blocks, double p) {
+  const bool is_inf = std::isinf(p);
   double total = 0;
-  for (double value : partial) {
+  for (int64_t b = 0; b < blocks; ++b) {
+    const double value = block_results[b];
     if (is_inf) {
       total = (value > total || std::isnan(value)) ? value : total;
     } else {

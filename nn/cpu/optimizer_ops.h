@@ -30,8 +30,12 @@ void AdamStep(const float* grad, float* param, float* exp_avg, float* exp_avg_sq
               float decay_factor, bool decoupled);
 
 // ||x||_p over n elements (p > 0, or inf: the largest |x|, NaN if any is NaN), accumulated
-// in double over fixed blocks and rounded to float once.
+// in double over fixed blocks of kNormBlock elements and rounded to float once.
 float VectorNorm(const float* x, int64_t n, double p);
+constexpr int64_t kNormBlock = int64_t{1} << 14;
+// The norm from its blocks' results (sums of |x|^p, or maxima for p = inf), combined in
+// block order: VectorNorm's last step, shared with the CUDA kernel.
+float NormFromBlocks(const double* block_results, int64_t blocks, double p);
 
 // x = x * factor.
 void ScaleInPlace(float* x, int64_t n, float factor);

@@ -1,13 +1,14 @@
 // The losses on the GPU. Binary cross-entropy with logits: each element's term in double on
 // the device (the CPU's formula), the terms summed on the host in order, as the CPU does;
 // the backward elementwise. Cross-entropy: one thread per row (log-softmax in double, as
-// the CPU), the rows' terms and target weights summed on the host in order.
+// the CPU), the rows' terms summed on the host in order; D, the targets' weight sum, by the
+// CPU kernels' own TargetWeightSum on the host targets and a host copy of the weights.
 #include <cuda_runtime.h>
 
 #include <limits>
-#include <utility>
 #include <vector>
 
+#include "nn/cpu/loss.h"
 #include "nn/cuda/cuda_check.h"
 #include "nn/cuda/device_buffer.h"
 #include "nn/cuda/launch.h"
@@ -61,20 +62,16 @@ __device__ double RowShift(const float* x, int64_t classes) {
   return m + log(sum);
 }
 
-// terms[i]: row i's loss before the division by D; weights[i]: its target weight (0 when
-// the row is ignored).
+// terms[i]: row i's loss before the division by D (0 when the row is ignored).
 __global__ void CrossEntropyTermsKernel(const float* logits, const int64_t* targets,
                                         const float* class_weights, int64_t rows, int64_t classes,
-                                        double eps, int64_t ignore_index, double* terms,
-                                        double* weights) {
+                                        double eps, int64_t ignore_index, double* terms) {
   NN_CUDA_GRID_STRIDE(i, rows) {
     const int64_t t = targets[i];
     terms[i] = 0;
-    weights[i] = 0;
     if (t == ignore_index) continue;
     const float* x = logits + i * classes;
     const double shift = RowShift(x, classes);
-    weights[i] = ClassWeight(class_weights, t);
     double term = -ClassWeight(class_weights, t) * (x[t] - shift);
     if (eps > 0) {
       double smooth = 0;
@@ -108,69 +105,58 @@ __global__ void CrossEntropyBackwardKernel(const float* logits, const int64_t* t
   }
 }
 
-// The host targets on the GPU, and per-row (term, weight) buffers.
-struct CrossEntropyBuffers {
+// The class weights on the host (empty for none), and the targets on the GPU.
+struct CrossEntropyInputs {
+  std::vector<float> host_weights;
   DeviceBuffer<int64_t> targets;
-  DeviceBuffer<double> terms, weights;
-  CrossEntropyBuffers(const int64_t* host_targets, int64_t rows)
-      : targets(rows), terms(rows), weights(rows) {
+  CrossEntropyInputs(const int64_t* host_targets, const float* class_weights, int64_t rows,
+                     int64_t classes)
+      : targets(rows) {
     NN_CUDA_CHECK(
         cudaMemcpy(targets.get(), host_targets, sizeof(int64_t) * rows, cudaMemcpyHostToDevice));
+    if (class_weights != nullptr) {
+      host_weights.resize(classes);
+      NN_CUDA_CHECK(cudaMemcpy(host_weights.data(), class_weights, sizeof(float) * classes,
+                               cudaMemcpyDeviceToHost));
+    }
   }
+  const float* weights() const { return host_weights.empty() ? nullptr : host_weights.data(); }
 };
-
-// Runs the terms kernel; returns (sum of terms, D = sum of target weights), each in row order.
-std::pair<double, double> CrossEntropySums(const float* logits, const CrossEntropyBuffers& b,
-                                           const float* class_weights, int64_t rows,
-                                           int64_t classes, float label_smoothing,
-                                           int64_t ignore_index) {
-  CrossEntropyTermsKernel<<<BlocksFor(rows), kThreadsPerBlock>>>(
-      logits, b.targets.get(), class_weights, rows, classes, label_smoothing, ignore_index,
-      b.terms.get(), b.weights.get());
-  NN_CUDA_CHECK(cudaGetLastError());
-  std::vector<double> terms(rows), weights(rows);
-  NN_CUDA_CHECK(
-      cudaMemcpy(terms.data(), b.terms.get(), sizeof(double) * rows, cudaMemcpyDeviceToHost));
-  NN_CUDA_CHECK(
-      cudaMemcpy(weights.data(), b.weights.get(), sizeof(double) * rows, cudaMemcpyDeviceToHost));
-  double sum = 0, total_weight = 0;
-  for (int64_t i = 0; i < rows; ++i) {
-    sum += terms[i];
-    total_weight += weights[i];
-  }
-  return {sum, total_weight};
-}
 
 }  // namespace
 
 double CrossEntropy(const float* logits, const int64_t* targets, const float* class_weights,
                     int64_t rows, int64_t classes, float label_smoothing, int64_t ignore_index) {
   if (rows == 0) return std::numeric_limits<double>::quiet_NaN();
-  const CrossEntropyBuffers buffers(targets, rows);
-  const auto [sum, total_weight] = CrossEntropySums(logits, buffers, class_weights, rows, classes,
-                                                    label_smoothing, ignore_index);
-  return sum / total_weight;  // all rows ignored: 0 / 0 = NaN, as the CPU
+  const CrossEntropyInputs inputs(targets, class_weights, rows, classes);
+  const DeviceBuffer<double> terms(rows);
+  CrossEntropyTermsKernel<<<BlocksFor(rows), kThreadsPerBlock>>>(
+      logits, inputs.targets.get(), class_weights, rows, classes, label_smoothing, ignore_index,
+      terms.get());
+  NN_CUDA_CHECK(cudaGetLastError());
+  std::vector<double> host(rows);
+  NN_CUDA_CHECK(
+      cudaMemcpy(host.data(), terms.get(), sizeof(double) * rows, cudaMemcpyDeviceToHost));
+  double sum = 0;
+  for (double term : host) sum += term;
+  // All rows ignored: 0 / 0 = NaN, as the CPU.
+  return sum / cpu::TargetWeightSum(targets, inputs.weights(), rows, ignore_index);
 }
 
 void CrossEntropyBackward(const float* logits, const int64_t* targets, const float* class_weights,
                           int64_t rows, int64_t classes, float label_smoothing,
                           int64_t ignore_index, float dloss, float* dlogits) {
   if (rows == 0) return;
-  const CrossEntropyBuffers buffers(targets, rows);
-  const double total_weight =
-      CrossEntropySums(logits, buffers, class_weights, rows, classes, label_smoothing, ignore_index)
-          .second;
+  const CrossEntropyInputs inputs(targets, class_weights, rows, classes);
   double weight_sum = classes;
-  if (class_weights != nullptr) {
-    std::vector<float> host(classes);
-    NN_CUDA_CHECK(
-        cudaMemcpy(host.data(), class_weights, sizeof(float) * classes, cudaMemcpyDeviceToHost));
+  if (inputs.weights() != nullptr) {
     weight_sum = 0;
-    for (float w : host) weight_sum += w;
+    for (float w : inputs.host_weights) weight_sum += w;
   }
+  const double scale = dloss / cpu::TargetWeightSum(targets, inputs.weights(), rows, ignore_index);
   CrossEntropyBackwardKernel<<<BlocksFor(rows), kThreadsPerBlock>>>(
-      logits, buffers.targets.get(), class_weights, rows, classes, label_smoothing, ignore_index,
-      dloss / total_weight, weight_sum, dlogits);
+      logits, inputs.targets.get(), class_weights, rows, classes, label_smoothing, ignore_index,
+      scale, weight_sum, dlogits);
   NN_CUDA_CHECK(cudaGetLastError());
 }
 

@@ -4,6 +4,7 @@
 // the steps; everything runs in order on the legacy default stream.
 #include <cuda_runtime.h>
 
+#include "nn/cpu/dropout_draw.h"
 #include "nn/cuda/cublas_handle.h"
 #include "nn/cuda/cuda_check.h"
 #include "nn/cuda/device_buffer.h"
@@ -94,19 +95,8 @@ __global__ void BiasGradKernel(const float* da, int64_t rows, int64_t G, float* 
   }
 }
 
-__host__ __device__ inline uint64_t Mix64(uint64_t z) {
-  z += 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
 __global__ void DropoutMaskKernel(uint64_t stream, float p, float scale, int64_t n, float* mask) {
-  NN_CUDA_GRID_STRIDE(k, n) {
-    const float u =
-        static_cast<float>(Mix64(stream + static_cast<uint64_t>(k)) >> 40) * (1.0f / 16777216.0f);
-    mask[k] = u >= p ? scale : 0.0f;
-  }
+  NN_CUDA_GRID_STRIDE(k, n) { mask[k] = cpu::MaskEntry(cpu::LstmDropoutBits(stream, k), p, scale); }
 }
 
 void Check() { NN_CUDA_CHECK(cudaGetLastError()); }
@@ -177,9 +167,8 @@ void LstmInputProjectionBackward(int64_t TB, int64_t in, int64_t H, const float*
 
 void LstmDropoutMask(uint64_t seed, int64_t layer, float p, int64_t n, float* mask) {
   if (n == 0) return;
-  const float scale = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
-  const uint64_t stream = Mix64(seed ^ Mix64(static_cast<uint64_t>(layer)));
-  DropoutMaskKernel<<<BlocksFor(n), kThreadsPerBlock>>>(stream, p, scale, n, mask);
+  DropoutMaskKernel<<<BlocksFor(n), kThreadsPerBlock>>>(cpu::LstmDropoutStream(seed, layer), p,
+                                                        cpu::KeepScale(p), n, mask);
   Check();
 }
 

@@ -3,12 +3,14 @@
 // its own (__fmul_rn and friends: nvcc would otherwise fuse them, which the CPU kernels,
 // built with -ffp-contract=off, do not), so the updates give the CPU's bits.
 // The norm reduces blocks of kNormBlock elements in double on the device (one CUDA block
-// each, a tree in shared memory) and adds the block results on the host, in order.
+// each, a tree in shared memory) and combines the block results on the host with the CPU
+// kernel's NormFromBlocks.
 #include <cuda_runtime.h>
 
 #include <cmath>
 #include <vector>
 
+#include "nn/cpu/optimizer_ops.h"
 #include "nn/cuda/cuda_check.h"
 #include "nn/cuda/device_buffer.h"
 #include "nn/cuda/launch.h"
@@ -17,7 +19,7 @@
 namespace nn::cuda {
 namespace {
 
-constexpr int64_t kNormBlock = int64_t{1} << 14;
+using cpu::kNormBlock;
 
 __global__ void SgdStepKernel(const float* grad, float* p, float* b, int64_t n, float neg_lr,
                               float weight_decay, float momentum, float one_minus_dampening,
@@ -121,16 +123,7 @@ float VectorNorm(const float* x, int64_t n, double p) {
   std::vector<double> host(blocks);
   NN_CUDA_CHECK(
       cudaMemcpy(host.data(), partial.get(), sizeof(double) * blocks, cudaMemcpyDeviceToHost));
-  double total = 0;
-  for (double value : host) {
-    if (is_inf) {
-      total = (value > total || std::isnan(value)) ? value : total;
-    } else {
-      total += value;
-    }
-  }
-  if (is_inf || p == 1.0) return static_cast<float>(total);
-  return static_cast<float>(p == 2.0 ? std::sqrt(total) : std::pow(total, 1.0 / p));
+  return cpu::NormFromBlocks(host.data(), blocks, p);
 }
 
 void ScaleInPlace(float* x, int64_t n, float factor) {
